@@ -1,0 +1,110 @@
+/**
+ * The API contract between the main side (Electron main process or `p1studio serve`)
+ * and the renderer. One implementation (src/main/host/session.ts), two transports:
+ * Electron IPC (src/main/host/ipc.ts + src/preload) and HTTP/WebSocket (src/main/host/web.ts).
+ *
+ * Everything here is JSON-serialisable. Requests are validated with zod on the main side
+ * (src/main/host/validate.ts). A P1 key never travels back to the renderer.
+ */
+import type { DecodeErrorCode, DecodedTelegram, DecodeFailure, LineSettings, PortInfo } from './types'
+
+/** Which source feeds the pipeline. */
+export type SourceRequest =
+  | { kind: 'serial'; path: string; settings?: Partial<LineSettings> }
+  | { kind: 'demo' }
+  | { kind: 'file'; path: string }
+
+/** What is currently open. */
+export type SourceState =
+  | { kind: 'none' }
+  | { kind: 'serial'; path: string; settings: LineSettings; open: boolean }
+  | { kind: 'demo'; label: string }
+  | { kind: 'file'; path: string; done: boolean }
+
+/** Counters of the running session. */
+export interface SessionStats {
+  /** Bytes received since the source was opened. */
+  bytes: number
+  /** Frames decoded into a telegram (with or without warnings). */
+  decoded: number
+  /** Failed frames by error code. */
+  failed: Partial<Record<DecodeErrorCode, number>>
+  /** Receive time (ms epoch) of the last decoded telegram, null before the first. */
+  lastTelegramAt: number | null
+  /** Receive time (ms epoch) of the last byte, null before the first. */
+  lastByteAt: number | null
+}
+
+/** Key status as the renderer may see it: never the key itself. */
+export interface KeyStatus {
+  /** A P1 key is set for the session. */
+  hasKey: boolean
+  /** Masked form, e.g. "••••••••••••••••••••••••••••4188" (last 4 hex digits) or null. */
+  masked: string | null
+  /** Where it came from: typed in, the OS keychain, or the command line. */
+  origin: 'none' | 'entered' | 'keychain' | 'cli'
+  /** The authentication key (not secret: Luxembourg publishes it), upper-case hex. */
+  authKey: string
+  /** The key can be remembered in the OS keychain (Electron safeStorage available). */
+  canRemember: boolean
+}
+
+/** Snapshot of the whole session, sent on connect and on every change of source/key. */
+export interface SessionStatus {
+  source: SourceState
+  stats: SessionStats
+  key: KeyStatus
+  /** Last source error in plain words (port pulled, busy, permission…), null if none. */
+  error: string | null
+  /** Application version. */
+  version: string
+}
+
+/** One entry of the raw view's history (last 100 frames). */
+export type FrameRecord =
+  | ({ ok: true; seq: number } & DecodedTelegram)
+  | ({ ok: false; seq: number } & DecodeFailure)
+
+/** Request to set the P1 key (32 hex digits) and optionally the authentication key. */
+export interface SetKeyRequest {
+  /** 32 hex digits, or null to forget the key. */
+  key: string | null
+  /** 32 hex digits; omitted = keep the current one. */
+  authKey?: string
+  /** Keep the key in the OS keychain (Electron only). */
+  remember?: boolean
+}
+
+/** Methods the renderer can call. All return promises; errors reject with a plain-English message. */
+export interface P1StudioApi {
+  listPorts(): Promise<PortInfo[]>
+  getStatus(): Promise<SessionStatus>
+  openSource(req: SourceRequest): Promise<SessionStatus>
+  closeSource(): Promise<SessionStatus>
+  setKey(req: SetKeyRequest): Promise<KeyStatus>
+  /** Up to the last 100 frames, oldest first. */
+  getRecentFrames(): Promise<FrameRecord[]>
+}
+
+/** Events pushed to the renderer. */
+export interface P1StudioEvents {
+  /** A frame was decoded or failed (also appended to the recent-frames history). */
+  frame: FrameRecord
+  /** Source, key, stats or error changed. Stats-only changes are sent at most every 500 ms. */
+  status: SessionStatus
+}
+
+export type P1StudioEventName = keyof P1StudioEvents
+
+/** Names of the API methods, for transports. */
+export const API_METHODS = ['listPorts', 'getStatus', 'openSource', 'closeSource', 'setKey', 'getRecentFrames'] as const
+export type ApiMethod = (typeof API_METHODS)[number]
+
+/** What the renderer's API client offers: the methods plus event subscription. */
+export interface P1StudioClient extends P1StudioApi {
+  /** Subscribe; returns an unsubscribe function. */
+  on<E extends P1StudioEventName>(event: E, listener: (data: P1StudioEvents[E]) => void): () => void
+}
+
+/** Number of frames kept for the raw view. */
+export const RECENT_FRAMES_LIMIT = 100
