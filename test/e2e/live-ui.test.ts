@@ -1,0 +1,107 @@
+/**
+ * The real UI in Debian's Chromium, against `p1studio serve` (spawned as users run it),
+ * fed by the virtual meter through a socat pty pair. Needs the renderer built
+ * (`npm run build:renderer`, part of `npm test`).
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { openPtyPair } from '../helpers/pty'
+import { launchChromium, waitForText } from '../helpers/chromium'
+import { VirtualMeter, openSerialWriter } from '../../src/main/line/virtual-meter'
+import { parseTelegram } from '../../src/main/p1/telegram'
+
+const ROOT = resolve(__dirname, '../..')
+const KEY = '5A1B2C3D4E5F60718293A4B5C6D7E8F9'
+const SYSTEM_TITLE = Buffer.from('5341476770112233', 'hex') // "SAGgp" + 112233
+
+/** Start `p1studio serve` and resolve with the URL it prints. */
+function startServe(args: string[]): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [resolve(ROOT, 'bin/p1studio.mjs'), 'serve', ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    let out = ''
+    const timer = setTimeout(() => reject(new Error(`serve did not print a URL: ${out}`)), 30_000)
+    const onData = (d: Buffer): void => {
+      out += d.toString()
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/\S*)/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolvePromise({ child, url: m[1] })
+      }
+    }
+    child.stdout!.on('data', onData)
+    child.stderr!.on('data', onData)
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`serve exited with ${code}: ${out}`))
+    })
+  })
+}
+
+describe('UI in Chromium on serve fed by the virtual meter through a pty', () => {
+  let pty: Awaited<ReturnType<typeof openPtyPair>>
+  let serve: { child: ChildProcess; url: string }
+  let writer: Awaited<ReturnType<typeof openSerialWriter>>
+  let meter: VirtualMeter
+  let chromium: Awaited<ReturnType<typeof launchChromium>>
+  let page: Page
+
+  beforeAll(async () => {
+    if (!existsSync(resolve(ROOT, 'out/renderer/index.html'))) {
+      throw new Error('renderer not built: run `npm run build:renderer` (npm test does)')
+    }
+    pty = await openPtyPair()
+    serve = await startServe(['--port', pty.b, '--key', KEY, '--listen', '127.0.0.1:0'])
+    writer = await openSerialWriter(pty.a)
+    meter = new VirtualMeter({
+      key: Buffer.from(KEY, 'hex'),
+      systemTitle: SYSTEM_TITLE,
+      frameCounter: 4242,
+      intervalMs: 400,
+      write: (f) => writer.write(f)
+    })
+    chromium = await launchChromium()
+    page = await chromium.browser.newPage({ viewport: { width: 1280, height: 800 } })
+    await page.goto(serve.url)
+    meter.start()
+  }, 60_000)
+
+  afterAll(async () => {
+    meter?.stop()
+    await chromium?.close()
+    await writer?.close().catch(() => undefined)
+    serve?.child.kill('SIGTERM')
+    await pty?.close()
+  })
+
+  it('live view shows the value just sent, raw view the frame system title', async () => {
+    // let a few frames through, then freeze the meter so "the value just sent" is stable
+    await waitForText(page.getByTestId('status-decoded'), (t) => /\b([3-9]|\d\d+)\b/.test(t), 20_000)
+    meter.stop()
+    const sent = parseTelegram(meter.lastTelegram!)
+    const energy = sent.objects.find((o) => o.obis === '1-0:1.8.0')!
+    const voltage = sent.objects.find((o) => o.obis === '1-0:32.7.0')!
+    const digits = (raw: string): string => String(Number(raw.split('*')[0]))
+    const sentCounter = meter.frameCounter
+
+    await page.getByTestId('tab-live').click()
+    const energyText = await waitForText(page.getByTestId('live-value-1-0:1.8.0'), (t) =>
+      t.replace(/\s/g, '').includes(Number(energy.values[0].raw.split('*')[0]).toFixed(3))
+    )
+    expect(energyText).toContain('kWh')
+    await waitForText(page.getByTestId('live-value-1-0:32.7.0'), (t) =>
+      t.includes(digits(voltage.values[0].raw)) || t.includes(Number(voltage.value).toFixed(1))
+    )
+    await waitForText(page.getByTestId('live-frame-counter'), (t) => t.replace(/[^\d]/g, '') === String(sentCounter))
+
+    await page.getByTestId('tab-raw').click()
+    await page.getByTestId('raw-frame-row').first().click()
+    const title = await waitForText(page.getByTestId('raw-system-title'), (t) => t.length > 0)
+    expect(title.replace(/\s/g, '').toUpperCase()).toContain(SYSTEM_TITLE.toString('hex').toUpperCase())
+  }, 60_000)
+})

@@ -1,0 +1,60 @@
+/**
+ * Debian's Chromium driven by playwright-core (no browser download: `npx playwright install`
+ * cannot work on this machine or CI). Flags from the project brief.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium, type Browser, type Locator } from 'playwright-core'
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+/** Launch headless Chromium with a fresh profile. Throws a plain message if it is not installed. */
+export async function launchChromium(): Promise<{ browser: Browser; close(): Promise<void> }> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: apt-get install chromium`)
+  }
+  const profile = mkdtempSync(join(tmpdir(), 'p1s-chromium-'))
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      `--user-data-dir=${profile}`
+    ]
+  })
+  return {
+    browser,
+    async close() {
+      await browser.close().catch(() => undefined)
+      rmSync(profile, { recursive: true, force: true })
+    }
+  }
+}
+
+/**
+ * Poll a locator's text until `accept` returns true (playwright-core has no `expect`).
+ * @returns the accepted text. @throws Error naming the last text seen after `timeoutMs`.
+ */
+export async function waitForText(
+  locator: Locator,
+  accept: (text: string) => boolean,
+  timeoutMs = 15_000
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs
+  let last = '<not found>'
+  while (Date.now() < deadline) {
+    if ((await locator.count()) > 0) {
+      last = (await locator.first().innerText()).trim()
+      if (accept(last)) return last
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`timed out waiting for text; last seen: ${JSON.stringify(last)}`)
+}
