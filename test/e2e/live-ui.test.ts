@@ -87,7 +87,7 @@ describe('UI in Chromium on serve fed by the virtual meter through a pty', () =>
     const energy = sent.objects.find((o) => o.obis === '1-0:1.8.0')!
     const voltage = sent.objects.find((o) => o.obis === '1-0:32.7.0')!
     const digits = (raw: string): string => String(Number(raw.split('*')[0]))
-    const sentCounter = meter.frameCounter
+    const sentCounter = meter.lastFrameCounter!
 
     await page.getByTestId('tab-live').click()
     const energyText = await waitForText(page.getByTestId('live-value-1-0:1.8.0'), (t) =>

@@ -1,0 +1,105 @@
+/**
+ * Serial port source (serialport 13). Default line settings 115200 8N1 (Smarty, DSMR 5);
+ * 9600 7E1 for DSMR 2.2/3 meters. Errors are turned into plain words for installers.
+ */
+import { EventEmitter } from 'node:events'
+import { SerialPort } from 'serialport'
+import { DEFAULT_LINE_SETTINGS, type LineSettings, type PortInfo } from '../../shared/types'
+import type { ByteSource, ByteSourceEvents } from './source'
+
+/** "115200 8N1" style summary of line settings. */
+export function formatLineSettings(s: LineSettings): string {
+  const p = { none: 'N', even: 'E', odd: 'O', mark: 'M', space: 'S' }[s.parity]
+  return `${s.baudRate} ${s.dataBits}${p}${s.stopBits}`
+}
+
+/**
+ * Plain-English explanation of a port error (missing, busy, permission denied…).
+ * @param err the error from serialport/libuv
+ */
+export function explainPortError(path: string, err: Error & { code?: string }): string {
+  const m = `${err.code ?? ''} ${err.message}`
+  if (/ENOENT|No such file|cannot find|File not found/i.test(m)) {
+    return `No serial port at ${path}. Is the adapter plugged in? Refresh the port list.`
+  }
+  if (/EACCES|Permission denied|Access denied/i.test(m)) {
+    return `Permission denied on ${path}. On Linux add yourself to the dialout group (sudo usermod -aG dialout $USER), then log in again.`
+  }
+  if (/EBUSY|Resource busy|lock|in use|Resource temporarily unavailable/i.test(m)) {
+    return `${path} is in use by another program (close the terminal program, Arduino IDE or other P1 reader using it).`
+  }
+  return `Serial port ${path}: ${err.message}`
+}
+
+/** List the serial ports the OS knows. */
+export async function listPorts(): Promise<PortInfo[]> {
+  const ports = await SerialPort.list()
+  return ports.map((p) => ({
+    path: p.path,
+    manufacturer: p.manufacturer ?? null,
+    serialNumber: p.serialNumber ?? null,
+    vendorId: p.vendorId ?? null,
+    productId: p.productId ?? null
+  }))
+}
+
+/** Bytes from a serial port, with their receive time. */
+export class SerialSource extends EventEmitter<ByteSourceEvents> implements ByteSource {
+  readonly settings: LineSettings
+  private port: SerialPort | null = null
+  private stopping = false
+
+  constructor(
+    readonly path: string,
+    settings: Partial<LineSettings> = {}
+  ) {
+    super()
+    this.settings = { ...DEFAULT_LINE_SETTINGS, ...settings }
+  }
+
+  get label(): string {
+    return `${this.path} ${formatLineSettings(this.settings)}`
+  }
+
+  get isOpen(): boolean {
+    return this.port?.isOpen ?? false
+  }
+
+  /** Open the port. @throws Error with a plain-English message. */
+  async start(): Promise<void> {
+    if (this.port) return
+    this.stopping = false
+    const port = new SerialPort({
+      path: this.path,
+      baudRate: this.settings.baudRate,
+      dataBits: this.settings.dataBits,
+      parity: this.settings.parity,
+      stopBits: this.settings.stopBits,
+      autoOpen: false
+    })
+    await new Promise<void>((resolve, reject) => {
+      port.open((err) => (err ? reject(new Error(explainPortError(this.path, err))) : resolve()))
+    })
+    this.port = port
+    port.on('data', (chunk: Buffer) => this.emit('data', chunk, Date.now()))
+    port.on('error', (err: Error) => {
+      if (this.listenerCount('error') > 0) this.emit('error', new Error(explainPortError(this.path, err)))
+    })
+    port.on('close', (err?: Error & { disconnected?: boolean }) => {
+      this.port = null
+      if (this.stopping) this.emit('end', `Closed ${this.path}.`)
+      else this.emit('end', `Port ${this.path} disconnected${err?.message ? ` (${err.message})` : ''}. Check the cable, then open it again.`)
+    })
+  }
+
+  /** Close the port. Idempotent. */
+  async stop(): Promise<void> {
+    const port = this.port
+    if (!port) return
+    this.stopping = true
+    await new Promise<void>((resolve) => {
+      if (!port.isOpen) return resolve()
+      port.close(() => resolve())
+    })
+  }
+}
