@@ -1,0 +1,334 @@
+/**
+ * `p1studio` command line: the same services as the app, without a window.
+ * Commands: decode, monitor, simulate, serve, help. Wrong arguments → one line on stderr,
+ * exit 2; other failures → one line, exit 1. Never a stack trace. docs/cli.md.
+ */
+import { createReadStream, existsSync, readFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { spawn } from 'node:child_process'
+import type { CosemObject, DecodedTelegram, DecodeFailure, LineSettings } from '../shared/types'
+import { P1Decoder, parseKeyHex, type DecodeEvent } from './p1/pipeline'
+import { SerialSource } from './line/serial-source'
+import { VirtualMeter, openSerialWriter } from './line/virtual-meter'
+import { StudioSession } from './host/session'
+import { startWebServer } from './host/web'
+import { lineSettingsSchema } from './host/validate'
+
+const HERE = dirname(fileURLToPath(import.meta.url))
+const ROOT = [resolve(HERE, '../..'), resolve(HERE, '../../..')].find((d) => existsSync(join(d, 'package.json'))) ?? process.cwd()
+
+/** Application version from package.json. */
+export function appVersion(): string {
+  try {
+    return JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version as string
+  } catch {
+    return '0.0.0'
+  }
+}
+
+const USAGE = `P1 Studio ${appVersion()} — Smarty / DSMR P1 tools
+
+Usage: p1studio <command> [options]
+
+  decode [--key HEX] [--auth-key HEX] FILE|-
+      Decode a raw byte stream (a file, or - for stdin). One JSON line per frame:
+      {"systemTitle","frameCounter","identification","crcOk","warnings","objects":{…}}
+      or {"error":{"code","message"},"offset"} for a frame that failed.
+      Exit 0 if at least one telegram decoded (or the input held no frame), 1 otherwise.
+  monitor --port PATH [--key HEX] [--auth-key HEX] [--baud N] [--data-bits N]
+          [--parity none|even|odd] [--stop-bits N] [--count N]
+      The same, live from a serial port (default 115200 8N1); stops after N telegrams.
+  simulate --port PATH --key HEX [--interval SECONDS] [--system-title HEX] [--count N]
+      Virtual Smarty meter: writes encrypted frames to a port (default every 10 s).
+  serve [--port PATH | --demo] [--key HEX] [--auth-key HEX] [--listen HOST:PORT]
+        [--token TOKEN] [--open]
+      The P1 Studio UI in a browser (default 127.0.0.1:8417, demo source).
+  help, --help, --version
+`
+
+/** A usage error: printed as one line, exit 2. */
+class UsageError extends Error {}
+
+function parse(args: string[], options: ParseArgsConfig['options']): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  try {
+    const r = parseArgs({ args, options, allowPositionals: true, strict: true })
+    return { values: r.values as Record<string, string | boolean | undefined>, positionals: r.positionals }
+  } catch (e) {
+    throw new UsageError((e as Error).message.split('\n')[0])
+  }
+}
+
+function keyOpt(v: unknown, what: string): string | undefined {
+  if (v === undefined) return undefined
+  try {
+    return parseKeyHex(String(v), what).toString('hex').toUpperCase()
+  } catch (e) {
+    throw new UsageError(`--${what === 'P1 key' ? 'key' : 'auth-key'}: ${(e as Error).message}`)
+  }
+}
+
+function intOpt(v: unknown, name: string, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined
+  const n = Number(v)
+  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name} must be a number from ${min} to ${max}`)
+  return n
+}
+
+function lineSettings(values: Record<string, unknown>): Partial<LineSettings> {
+  const raw: Record<string, unknown> = {}
+  if (values.baud !== undefined) raw.baudRate = intOpt(values.baud, 'baud', 50, 4_000_000)
+  if (values['data-bits'] !== undefined) raw.dataBits = intOpt(values['data-bits'], 'data-bits', 5, 8)
+  if (values.parity !== undefined) raw.parity = values.parity
+  if (values['stop-bits'] !== undefined) raw.stopBits = Number(values['stop-bits'])
+  const r = lineSettingsSchema.safeParse(raw)
+  if (!r.success) throw new UsageError(`line settings: ${r.error.issues[0].path.join('.')} ${r.error.issues[0].message}`)
+  return r.data as Partial<LineSettings>
+}
+
+/** Objects as the JSON output shows them: code → {value, unit, raw[, values, time]}. */
+function objectsJson(objects: CosemObject[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const o of objects) {
+    let k = o.obis
+    for (let n = 2; k in out; n++) k = `${o.obis}#${n}`
+    const e: Record<string, unknown> = { value: o.value, unit: o.unit, raw: o.raw.slice(o.raw.indexOf('(') + 1).replace(/\)$/, '') }
+    if (o.values.length > 1) e.values = o.values.map((v) => ({ value: v.value, unit: v.unit }))
+    if (o.time !== null || o.values.length > 1) e.time = o.time
+    out[k] = e
+  }
+  return out
+}
+
+/** One decode event as a JSON line (null for skipped bytes). */
+export function eventJson(ev: DecodeEvent): string | null {
+  if (ev.type === 'skipped') return null
+  if (ev.type === 'failure') {
+    const f: DecodeFailure = ev.failure
+    return JSON.stringify({ error: { code: f.code, message: f.message }, offset: f.offset, systemTitle: f.dlms?.systemTitle ?? null, frameCounter: f.dlms?.frameCounter ?? null })
+  }
+  const t: DecodedTelegram = ev.telegram
+  return JSON.stringify({
+    systemTitle: t.dlms?.systemTitle ?? null,
+    frameCounter: t.dlms?.frameCounter ?? null,
+    identification: t.telegram.identification,
+    crcOk: t.telegram.crcOk,
+    warnings: t.warnings,
+    offset: t.offset,
+    objects: objectsJson(t.telegram.objects)
+  })
+}
+
+function write(line: string): Promise<void> {
+  return new Promise((r) => (process.stdout.write(line + '\n') ? r() : process.stdout.once('drain', () => r())))
+}
+
+async function cmdDecode(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { key: { type: 'string' }, 'auth-key': { type: 'string' } })
+  if (positionals.length !== 1) throw new UsageError('decode needs exactly one FILE (or - for stdin)')
+  const file = positionals[0]
+  const decoder = new P1Decoder({ key: keyOpt(values.key, 'P1 key'), authKey: keyOpt(values['auth-key'], 'Authentication key') })
+  if (file !== '-' && !existsSync(file)) throw new Error(`No file at ${file}.`)
+  const input = file === '-' ? process.stdin : createReadStream(file)
+  let decoded = 0
+  let failed = 0
+  const emit = async (evs: DecodeEvent[]): Promise<void> => {
+    for (const ev of evs) {
+      const line = eventJson(ev)
+      if (line === null) continue
+      if (ev.type === 'telegram') decoded++
+      else failed++
+      await write(line)
+    }
+  }
+  for await (const chunk of input) await emit(decoder.push(chunk as Buffer))
+  await emit(decoder.end())
+  return decoded > 0 || failed === 0 ? 0 : 1
+}
+
+async function cmdMonitor(args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    port: { type: 'string' },
+    key: { type: 'string' },
+    'auth-key': { type: 'string' },
+    baud: { type: 'string' },
+    'data-bits': { type: 'string' },
+    parity: { type: 'string' },
+    'stop-bits': { type: 'string' },
+    count: { type: 'string' }
+  })
+  if (!values.port) throw new UsageError('monitor needs --port PATH')
+  const count = intOpt(values.count, 'count', 1, Number.MAX_SAFE_INTEGER)
+  const decoder = new P1Decoder({ key: keyOpt(values.key, 'P1 key'), authKey: keyOpt(values['auth-key'], 'Authentication key') })
+  const src = new SerialSource(String(values.port), lineSettings(values))
+  await src.start()
+  process.stderr.write(`monitoring ${src.label} (Ctrl-C to stop)\n`)
+  return new Promise<number>((resolveExit) => {
+    let telegrams = 0
+    const finish = (code: number): void => {
+      void src.stop().then(() => resolveExit(code))
+    }
+    process.once('SIGINT', () => finish(0))
+    src.on('data', (chunk, at) => {
+      for (const ev of decoder.push(chunk, at)) {
+        const line = eventJson(ev)
+        if (line) process.stdout.write(line + '\n')
+        if (ev.type === 'telegram' && count !== undefined && ++telegrams >= count) return finish(0)
+      }
+    })
+    src.on('error', (e) => process.stderr.write(e.message + '\n'))
+    src.on('end', (reason) => {
+      process.stderr.write(reason + '\n')
+      resolveExit(1)
+    })
+  })
+}
+
+async function cmdSimulate(args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    port: { type: 'string' },
+    key: { type: 'string' },
+    interval: { type: 'string' },
+    'system-title': { type: 'string' },
+    count: { type: 'string' },
+    'frame-counter': { type: 'string' }
+  })
+  if (!values.port) throw new UsageError('simulate needs --port PATH')
+  const key = keyOpt(values.key, 'P1 key')
+  if (!key) throw new UsageError('simulate needs --key HEX (the P1 key the frames are encrypted with)')
+  const interval = intOpt(values.interval, 'interval', 0.01, 3600) ?? 10
+  const count = intOpt(values.count, 'count', 1, Number.MAX_SAFE_INTEGER)
+  let title: Buffer | undefined
+  if (values['system-title'] !== undefined) {
+    const t = String(values['system-title'])
+    if (!/^[0-9A-Fa-f]{16}$/.test(t)) throw new UsageError('--system-title must be 16 hex digits (8 bytes)')
+    title = Buffer.from(t, 'hex')
+  }
+  const writer = await openSerialWriter(String(values.port))
+  const meter = new VirtualMeter({
+    key: Buffer.from(key, 'hex'),
+    systemTitle: title,
+    frameCounter: intOpt(values['frame-counter'], 'frame-counter', 0, 0xffffffff),
+    intervalMs: interval * 1000,
+    write: (f) => writer.write(f)
+  })
+  return new Promise<number>((resolveExit) => {
+    let sent = 0
+    const finish = (code: number): void => {
+      meter.stop()
+      void writer.close().then(() => resolveExit(code))
+    }
+    process.once('SIGINT', () => finish(0))
+    meter.on('frame', (frame, _t, fc) => {
+      process.stderr.write(`frame ${fc}: ${frame.length} bytes\n`)
+      if (count !== undefined && ++sent >= count) setTimeout(() => finish(0), 50)
+    })
+    meter.on('error', (e) => {
+      process.stderr.write(e.message + '\n')
+      finish(1)
+    })
+    process.stderr.write(`virtual meter on ${values.port}, a frame every ${interval} s (Ctrl-C to stop)\n`)
+    meter.start()
+  })
+}
+
+function openBrowser(url: string): void {
+  const cmd = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'cmd' : 'xdg-open'
+  const args = process.platform === 'win32' ? ['/c', 'start', '', url] : [url]
+  try {
+    const child = spawn(cmd, args, { stdio: 'ignore', detached: true })
+    child.on('error', () => process.stdout.write(`Open ${url} in your browser.\n`))
+    child.unref()
+  } catch {
+    process.stdout.write(`Open ${url} in your browser.\n`)
+  }
+}
+
+/** `serve`: StudioSession + web server. Resolves when stopped by a signal. */
+export async function cmdServe(args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    port: { type: 'string' },
+    demo: { type: 'boolean' },
+    key: { type: 'string' },
+    'auth-key': { type: 'string' },
+    listen: { type: 'string' },
+    token: { type: 'string' },
+    open: { type: 'boolean' },
+    baud: { type: 'string' },
+    'data-bits': { type: 'string' },
+    parity: { type: 'string' },
+    'stop-bits': { type: 'string' }
+  })
+  if (values.port && values.demo) throw new UsageError('choose either --port PATH or --demo')
+  let host = '127.0.0.1'
+  let port = 8417
+  if (values.listen !== undefined) {
+    const m = /^(.*):(\d{1,5})$/.exec(String(values.listen))
+    if (!m || Number(m[2]) > 65535) throw new UsageError('--listen must be HOST:PORT, e.g. 127.0.0.1:8417')
+    host = m[1].replace(/^\[|\]$/g, '') || '127.0.0.1'
+    port = Number(m[2])
+  }
+  const session = new StudioSession({
+    version: appVersion(),
+    key: keyOpt(values.key, 'P1 key'),
+    authKey: keyOpt(values['auth-key'], 'Authentication key')
+  })
+  const settings = lineSettings(values)
+  const staticDir = process.env.P1STUDIO_RENDERER_DIR ?? join(ROOT, 'out', 'renderer')
+  const server = await startWebServer({ session, host, port, token: values.token as string | undefined, staticDir })
+  if (values.port) {
+    try {
+      await session.openSource({ kind: 'serial', path: String(values.port), settings })
+    } catch (e) {
+      process.stderr.write(`${(e as Error).message} (the UI is up: choose another port there)\n`)
+    }
+  } else {
+    await session.openSource({ kind: 'demo' })
+  }
+  process.stdout.write(`P1 Studio is serving ${values.port ? String(values.port) : 'the demo'} at ${server.url}\n`)
+  if (values.open) openBrowser(server.url)
+  return new Promise<number>((resolveExit) => {
+    const stop = (): void => {
+      void session.dispose().then(() => server.close()).then(() => resolveExit(0))
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+}
+
+/** Run the CLI with `argv` (without node and script). @returns the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv
+  try {
+    switch (cmd) {
+      case 'decode':
+        return await cmdDecode(rest)
+      case 'monitor':
+        return await cmdMonitor(rest)
+      case 'simulate':
+        return await cmdSimulate(rest)
+      case 'serve':
+        return await cmdServe(rest)
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE)
+        return cmd === undefined ? 2 : 0
+      case '--version':
+      case 'version':
+        process.stdout.write(appVersion() + '\n')
+        return 0
+      default:
+        throw new UsageError(`unknown command "${cmd}"`)
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`p1studio: ${e.message} (see: p1studio help)\n`)
+      return 2
+    }
+    process.stderr.write(`p1studio: ${(e as Error).message}\n`)
+    return 1
+  }
+}

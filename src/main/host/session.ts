@@ -1,0 +1,288 @@
+/**
+ * StudioSession: the one implementation of the API contract (src/shared/contract.ts).
+ * Owns the current byte source and the decoding pipeline, keeps stats and the last 100
+ * frames, and emits 'frame' and 'status' events. Plain Node: Electron (ipc.ts) and
+ * serve mode (web.ts) only carry it. A P1 key never leaves this object (only a mask).
+ */
+import { EventEmitter } from 'node:events'
+import type {
+  FrameRecord,
+  KeyStatus,
+  P1StudioApi,
+  P1StudioEvents,
+  SessionStats,
+  SessionStatus,
+  SetKeyRequest,
+  SourceRequest,
+  SourceState
+} from '../../shared/contract'
+import { RECENT_FRAMES_LIMIT } from '../../shared/contract'
+import { DEFAULT_LINE_SETTINGS, LUX_AUTH_KEY_HEX, type PortInfo } from '../../shared/types'
+import { P1Decoder, parseKeyHex, type DecodeEvent } from '../p1/pipeline'
+import { DEMO_KEY_HEX, DemoSource } from '../line/demo-source'
+import { FileSource } from '../line/file-source'
+import { SerialSource, listPorts } from '../line/serial-source'
+import type { ByteSource } from '../line/source'
+import { parseSetKeyRequest, parseSourceRequest } from './validate'
+
+/** Where a remembered P1 key is kept (Electron: safeStorage). */
+export interface KeyStore {
+  available(): boolean
+  load(): Promise<string | null>
+  save(key: string | null): Promise<void>
+}
+
+/** Options of {@link StudioSession}. */
+export interface StudioSessionOptions {
+  /** Application version shown in the status. */
+  version: string
+  /** P1 key from the command line (32 hex digits). */
+  key?: string
+  /** Authentication key (default Luxembourg's). */
+  authKey?: string
+  keyStore?: KeyStore
+  /** Build a source for a request (tests inject fakes). */
+  sourceFactory?: (req: SourceRequest) => ByteSource
+  /** Port lister (tests inject fakes). */
+  portLister?: () => Promise<PortInfo[]>
+  /** Minimum ms between stats-only status events (default 500). */
+  statusThrottleMs?: number
+}
+
+/** Mask a key for display: only the last 4 hex digits. */
+export function maskKey(hex: string): string {
+  return '•'.repeat(28) + hex.slice(-4).toUpperCase()
+}
+
+function defaultFactory(req: SourceRequest): ByteSource {
+  switch (req.kind) {
+    case 'serial':
+      return new SerialSource(req.path, req.settings)
+    case 'file':
+      return new FileSource(req.path)
+    case 'demo':
+      return new DemoSource()
+  }
+}
+
+function emptyStats(): SessionStats {
+  return { bytes: 0, decoded: 0, failed: {}, lastTelegramAt: null, lastByteAt: null }
+}
+
+export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [P1StudioEvents[K]] }> implements P1StudioApi {
+  private readonly version: string
+  private readonly keyStore?: KeyStore
+  private readonly sourceFactory: (req: SourceRequest) => ByteSource
+  private readonly portLister: () => Promise<PortInfo[]>
+  private readonly throttleMs: number
+  private key: string | null = null
+  private keyOrigin: KeyStatus['origin'] = 'none'
+  private authKey: string = LUX_AUTH_KEY_HEX
+  private decoder: P1Decoder
+  private source: ByteSource | null = null
+  private sourceState: SourceState = { kind: 'none' }
+  private stats: SessionStats = emptyStats()
+  private recent: FrameRecord[] = []
+  private seq = 0
+  private error: string | null = null
+  private statusTimer: NodeJS.Timeout | null = null
+  private lastStatusAt = 0
+
+  /** @throws TypeError if `key`/`authKey` are given but malformed. */
+  constructor(opts: StudioSessionOptions) {
+    super()
+    this.version = opts.version
+    this.keyStore = opts.keyStore
+    this.sourceFactory = opts.sourceFactory ?? defaultFactory
+    this.portLister = opts.portLister ?? listPorts
+    this.throttleMs = opts.statusThrottleMs ?? 500
+    if (opts.authKey) this.authKey = parseKeyHex(opts.authKey, 'Authentication key').toString('hex').toUpperCase()
+    if (opts.key) {
+      this.key = parseKeyHex(opts.key).toString('hex').toUpperCase()
+      this.keyOrigin = 'cli'
+    }
+    this.decoder = new P1Decoder({ key: this.key, authKey: this.authKey })
+  }
+
+  /** Load a remembered key from the key store (Electron start-up). */
+  async loadRememberedKey(): Promise<void> {
+    if (this.key || !this.keyStore?.available()) return
+    const k = await this.keyStore.load().catch(() => null)
+    if (k) {
+      try {
+        this.applyKey(parseKeyHex(k).toString('hex').toUpperCase(), 'keychain')
+      } catch {
+        /* a damaged entry is ignored */
+      }
+    }
+  }
+
+  listPorts(): Promise<PortInfo[]> {
+    return this.portLister().catch((e: Error) => {
+      throw new Error(`Cannot list serial ports: ${e.message}`)
+    })
+  }
+
+  async getStatus(): Promise<SessionStatus> {
+    return this.status()
+  }
+
+  async getRecentFrames(): Promise<FrameRecord[]> {
+    return this.recent.slice()
+  }
+
+  /** Open a source (closing the previous one). @throws Error in plain words if it cannot open. */
+  async openSource(input: SourceRequest): Promise<SessionStatus> {
+    const req = parseSourceRequest(input)
+    await this.stopSource()
+    this.stats = emptyStats()
+    this.recent = []
+    this.error = null
+    this.decoder = new P1Decoder({ key: this.key, authKey: this.authKey })
+    if (req.kind === 'demo' && !this.key) this.applyKey(DEMO_KEY_HEX, 'entered')
+    const src = this.sourceFactory(req)
+    src.on('data', (chunk, at) => this.onData(src, chunk, at))
+    src.on('error', (e) => {
+      if (src !== this.source) return
+      this.error = e.message
+      this.emitStatus(true)
+    })
+    src.on('end', (reason) => {
+      if (src !== this.source) return
+      this.handle(this.decoder.end())
+      if (this.sourceState.kind === 'serial') {
+        this.sourceState = { ...this.sourceState, open: false }
+        this.error = reason
+      } else if (this.sourceState.kind === 'file') this.sourceState = { ...this.sourceState, done: true }
+      this.emitStatus(true)
+    })
+    try {
+      await src.start()
+    } catch (e) {
+      this.error = (e as Error).message
+      this.sourceState = { kind: 'none' }
+      this.emitStatus(true)
+      throw new Error(this.error)
+    }
+    this.source = src
+    this.sourceState =
+      req.kind === 'serial'
+        ? { kind: 'serial', path: req.path, settings: { ...DEFAULT_LINE_SETTINGS, ...req.settings }, open: true }
+        : req.kind === 'file'
+          ? { kind: 'file', path: req.path, done: false }
+          : { kind: 'demo', label: src.label }
+    this.emitStatus(true)
+    return this.status()
+  }
+
+  async closeSource(): Promise<SessionStatus> {
+    await this.stopSource()
+    this.sourceState = { kind: 'none' }
+    this.emitStatus(true)
+    return this.status()
+  }
+
+  /** Set or forget the P1 key. @throws Error('P1 key must be 32 hex digits') on bad input. */
+  async setKey(input: SetKeyRequest): Promise<KeyStatus> {
+    const req = parseSetKeyRequest(input)
+    if (req.authKey) this.authKey = parseKeyHex(req.authKey, 'Authentication key').toString('hex').toUpperCase()
+    const key = req.key === null ? null : parseKeyHex(req.key).toString('hex').toUpperCase()
+    this.applyKey(key, key ? 'entered' : 'none')
+    if (this.keyStore?.available()) {
+      if (req.remember && key) {
+        await this.keyStore.save(key)
+        this.keyOrigin = 'keychain'
+      } else if (key === null || req.remember === false) await this.keyStore.save(null)
+    }
+    this.emitStatus(true)
+    return this.keyStatus()
+  }
+
+  /** Close everything (app exit). */
+  async dispose(): Promise<void> {
+    await this.stopSource()
+    if (this.statusTimer) clearTimeout(this.statusTimer)
+    this.statusTimer = null
+  }
+
+  private applyKey(key: string | null, origin: KeyStatus['origin']): void {
+    this.decoder.setKeys(key, this.authKey)
+    this.key = key
+    this.keyOrigin = key ? origin : 'none'
+  }
+
+  private async stopSource(): Promise<void> {
+    const src = this.source
+    this.source = null
+    if (src) {
+      await src.stop().catch(() => undefined)
+      src.removeAllListeners()
+    }
+  }
+
+  private onData(src: ByteSource, chunk: Buffer, at: number): void {
+    if (src !== this.source) return
+    this.stats.bytes += chunk.length
+    this.stats.lastByteAt = at
+    this.handle(this.decoder.push(chunk, at))
+    this.emitStatus(false)
+  }
+
+  private handle(events: DecodeEvent[]): void {
+    for (const ev of events) {
+      if (ev.type === 'skipped') continue
+      let rec: FrameRecord
+      if (ev.type === 'telegram') {
+        this.stats.decoded++
+        this.stats.lastTelegramAt = ev.telegram.receivedAt
+        rec = { ok: true, seq: ++this.seq, ...ev.telegram }
+      } else {
+        const c = ev.failure.code
+        this.stats.failed[c] = (this.stats.failed[c] ?? 0) + 1
+        rec = { ok: false, seq: ++this.seq, ...ev.failure }
+      }
+      this.recent.push(rec)
+      if (this.recent.length > RECENT_FRAMES_LIMIT) this.recent.splice(0, this.recent.length - RECENT_FRAMES_LIMIT)
+      this.emit('frame', rec)
+    }
+  }
+
+  private keyStatus(): KeyStatus {
+    return {
+      hasKey: this.key !== null,
+      masked: this.key ? maskKey(this.key) : null,
+      origin: this.keyOrigin,
+      authKey: this.authKey,
+      canRemember: this.keyStore?.available() ?? false
+    }
+  }
+
+  private status(): SessionStatus {
+    return {
+      source: this.sourceState,
+      stats: { ...this.stats, failed: { ...this.stats.failed } },
+      key: this.keyStatus(),
+      error: this.error,
+      version: this.version
+    }
+  }
+
+  /** Emit 'status' now (`force`) or throttled for stats-only changes. */
+  private emitStatus(force: boolean): void {
+    const now = Date.now()
+    if (force || now - this.lastStatusAt >= this.throttleMs) {
+      if (this.statusTimer) clearTimeout(this.statusTimer)
+      this.statusTimer = null
+      this.lastStatusAt = now
+      this.emit('status', this.status())
+      return
+    }
+    if (!this.statusTimer) {
+      this.statusTimer = setTimeout(() => {
+        this.statusTimer = null
+        this.lastStatusAt = Date.now()
+        this.emit('status', this.status())
+      }, this.throttleMs - (now - this.lastStatusAt))
+    }
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * zod schemas for everything that crosses a transport (IPC, WebSocket, CLI). Invalid
+ * input is rejected with one plain-English sentence, never a stack trace.
+ */
+import { z } from 'zod'
+import type { SetKeyRequest, SourceRequest } from '../../shared/contract'
+
+const hex32 = z
+  .string()
+  .transform((s) => s.replace(/\s+/g, ''))
+  .refine((s) => /^[0-9A-Fa-f]{32}$/.test(s), { message: 'must be 32 hex digits' })
+
+/** Line settings: baud 50–4 000 000, data bits 5–8, parity, stop bits 1/1.5/2. */
+export const lineSettingsSchema = z
+  .object({
+    baudRate: z.number().int().min(50).max(4_000_000),
+    dataBits: z.union([z.literal(5), z.literal(6), z.literal(7), z.literal(8)]),
+    parity: z.enum(['none', 'even', 'odd', 'mark', 'space']),
+    stopBits: z.union([z.literal(1), z.literal(1.5), z.literal(2)])
+  })
+  .partial()
+  .strict()
+
+export const sourceRequestSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('serial'), path: z.string().min(1).max(4096), settings: lineSettingsSchema.optional() }).strict(),
+  z.object({ kind: z.literal('demo') }).strict(),
+  z.object({ kind: z.literal('file'), path: z.string().min(1).max(4096) }).strict()
+])
+
+export const setKeyRequestSchema = z
+  .object({
+    key: z.union([hex32, z.null()]),
+    authKey: hex32.optional(),
+    remember: z.boolean().optional()
+  })
+  .strict()
+
+/** One sentence out of a zod error, e.g. "key: must be 32 hex digits". */
+export function explainZodError(e: z.ZodError, what: string): string {
+  const first = e.issues[0]
+  const path = first?.path.length ? first.path.join('.') + ': ' : ''
+  return `Invalid ${what}: ${path}${first?.message ?? 'malformed'}`
+}
+
+function parseWith<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
+  const r = schema.safeParse(input)
+  if (!r.success) throw new Error(explainZodError(r.error, what))
+  return r.data
+}
+
+/** @throws Error in plain words. */
+export const parseSourceRequest = (input: unknown): SourceRequest =>
+  parseWith(sourceRequestSchema, input, 'source') as SourceRequest
+/** @throws Error in plain words (the key itself is never echoed). */
+export const parseSetKeyRequest = (input: unknown): SetKeyRequest =>
+  parseWith(setKeyRequestSchema, input, 'key') as SetKeyRequest
