@@ -1,0 +1,21 @@
+/**
+ * The API client: Electron's preload bridge (window.p1studio) when present, else the
+ * serve mode WebSocket on the same origin (token from the page URL's ?token=).
+ */
+import type { P1StudioClient } from '@shared/contract'
+import { WsClient, type ConnectionState } from './ws-client'
+
+export interface ApiHandle {
+  client: P1StudioClient
+  /** Transport state: always 'open' for Electron IPC. */
+  onConnection(listener: (s: ConnectionState) => void): () => void
+}
+
+export function createApi(): ApiHandle {
+  if (window.p1studio) return { client: window.p1studio, onConnection: (l) => (l('open'), () => undefined) }
+  const token = new URLSearchParams(location.search).get('token')
+  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:'
+  const url = `${proto}//${location.host}/ws${token ? `?token=${encodeURIComponent(token)}` : ''}`
+  const ws = new WsClient(url)
+  return { client: ws, onConnection: (l) => (l(ws.state), ws.onConnection(l)) }
+}

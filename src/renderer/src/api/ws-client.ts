@@ -1,0 +1,126 @@
+/**
+ * P1StudioClient over the serve mode WebSocket (/ws): requests `{id, method, params}`,
+ * responses `{id, result}` | `{id, error: {message}}`, pushes `{event, data}`.
+ * Reconnects with backoff; calls made while disconnected wait for the connection.
+ */
+import type { ApiMethod, P1StudioClient, P1StudioEventName, P1StudioEvents } from '@shared/contract'
+
+type Listener = (data: unknown) => void
+/** Connection state for the UI. */
+export type ConnectionState = 'connecting' | 'open' | 'closed'
+
+/** Minimal WebSocket shape (the browser's, or a test double). */
+export interface SocketLike {
+  readyState: number
+  send(data: string): void
+  close(): void
+  onopen: ((ev: unknown) => void) | null
+  onclose: ((ev: unknown) => void) | null
+  onmessage: ((ev: { data: unknown }) => void) | null
+  onerror: ((ev: unknown) => void) | null
+}
+
+export class WsClient implements P1StudioClient {
+  private socket: SocketLike | null = null
+  private nextId = 1
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
+  private readonly queue: string[] = []
+  private readonly listeners = new Map<string, Set<Listener>>()
+  private backoffMs = 500
+  private stopped = false
+  state: ConnectionState = 'connecting'
+
+  constructor(
+    private readonly url: string,
+    private readonly makeSocket: (url: string) => SocketLike = (u) => new WebSocket(u) as unknown as SocketLike
+  ) {
+    this.connect()
+  }
+
+  private setState(s: ConnectionState): void {
+    this.state = s
+    for (const l of this.listeners.get('connection') ?? []) l(s)
+  }
+
+  private connect(): void {
+    if (this.stopped) return
+    this.setState('connecting')
+    const ws = this.makeSocket(this.url)
+    this.socket = ws
+    ws.onopen = () => {
+      this.backoffMs = 500
+      this.setState('open')
+      for (const m of this.queue.splice(0)) ws.send(m)
+    }
+    ws.onmessage = (ev) => this.onMessage(String(ev.data))
+    ws.onerror = () => undefined
+    ws.onclose = () => {
+      if (this.socket !== ws) return
+      this.socket = null
+      for (const [, p] of this.pending) p.reject(new Error('Disconnected from the P1 Studio service.'))
+      this.pending.clear()
+      this.setState('closed')
+      if (!this.stopped) {
+        setTimeout(() => this.connect(), this.backoffMs)
+        this.backoffMs = Math.min(this.backoffMs * 2, 5000)
+      }
+    }
+  }
+
+  private onMessage(text: string): void {
+    let msg: { id?: number; result?: unknown; error?: { message: string }; event?: string; data?: unknown }
+    try {
+      msg = JSON.parse(text)
+    } catch {
+      return
+    }
+    if (typeof msg.event === 'string') {
+      for (const l of this.listeners.get(msg.event) ?? []) l(msg.data)
+      return
+    }
+    if (typeof msg.id !== 'number') return
+    const p = this.pending.get(msg.id)
+    if (!p) return
+    this.pending.delete(msg.id)
+    if (msg.error) p.reject(new Error(msg.error.message))
+    else p.resolve(msg.result)
+  }
+
+  private call<T>(method: ApiMethod, params?: unknown): Promise<T> {
+    const id = this.nextId++
+    const text = JSON.stringify({ id, method, params })
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
+      if (this.socket && this.socket.readyState === 1) this.socket.send(text)
+      else this.queue.push(text)
+    })
+  }
+
+  listPorts = () => this.call<Awaited<ReturnType<P1StudioClient['listPorts']>>>('listPorts')
+  getStatus = () => this.call<Awaited<ReturnType<P1StudioClient['getStatus']>>>('getStatus')
+  openSource: P1StudioClient['openSource'] = (req) => this.call('openSource', req)
+  closeSource = () => this.call<Awaited<ReturnType<P1StudioClient['closeSource']>>>('closeSource')
+  setKey: P1StudioClient['setKey'] = (req) => this.call('setKey', req)
+  getRecentFrames = () => this.call<Awaited<ReturnType<P1StudioClient['getRecentFrames']>>>('getRecentFrames')
+
+  on<E extends P1StudioEventName>(event: E, listener: (data: P1StudioEvents[E]) => void): () => void {
+    return this.onAny(event, listener as Listener)
+  }
+
+  /** Connection state changes ('connecting' | 'open' | 'closed'). */
+  onConnection(listener: (s: ConnectionState) => void): () => void {
+    return this.onAny('connection', listener as Listener)
+  }
+
+  private onAny(event: string, listener: Listener): () => void {
+    let set = this.listeners.get(event)
+    if (!set) this.listeners.set(event, (set = new Set()))
+    set.add(listener)
+    return () => set!.delete(listener)
+  }
+
+  close(): void {
+    this.stopped = true
+    this.socket?.close()
+  }
+}
