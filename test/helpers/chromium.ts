@@ -2,19 +2,16 @@
  * Debian's Chromium driven by playwright-core (no browser download: `npx playwright install`
  * cannot work on this machine or CI). Flags from the project brief.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { existsSync } from 'node:fs'
 import { chromium, type Browser, type Locator } from 'playwright-core'
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
-/** Launch headless Chromium with a fresh profile. Throws a plain message if it is not installed. */
+/** Launch headless Chromium (playwright gives it a fresh temporary profile). Throws a plain message if it is not installed. */
 export async function launchChromium(): Promise<{ browser: Browser; close(): Promise<void> }> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`Chromium not found at ${CHROMIUM_PATH}: apt-get install chromium`)
   }
-  const profile = mkdtempSync(join(tmpdir(), 'p1s-chromium-'))
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
@@ -25,15 +22,13 @@ export async function launchChromium(): Promise<{ browser: Browser; close(): Pro
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
-      '--disable-quic',
-      `--user-data-dir=${profile}`
+      '--disable-quic'
     ]
   })
   return {
     browser,
     async close() {
       await browser.close().catch(() => undefined)
-      rmSync(profile, { recursive: true, force: true })
     }
   }
 }
