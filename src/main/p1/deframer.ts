@@ -50,7 +50,9 @@ function isHexDigit(c: number): boolean {
 
 /**
  * Is `buf[i]` the start of a plain telegram? `/` + 3 letters (manufacturer) + a printable
- * character. Returns 'yes', 'no', or 'maybe' when the buffer ends too early to tell.
+ * character, and an identification line ending in LF within 128 bytes with no NUL or
+ * other line break in it (DSMR 5.0.2 §6.2). Returns 'yes', 'no', or 'maybe' when the
+ * buffer ends too early to tell.
  */
 function plainStart(buf: Buffer, i: number): 'yes' | 'no' | 'maybe' {
   for (let k = 1; k <= 4; k++) {
@@ -58,7 +60,13 @@ function plainStart(buf: Buffer, i: number): 'yes' | 'no' | 'maybe' {
     const c = buf[i + k]
     if (k < 4 ? !isLetter(c) : c < 0x21 || c > 0x7e) return 'no'
   }
-  return 'yes'
+  const limit = Math.min(buf.length, i + 128)
+  for (let k = i + 5; k < limit; k++) {
+    const c = buf[k]
+    if (c === LF) return 'yes'
+    if (c === 0 || c === 0x2f || c === BANG || (c === CR && k + 1 < buf.length && buf[k + 1] !== LF)) return 'no'
+  }
+  return limit === buf.length && buf.length < i + 128 ? 'maybe' : 'no'
 }
 
 /** Incremental frame finder. */
@@ -268,14 +276,14 @@ export class Deframer {
     if (st === 'maybe') return -1
     const bang = buf.indexOf(BANG, pos + 5)
     const limit = bang < 0 ? buf.length : bang
-    // a new telegram start after a line end inside this one: this one was cut
-    let nl = buf.indexOf(LF, pos + 5)
-    while (nl >= 0 && nl + 1 < limit) {
-      if (buf[nl + 1] === SLASH && plainStart(buf, nl + 1) === 'yes') {
-        this.error(out, 'truncated_frame', `Telegram cut short after ${nl + 1 - pos} bytes: the next telegram starts inside it.`, pos, nl + 1, 'plain')
-        return nl + 1
+    // a new telegram start inside this one (values never contain "/"): this one was cut
+    let next = buf.indexOf(SLASH, pos + 5)
+    while (next >= 0 && next < limit) {
+      if (plainStart(buf, next) === 'yes') {
+        this.error(out, 'truncated_frame', `Telegram cut short after ${next - pos} bytes: the next telegram starts inside it.`, pos, next, 'plain')
+        return next
       }
-      nl = buf.indexOf(LF, nl + 1)
+      next = buf.indexOf(SLASH, next + 1)
     }
     if (bang < 0) {
       if (buf.length - pos > this.maxFrameBytes) {

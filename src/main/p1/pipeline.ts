@@ -166,6 +166,10 @@ export class P1Decoder {
       )
     }
     const t = parseTelegram(plain)
+    if (kind === 'plain' && t.objects.length === 0) {
+      // "/XXXn…!" without a single COSEM line: noise that happened to look like a telegram
+      return { type: 'skipped', offset, length: bytes.length, receivedAt }
+    }
     if (t.crcOk === false) {
       return this.fail(
         'crc_mismatch',

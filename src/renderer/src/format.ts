@@ -33,7 +33,9 @@ export function formatValue(o: Pick<CosemObject, 'value' | 'values'>, index = 0)
   const v = index === 0 ? o.value : o.values[index]?.value
   if (v === null || v === undefined) return '—'
   if (typeof v === 'number') {
-    const raw = (o.values[index]?.raw ?? '').split('*')[0]
+    // digits as sent: the value entry holding this number (a timestamped reading's second value)
+    const entry = index === 0 ? (o.values.find((x) => x.value === v) ?? o.values[0]) : o.values[index]
+    const raw = (entry?.raw ?? '').split('*')[0]
     const dec = /\.(\d+)$/.exec(raw)
     return dec ? v.toFixed(dec[1].length) : String(v)
   }
