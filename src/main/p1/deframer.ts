@@ -9,12 +9,13 @@
  * pending frame cuts it). A pending frame followed by an idle gap longer than
  * `idleGapMs` is truncated. Never throws.
  */
-import type { DecodeErrorCode, FrameKind } from '../../shared/types'
+import type { DecodeErrorCode, DlmsHeader, FrameKind } from '../../shared/types'
 import { GLO_TAG, parseGloHeader } from './dlms'
 
 /** What the deframer emits. Offsets are byte offsets in the stream; times are ms since the epoch. */
 export type DeframerEvent =
-  | { type: 'frame'; kind: FrameKind; bytes: Buffer; offset: number; receivedAt: number }
+  /** `header`: the parsed DLMS header of a 'dlms' frame (so it is parsed once). */
+  | { type: 'frame'; kind: FrameKind; bytes: Buffer; offset: number; receivedAt: number; header?: DlmsHeader }
   | {
       type: 'error'
       code: DecodeErrorCode
@@ -170,9 +171,9 @@ export class Deframer {
     })
   }
 
-  private frame(out: DeframerEvent[], kind: FrameKind, start: number, end: number): void {
+  private frame(out: DeframerEvent[], kind: FrameKind, start: number, end: number, header?: DlmsHeader): void {
     const offset = this.base + start
-    out.push({ type: 'frame', kind, bytes: this.buf.subarray(start, end), offset, receivedAt: this.timeAt(offset) })
+    out.push({ type: 'frame', kind, bytes: this.buf.subarray(start, end), offset, receivedAt: this.timeAt(offset), header })
   }
 
   /** The pending bytes can never complete (silence or end of input). */
@@ -261,7 +262,7 @@ export class Deframer {
       return next
     }
     if (buf.length - pos < total) return -1
-    this.frame(out, 'dlms', pos, pos + total)
+    this.frame(out, 'dlms', pos, pos + total, h.header)
     return pos + total
   }
 

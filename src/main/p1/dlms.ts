@@ -16,6 +16,22 @@ export const GCM_TAG_LENGTH = 12
 export const SC_AUTHENTICATED = 0x10
 export const SC_ENCRYPTED = 0x20
 
+let lastTitle: { bytes: Buffer; hex: string; text: string } | null = null
+
+/** Hex and printable prefix of the 8-byte system title at `buf[at]` (one meter per stream: cached). */
+function systemTitleStrings(buf: Uint8Array, at: number): { hex: string; text: string } {
+  const bytes = Buffer.from(buf.buffer, buf.byteOffset + at, 8)
+  if (lastTitle && lastTitle.bytes.equals(bytes)) return lastTitle
+  let text = ''
+  for (let i = 0; i < 8; i++) {
+    const c = bytes[i]
+    if (c < 0x20 || c > 0x7e) break
+    text += String.fromCharCode(c)
+  }
+  lastTitle = { bytes: Buffer.from(bytes), hex: bytes.toString('hex').toUpperCase(), text }
+  return lastTitle
+}
+
 /** Result of {@link parseGloHeader}. */
 export type GloHeaderResult =
   | { status: 'ok'; header: DlmsHeader; headerLength: number; totalLength: number }
@@ -73,16 +89,11 @@ export function parseGloHeader(buf: Uint8Array, start: number): GloHeaderResult 
   const fcStart = headerLength + 1
   const ctStart = fcStart + 4
   const tagStart = authenticated ? totalLength - GCM_TAG_LENGTH : totalLength
-  let titleText = ''
-  for (let i = 2; i < 10; i++) {
-    const c = buf[start + i]
-    if (c < 0x20 || c > 0x7e) break
-    titleText += String.fromCharCode(c)
-  }
   const b = buf
+  const title = systemTitleStrings(b, start + 2)
   const header: DlmsHeader = {
-    systemTitle: Buffer.from(b.buffer, b.byteOffset + start + 2, 8).toString('hex').toUpperCase(),
-    systemTitleText: titleText,
+    systemTitle: title.hex,
+    systemTitleText: title.text,
     securityControl: sc,
     frameCounter: ((b[start + fcStart] << 24) >>> 0) + ((b[start + fcStart + 1] << 16) | (b[start + fcStart + 2] << 8) | b[start + fcStart + 3]),
     length,

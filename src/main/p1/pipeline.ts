@@ -95,7 +95,7 @@ export class P1Decoder {
             text: null
           }
         })
-      } else out.push(this.decodeFrame(ev.kind, ev.bytes, ev.offset, ev.receivedAt))
+      } else out.push(this.decodeFrame(ev.kind, ev.bytes, ev.offset, ev.receivedAt, ev.header))
     }
     return out
   }
@@ -116,18 +116,21 @@ export class P1Decoder {
     }
   }
 
-  private decodeFrame(kind: FrameKind, bytes: Buffer, offset: number, receivedAt: number): DecodeEvent {
+  private decodeFrame(kind: FrameKind, bytes: Buffer, offset: number, receivedAt: number, header?: DlmsHeader): DecodeEvent {
     const warnings: DecodeWarningCode[] = []
     let dlms: DlmsHeader | null = null
     let plain: Buffer
     let tagVerified: boolean | null = null
     if (kind === 'dlms') {
-      const h = parseGloHeader(bytes, 0)
-      if (h.status !== 'ok') {
-        const msg = h.status === 'invalid' ? h.message : 'Frame header incomplete.'
-        return this.fail('malformed_frame', msg, kind, bytes, offset, receivedAt, null, null)
+      if (header) dlms = header
+      else {
+        const h = parseGloHeader(bytes, 0)
+        if (h.status !== 'ok') {
+          const msg = h.status === 'invalid' ? h.message : 'Frame header incomplete.'
+          return this.fail('malformed_frame', msg, kind, bytes, offset, receivedAt, null, null)
+        }
+        dlms = h.header
       }
-      dlms = h.header
       if (!this.key) {
         return this.fail(
           'missing_key',
@@ -146,7 +149,7 @@ export class P1Decoder {
           const t = parseTelegram(u)
           if (t.crcOk === true) {
             warnings.push('auth_key_mismatch')
-            return this.ok(kind, bytes, offset, receivedAt, dlms, false, u, t, warnings)
+            return this.ok(kind, bytes, offset, receivedAt, dlms, false, u.toString('latin1'), t, warnings)
           }
         }
         return this.fail(
@@ -165,7 +168,8 @@ export class P1Decoder {
         kind, bytes, offset, receivedAt, dlms, plain.toString('latin1')
       )
     }
-    const t = parseTelegram(plain)
+    const text = plain.toString('latin1')
+    const t = parseTelegram(plain, text)
     if (kind === 'plain' && t.objects.length === 0) {
       // "/XXXn…!" without a single COSEM line: noise that happened to look like a telegram
       return { type: 'skipped', offset, length: bytes.length, receivedAt }
@@ -174,11 +178,11 @@ export class P1Decoder {
       return this.fail(
         'crc_mismatch',
         `Telegram CRC ${fmt(t.crcSent)} does not match the computed ${fmt(t.crcComputed)}.`,
-        kind, bytes, offset, receivedAt, dlms, plain.toString('latin1')
+        kind, bytes, offset, receivedAt, dlms, text
       )
     }
     if (t.crcOk === null) warnings.push('no_crc')
-    return this.ok(kind, bytes, offset, receivedAt, dlms, tagVerified, plain, t, warnings)
+    return this.ok(kind, bytes, offset, receivedAt, dlms, tagVerified, text, t, warnings)
   }
 
   private ok(
@@ -188,7 +192,7 @@ export class P1Decoder {
     receivedAt: number,
     dlms: DlmsHeader | null,
     tagVerified: boolean | null,
-    plain: Buffer,
+    text: string,
     telegram: ReturnType<typeof parseTelegram>,
     warnings: DecodeWarningCode[]
   ): DecodeEvent {
@@ -202,7 +206,7 @@ export class P1Decoder {
         frameHex: bytes.toString('hex').toUpperCase(),
         dlms,
         tagVerified,
-        text: plain.toString('latin1'),
+        text,
         telegram,
         warnings
       }

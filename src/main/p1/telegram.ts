@@ -8,7 +8,6 @@ import { describeObis } from '../../shared/obis'
 import { crc16Arc } from './crc16'
 
 const OBIS_RE = /^(\d{1,3}-\d{1,3}:\d{1,3}\.\d{1,3}\.\d{1,3}(?:[.*]\d{1,3})?)\(/
-const NUMBER_RE = /^[-+]?\d+(?:\.\d+)?$/
 const TIMESTAMP_RE = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})([SW])?$/
 const HEX_RE = /^(?:[0-9A-Fa-f]{2})+$/
 
@@ -33,6 +32,16 @@ function isEuSummerTime(ms: number): boolean {
  * CET/CEST is applied. @returns null for placeholders (`632525252525S`) or invalid dates.
  */
 export function parseTimestamp(s: string): string | null {
+  const hit = tsCache.get(s)
+  if (hit !== undefined) return hit
+  const r = parseTimestampUncached(s)
+  if (tsCache.size > 512) tsCache.clear()
+  tsCache.set(s, r)
+  return r
+}
+const tsCache = new Map<string, string | null>()
+
+function parseTimestampUncached(s: string): string | null {
   const m = TIMESTAMP_RE.exec(s)
   if (!m) return null
   const [, yy, mo, dd, hh, mi, ss, flag] = m
@@ -50,8 +59,23 @@ export function parseTimestamp(s: string): string | null {
   return `${year}-${mo}-${dd}T${hh}:${mi}:${ss}${summer ? '+02:00' : '+01:00'}`
 }
 
-/** Decode hex-encoded text (0-0:42.0.0 "5341…" → "SAG…"); null if not hex or not printable. */
+function isHexChar(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)
+}
+
+const hexTextCache = new Map<string, string | null>()
+
+/** Decode hex-encoded text (0-0:42.0.0 "5341…" → "SAG…"); null if not hex or not printable. Cached: ids repeat. */
 function decodeHexText(raw: string): string | null {
+  const hit = hexTextCache.get(raw)
+  if (hit !== undefined) return hit
+  const r = decodeHexTextUncached(raw)
+  if (hexTextCache.size > 256) hexTextCache.clear()
+  hexTextCache.set(raw, r)
+  return r
+}
+
+function decodeHexTextUncached(raw: string): string | null {
   if (!HEX_RE.test(raw)) return null
   let out = ''
   for (let i = 0; i < raw.length; i += 2) {
@@ -62,15 +86,47 @@ function decodeHexText(raw: string): string | null {
   return out
 }
 
+/**
+ * Value of the decimal number `s[start, end)` (`[-+]digits[.digits]`), or NaN if it is not
+ * one. Hot path without regex or slicing: the digits form an integer m with k decimals and
+ * m / 10^k is the correctly rounded double, the same as Number() gives, while m < 2^53.
+ */
+function decimalValue(s: string, start: number, end: number): number {
+  let i = start
+  let neg = false
+  const c0 = s.charCodeAt(i)
+  if (c0 === 0x2d || c0 === 0x2b) {
+    neg = c0 === 0x2d
+    i++
+  }
+  let m = 0
+  let digits = 0
+  let decimals = -1
+  for (; i < end; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 0x30 && c <= 0x39) {
+      m = m * 10 + (c - 0x30)
+      digits++
+      if (decimals >= 0) decimals++
+    } else if (c === 0x2e && decimals < 0 && digits > 0 && i + 1 < end) decimals = 0
+    else return NaN
+  }
+  if (digits === 0) return NaN
+  if (m > Number.MAX_SAFE_INTEGER) return Number(s.slice(start, end))
+  const v = decimals > 0 ? m / POW10[decimals] : m
+  return neg ? -v : v
+}
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
+
 /** Parse the text inside one pair of parentheses. */
 function parseValue(raw: string, hexText: boolean, asText = false): CosemValue {
   if (raw.length === 0) return { value: null, unit: null, raw }
   if (asText) return { value: raw, unit: null, raw }
   const star = raw.indexOf('*')
   if (star >= 0) {
-    const num = raw.slice(0, star)
-    const unit = raw.slice(star + 1) || null
-    return { value: NUMBER_RE.test(num) ? Number(num) : num, unit, raw }
+    const unit = star + 1 < raw.length ? raw.slice(star + 1) : null
+    const v = decimalValue(raw, 0, star)
+    return { value: v === v ? v : raw.slice(0, star), unit, raw }
   }
   if (hexText) {
     // identifiers and messages: decoded text when printable, else the raw text (never a number)
@@ -81,7 +137,10 @@ function parseValue(raw: string, hexText: boolean, asText = false): CosemValue {
     return { value: parseTimestamp(raw), unit: null, raw }
   }
   // numbers with up to 15 significant digits stay exact; longer digit strings are identifiers
-  if (raw.length <= 16 && NUMBER_RE.test(raw)) return { value: Number(raw), unit: null, raw }
+  if (raw.length <= 16) {
+    const v = decimalValue(raw, 0, raw.length)
+    if (v === v) return { value: v, unit: null, raw }
+  }
   return { value: raw, unit: null, raw }
 }
 
@@ -103,16 +162,37 @@ function isTimestampRaw(raw: string): boolean {
   return raw.length >= 12 && raw.length <= 13 && TIMESTAMP_RE.test(raw)
 }
 
-function buildObject(obis: string, groups: string[], raw: string): CosemObject {
-  const info = describeObis(obis)
-  const hexText = info?.valueType === 'hexText'
-  const asText = info?.valueType === 'text'
-  const values = groups.map((g) => parseValue(g, hexText, asText))
+interface CodeInfo {
+  /** The OBIS code string (interned). */
+  obis: string
+  hexText: boolean
+  asText: boolean
+  timestamp: boolean
+}
+const codeCache = new Map<string, CodeInfo | null>()
+
+/** OBIS code syntax `A-B:C.D.E` with an optional `*F`/`.F`, each 1–3 digits; cached per code. */
+function codeInfo(code: string): CodeInfo | null {
+  let hit = codeCache.get(code)
+  if (hit !== undefined) return hit
+  hit = null
+  if (OBIS_RE.test(code + '(')) {
+    const info = describeObis(code)
+    hit = { obis: code, hexText: info?.valueType === 'hexText', asText: info?.valueType === 'text', timestamp: info?.valueType === 'timestamp' }
+  }
+  if (codeCache.size < 4096) codeCache.set(code, hit)
+  return hit
+}
+
+function buildObject(ci: CodeInfo, groups: string[], raw: string): CosemObject {
+  const obis = ci.obis
+  const values: CosemValue[] = new Array(groups.length)
+  for (let i = 0; i < groups.length; i++) values[i] = parseValue(groups[i], ci.hexText, ci.asText)
   const obj: CosemObject = { obis, value: null, unit: null, time: null, values, raw }
   if (values.length === 1) {
     obj.value = values[0].value
     obj.unit = values[0].unit
-    if (info?.valueType === 'timestamp' && typeof obj.value === 'string') obj.time = obj.value
+    if (ci.timestamp && typeof obj.value === 'string') obj.time = obj.value
   } else if (values.length === 2 && isTimestampRaw(groups[0])) {
     // timestamped reading: M-Bus 0-n:24.2.1(time)(reading*m3), Fluvius 1-0:1.6.0
     obj.time = parseTimestamp(groups[0])
@@ -130,9 +210,9 @@ function buildObject(obis: string, groups: string[], raw: string): CosemObject {
  * them) or a string (latin1). Lines may end in CR LF or LF. Never throws.
  * @returns the telegram; `crcOk` null when it carries no CRC (DSMR 2.2/3).
  */
-export function parseTelegram(input: Buffer | string): Telegram {
+export function parseTelegram(input: Buffer | string, latin1Text?: string): Telegram {
   const bytes = typeof input === 'string' ? Buffer.from(input, 'latin1') : input
-  const text = typeof input === 'string' ? input : input.toString('latin1')
+  const text = typeof input === 'string' ? input : (latin1Text ?? input.toString('latin1'))
   const start = text.indexOf('/')
   const bang = text.indexOf('!', start < 0 ? 0 : start)
   const telegram: Telegram = {
@@ -148,7 +228,7 @@ export function parseTelegram(input: Buffer | string): Telegram {
   if (bang >= 0 && start >= 0) {
     telegram.crcComputed = crc16Arc(bytes, start, bang + 1)
     let k = bang + 1
-    while (k < text.length && k - bang <= 4 && /[0-9A-Fa-f]/.test(text[k])) k++
+    while (k < text.length && k - bang <= 4 && isHexChar(text.charCodeAt(k))) k++
     if (k > bang + 1) {
       telegram.crcSent = parseInt(text.slice(bang + 1, k), 16)
       telegram.crcOk = telegram.crcSent === telegram.crcComputed
@@ -170,15 +250,16 @@ export function parseTelegram(input: Buffer | string): Telegram {
     const line = text.slice(pos, lineEnd)
     pos = e + 1
     if (line.length === 0) continue
-    const m = OBIS_RE.exec(line)
-    if (m) {
-      const groups = splitGroups(line, m[1].length)
+    const paren = line.indexOf('(')
+    const ci = paren > 0 ? codeInfo(line.slice(0, paren)) : null
+    if (ci) {
+      const groups = splitGroups(line, paren)
       if (groups === null) {
         telegram.malformedLines.push(line)
         prev = null
         continue
       }
-      prev = buildObject(m[1], groups, line)
+      prev = buildObject(ci, groups, line)
       prevGroups = groups
       telegram.objects.push(prev)
     } else if (line.charCodeAt(0) === 0x28 && prev && prevGroups) {
