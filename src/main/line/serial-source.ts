@@ -3,6 +3,7 @@
  * 9600 7E1 for DSMR 2.2/3 meters. Errors are turned into plain words for installers.
  */
 import { EventEmitter } from 'node:events'
+import { existsSync } from 'node:fs'
 import { SerialPort } from 'serialport'
 import { DEFAULT_LINE_SETTINGS, type LineSettings, type PortInfo } from '../../shared/types'
 import type { ByteSource, ByteSourceEvents } from './source'
@@ -48,6 +49,7 @@ export class SerialSource extends EventEmitter<ByteSourceEvents> implements Byte
   readonly settings: LineSettings
   private port: SerialPort | null = null
   private stopping = false
+  private watchdog: NodeJS.Timeout | null = null
 
   constructor(
     readonly path: string,
@@ -85,7 +87,16 @@ export class SerialSource extends EventEmitter<ByteSourceEvents> implements Byte
     port.on('error', (err: Error) => {
       if (this.listenerCount('error') > 0) this.emit('error', new Error(explainPortError(this.path, err)))
     })
+    // a pulled USB adapter removes its device node; some drivers never report it otherwise
+    if (existsSync(this.path)) {
+      this.watchdog = setInterval(() => {
+        if (!existsSync(this.path) && port.isOpen) port.close(() => undefined)
+      }, 500)
+      this.watchdog.unref()
+    }
     port.on('close', (err?: Error & { disconnected?: boolean }) => {
+      if (this.watchdog) clearInterval(this.watchdog)
+      this.watchdog = null
       this.port = null
       if (this.stopping) this.emit('end', `Closed ${this.path}.`)
       else this.emit('end', `Port ${this.path} disconnected${err?.message ? ` (${err.message})` : ''}. Check the cable, then open it again.`)

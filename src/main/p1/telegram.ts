@@ -1,220 +1,280 @@
 /**
- * DSMR telegram parser (DSMR 5.0.2 §6.2–6.5, also DSMR 2.2/3/4, Fluvius, Luxembourg Smarty).
- * `/ident CR LF CR LF` · one COSEM object per line `OBIS(value)(value)…` · `!CRC CR LF`.
- * Never throws: lines that do not parse are kept in `malformedLines`.
+ * DSMR telegram parser (DSMR 5.0.2 §6.2–6.5; also DSMR 2.2/3/4, Fluvius e-MUCS, Luxembourg
+ * Smarty per Luxmetering E-Meter P1 spec v1.1.3 §3.2.2–3.2.3).
+ *
+ * `/` ident CR LF · CR LF · one COSEM object per line `OBIS(value)(value)…` · `!` CRC CR LF.
+ * Value shapes: `(000006.695*kWh)` number + unit, `(00.000)` number without unit, hex-encoded
+ * text for the codes the OBIS catalogue marks as such, `(YYMMDDhhmmssW|S)` timestamps,
+ * several values per line (`1-1:31.4.0(100*A)(-063*A)`), timestamped readings
+ * (`0-n:24.2.1(time)(reading*m3)`), DSMR 2.2/3 two-line M-Bus readings and profile buffers.
+ *
+ * Never throws: a line that does not parse is kept in `malformedLines` and parsing goes on;
+ * unknown OBIS codes are kept with their raw text. The scanner works on the bytes (no regular
+ * expressions on the hot path): a 1.2 kB Smarty telegram parses in a few microseconds.
  */
 import type { CosemObject, CosemValue, Telegram } from '../../shared/types'
-import { describeObis } from '../../shared/obis'
-import { crc16Arc } from './crc16'
+import { describeObis, type ObisValueType } from '../../shared/obis'
+import { crc16ArcSliced } from './crc16-sliced'
 
-const OBIS_RE = /^(\d{1,3}-\d{1,3}:\d{1,3}\.\d{1,3}\.\d{1,3}(?:[.*]\d{1,3})?)\(/
-const TIMESTAMP_RE = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})([SW])?$/
-const HEX_RE = /^(?:[0-9A-Fa-f]{2})+$/
+const LF = 0x0a
+const CR = 0x0d
+const BANG = 0x21
+const LPAREN = 0x28
+const RPAREN = 0x29
+const STAR = 0x2a
+const DOT = 0x2e
+const SLASH = 0x2f
+const D0 = 0x30
+const D9 = 0x39
 
-/** Last Sunday of a month (0-based month) in `year`, as a day of month. */
+/** Exact powers of ten (all exactly representable up to 1e22). */
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+/** Last Sunday (day of month) of `month` (0-based) in `year`. */
 function lastSunday(year: number, month: number): number {
   const last = new Date(Date.UTC(year, month + 1, 0))
   return last.getUTCDate() - last.getUTCDay()
 }
 
-/** Is the UTC instant `ms` inside EU summer time (last Sunday March 01:00 UTC → last Sunday October 01:00 UTC)? */
-function isEuSummerTime(ms: number): boolean {
-  const y = new Date(ms).getUTCFullYear()
-  const start = Date.UTC(y, 2, lastSunday(y, 2), 1)
-  const end = Date.UTC(y, 9, lastSunday(y, 9), 1)
-  return ms >= start && ms < end
+/** EU summer time (CEST) at UTC instant `ms`: last Sunday of March 01:00 UTC → last Sunday of October 01:00 UTC. */
+function isEuSummerTime(ms: number, year: number): boolean {
+  return ms >= Date.UTC(year, 2, lastSunday(year, 2), 1) && ms < Date.UTC(year, 9, lastSunday(year, 9), 1)
+}
+
+function isDigit(c: number): boolean {
+  return c >= D0 && c <= D9
+}
+
+/** Two decimal digits at `s[i]`, `s[i+1]` as a number. */
+function two(s: string, i: number): number {
+  return (s.charCodeAt(i) - D0) * 10 + (s.charCodeAt(i + 1) - D0)
 }
 
 /**
- * Parse a DSMR timestamp `YYMMDDhhmmss` + `S` (summer, UTC+2) / `W` (winter, UTC+1)
- * (DSMR 5.0.2 §6.4 "TST") into an ISO 8601 instant with offset, e.g.
- * "180130102122W" → "2018-01-30T10:21:22+01:00". Without S/W (DSMR 2.2/3) the EU rule for
- * CET/CEST is applied. @returns null for placeholders (`632525252525S`) or invalid dates.
+ * Is `s` a DSMR timestamp form: 12 digits `YYMMDDhhmmss`, then `S`/`W` (or nothing when
+ * `flagOptional`)? Placeholders such as `632525252525S` have the form but are not dates.
+ */
+function isTimestampForm(s: string, flagOptional: boolean): boolean {
+  const n = s.length
+  if (n === 13) {
+    const f = s.charCodeAt(12)
+    if (f !== 0x53 && f !== 0x57) return false
+  } else if (n !== 12 || !flagOptional) return false
+  for (let i = 0; i < 12; i++) if (!isDigit(s.charCodeAt(i))) return false
+  return true
+}
+
+/**
+ * Parse a DSMR timestamp `YYMMDDhhmmss` + `S` (summer time, UTC+2) or `W` (winter time, UTC+1)
+ * (DSMR 5.0.2 §6.4 "TST") into the exact instant as ISO 8601 with offset:
+ * "180130102122W" → "2018-01-30T10:21:22+01:00". Without S/W (DSMR 2.2/3, e.g. "090212160000")
+ * the EU rule for CET/CEST decides the offset. Years are 20YY.
+ * @returns null for anything else: placeholders (`632525252525S`, the Unix-epoch stand-in
+ * `700101010000W`), impossible dates, other text.
  */
 export function parseTimestamp(s: string): string | null {
-  const hit = tsCache.get(s)
-  if (hit !== undefined) return hit
-  const r = parseTimestampUncached(s)
-  if (tsCache.size > 512) tsCache.clear()
-  tsCache.set(s, r)
-  return r
-}
-const tsCache = new Map<string, string | null>()
-
-function parseTimestampUncached(s: string): string | null {
-  const m = TIMESTAMP_RE.exec(s)
-  if (!m) return null
-  const [, yy, mo, dd, hh, mi, ss, flag] = m
-  const year = 2000 + Number(yy)
-  const month = Number(mo)
-  const day = Number(dd)
-  if (month < 1 || month > 12 || day < 1 || day > 31 || Number(hh) > 23 || Number(mi) > 59 || Number(ss) > 59) {
-    return null
-  }
-  const localMs = Date.UTC(year, month - 1, day, Number(hh), Number(mi), Number(ss))
-  if (new Date(localMs).getUTCDate() !== day) return null // 31 Feb and the like
+  if (typeof s !== 'string' || !isTimestampForm(s, true)) return null
+  const yy = two(s, 0)
+  const month = two(s, 2)
+  const day = two(s, 4)
+  const hour = two(s, 6)
+  const minute = two(s, 8)
+  const second = two(s, 10)
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null
+  const year = 2000 + yy
+  const dim = month === 2 && year % 4 === 0 ? 29 : DAYS_IN_MONTH[month - 1]
+  if (day > dim) return null
+  // meters without a valid clock for an M-Bus channel send 1970-01-01 (epoch) in local time
+  if (yy === 70 && month === 1 && day === 1) return null
   let summer: boolean
-  if (flag) summer = flag === 'S'
-  else summer = isEuSummerTime(localMs - 3600_000) // local CET → UTC, then the rule
-  return `${year}-${mo}-${dd}T${hh}:${mi}:${ss}${summer ? '+02:00' : '+01:00'}`
-}
-
-function isHexChar(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)
-}
-
-const hexTextCache = new Map<string, string | null>()
-
-/** Decode hex-encoded text (0-0:42.0.0 "5341…" → "SAG…"); null if not hex or not printable. Cached: ids repeat. */
-function decodeHexText(raw: string): string | null {
-  const hit = hexTextCache.get(raw)
-  if (hit !== undefined) return hit
-  const r = decodeHexTextUncached(raw)
-  if (hexTextCache.size > 256) hexTextCache.clear()
-  hexTextCache.set(raw, r)
-  return r
-}
-
-function decodeHexTextUncached(raw: string): string | null {
-  if (!HEX_RE.test(raw)) return null
-  let out = ''
-  for (let i = 0; i < raw.length; i += 2) {
-    const c = parseInt(raw.substr(i, 2), 16)
-    if (c < 0x20 || c > 0x7e) return null
-    out += String.fromCharCode(c)
-  }
-  return out
+  if (s.length === 13) summer = s.charCodeAt(12) === 0x53
+  else summer = isEuSummerTime(Date.UTC(year, month - 1, day, hour, minute, second) - 3_600_000, year)
+  return `20${s.slice(0, 2)}-${s.slice(2, 4)}-${s.slice(4, 6)}T${s.slice(6, 8)}:${s.slice(8, 10)}:${s.slice(10, 12)}${summer ? '+02:00' : '+01:00'}`
 }
 
 /**
- * Value of the decimal number `s[start, end)` (`[-+]digits[.digits]`), or NaN if it is not
- * one. Hot path without regex or slicing: the digits form an integer m with k decimals and
- * m / 10^k is the correctly rounded double, the same as Number() gives, while m < 2^53.
+ * A decimal number `[-+]digits[.digits]` in `b[a, e)`, NaN otherwise. Exact: the digits are
+ * accumulated as an integer and divided once by a power of ten (correctly rounded, the same
+ * double `Number("000006.695")` gives).
  */
-function decimalValue(s: string, start: number, end: number): number {
-  let i = start
+function numberAt(b: Uint8Array, a: number, e: number, text: string): number {
+  let i = a
   let neg = false
-  const c0 = s.charCodeAt(i)
-  if (c0 === 0x2d || c0 === 0x2b) {
-    neg = c0 === 0x2d
+  const c0 = b[i]
+  if (c0 === 0x2d) {
+    neg = true
     i++
-  }
+  } else if (c0 === 0x2b) i++
+  if (i >= e) return NaN
   let m = 0
   let digits = 0
-  let decimals = -1
-  for (; i < end; i++) {
-    const c = s.charCodeAt(i)
-    if (c >= 0x30 && c <= 0x39) {
-      m = m * 10 + (c - 0x30)
+  let dot = -1
+  for (; i < e; i++) {
+    const c = b[i]
+    if (c >= D0 && c <= D9) {
+      m = m * 10 + (c - D0)
       digits++
-      if (decimals >= 0) decimals++
-    } else if (c === 0x2e && decimals < 0 && digits > 0 && i + 1 < end) decimals = 0
+    } else if (c === DOT && dot < 0 && digits > 0) dot = digits
     else return NaN
   }
-  if (digits === 0) return NaN
-  if (m > Number.MAX_SAFE_INTEGER) return Number(s.slice(start, end))
-  const v = decimals > 0 ? m / POW10[decimals] : m
+  if (dot === digits) return NaN // "12." has no digit after the point
+  if (m > Number.MAX_SAFE_INTEGER) return Number(text.slice(a, e))
+  const decimals = dot < 0 ? 0 : digits - dot
+  const v = decimals === 0 ? m : decimals < POW10.length ? m / POW10[decimals] : Number(text.slice(a, e))
   return neg ? -v : v
 }
-const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
 
-/** Parse the text inside one pair of parentheses. */
-function parseValue(raw: string, hexText: boolean, asText = false): CosemValue {
-  if (raw.length === 0) return { value: null, unit: null, raw }
-  if (asText) return { value: raw, unit: null, raw }
-  const star = raw.indexOf('*')
+function hexNibble(c: number): number {
+  if (c >= D0 && c <= D9) return c - D0
+  if (c >= 0x41 && c <= 0x46) return c - 0x37
+  if (c >= 0x61 && c <= 0x66) return c - 0x57
+  return -1
+}
+
+/** Hex-encoded printable ASCII in `b[a, e)` ("5341…" → "SA…"); null if not hex or not printable. */
+function hexTextAt(b: Uint8Array, a: number, e: number): string | null {
+  const n = e - a
+  if (n === 0 || n % 2 !== 0) return null
+  const codes: number[] = new Array(n / 2)
+  for (let i = a, k = 0; i < e; i += 2, k++) {
+    const hi = hexNibble(b[i])
+    const lo = hexNibble(b[i + 1])
+    if (hi < 0 || lo < 0) return null
+    const c = (hi << 4) | lo
+    if (c < 0x20 || c > 0x7e) return null
+    codes[k] = c
+  }
+  return String.fromCharCode.apply(null, codes)
+}
+
+/** How the first value of a line is read, from the OBIS catalogue. */
+const enum Kind {
+  Auto,
+  HexText,
+  Text,
+  Timestamp,
+  TimestampedNumber
+}
+
+function kindOf(t: ObisValueType | undefined): Kind {
+  switch (t) {
+    case 'hexText':
+      return Kind.HexText
+    case 'text':
+      return Kind.Text
+    case 'timestamp':
+      return Kind.Timestamp
+    case 'timestampedNumber':
+      return Kind.TimestampedNumber
+    default:
+      return Kind.Auto
+  }
+}
+
+/**
+ * One value `b[a, e)` (the text between the parentheses); `star` = index of `*` or -1.
+ * `first` = it is the line's first value (the catalogue's value type applies to it).
+ */
+function valueAt(b: Uint8Array, text: string, a: number, e: number, star: number, kind: Kind, first: boolean): CosemValue {
+  const raw = text.slice(a, e)
+  if (a === e) return { value: null, unit: null, raw }
   if (star >= 0) {
-    const unit = star + 1 < raw.length ? raw.slice(star + 1) : null
-    const v = decimalValue(raw, 0, star)
-    return { value: v === v ? v : raw.slice(0, star), unit, raw }
+    const num = numberAt(b, a, star, text)
+    const unit = star + 1 < e ? text.slice(star + 1, e) : null
+    return { value: num === num ? num : text.slice(a, star), unit, raw }
   }
-  if (hexText) {
-    // identifiers and messages: decoded text when printable, else the raw text (never a number)
-    return { value: decodeHexText(raw) ?? raw, unit: null, raw }
+  if (kind === Kind.HexText) return { value: hexTextAt(b, a, e) ?? raw, unit: null, raw }
+  if (kind === Kind.Text && first) return { value: raw, unit: null, raw }
+  const n = e - a
+  if (n === 13 || (n === 12 && first && (kind === Kind.Timestamp || kind === Kind.TimestampedNumber))) {
+    if (isTimestampForm(raw, true)) return { value: parseTimestamp(raw), unit: null, raw }
   }
-  const c = raw.charCodeAt(raw.length - 1)
-  if ((c === 0x53 || c === 0x57) && raw.length === 13 && TIMESTAMP_RE.test(raw)) {
-    return { value: parseTimestamp(raw), unit: null, raw }
-  }
-  // numbers with up to 15 significant digits stay exact; longer digit strings are identifiers
-  if (raw.length <= 16) {
-    const v = decimalValue(raw, 0, raw.length)
-    if (v === v) return { value: v, unit: null, raw }
+  // up to 16 characters: a number; longer digit strings are identifiers, kept as text
+  if (n <= 16) {
+    const num = numberAt(b, a, e, text)
+    if (num === num) return { value: num, unit: null, raw }
   }
   return { value: raw, unit: null, raw }
 }
 
-/** Split `(a)(b)(c)` starting at `start`; null if the text is not a sequence of groups. */
-function splitGroups(line: string, start: number): string[] | null {
-  const groups: string[] = []
-  let i = start
-  while (i < line.length) {
-    if (line.charCodeAt(i) !== 0x28) return null // '('
-    const close = line.indexOf(')', i + 1)
-    if (close < 0) return null
-    groups.push(line.slice(i + 1, close))
-    i = close + 1
+/** Index after a run of digits starting at `i` (== i when there is none). */
+function digitsEnd(b: Uint8Array, i: number, e: number): number {
+  while (i < e && b[i] >= D0 && b[i] <= D9) i++
+  return i
+}
+
+/** End of an OBIS code `A-B:C.D.E` (optional `.F` / `*F`) at `b[ls]`, or -1. */
+function obisEnd(b: Uint8Array, ls: number, le: number): number {
+  let i = digitsEnd(b, ls, le)
+  if (i === ls || b[i] !== 0x2d) return -1 // '-'
+  let j = digitsEnd(b, i + 1, le)
+  if (j === i + 1 || b[j] !== 0x3a) return -1 // ':'
+  i = digitsEnd(b, j + 1, le)
+  if (i === j + 1 || b[i] !== DOT) return -1
+  j = digitsEnd(b, i + 1, le)
+  if (j === i + 1 || b[j] !== DOT) return -1
+  i = digitsEnd(b, j + 1, le)
+  if (i === j + 1) return -1
+  if (b[i] === DOT || b[i] === STAR) {
+    j = digitsEnd(b, i + 1, le)
+    if (j === i + 1) return -1
+    i = j
   }
-  return groups
-}
-
-function isTimestampRaw(raw: string): boolean {
-  return raw.length >= 12 && raw.length <= 13 && TIMESTAMP_RE.test(raw)
-}
-
-interface CodeInfo {
-  /** The OBIS code string (interned). */
-  obis: string
-  hexText: boolean
-  asText: boolean
-  timestamp: boolean
-}
-const codeCache = new Map<string, CodeInfo | null>()
-
-/** OBIS code syntax `A-B:C.D.E` with an optional `*F`/`.F`, each 1–3 digits; cached per code. */
-function codeInfo(code: string): CodeInfo | null {
-  let hit = codeCache.get(code)
-  if (hit !== undefined) return hit
-  hit = null
-  if (OBIS_RE.test(code + '(')) {
-    const info = describeObis(code)
-    hit = { obis: code, hexText: info?.valueType === 'hexText', asText: info?.valueType === 'text', timestamp: info?.valueType === 'timestamp' }
-  }
-  if (codeCache.size < 4096) codeCache.set(code, hit)
-  return hit
-}
-
-function buildObject(ci: CodeInfo, groups: string[], raw: string): CosemObject {
-  const obis = ci.obis
-  const values: CosemValue[] = new Array(groups.length)
-  for (let i = 0; i < groups.length; i++) values[i] = parseValue(groups[i], ci.hexText, ci.asText)
-  const obj: CosemObject = { obis, value: null, unit: null, time: null, values, raw }
-  if (values.length === 1) {
-    obj.value = values[0].value
-    obj.unit = values[0].unit
-    if (ci.timestamp && typeof obj.value === 'string') obj.time = obj.value
-  } else if (values.length === 2 && isTimestampRaw(groups[0])) {
-    // timestamped reading: M-Bus 0-n:24.2.1(time)(reading*m3), Fluvius 1-0:1.6.0
-    obj.time = parseTimestamp(groups[0])
-    obj.value = values[1].value
-    obj.unit = values[1].unit
-  } else if (values.length > 0) {
-    obj.value = values[0].value
-    obj.unit = values[0].unit
-  }
-  return obj
+  return i
 }
 
 /**
- * Parse a telegram (`/` … `!CRC`). Accepts a Buffer (bytes as received, CRC computed over
- * them) or a string (latin1). Lines may end in CR LF or LF. Never throws.
- * @returns the telegram; `crcOk` null when it carries no CRC (DSMR 2.2/3).
+ * Parse the groups `(…)(…)` of `b[i, le)` into `values`. @returns false if the text is not a
+ * sequence of groups.
  */
-export function parseTelegram(input: Buffer | string, latin1Text?: string): Telegram {
-  const bytes = typeof input === 'string' ? Buffer.from(input, 'latin1') : input
-  const text = typeof input === 'string' ? input : (latin1Text ?? input.toString('latin1'))
-  const start = text.indexOf('/')
-  const bang = text.indexOf('!', start < 0 ? 0 : start)
+function groupsAt(b: Uint8Array, text: string, i: number, le: number, kind: Kind, values: CosemValue[]): boolean {
+  let first = values.length === 0
+  while (i < le) {
+    if (b[i] !== LPAREN) return false
+    const a = i + 1
+    let j = a
+    let star = -1
+    while (j < le) {
+      const c = b[j]
+      if (c === RPAREN) break
+      if (c === STAR && star < 0) star = j
+      j++
+    }
+    if (j >= le) return false
+    values.push(valueAt(b, text, a, j, star, kind, first))
+    first = false
+    i = j + 1
+  }
+  return true
+}
+
+/** Set value/unit/time of a freshly parsed object from its values (see CosemObject). */
+function settle(obj: CosemObject, kind: Kind): void {
+  const values = obj.values
+  if (values.length === 0) return
+  const v0 = values[0]
+  if (values.length >= 2 && isTimestampForm(v0.raw, kind === Kind.TimestampedNumber)) {
+    // timestamped reading: M-Bus 0-n:24.2.1(time)(reading*m3), Fluvius 1-0:1.6.0, EON 0-0:98.1.0
+    obj.time = typeof v0.value === 'string' ? v0.value : null
+    obj.value = values[1].value
+    obj.unit = values[1].unit
+    return
+  }
+  obj.value = v0.value
+  obj.unit = v0.unit
+  if (kind === Kind.Timestamp && typeof v0.value === 'string' && isTimestampForm(v0.raw, true)) obj.time = v0.value
+}
+
+/**
+ * Parse a telegram from its bytes and their latin1 text (same length, same offsets).
+ * Used by the pipeline, which already holds both. See {@link parseTelegram}.
+ */
+export function parseTelegramText(b: Uint8Array, text: string): Telegram {
+  const n = b.length
+  const start = b.indexOf(SLASH)
+  const bang = b.indexOf(BANG, start < 0 ? 0 : start)
   const telegram: Telegram = {
     identification: '',
     objects: [],
@@ -224,67 +284,103 @@ export function parseTelegram(input: Buffer | string, latin1Text?: string): Tele
     malformedLines: [],
     meterTime: null
   }
-  const bodyEnd = bang < 0 ? text.length : bang
+  const bodyEnd = bang < 0 ? n : bang
   if (bang >= 0 && start >= 0) {
-    telegram.crcComputed = crc16Arc(bytes, start, bang + 1)
+    telegram.crcComputed = crc16ArcSliced(b, start, bang + 1)
+    let crc = 0
     let k = bang + 1
-    while (k < text.length && k - bang <= 4 && isHexChar(text.charCodeAt(k))) k++
+    while (k < n && k - bang <= 4) {
+      const v = hexNibble(b[k])
+      if (v < 0) break
+      crc = (crc << 4) | v
+      k++
+    }
     if (k > bang + 1) {
-      telegram.crcSent = parseInt(text.slice(bang + 1, k), 16)
-      telegram.crcOk = telegram.crcSent === telegram.crcComputed
+      telegram.crcSent = crc
+      telegram.crcOk = crc === telegram.crcComputed
     }
   }
-  let pos = start < 0 ? 0 : start
-  // identification line
-  let eol = text.indexOf('\n', pos)
-  if (eol < 0 || eol > bodyEnd) eol = bodyEnd
-  telegram.identification = text.slice(pos + (start >= 0 ? 1 : 0), eol).replace(/\r$/, '')
-  pos = eol + 1
+  let pos = 0
+  if (start >= 0) {
+    let eol = b.indexOf(LF, start)
+    if (eol < 0 || eol > bodyEnd) eol = bodyEnd
+    const identEnd = eol > start && b[eol - 1] === CR ? eol - 1 : eol
+    telegram.identification = text.slice(start + 1, identEnd)
+    pos = eol + 1
+  }
+  const objects = telegram.objects
   let prev: CosemObject | null = null
-  let prevGroups: string[] | null = null
+  let prevStart = 0
   while (pos < bodyEnd) {
-    let e = text.indexOf('\n', pos)
-    if (e < 0 || e > bodyEnd) e = bodyEnd
-    let lineEnd = e
-    if (lineEnd > pos && text.charCodeAt(lineEnd - 1) === 0x0d) lineEnd--
-    const line = text.slice(pos, lineEnd)
+    // one line [pos, le); next line after the LF
+    let e = pos
+    while (e < bodyEnd && b[e] !== LF) e++
+    let le = e
+    if (le > pos && b[le - 1] === CR) le--
+    const ls = pos
     pos = e + 1
-    if (line.length === 0) continue
-    const paren = line.indexOf('(')
-    const ci = paren > 0 ? codeInfo(line.slice(0, paren)) : null
-    if (ci) {
-      const groups = splitGroups(line, paren)
-      if (groups === null) {
-        telegram.malformedLines.push(line)
-        prev = null
-        continue
-      }
-      prev = buildObject(ci, groups, line)
-      prevGroups = groups
-      telegram.objects.push(prev)
-    } else if (line.charCodeAt(0) === 0x28 && prev && prevGroups) {
+    if (le === ls) continue
+    if (b[ls] === LPAREN) {
       // DSMR 2.2/3 M-Bus: "0-1:24.3.0(090212160000)(00)(60)(1)(0-1:24.2.1)(m3)" + "(00001.001)"
-      const more = splitGroups(line, 0)
-      if (more === null) {
-        telegram.malformedLines.push(line)
+      const cont: CosemValue[] = []
+      if (prev === null || !groupsAt(b, text, ls, le, Kind.Auto, cont)) {
+        telegram.malformedLines.push(text.slice(ls, le))
         continue
       }
-      const cont = more.map((g) => parseValue(g, false))
-      prev.values.push(...cont)
-      prev.raw += '\r\n' + line
+      const header = prev.values
+      for (const v of cont) header.push(v)
+      prev.raw = text.slice(prevStart, le)
       const last = cont[cont.length - 1]
-      if (last && typeof last.value === 'number') {
+      if (typeof last.value === 'number') {
         prev.value = last.value
-        // the unit is the last header value, e.g. "(m3)"
-        const unitRaw = prevGroups[prevGroups.length - 1]
-        prev.unit = last.unit ?? (unitRaw && !/^\d/.test(unitRaw) && !unitRaw.includes(':') ? unitRaw : null)
-        prev.time = isTimestampRaw(prevGroups[0]) ? parseTimestamp(prevGroups[0]) : prev.time
+        // the unit is the header's last value, e.g. "(m3)", unless the reading carries one
+        const unitRaw = header.length > cont.length ? header[header.length - cont.length - 1].raw : ''
+        prev.unit = last.unit ?? (unitRaw && !isDigit(unitRaw.charCodeAt(0)) && !unitRaw.includes(':') ? unitRaw : null)
+        if (prev.time === null && header.length > 0 && isTimestampForm(header[0].raw, true)) {
+          prev.time = parseTimestamp(header[0].raw)
+        }
       }
-    } else {
-      telegram.malformedLines.push(line)
+      continue
+    }
+    const oe = obisEnd(b, ls, le)
+    if (oe < 0 || b[oe] !== LPAREN) {
+      telegram.malformedLines.push(text.slice(ls, le))
+      prev = null
+      continue
+    }
+    const obis = text.slice(ls, oe)
+    const kind = kindOf(describeObis(obis)?.valueType)
+    const values: CosemValue[] = []
+    if (!groupsAt(b, text, oe, le, kind, values)) {
+      telegram.malformedLines.push(text.slice(ls, le))
+      prev = null
+      continue
+    }
+    const obj: CosemObject = { obis, value: null, unit: null, time: null, values, raw: text.slice(ls, le) }
+    settle(obj, kind)
+    objects.push(obj)
+    prev = obj
+    prevStart = ls
+  }
+  for (const o of objects) {
+    if (o.obis === '0-0:1.0.0' || o.obis === '0-0:1.0.0.255' || o.obis === '0-0:1.0.0*255') {
+      telegram.meterTime = o.time
+      break
     }
   }
-  const clock = telegram.objects.find((o) => o.obis === '0-0:1.0.0')
-  if (clock && typeof clock.value === 'string') telegram.meterTime = clock.time ?? clock.value
   return telegram
+}
+
+/**
+ * Parse a telegram (`/` … `!CRC`). Accepts the bytes as received (the CRC-16/ARC is computed
+ * over them, `/` through `!`) or a string (read as latin1). Lines may end in CR LF or LF.
+ * Never throws.
+ * @returns the telegram; `crcOk` is null when it carries no CRC (DSMR 2.2/3), `crcComputed`
+ * is 0 when there is no `/` … `!` to compute it over.
+ */
+export function parseTelegram(input: Buffer | string): Telegram {
+  if (typeof input === 'string') return parseTelegramText(Buffer.from(input, 'latin1'), input)
+  if (!(input instanceof Uint8Array)) return parseTelegramText(new Uint8Array(0), '')
+  const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.length)
+  return parseTelegramText(buf, buf.toString('latin1'))
 }
