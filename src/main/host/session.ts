@@ -76,6 +76,8 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
   private readonly portLister: () => Promise<PortInfo[]>
   private readonly throttleMs: number
   private key: string | null = null
+  /** The key was set automatically for the demo (and is dropped when a real source opens). */
+  private demoKeyActive = false
   private keyOrigin: KeyStatus['origin'] = 'none'
   private authKey: string = LUX_AUTH_KEY_HEX
   private decoder: P1Decoder
@@ -138,8 +140,17 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
     this.stats = emptyStats()
     this.recent = []
     this.error = null
+    if (req.kind === 'demo' && !this.key) {
+      this.key = DEMO_KEY_HEX
+      this.keyOrigin = 'entered'
+      this.demoKeyActive = true
+    } else if (req.kind !== 'demo' && this.demoKeyActive) {
+      // the demo's key would only make a real meter's frames fail: ask for the real one
+      this.key = null
+      this.keyOrigin = 'none'
+      this.demoKeyActive = false
+    }
     this.decoder = new P1Decoder({ key: this.key, authKey: this.authKey })
-    if (req.kind === 'demo' && !this.key) this.applyKey(DEMO_KEY_HEX, 'entered')
     const src = this.sourceFactory(req)
     src.on('data', (chunk, at) => this.onData(src, chunk, at))
     src.on('error', (e) => {
@@ -207,6 +218,7 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
 
   private applyKey(key: string | null, origin: KeyStatus['origin']): void {
     this.decoder.setKeys(key, this.authKey)
+    this.demoKeyActive = false
     this.key = key
     this.keyOrigin = key ? origin : 'none'
   }

@@ -103,5 +103,12 @@ describe('StudioSession', () => {
     const { session } = setup()
     await session.openSource({ kind: 'demo' })
     expect((await session.getStatus()).key).toMatchObject({ hasKey: true, masked: maskKey('000102030405060708090A0B0C0D0E0F') })
+    // …and drops it when a real meter is opened, so its frames say "no key set", not "wrong key"
+    await session.openSource({ kind: 'serial', path: '/dev/fake' })
+    expect((await session.getStatus()).key).toMatchObject({ hasKey: false, origin: 'none' })
+    await session.setKey({ key: KEY })
+    await session.openSource({ kind: 'demo' })
+    await session.openSource({ kind: 'serial', path: '/dev/fake' })
+    expect((await session.getStatus()).key).toMatchObject({ hasKey: true, masked: maskKey(KEY) })
   })
 })
