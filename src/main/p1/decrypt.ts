@@ -1,52 +1,66 @@
 /**
  * Decryption of general-glo-ciphering APDUs with node:crypto.
  * AES-128-GCM, IV = system title ‖ frame counter (12 bytes), AAD = security control byte ‖
- * authentication key, 12-byte tag (Luxmetering E-Meter P1 spec v1.1.3 §3.2.5).
+ * authentication key, 12-byte tag (Luxmetering E-Meter P1 spec v1.1.3 §3.2.5;
+ * NIST SP 800-38D for GCM).
  */
-import { createDecipheriv } from 'node:crypto'
+import { createDecipheriv, type KeyObject } from 'node:crypto'
 import type { DlmsHeader } from '../../shared/types'
-import { SC_AUTHENTICATED, SC_ENCRYPTED } from './dlms'
+import { GCM_TAG_LENGTH, SC_AUTHENTICATED, SC_ENCRYPTED } from './dlms'
+
+/** A 16-byte AES key as bytes, or a node:crypto secret KeyObject made from them (faster per frame). */
+export type AesKey = Buffer | KeyObject
 
 /** Outcome of {@link decryptGlo}. */
 export type DecryptResult =
+  /** `tagVerified`: true = GCM tag checked and right; null = the frame carries no tag (SC 0x20). */
   | { status: 'ok'; plaintext: Buffer; tagVerified: boolean | null }
-  /** Tag failed; `unverified` is the AES-CTR decryption without the tag, for the caller's CRC check. */
+  /** Tag failed; `unverified` is the data decrypted without the tag, for the caller's CRC check. */
   | { status: 'tag_mismatch'; unverified: Buffer }
 
-const aadCache = new Map<string, Buffer>()
+/** AAD per security control byte for the last authentication key seen. */
+let aadKey: Buffer | null = null
+const aadBySc = new Map<number, Buffer>()
 
 function aadFor(sc: number, authKey: Buffer): Buffer {
-  const k = sc.toString(16) + authKey.toString('hex')
-  let aad = aadCache.get(k)
+  if (aadKey === null || !aadKey.equals(authKey)) {
+    aadKey = Buffer.from(authKey)
+    aadBySc.clear()
+  }
+  let aad = aadBySc.get(sc)
   if (!aad) {
     aad = Buffer.concat([Buffer.from([sc]), authKey])
-    if (aadCache.size > 64) aadCache.clear()
-    aadCache.set(k, aad)
+    aadBySc.set(sc, aad)
   }
   return aad
 }
 
+/** createDecipheriv copies the IV, so one scratch buffer serves every call. */
+const IV = Buffer.alloc(12)
+
 /**
- * Decrypt the APDU `frame` (whole frame, header parsed into `header`) with the 16-byte P1
- * key and authentication key. Never throws.
- * - SC 0x30: GCM with tag check; on failure the AES-CTR decryption (counter block IV‖00000002)
- *   is returned as `unverified` so the caller can accept it if it is a telegram with a valid CRC.
- * - SC 0x20: encryption only (CTR), tagVerified null.
- * - SC 0x10: authentication only: the data is plaintext, the tag is checked as GMAC.
+ * Decrypt the APDU `frame` (the whole frame, its header parsed into `header`) with the
+ * 16-byte P1 key and the authentication key. Never throws (a key of the wrong size gives
+ * `tag_mismatch` with an empty `unverified`).
+ * - SC 0x30 (authenticated + encrypted, what a Smarty sends): GCM with tag check; when the tag
+ *   fails, the AES-CTR decryption (counter block IV‖00000002, GCM's first data block) is
+ *   returned as `unverified`, so the caller can accept it if it is a telegram with a valid CRC
+ *   (right P1 key, other authentication key).
+ * - SC 0x20 (encrypted only): AES-CTR as above, `tagVerified` null.
+ * - SC 0x10 (authenticated only): the data is plain text; the tag is checked as GMAC over
+ *   SC ‖ AK ‖ data.
  */
-export function decryptGlo(frame: Buffer, header: DlmsHeader, key: Buffer, authKey: Buffer): DecryptResult {
+export function decryptGlo(frame: Buffer, header: DlmsHeader, key: AesKey, authKey: Buffer): DecryptResult {
   const L = header.layout
-  const iv = Buffer.allocUnsafe(12)
-  frame.copy(iv, 0, 2, 10)
-  frame.copy(iv, 8, L.frameCounter[0], L.frameCounter[1])
+  frame.copy(IV, 0, 2, 10)
+  frame.copy(IV, 8, L.frameCounter[0], L.frameCounter[1])
   const data = frame.subarray(L.ciphertext[0], L.ciphertext[1])
   const sc = header.securityControl
   const encrypted = (sc & SC_ENCRYPTED) !== 0
-  const authenticated = (sc & SC_AUTHENTICATED) !== 0
+  const authenticated = (sc & SC_AUTHENTICATED) !== 0 && L.gcmTag[1] - L.gcmTag[0] === GCM_TAG_LENGTH
   if (!encrypted) {
-    // authentication only: GMAC over SC ‖ AK ‖ data
     try {
-      const d = createDecipheriv('aes-128-gcm', key, iv, { authTagLength: 12 })
+      const d = createDecipheriv('aes-128-gcm', key, IV, { authTagLength: GCM_TAG_LENGTH })
       d.setAAD(Buffer.concat([aadFor(sc, authKey), data]))
       d.setAuthTag(frame.subarray(L.gcmTag[0], L.gcmTag[1]))
       d.final()
@@ -55,24 +69,33 @@ export function decryptGlo(frame: Buffer, header: DlmsHeader, key: Buffer, authK
       return { status: 'tag_mismatch', unverified: Buffer.from(data) }
     }
   }
-  if (!authenticated) return { status: 'ok', plaintext: ctrDecrypt(key, iv, data), tagVerified: null }
+  if (!authenticated) return { status: 'ok', plaintext: ctrDecrypt(key, IV, data), tagVerified: null }
   try {
-    const d = createDecipheriv('aes-128-gcm', key, iv, { authTagLength: 12 })
+    const d = createDecipheriv('aes-128-gcm', key, IV, { authTagLength: GCM_TAG_LENGTH })
     d.setAAD(aadFor(sc, authKey))
     d.setAuthTag(frame.subarray(L.gcmTag[0], L.gcmTag[1]))
-    const head = d.update(data)
+    const plaintext = d.update(data)
     d.final()
-    return { status: 'ok', plaintext: head, tagVerified: true }
+    return { status: 'ok', plaintext, tagVerified: true }
   } catch {
-    return { status: 'tag_mismatch', unverified: ctrDecrypt(key, iv, data) }
+    return { status: 'tag_mismatch', unverified: ctrDecrypt(key, IV, data) }
   }
 }
 
-/** GCM's keystream without the tag: AES-128-CTR from IV ‖ 00000002 (NIST SP 800-38D §7.1). */
-function ctrDecrypt(key: Buffer, iv: Buffer, data: Buffer): Buffer {
-  const counter = Buffer.alloc(16)
-  iv.copy(counter, 0)
-  counter[15] = 2
-  const d = createDecipheriv('aes-128-ctr', key, counter)
-  return Buffer.concat([d.update(data), d.final()])
+/**
+ * GCM's keystream without the tag: AES-128-CTR from IV ‖ 00000002 (NIST SP 800-38D §7.1:
+ * counter block 1 encrypts the tag, data starts at block 2). Never throws (empty on a bad key).
+ */
+export function ctrDecrypt(key: AesKey, iv: Buffer, data: Buffer): Buffer {
+  try {
+    const counter = Buffer.alloc(16)
+    iv.copy(counter, 0, 0, 12)
+    counter[15] = 2
+    const d = createDecipheriv('aes-128-ctr', key, counter)
+    const head = d.update(data)
+    const tail = d.final()
+    return tail.length === 0 ? head : Buffer.concat([head, tail])
+  } catch {
+    return Buffer.alloc(0)
+  }
 }

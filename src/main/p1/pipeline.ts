@@ -1,21 +1,33 @@
 /**
  * The decoding pipeline: bytes → deframer → decryptor → telegram parser → events.
- * Pure Node (node:crypto), no Electron. Never throws on bad input: every problem becomes
- * a {@link DecodeFailure} with a stable code (docs/verdict-codes.md) and the stream offset.
+ * Pure Node (node:crypto), no Electron. Never throws on bad input: every problem becomes a
+ * {@link DecodeFailure} with a stable code (docs/verdict-codes.md) and its stream offset.
+ *
+ * Verdicts (DLMS frames): no key → `missing_key` (header still reported); tag verifies →
+ * telegram; tag fails but the frame opens without it (AES-CTR) into a telegram starting with
+ * `/` whose CRC is right → telegram with warning `auth_key_mismatch` (right P1 key, other
+ * authentication key); otherwise `gcm_tag_mismatch`. Telegrams (decrypted or plain): CRC wrong
+ * → `crc_mismatch` (text kept); no CRC (DSMR 2.2/3) → warning `no_crc`; lines that do not
+ * parse → warning `malformed_line`.
  */
-import type { DecodedTelegram, DecodeFailure, DecodeWarningCode, DlmsHeader, FrameKind } from '../../shared/types'
+import { createSecretKey, type KeyObject } from 'node:crypto'
+import type { DecodedTelegram, DecodeFailure, DecodeWarningCode, DlmsHeader, FrameKind, Telegram } from '../../shared/types'
 import { LUX_AUTH_KEY_HEX } from '../../shared/types'
 import { decryptGlo } from './decrypt'
-import { Deframer, type DeframerOptions } from './deframer'
+import { Deframer, type DeframerEvent } from './deframer'
 import { parseGloHeader } from './dlms'
-import { parseTelegram } from './telegram'
+import { parseTelegramText } from './telegram'
 
 /** Options of {@link P1Decoder}. Keys as 16-byte Buffers or 32 hex digits. */
-export interface DecoderOptions extends DeframerOptions {
+export interface DecoderOptions {
   /** P1 key (encryption key) of the meter; null/absent → encrypted frames fail with `missing_key`. */
   key?: Buffer | string | null
-  /** Authentication key; default Luxembourg's 00112233445566778899AABBCCDDEEFF. */
+  /** Authentication key; default Luxembourg's 00112233445566778899AABBCCDDEEFF (LUX_AUTH_KEY_HEX). */
   authKey?: Buffer | string
+  /** Largest frame accepted, bytes (default 8192). */
+  maxFrameBytes?: number
+  /** A partial frame followed by silence longer than this (ms) is truncated (default 2000). */
+  idleGapMs?: number
 }
 
 /** What {@link P1Decoder.push} returns, in stream order. */
@@ -25,201 +37,189 @@ export type DecodeEvent =
   | { type: 'skipped'; offset: number; length: number; receivedAt: number }
 
 /**
- * Parse a key given as 32 hex digits (case-insensitive; surrounding whitespace and inner
- * spaces ignored). @throws TypeError('P1 key must be 32 hex digits') otherwise.
+ * Parse a key given as 32 hex digits (case-insensitive; surrounding whitespace trimmed, nothing
+ * else accepted: no inner spaces or colons).
+ * @param what how the key is named in the error, default "P1 key".
+ * @throws TypeError(`${what} must be 32 hex digits`) otherwise.
  */
 export function parseKeyHex(hex: string, what = 'P1 key'): Buffer {
-  const clean = typeof hex === 'string' ? hex.replace(/\s+/g, '') : ''
+  const clean = typeof hex === 'string' ? hex.trim() : ''
   if (!/^[0-9A-Fa-f]{32}$/.test(clean)) throw new TypeError(`${what} must be 32 hex digits`)
   return Buffer.from(clean, 'hex')
 }
 
 function toKey(k: Buffer | string, what: string): Buffer {
   if (Buffer.isBuffer(k)) {
-    if (k.length !== 16) throw new TypeError(`${what} must be 16 bytes (32 hex digits)`)
-    return k
+    if (k.length !== 16) throw new TypeError(`${what} must be 32 hex digits`)
+    return Buffer.from(k)
   }
   return parseKeyHex(k, what)
 }
 
-/** Incremental decoder: feed chunks as read, get telegrams and failures. */
+const LUX_AUTH_KEY = Buffer.from(LUX_AUTH_KEY_HEX, 'hex')
+
+/** Upper-case hex of a frame (DecodedTelegram.frameHex). */
+function hexOf(bytes: Buffer): string {
+  return bytes.toString('hex').toUpperCase()
+}
+
+function fmtCrc(crc: number | null): string {
+  return crc === null ? 'none' : crc.toString(16).toUpperCase().padStart(4, '0')
+}
+
+/**
+ * Incremental decoder: feed chunks as read (any size, any split), get telegrams and failures
+ * in stream order. Keys can change at any time with {@link P1Decoder.setKeys}.
+ */
 export class P1Decoder {
   private readonly deframer: Deframer
-  private key: Buffer | null = null
-  private authKey: Buffer = Buffer.from(LUX_AUTH_KEY_HEX, 'hex')
+  /** The P1 key as a node:crypto KeyObject (no per-frame key import), null = none. */
+  private key: KeyObject | null = null
+  private authKey: Buffer = LUX_AUTH_KEY
 
   /** @throws TypeError if a key is given but is not 32 hex digits / 16 bytes. */
   constructor(opts: DecoderOptions = {}) {
-    this.deframer = new Deframer(opts)
+    this.deframer = new Deframer({ maxFrameBytes: opts.maxFrameBytes, idleGapMs: opts.idleGapMs })
     this.setKeys(opts.key ?? null, opts.authKey)
   }
 
-  /** Replace the keys. @throws TypeError on a malformed key (the old keys stay). */
+  /**
+   * Replace the P1 key (null or '' = none) and, if given, the authentication key.
+   * Hex strings (32 digits) or 16-byte Buffers. @throws TypeError('P1 key must be 32 hex digits')
+   * or TypeError('Authentication key must be 32 hex digits'); the old keys then stay.
+   */
   setKeys(key: Buffer | string | null, authKey?: Buffer | string): void {
     const k = key === null || key === undefined || key === '' ? null : toKey(key, 'P1 key')
     const ak = authKey === undefined ? this.authKey : toKey(authKey, 'Authentication key')
-    this.key = k
+    this.key = k === null ? null : createSecretKey(k)
     this.authKey = ak
   }
 
-  /** Feed a chunk (`receivedAt` ms since the epoch, default now). */
+  /** Feed a chunk (`receivedAt` ms since the epoch, default now). Never throws. */
   push(chunk: Buffer, receivedAt: number = Date.now()): DecodeEvent[] {
     return this.handle(this.deframer.push(chunk, receivedAt))
   }
 
-  /** End of stream: a pending partial frame becomes `truncated_frame`. */
+  /** End of stream: a pending partial frame becomes `truncated_frame`. Never throws. */
   end(receivedAt?: number): DecodeEvent[] {
     return this.handle(this.deframer.end(receivedAt))
   }
 
-  private handle(events: ReturnType<Deframer['push']>): DecodeEvent[] {
-    const out: DecodeEvent[] = []
-    for (const ev of events) {
-      if (ev.type === 'skipped') out.push(ev)
-      else if (ev.type === 'error') {
+  private handle(events: DeframerEvent[]): DecodeEvent[] {
+    const out: DecodeEvent[] = new Array(events.length)
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i]
+      if (ev.type === 'frame') out[i] = this.decodeFrame(ev.kind, ev.bytes, ev.offset, ev.receivedAt, ev.dlms)
+      else if (ev.type === 'skipped') out[i] = ev
+      else {
         let dlms: DlmsHeader | null = null
         if (ev.kind === 'dlms') {
           const h = parseGloHeader(ev.bytes, 0)
           if (h.status === 'ok') dlms = h.header
         }
-        out.push({
-          type: 'failure',
-          failure: {
-            code: ev.code,
-            message: ev.message,
-            offset: ev.offset,
-            receivedAt: ev.receivedAt,
-            kind: ev.kind,
-            frameHex: ev.bytes.toString('hex').toUpperCase(),
-            dlms,
-            text: null
-          }
-        })
-      } else out.push(this.decodeFrame(ev.kind, ev.bytes, ev.offset, ev.receivedAt, ev.header))
+        out[i] = failure(ev.code, ev.message, ev.kind, ev.bytes, ev.offset, ev.receivedAt, dlms, null)
+      }
     }
     return out
   }
 
-  private fail(
-    code: DecodeFailure['code'],
-    message: string,
-    kind: FrameKind,
-    bytes: Buffer,
-    offset: number,
-    receivedAt: number,
-    dlms: DlmsHeader | null,
-    text: string | null
-  ): DecodeEvent {
-    return {
-      type: 'failure',
-      failure: { code, message, offset, receivedAt, kind, frameHex: bytes.toString('hex').toUpperCase(), dlms, text }
-    }
-  }
-
   private decodeFrame(kind: FrameKind, bytes: Buffer, offset: number, receivedAt: number, header?: DlmsHeader): DecodeEvent {
-    const warnings: DecodeWarningCode[] = []
-    let dlms: DlmsHeader | null = null
-    let plain: Buffer
-    let tagVerified: boolean | null = null
-    if (kind === 'dlms') {
-      if (header) dlms = header
-      else {
-        const h = parseGloHeader(bytes, 0)
-        if (h.status !== 'ok') {
-          const msg = h.status === 'invalid' ? h.message : 'Frame header incomplete.'
-          return this.fail('malformed_frame', msg, kind, bytes, offset, receivedAt, null, null)
-        }
-        dlms = h.header
+    if (kind === 'plain') return this.decodeTelegram(kind, bytes, offset, receivedAt, null, null, bytes, [])
+    let dlms = header
+    if (dlms === undefined) {
+      const h = parseGloHeader(bytes, 0)
+      if (h.status !== 'ok') {
+        const msg = h.status === 'invalid' ? h.message : 'Frame header incomplete.'
+        return failure('malformed_frame', msg, kind, bytes, offset, receivedAt, null, null)
       }
-      if (!this.key) {
-        return this.fail(
-          'missing_key',
-          `Encrypted frame from system title ${dlms.systemTitle} but no P1 key is set.`,
-          kind, bytes, offset, receivedAt, dlms, null
-        )
-      }
-      const r = decryptGlo(bytes, dlms, this.key, this.authKey)
-      if (r.status === 'ok') {
-        plain = r.plaintext
-        tagVerified = r.tagVerified
-      } else {
-        // right key, other authentication key? Accept only a real telegram with a valid CRC.
-        const u = r.unverified
-        if (u.length > 0 && u[0] === 0x2f) {
-          const t = parseTelegram(u)
-          if (t.crcOk === true) {
-            warnings.push('auth_key_mismatch')
-            return this.ok(kind, bytes, offset, receivedAt, dlms, false, u.toString('latin1'), t, warnings)
-          }
-        }
-        return this.fail(
-          'gcm_tag_mismatch',
-          'GCM tag does not verify: wrong P1 key for this meter, or the frame was corrupted.',
-          kind, bytes, offset, receivedAt, dlms, null
-        )
-      }
-    } else {
-      plain = bytes
+      dlms = h.header
     }
-    if (plain.length === 0 || plain[0] !== 0x2f || plain.indexOf(0x21) < 0) {
-      return this.fail(
-        'malformed_telegram',
-        'Decrypted data is not a DSMR telegram (no "/" … "!").',
-        kind, bytes, offset, receivedAt, dlms, plain.toString('latin1')
-      )
+    if (this.key === null) {
+      const msg = `Encrypted frame from system title ${dlms.systemTitle} but no P1 key is set.`
+      return failure('missing_key', msg, kind, bytes, offset, receivedAt, dlms, null)
     }
-    const text = plain.toString('latin1')
-    const t = parseTelegram(plain, text)
-    if (kind === 'plain' && t.objects.length === 0) {
-      // "/XXXn…!" without a single COSEM line: noise that happened to look like a telegram
-      return { type: 'skipped', offset, length: bytes.length, receivedAt }
+    const r = decryptGlo(bytes, dlms, this.key, this.authKey)
+    if (r.status === 'ok') return this.decodeTelegram(kind, bytes, offset, receivedAt, dlms, r.tagVerified, r.plaintext, [])
+    // right P1 key, other authentication key? Accept only a real telegram with a valid CRC.
+    const u = r.unverified
+    if (u.length > 0 && u[0] === 0x2f) {
+      const text = u.toString('latin1')
+      const t = parseTelegramText(u, text)
+      if (t.crcOk === true) return ok(kind, bytes, offset, receivedAt, dlms, false, text, t, ['auth_key_mismatch'])
     }
-    if (t.crcOk === false) {
-      return this.fail(
-        'crc_mismatch',
-        `Telegram CRC ${fmt(t.crcSent)} does not match the computed ${fmt(t.crcComputed)}.`,
-        kind, bytes, offset, receivedAt, dlms, text
-      )
-    }
-    if (t.crcOk === null) warnings.push('no_crc')
-    return this.ok(kind, bytes, offset, receivedAt, dlms, tagVerified, text, t, warnings)
+    const msg = 'GCM tag does not verify: wrong P1 key for this meter, or the frame was corrupted.'
+    return failure('gcm_tag_mismatch', msg, kind, bytes, offset, receivedAt, dlms, null)
   }
 
-  private ok(
+  private decodeTelegram(
     kind: FrameKind,
     bytes: Buffer,
     offset: number,
     receivedAt: number,
     dlms: DlmsHeader | null,
     tagVerified: boolean | null,
-    text: string,
-    telegram: ReturnType<typeof parseTelegram>,
+    plain: Buffer,
     warnings: DecodeWarningCode[]
   ): DecodeEvent {
-    if (telegram.malformedLines.length > 0) warnings.push('malformed_line')
-    return {
-      type: 'telegram',
-      telegram: {
-        kind,
-        receivedAt,
-        offset,
-        frameHex: bytes.toString('hex').toUpperCase(),
-        dlms,
-        tagVerified,
-        text,
-        telegram,
-        warnings
-      }
+    const text = plain.toString('latin1')
+    if (plain.length === 0 || plain[0] !== 0x2f || plain.indexOf(0x21) < 0) {
+      const msg =
+        kind === 'dlms' ? 'Decrypted data is not a DSMR telegram (no "/" … "!").' : 'Data is not a DSMR telegram (no "/" … "!").'
+      return failure('malformed_telegram', msg, kind, bytes, offset, receivedAt, dlms, text)
     }
+    const t = parseTelegramText(plain, text)
+    if (kind === 'plain' && t.objects.length === 0) {
+      // "/XXXn…!" without a single COSEM line: noise that happened to look like a telegram
+      return { type: 'skipped', offset, length: bytes.length, receivedAt }
+    }
+    if (t.crcOk === false) {
+      const msg = `Telegram CRC ${fmtCrc(t.crcSent)} does not match the computed ${fmtCrc(t.crcComputed)}.`
+      return failure('crc_mismatch', msg, kind, bytes, offset, receivedAt, dlms, text)
+    }
+    if (t.crcOk === null) warnings.push('no_crc')
+    return ok(kind, bytes, offset, receivedAt, dlms, tagVerified, text, t, warnings)
   }
 }
 
-function fmt(crc: number | null): string {
-  return crc === null ? 'none' : crc.toString(16).toUpperCase().padStart(4, '0')
+function failure(
+  code: DecodeFailure['code'],
+  message: string,
+  kind: FrameKind | null,
+  bytes: Buffer,
+  offset: number,
+  receivedAt: number,
+  dlms: DlmsHeader | null,
+  text: string | null
+): DecodeEvent {
+  return { type: 'failure', failure: { code, message, offset, receivedAt, kind, frameHex: hexOf(bytes), dlms, text } }
 }
 
-/** Decode a whole byte stream at once (files, tests). */
+function ok(
+  kind: FrameKind,
+  bytes: Buffer,
+  offset: number,
+  receivedAt: number,
+  dlms: DlmsHeader | null,
+  tagVerified: boolean | null,
+  text: string,
+  telegram: Telegram,
+  warnings: DecodeWarningCode[]
+): DecodeEvent {
+  if (telegram.malformedLines.length > 0) warnings.push('malformed_line')
+  return {
+    type: 'telegram',
+    telegram: { kind, receivedAt, offset, frameHex: hexOf(bytes), dlms, tagVerified, text, telegram, warnings }
+  }
+}
+
+/**
+ * Decode a whole byte stream at once (files, tests): push + end.
+ * @param receivedAt time stamped on every event (default now).
+ * @throws TypeError only for a malformed key in `opts`.
+ */
 export function decodeBuffer(bytes: Buffer, opts: DecoderOptions = {}, receivedAt = Date.now()): DecodeEvent[] {
   const d = new P1Decoder(opts)
-  return [...d.push(bytes, receivedAt), ...d.end(receivedAt)]
+  const out = d.push(bytes, receivedAt)
+  for (const e of d.end(receivedAt)) out.push(e)
+  return out
 }

@@ -94,38 +94,6 @@ export function parseTimestamp(s: string): string | null {
   return `20${s.slice(0, 2)}-${s.slice(2, 4)}-${s.slice(4, 6)}T${s.slice(6, 8)}:${s.slice(8, 10)}:${s.slice(10, 12)}${summer ? '+02:00' : '+01:00'}`
 }
 
-/**
- * A decimal number `[-+]digits[.digits]` in `b[a, e)`, NaN otherwise. Exact: the digits are
- * accumulated as an integer and divided once by a power of ten (correctly rounded, the same
- * double `Number("000006.695")` gives).
- */
-function numberAt(b: Uint8Array, a: number, e: number, text: string): number {
-  let i = a
-  let neg = false
-  const c0 = b[i]
-  if (c0 === 0x2d) {
-    neg = true
-    i++
-  } else if (c0 === 0x2b) i++
-  if (i >= e) return NaN
-  let m = 0
-  let digits = 0
-  let dot = -1
-  for (; i < e; i++) {
-    const c = b[i]
-    if (c >= D0 && c <= D9) {
-      m = m * 10 + (c - D0)
-      digits++
-    } else if (c === DOT && dot < 0 && digits > 0) dot = digits
-    else return NaN
-  }
-  if (dot === digits) return NaN // "12." has no digit after the point
-  if (m > Number.MAX_SAFE_INTEGER) return Number(text.slice(a, e))
-  const decimals = dot < 0 ? 0 : digits - dot
-  const v = decimals === 0 ? m : decimals < POW10.length ? m / POW10[decimals] : Number(text.slice(a, e))
-  return neg ? -v : v
-}
-
 function hexNibble(c: number): number {
   if (c >= D0 && c <= D9) return c - D0
   if (c >= 0x41 && c <= 0x46) return c - 0x37
@@ -174,80 +142,128 @@ function kindOf(t: ObisValueType | undefined): Kind {
 }
 
 /**
- * One value `b[a, e)` (the text between the parentheses); `star` = index of `*` or -1.
- * `first` = it is the line's first value (the catalogue's value type applies to it).
+ * Short strings seen before (OBIS codes, units), found by two independent 32-bit hashes of
+ * their bytes plus their length, so a telegram's codes and units are not re-sliced and
+ * re-looked-up every time. A miss (or a collision on the first hash) slices the text.
  */
-function valueAt(b: Uint8Array, text: string, a: number, e: number, star: number, kind: Kind, first: boolean): CosemValue {
-  const raw = text.slice(a, e)
-  if (a === e) return { value: null, unit: null, raw }
-  if (star >= 0) {
-    const num = numberAt(b, a, star, text)
-    const unit = star + 1 < e ? text.slice(star + 1, e) : null
-    return { value: num === num ? num : text.slice(a, star), unit, raw }
-  }
-  if (kind === Kind.HexText) return { value: hexTextAt(b, a, e) ?? raw, unit: null, raw }
-  if (kind === Kind.Text && first) return { value: raw, unit: null, raw }
-  const n = e - a
-  if (n === 13 || (n === 12 && first && (kind === Kind.Timestamp || kind === Kind.TimestampedNumber))) {
-    if (isTimestampForm(raw, true)) return { value: parseTimestamp(raw), unit: null, raw }
-  }
-  // up to 16 characters: a number; longer digit strings are identifiers, kept as text
-  if (n <= 16) {
-    const num = numberAt(b, a, e, text)
-    if (num === num) return { value: num, unit: null, raw }
-  }
-  return { value: raw, unit: null, raw }
+interface Interned {
+  text: string
+  h2: number
+  kind: Kind
 }
 
-/** Index after a run of digits starting at `i` (== i when there is none). */
-function digitsEnd(b: Uint8Array, i: number, e: number): number {
-  while (i < e && b[i] >= D0 && b[i] <= D9) i++
-  return i
+function internAt(cache: Map<number, Interned>, text: string, a: number, e: number, h1: number, h2: number, obis: boolean): Interned {
+  const hit = cache.get(h1)
+  if (hit !== undefined && hit.h2 === h2 && hit.text.length === e - a) return hit
+  const s = text.slice(a, e)
+  const entry: Interned = { text: s, h2, kind: obis ? kindOf(describeObis(s)?.valueType) : Kind.Auto }
+  if (hit === undefined) {
+    if (cache.size >= 4096) cache.clear()
+    cache.set(h1, entry)
+  }
+  return entry
 }
 
-/** End of an OBIS code `A-B:C.D.E` (optional `.F` / `*F`) at `b[ls]`, or -1. */
-function obisEnd(b: Uint8Array, ls: number, le: number): number {
-  let i = digitsEnd(b, ls, le)
-  if (i === ls || b[i] !== 0x2d) return -1 // '-'
-  let j = digitsEnd(b, i + 1, le)
-  if (j === i + 1 || b[j] !== 0x3a) return -1 // ':'
-  i = digitsEnd(b, j + 1, le)
-  if (i === j + 1 || b[i] !== DOT) return -1
-  j = digitsEnd(b, i + 1, le)
-  if (j === i + 1 || b[j] !== DOT) return -1
-  i = digitsEnd(b, j + 1, le)
-  if (i === j + 1) return -1
-  if (b[i] === DOT || b[i] === STAR) {
-    j = digitsEnd(b, i + 1, le)
-    if (j === i + 1) return -1
-    i = j
+const obisCache = new Map<number, Interned>()
+/** The OBIS codes of the last telegram, by position (a meter repeats its readout list). */
+const lastCodes: Interned[] = []
+const MAX_REMEMBERED = 256
+const unitCache = new Map<number, Interned>()
+
+function unitAt(b: Uint8Array, text: string, a: number, e: number): string {
+  let h1 = 0
+  let h2 = 7
+  for (let i = a; i < e; i++) {
+    h1 = (Math.imul(h1, 31) + b[i]) | 0
+    h2 = (Math.imul(h2, 0x01000193) ^ b[i]) | 0
   }
-  return i
+  return internAt(unitCache, text, a, e, h1, h2, false).text
 }
 
 /**
- * Parse the groups `(…)(…)` of `b[i, le)` into `values`. @returns false if the text is not a
- * sequence of groups.
+ * Parse the groups `(…)(…)` starting at `b[i]` (a `(`) up to the end of the line into
+ * `values`, one pass per group: numbers (`[-+]digits[.digits]`, optionally `*unit`) are
+ * accumulated while the group is scanned. Exact: the digits form an integer divided once by
+ * a power of ten, the same double `Number("000006.695")` gives.
+ * @returns the index of the line end (CR, LF or `end`), or -1 if the rest of the line is not
+ * a sequence of groups.
  */
-function groupsAt(b: Uint8Array, text: string, i: number, le: number, kind: Kind, values: CosemValue[]): boolean {
+function groupsAt(b: Uint8Array, text: string, i: number, end: number, kind: Kind, values: CosemValue[]): number {
   let first = values.length === 0
-  while (i < le) {
-    if (b[i] !== LPAREN) return false
+  while (i < end) {
+    let c = b[i]
+    if (c !== LPAREN) return c === CR || c === LF ? i : -1
     const a = i + 1
     let j = a
     let star = -1
-    while (j < le) {
-      const c = b[j]
-      if (c === RPAREN) break
-      if (c === STAR && star < 0) star = j
-      j++
+    let m = 0
+    let digits = 0
+    let dot = -1
+    let numeric = true
+    let neg = false
+    if (j < end) {
+      c = b[j]
+      if (c === 0x2d || c === 0x2b) {
+        neg = c === 0x2d
+        j++
+      }
     }
-    if (j >= le) return false
-    values.push(valueAt(b, text, a, j, star, kind, first))
+    for (; j < end; j++) {
+      c = b[j]
+      if (c === RPAREN) break
+      if (star >= 0) {
+        if (c === LF || c === CR) return -1
+        continue
+      }
+      if (c >= D0 && c <= D9) {
+        m = m * 10 + (c - D0)
+        digits++
+      } else if (c === DOT && dot < 0 && digits > 0) dot = digits
+      else if (c === STAR) star = j
+      else if (c === LF || c === CR) return -1
+      else numeric = false
+    }
+    if (j >= end) return -1
+    const numEnd = star >= 0 ? star : j
+    let num = NaN
+    if (numeric && digits > 0 && dot !== digits) {
+      const decimals = dot < 0 ? 0 : digits - dot
+      if (m <= Number.MAX_SAFE_INTEGER && decimals < POW10.length) num = decimals === 0 ? m : m / POW10[decimals]
+      else num = Number(text.slice(a, numEnd))
+      if (neg) num = -num
+    }
+    const raw = text.slice(a, j)
+    let v: CosemValue
+    if (a === j) v = { value: null, unit: null, raw }
+    else if (star >= 0) {
+      v = { value: num === num ? num : text.slice(a, star), unit: star + 1 < j ? unitAt(b, text, star + 1, j) : null, raw }
+    } else if (kind === Kind.HexText) v = { value: hexTextAt(b, a, j) ?? raw, unit: null, raw }
+    else if (kind === Kind.Text && first) v = { value: raw, unit: null, raw }
+    else {
+      const n = j - a
+      if ((n === 13 || (n === 12 && first && (kind === Kind.Timestamp || kind === Kind.TimestampedNumber))) && isTimestampForm(raw, true)) {
+        v = { value: parseTimestamp(raw), unit: null, raw }
+      } else if (n <= 16 && num === num) {
+        // up to 16 characters: a number; longer digit strings are identifiers, kept as text
+        v = { value: num, unit: null, raw }
+      } else v = { value: raw, unit: null, raw }
+    }
+    values.push(v)
     first = false
     i = j + 1
   }
-  return true
+  return i
+}
+
+/** Index of the LF ending the line that contains `i` (or `end`). */
+function lineEnd(b: Uint8Array, i: number, end: number): number {
+  while (i < end && b[i] !== LF) i++
+  return i
+}
+
+/** `b[ls, le)` without a trailing CR, as text. */
+function lineText(b: Uint8Array, text: string, ls: number, le: number): string {
+  return text.slice(ls, le > ls && b[le - 1] === CR ? le - 1 : le)
 }
 
 /** Set value/unit/time of a freshly parsed object from its values (see CosemObject). */
@@ -267,6 +283,26 @@ function settle(obj: CosemObject, kind: Kind): void {
   if (kind === Kind.Timestamp && typeof v0.value === 'string' && isTimestampForm(v0.raw, true)) obj.time = v0.value
 }
 
+/** DSMR 2.2/3 M-Bus continuation line `(00001.001)` at `b[ls]`: adds to `prev`. @returns line end or -1. */
+function continuation(b: Uint8Array, text: string, ls: number, end: number, prev: CosemObject, prevStart: number): number {
+  const cont: CosemValue[] = []
+  const le = groupsAt(b, text, ls, end, Kind.Auto, cont)
+  if (le < 0) return -1
+  const header = prev.values
+  const headerCount = header.length
+  for (const v of cont) header.push(v)
+  prev.raw = text.slice(prevStart, le)
+  const last = cont[cont.length - 1]
+  if (typeof last.value === 'number') {
+    prev.value = last.value
+    // the unit is the header's last value, e.g. "(m3)", unless the reading carries one
+    const unitRaw = headerCount > 0 ? header[headerCount - 1].raw : ''
+    prev.unit = last.unit ?? (unitRaw && !isDigit(unitRaw.charCodeAt(0)) && !unitRaw.includes(':') ? unitRaw : null)
+    if (prev.time === null && headerCount > 0 && isTimestampForm(header[0].raw, true)) prev.time = parseTimestamp(header[0].raw)
+  }
+  return le
+}
+
 /**
  * Parse a telegram from its bytes and their latin1 text (same length, same offsets).
  * Used by the pipeline, which already holds both. See {@link parseTelegram}.
@@ -284,7 +320,7 @@ export function parseTelegramText(b: Uint8Array, text: string): Telegram {
     malformedLines: [],
     meterTime: null
   }
-  const bodyEnd = bang < 0 ? n : bang
+  const end = bang < 0 ? n : bang
   if (bang >= 0 && start >= 0) {
     telegram.crcComputed = crc16ArcSliced(b, start, bang + 1)
     let crc = 0
@@ -302,65 +338,93 @@ export function parseTelegramText(b: Uint8Array, text: string): Telegram {
   }
   let pos = 0
   if (start >= 0) {
-    let eol = b.indexOf(LF, start)
-    if (eol < 0 || eol > bodyEnd) eol = bodyEnd
-    const identEnd = eol > start && b[eol - 1] === CR ? eol - 1 : eol
-    telegram.identification = text.slice(start + 1, identEnd)
+    const eol = lineEnd(b, start, end)
+    telegram.identification = lineText(b, text, start + 1, eol)
     pos = eol + 1
   }
   const objects = telegram.objects
   let prev: CosemObject | null = null
   let prevStart = 0
-  while (pos < bodyEnd) {
-    // one line [pos, le); next line after the LF
-    let e = pos
-    while (e < bodyEnd && b[e] !== LF) e++
-    let le = e
-    if (le > pos && b[le - 1] === CR) le--
+  while (pos < end) {
     const ls = pos
-    pos = e + 1
-    if (le === ls) continue
-    if (b[ls] === LPAREN) {
+    let c = b[ls]
+    if (c === CR || c === LF) {
+      pos = c === CR && ls + 1 < end && b[ls + 1] === LF ? ls + 2 : ls + 1
+      continue
+    }
+    let le = -1
+    const isContinuation = c === LPAREN
+    if (isContinuation) {
       // DSMR 2.2/3 M-Bus: "0-1:24.3.0(090212160000)(00)(60)(1)(0-1:24.2.1)(m3)" + "(00001.001)"
-      const cont: CosemValue[] = []
-      if (prev === null || !groupsAt(b, text, ls, le, Kind.Auto, cont)) {
-        telegram.malformedLines.push(text.slice(ls, le))
-        continue
-      }
-      const header = prev.values
-      for (const v of cont) header.push(v)
-      prev.raw = text.slice(prevStart, le)
-      const last = cont[cont.length - 1]
-      if (typeof last.value === 'number') {
-        prev.value = last.value
-        // the unit is the header's last value, e.g. "(m3)", unless the reading carries one
-        const unitRaw = header.length > cont.length ? header[header.length - cont.length - 1].raw : ''
-        prev.unit = last.unit ?? (unitRaw && !isDigit(unitRaw.charCodeAt(0)) && !unitRaw.includes(':') ? unitRaw : null)
-        if (prev.time === null && header.length > 0 && isTimestampForm(header[0].raw, true)) {
-          prev.time = parseTimestamp(header[0].raw)
+      if (prev !== null) le = continuation(b, text, ls, end, prev, prevStart)
+    } else {
+      // OBIS code A-B:C.D.E with an optional .F or *F. Meters send their objects in a fixed
+      // order, so first try the code seen at this position last time (a plain compare);
+      // otherwise check the syntax and hash the code while scanning it.
+      let entry: Interned | null = null
+      let i = ls
+      const guess = objects.length < lastCodes.length ? lastCodes[objects.length] : undefined
+      if (guess !== undefined) {
+        const code = guess.text
+        const len = code.length
+        if (ls + len < end && b[ls + len] === LPAREN) {
+          let k = 0
+          while (k < len && code.charCodeAt(k) === b[ls + k]) k++
+          if (k === len) {
+            entry = guess
+            i = ls + len
+            c = LPAREN
+          }
         }
       }
+      if (entry === null) {
+        let h1 = 0
+        let h2 = 7
+        let group = 0
+        let groupDigits = 0
+        for (; i < end; i++) {
+          c = b[i]
+          if (c >= D0 && c <= D9) groupDigits++
+          else if (
+            groupDigits > 0 &&
+            ((group === 0 && c === 0x2d) ||
+              (group === 1 && c === 0x3a) ||
+              ((group === 2 || group === 3) && c === DOT) ||
+              (group === 4 && (c === DOT || c === STAR)))
+          ) {
+            group++
+            groupDigits = 0
+          } else break
+          h1 = (Math.imul(h1, 31) + c) | 0
+          h2 = (Math.imul(h2, 0x01000193) ^ c) | 0
+        }
+        if (c === LPAREN && groupDigits > 0 && (group === 4 || group === 5)) {
+          entry = internAt(obisCache, text, ls, i, h1, h2, true)
+          if (objects.length < MAX_REMEMBERED) lastCodes[objects.length] = entry
+        }
+      }
+      if (entry !== null) {
+        const values: CosemValue[] = []
+        le = groupsAt(b, text, i, end, entry.kind, values)
+        if (le >= 0) {
+          const obj: CosemObject = { obis: entry.text, value: null, unit: null, time: null, values, raw: text.slice(ls, le) }
+          settle(obj, entry.kind)
+          objects.push(obj)
+          prev = obj
+          prevStart = ls
+        }
+      }
+    }
+    if (le < 0) {
+      const eol = lineEnd(b, ls, end)
+      telegram.malformedLines.push(lineText(b, text, ls, eol))
+      if (!isContinuation) prev = null
+      pos = eol + 1
       continue
     }
-    const oe = obisEnd(b, ls, le)
-    if (oe < 0 || b[oe] !== LPAREN) {
-      telegram.malformedLines.push(text.slice(ls, le))
-      prev = null
-      continue
-    }
-    const obis = text.slice(ls, oe)
-    const kind = kindOf(describeObis(obis)?.valueType)
-    const values: CosemValue[] = []
-    if (!groupsAt(b, text, oe, le, kind, values)) {
-      telegram.malformedLines.push(text.slice(ls, le))
-      prev = null
-      continue
-    }
-    const obj: CosemObject = { obis, value: null, unit: null, time: null, values, raw: text.slice(ls, le) }
-    settle(obj, kind)
-    objects.push(obj)
-    prev = obj
-    prevStart = ls
+    // le is at CR, LF or the end: step over the line break
+    if (le < end && b[le] === CR) le++
+    pos = le < end && b[le] === LF ? le + 1 : le
   }
   for (const o of objects) {
     if (o.obis === '0-0:1.0.0' || o.obis === '0-0:1.0.0.255' || o.obis === '0-0:1.0.0*255') {
@@ -380,7 +444,9 @@ export function parseTelegramText(b: Uint8Array, text: string): Telegram {
  */
 export function parseTelegram(input: Buffer | string): Telegram {
   if (typeof input === 'string') return parseTelegramText(Buffer.from(input, 'latin1'), input)
-  if (!(input instanceof Uint8Array)) return parseTelegramText(new Uint8Array(0), '')
-  const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.length)
+  if (Buffer.isBuffer(input)) return parseTelegramText(input, input.toString('latin1'))
+  const u = input as unknown
+  if (!(u instanceof Uint8Array)) return parseTelegramText(Buffer.alloc(0), '')
+  const buf = Buffer.from(u.buffer, u.byteOffset, u.length)
   return parseTelegramText(buf, buf.toString('latin1'))
 }

@@ -7,7 +7,6 @@ import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { decodeBuffer, type DecodeEvent } from '../../../src/main/p1/pipeline'
 import type { CosemObject, DecodedTelegram, DecodeFailure } from '../../../src/shared/types'
-import { describeObis } from '../../../src/shared/obis'
 
 const DIR = resolve(__dirname, '../../fixtures/vectors')
 const hexFile = (f: string): Buffer => Buffer.from(readFileSync(resolve(DIR, f), 'utf8').trim(), 'hex')
@@ -262,16 +261,36 @@ describe('C. other DSMR variants (dsmr_parser)', () => {
     expect(v3.telegram.malformedLines).toEqual([])
   })
 
-  it('DSMR 4.2 and 5 with CRC', () => {
+  it('DSMR 4.2 and 5 with CRC; V5 values as asserted in dsmr_parser test_parse_v5.py', () => {
     const v42 = ok(decodeBuffer(txtFile('other_dsmr_parser_TELEGRAM_V4_2.txt')))
     expect(v42.telegram.crcSent).toBe(0x6796)
     expect(val(v42, '1-0:1.8.1')).toBe(1581.123)
+    const log42 = obj(v42, '1-0:99.97.0')
+    expect(log42.value).toBe(3)
+    expect(log42.values).toHaveLength(8)
     const v5 = ok(decodeBuffer(txtFile('other_dsmr_parser_TELEGRAM_V5.txt')))
     expect(v5.telegram.crcSent).toBe(0x6eee)
-    expect(val(v5, '1-0:1.8.1')).toBe(4.426)
+    expect(v5.warnings).toEqual([])
+    expect(val(v5, '1-3:0.2.8')).toBe(50)
     expect(val(v5, '0-0:1.0.0')).toBe('2017-01-02T19:20:02+01:00')
-    const buffer = v5.telegram.objects.find((o) => o.obis === '1-0:99.97.0')
-    if (buffer) expect(buffer.values.length).toBeGreaterThan(1)
+    expect(new Date(v5.telegram.meterTime!).toISOString()).toBe('2017-01-02T18:20:02.000Z') // upstream: 18:20:02 UTC
+    expect([val(v5, '1-0:1.8.1'), val(v5, '1-0:1.8.2'), val(v5, '1-0:2.8.1'), val(v5, '1-0:2.8.2')]).toEqual([4.426, 2.399, 2.444, 0])
+    expect(val(v5, '0-0:96.14.0')).toBe(2)
+    expect(obj(v5, '0-0:96.14.0').values[0].raw).toBe('0002')
+    expect(val(v5, '0-0:96.1.1')).toBe('K8EG004046395507')
+    expect(obj(v5, '0-0:96.1.1').values[0].raw).toBe('4B384547303034303436333935353037')
+    expect([val(v5, '1-0:1.7.0'), unit(v5, '1-0:1.7.0')]).toEqual([0.244, 'kW'])
+    expect([val(v5, '0-0:96.7.9'), val(v5, '0-0:96.7.21')]).toEqual([0, 13])
+    const log = obj(v5, '1-0:99.97.0')
+    expect([log.value, log.values.map((v) => v.raw)]).toEqual([0, ['0', '0-0:96.7.19']])
+    expect([val(v5, '1-0:32.7.0'), val(v5, '1-0:52.7.0'), val(v5, '1-0:72.7.0')]).toEqual([230, 230, 229])
+    expect([val(v5, '1-0:31.7.0'), val(v5, '1-0:51.7.0'), val(v5, '1-0:71.7.0')]).toEqual([0.48, 0.44, 0.86])
+    expect([val(v5, '1-0:21.7.0'), val(v5, '1-0:41.7.0'), val(v5, '1-0:61.7.0')]).toEqual([0.07, 0.032, 0.142])
+    expect(val(v5, '0-0:96.13.0')).toBeNull()
+    expect(val(v5, '0-1:24.1.0')).toBe(3)
+    const gas = obj(v5, '0-1:24.2.1')
+    expect([gas.value, gas.unit, gas.time]).toEqual([0.107, 'm3', '2017-01-02T16:10:05+01:00'])
+    expect(val(v5, '0-2:96.1.0')).toBeNull()
   })
 
   it('two M-Bus channels, unpadded 3-digit CRC, Fluvius with max-demand history, Austria, Ireland, Hungary', () => {
@@ -290,10 +309,27 @@ describe('C. other DSMR variants (dsmr_parser)', () => {
     expect(obj(alt, '0-0:98.1.0').values.length).toBe(15)
     expect(obj(alt, '0-2:24.2.1').value).toBe(8.579)
     expect(ok(decodeBuffer(txtFile('other_dsmr_parser_TELEGRAM_SAGEMCOM_T210_D_R.txt'))).telegram.objects).toHaveLength(18)
-    expect(ok(decodeBuffer(txtFile('other_dsmr_parser_TELEGRAM_ISKRA_IE.txt'))).telegram.crcSent).toBe(0xad3b)
+    const ie = ok(decodeBuffer(txtFile('other_dsmr_parser_TELEGRAM_ISKRA_IE.txt')))
+    expect(ie.telegram.crcSent).toBe(0xad3b)
+    expect(ie.telegram.identification).toBe('ISk5\x02MIE5T-200') // the Python literal's \\2 became byte 0x02
+    expect(val(ie, '0-0:96.1.0')).toBe('09610')
+    expect(val(ie, '1-0:0.0.0')).toBe('00000000')
+    expect([val(ie, '1-0:1.8.1'), val(ie, '1-0:2.8.2'), val(ie, '1-0:62.7.0'), val(ie, '1-0:72.7.0')]).toEqual([10.181, 10.282, 0.627, 243.3])
+    expect(val(ie, '0-1:96.1.1')).toBeNull()
     const hu = ok(decodeBuffer(txtFile('other_dsmr_parser_TELEGRAM_V5_EON_HU.txt')))
     expect(hu.telegram.crcSent).toBe(0x99da)
+    expect(hu.telegram.identification).toBe('SAG5SAG-METER')
     expect(val(hu, '0-0:42.0.0')).toBe('SAG3082200002160')
+    expect(val(hu, '0-0:96.1.0')).toBe('890082200002160')
+    expect([val(hu, '1-0:1.8.0'), val(hu, '1-0:15.8.0'), val(hu, '1-0:13.7.0')]).toEqual([173.64, 800.817, 4.556])
+    expect([val(hu, '1-0:14.7.0'), unit(hu, '1-0:14.7.0')]).toEqual([50, 'Hz'])
+    expect([val(hu, '1-0:31.4.0'), unit(hu, '1-0:31.4.0')]).toEqual([200, 'A'])
+    const hist = obj(hu, '0-0:98.1.0')
+    expect([hist.time, hist.value, hist.unit, hist.values.length]).toEqual(['2023-07-01T00:00:00+02:00', 40.777, 'kWh', 20])
+    const two2 = obj(two, '0-1:24.2.1') // Unix-epoch placeholder time, no unit
+    expect([two2.value, two2.unit, two2.time]).toEqual([0, null, null])
+    expect(obj(two, '0-2:24.2.1').value).toBe(246.138)
+    expect(obj(two, '1-0:99.97.0').values.map((v) => v.value)).toEqual([1, '0-0:96.7.19', '2019-03-26T09:50:15+01:00', 2014])
   })
 
   it('EasyMeter Q3D (OBIS with *255, no CRC, trailing junk): telegram decoded, junk skipped', () => {
@@ -305,26 +341,5 @@ describe('C. other DSMR variants (dsmr_parser)', () => {
       const t = (tels[0] as { telegram: DecodedTelegram }).telegram
       expect(t.telegram.objects.find((o) => o.obis === '1-0:1.8.0*255')!.unit).toBe('kWh')
     }
-  })
-})
-
-describe('OBIS catalogue', () => {
-  it('names every code of every Luxembourg vector', () => {
-    const files = [
-      'lu_luxmetering_spec_v1.1.3_appendixA_telegram.txt',
-      'lu_meterlogger_luxembourgTelegram.txt',
-      'lu_nexxtlab_go-smarty-reader_plaintext.txt',
-      'lu_openhab_smarty_with_units.telegram.txt',
-      'lu_relip_simulator_telegram.txt'
-    ]
-    for (const f of files) {
-      for (const o of ok(decodeBuffer(txtFile(f))).telegram.objects) {
-        expect(describeObis(o.obis), `${f}: ${o.obis}`).not.toBeNull()
-      }
-    }
-    expect(describeObis('0-3:24.2.1')).toMatchObject({ group: 'mbus', channel: 3 })
-    expect(describeObis('1-0:52.7.0')).toMatchObject({ unit: 'V', phase: 2 })
-    expect(describeObis('1-0:1.8.0*255')).toMatchObject({ unit: 'kWh' })
-    expect(describeObis('9-9:9.9.9')).toBeNull()
   })
 })
