@@ -295,13 +295,20 @@ export class Deframer {
   private scan(out: DeframerEvent[], view: Buffer, base: number, final: boolean): number {
     const n = view.length
     let pos = 0
+    // next 0xDB / "/" at or after pos, cached so long garbage is searched once per byte value
+    let a = -1
+    let s = -1
     while (pos < n) {
       const c = view[pos]
       if (c !== GLO_TAG && c !== SLASH) {
-        let a = view.indexOf(GLO_TAG, pos)
-        let s = view.indexOf(SLASH, pos)
-        if (a < 0) a = n
-        if (s < 0) s = n
+        if (a < pos) {
+          a = view.indexOf(GLO_TAG, pos)
+          if (a < 0) a = n
+        }
+        if (s < pos) {
+          s = view.indexOf(SLASH, pos)
+          if (s < 0) s = n
+        }
         const cand = a < s ? a : s
         this.skipped(out, base + pos, cand - pos)
         pos = cand
