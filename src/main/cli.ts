@@ -3,30 +3,19 @@
  * Commands: decode, monitor, simulate, serve, help. Wrong arguments → one line on stderr,
  * exit 2; other failures → one line, exit 1. Never a stack trace. docs/cli.md.
  */
-import { createReadStream, existsSync, readFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { createReadStream, existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { spawn } from 'node:child_process'
-import type { CosemObject, DecodedTelegram, DecodeFailure, LineSettings } from '../shared/types'
-import { P1Decoder, parseKeyHex, type DecodeEvent } from './p1/pipeline'
+import { P1Decoder, type DecodeEvent } from './p1/pipeline'
 import { SerialSource } from './line/serial-source'
 import { VirtualMeter, openSerialWriter } from './line/virtual-meter'
 import { StudioSession } from './host/session'
 import { startWebServer } from './host/web'
-import { lineSettingsSchema } from './host/validate'
+import { captureCommands, CAPTURE_USAGE } from './cli/capture-commands'
+import { diagnoseCommands, DIAGNOSE_USAGE } from './cli/diagnose-commands'
+import { ROOT, UsageError, appVersion, eventJson, intOpt, keyOpt, lineSettings, parse, write } from './cli/args'
 
-const HERE = dirname(fileURLToPath(import.meta.url))
-const ROOT = [resolve(HERE, '../..'), resolve(HERE, '../../..')].find((d) => existsSync(join(d, 'package.json'))) ?? process.cwd()
-
-/** Application version from package.json. */
-export function appVersion(): string {
-  try {
-    return JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version as string
-  } catch {
-    return '0.0.0'
-  }
-}
+export { appVersion, eventJson }
 
 const USAGE = `P1 Studio ${appVersion()} — Smarty / DSMR P1 tools
 
@@ -45,84 +34,11 @@ Usage: p1studio <command> [options]
   serve [--port PATH | --demo] [--key HEX] [--auth-key HEX] [--listen HOST:PORT]
         [--token TOKEN] [--open]
       The P1 Studio UI in a browser (default 127.0.0.1:8417, demo source).
-  help, --help, --version
+${DIAGNOSE_USAGE}${CAPTURE_USAGE}  help, --help, --version
 `
 
-/** A usage error: printed as one line, exit 2. */
-class UsageError extends Error {}
-
-function parse(args: string[], options: ParseArgsConfig['options']): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
-  try {
-    const r = parseArgs({ args, options, allowPositionals: true, strict: true })
-    return { values: r.values as Record<string, string | boolean | undefined>, positionals: r.positionals }
-  } catch (e) {
-    throw new UsageError((e as Error).message.split('\n')[0])
-  }
-}
-
-function keyOpt(v: unknown, what: string): string | undefined {
-  if (v === undefined) return undefined
-  try {
-    return parseKeyHex(String(v), what).toString('hex').toUpperCase()
-  } catch (e) {
-    throw new UsageError(`--${what === 'P1 key' ? 'key' : 'auth-key'}: ${(e as Error).message}`)
-  }
-}
-
-function intOpt(v: unknown, name: string, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined
-  const n = Number(v)
-  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name} must be a number from ${min} to ${max}`)
-  return n
-}
-
-function lineSettings(values: Record<string, unknown>): Partial<LineSettings> {
-  const raw: Record<string, unknown> = {}
-  if (values.baud !== undefined) raw.baudRate = intOpt(values.baud, 'baud', 50, 4_000_000)
-  if (values['data-bits'] !== undefined) raw.dataBits = intOpt(values['data-bits'], 'data-bits', 5, 8)
-  if (values.parity !== undefined) raw.parity = values.parity
-  if (values['stop-bits'] !== undefined) raw.stopBits = Number(values['stop-bits'])
-  const r = lineSettingsSchema.safeParse(raw)
-  if (!r.success) throw new UsageError(`line settings: ${r.error.issues[0].path.join('.')} ${r.error.issues[0].message}`)
-  return r.data as Partial<LineSettings>
-}
-
-/** Objects as the JSON output shows them: code → {value, unit, raw[, values, time]}. */
-function objectsJson(objects: CosemObject[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const o of objects) {
-    let k = o.obis
-    for (let n = 2; k in out; n++) k = `${o.obis}#${n}`
-    const e: Record<string, unknown> = { value: o.value, unit: o.unit, raw: o.raw.slice(o.raw.indexOf('(') + 1).replace(/\)$/, '') }
-    if (o.values.length > 1) e.values = o.values.map((v) => ({ value: v.value, unit: v.unit }))
-    if (o.time !== null || o.values.length > 1) e.time = o.time
-    out[k] = e
-  }
-  return out
-}
-
-/** One decode event as a JSON line (null for skipped bytes). */
-export function eventJson(ev: DecodeEvent): string | null {
-  if (ev.type === 'skipped') return null
-  if (ev.type === 'failure') {
-    const f: DecodeFailure = ev.failure
-    return JSON.stringify({ error: { code: f.code, message: f.message }, offset: f.offset, systemTitle: f.dlms?.systemTitle ?? null, frameCounter: f.dlms?.frameCounter ?? null })
-  }
-  const t: DecodedTelegram = ev.telegram
-  return JSON.stringify({
-    systemTitle: t.dlms?.systemTitle ?? null,
-    frameCounter: t.dlms?.frameCounter ?? null,
-    identification: t.telegram.identification,
-    crcOk: t.telegram.crcOk,
-    warnings: t.warnings,
-    offset: t.offset,
-    objects: objectsJson(t.telegram.objects)
-  })
-}
-
-function write(line: string): Promise<void> {
-  return new Promise((r) => (process.stdout.write(line + '\n') ? r() : process.stdout.once('drain', () => r())))
-}
+/** Commands defined in their own modules (src/main/cli/): name → run(args) → exit status. */
+const MODULE_COMMANDS: Record<string, (args: string[]) => Promise<number>> = { ...diagnoseCommands, ...captureCommands }
 
 async function cmdDecode(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { key: { type: 'string' }, 'auth-key': { type: 'string' } })
@@ -321,6 +237,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(appVersion() + '\n')
         return 0
       default:
+        if (Object.hasOwn(MODULE_COMMANDS, cmd)) return await MODULE_COMMANDS[cmd](rest)
         throw new UsageError(`unknown command "${cmd}"`)
     }
   } catch (e) {
