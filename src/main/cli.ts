@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process'
 import { P1Decoder, type DecodeEvent } from './p1/pipeline'
 import { SerialSource } from './line/serial-source'
 import { VirtualMeter, openSerialWriter } from './line/virtual-meter'
+import { FAULT_HELP, METER_FAULTS, sttyFormat, type MeterFault, type MeterFaultName } from './line/faults'
 import { StudioSession } from './host/session'
 import { startWebServer } from './host/web'
 import { captureCommands, CAPTURE_USAGE } from './cli/capture-commands'
@@ -30,7 +31,11 @@ Usage: p1studio <command> [options]
           [--parity none|even|odd] [--stop-bits N] [--count N]
       The same, live from a serial port (default 115200 8N1); stops after N telegrams.
   simulate --port PATH --key HEX [--interval SECONDS] [--system-title HEX] [--count N]
+           [--plain] [--fault NAME [--every N] [--truncate-at N]] [--peer PATH]
       Virtual Smarty meter: writes encrypted frames to a port (default every 10 s).
+      Faults: ${METER_FAULTS.join(', ')} (docs/cli.md).
+      --peer: the other end of a pty pair; inverted/wrong-baud lines are then delivered as a
+      UART set like that end would read them (bit-level model).
   serve [--port PATH | --demo] [--key HEX] [--auth-key HEX] [--listen HOST:PORT]
         [--token TOKEN] [--open]
       The P1 Studio UI in a browser (default 127.0.0.1:8417, demo source).
@@ -108,11 +113,25 @@ async function cmdSimulate(args: string[]): Promise<number> {
     interval: { type: 'string' },
     'system-title': { type: 'string' },
     count: { type: 'string' },
-    'frame-counter': { type: 'string' }
+    'frame-counter': { type: 'string' },
+    fault: { type: 'string' },
+    every: { type: 'string' },
+    'truncate-at': { type: 'string' },
+    plain: { type: 'boolean' },
+    peer: { type: 'string' }
   })
   if (!values.port) throw new UsageError('simulate needs --port PATH')
-  const key = keyOpt(values.key, 'P1 key')
-  if (!key) throw new UsageError('simulate needs --key HEX (the P1 key the frames are encrypted with)')
+  const plain = values.plain === true
+  const key = keyOpt(values.key, 'P1 key') ?? (plain ? '00000000000000000000000000000000' : undefined)
+  if (!key) throw new UsageError('simulate needs --key HEX (the P1 key the frames are encrypted with), or --plain')
+  const faultName = String(values.fault ?? 'none')
+  if (!(METER_FAULTS as readonly string[]).includes(faultName)) throw new UsageError(`--fault must be one of ${METER_FAULTS.join(', ')}`)
+  const fault: MeterFault = {
+    name: faultName as MeterFaultName,
+    every: intOpt(values.every, 'every', 1, 1_000_000),
+    truncateAt: intOpt(values['truncate-at'], 'truncate-at', 1, 65_535)
+  }
+  const peer = values.peer === undefined ? null : String(values.peer)
   const interval = intOpt(values.interval, 'interval', 0.01, 3600) ?? 10
   const count = intOpt(values.count, 'count', 1, Number.MAX_SAFE_INTEGER)
   let title: Buffer | undefined
@@ -127,7 +146,10 @@ async function cmdSimulate(args: string[]): Promise<number> {
     systemTitle: title,
     frameCounter: intOpt(values['frame-counter'], 'frame-counter', 0, 0xffffffff),
     intervalMs: interval * 1000,
-    write: (f) => writer.write(f)
+    write: (f) => writer.write(f),
+    fault,
+    plain,
+    receiver: peer ? () => sttyFormat(peer) : undefined
   })
   return new Promise<number>((resolveExit) => {
     let sent = 0
@@ -144,7 +166,8 @@ async function cmdSimulate(args: string[]): Promise<number> {
       process.stderr.write(e.message + '\n')
       finish(1)
     })
-    process.stderr.write(`virtual meter on ${values.port}, a frame every ${interval} s (Ctrl-C to stop)\n`)
+    const what = fault.name === 'none' ? '' : `, fault ${fault.name} (${FAULT_HELP[fault.name]})`
+    process.stderr.write(`virtual meter on ${values.port}, a frame every ${interval} s${what} (Ctrl-C to stop)\n`)
     meter.start()
   })
 }

@@ -1,7 +1,94 @@
-/** `p1studio` diagnose commands (filled in by their issue). */
+/**
+ * `p1studio diagnose`: the installation diagnostics wizard on the command line.
+ * Exit 0 when the verdict is `ok`, 1 otherwise, 2 for wrong arguments.
+ */
+import { writeFileSync } from 'node:fs'
+import { extname } from 'node:path'
+import type { DiagnosisReport } from '../../shared/diagnostics'
+import { runDiagnosis } from '../diagnostics/runner'
+import { assertNoKey, reportHtml, reportJson } from '../diagnostics/report'
+import { UsageError, appVersion, intOpt, keyOpt, lineSettings, parse } from './args'
 
-/** Usage lines of these commands, inserted in `p1studio help`. */
-export const DIAGNOSE_USAGE = ''
+/** Usage lines, inserted in `p1studio help`. */
+export const DIAGNOSE_USAGE = `  diagnose --port PATH [--key HEX] [--auth-key HEX] [--duration SECONDS] [--cadence SECONDS]
+           [--json] [--report FILE.html|FILE.json]... [--no-retry] [--baud N ...]
+      Installation check: port, signal, polarity and line settings, framing, cadence,
+      key, telegram. Prints the verdict (docs/verdict-codes.md); exit 0 only for "ok".
+`
+
+const MARK: Record<string, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', skip: 'skip' }
+
+/** The report as text for a terminal. */
+export function reportText(r: DiagnosisReport): string {
+  const lines = [`Verdict: ${r.verdict} — ${r.summary}`, '']
+  for (const c of r.checks) {
+    lines.push(`${MARK[c.status].padEnd(4)}  ${c.title}${c.code ? ` [${c.code}]` : ''}: ${c.summary}`)
+    if (c.advice && c.status !== 'pass') lines.push(`      next: ${c.advice}`)
+  }
+  const m = r.meter
+  if (m.systemTitle || m.meterId) lines.push('', `Meter: ${m.meterId ?? '(id not decoded)'}, system title ${m.systemTitle ?? '—'}, ${m.identification ?? ''}`.trimEnd())
+  return lines.join('\n') + '\n'
+}
+
+async function cmdDiagnose(args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    port: { type: 'string' },
+    key: { type: 'string' },
+    'auth-key': { type: 'string' },
+    duration: { type: 'string' },
+    cadence: { type: 'string' },
+    json: { type: 'boolean' },
+    report: { type: 'string', multiple: true },
+    'no-retry': { type: 'boolean' },
+    baud: { type: 'string' },
+    'data-bits': { type: 'string' },
+    parity: { type: 'string' },
+    'stop-bits': { type: 'string' }
+  })
+  if (!values.port) throw new UsageError('diagnose needs --port PATH')
+  const reports = ((values as Record<string, unknown>).report as string[] | undefined) ?? []
+  for (const f of reports) {
+    if (!['.html', '.htm', '.json'].includes(extname(f).toLowerCase())) throw new UsageError(`--report ${f}: the name must end in .html or .json`)
+  }
+  const key = keyOpt(values.key, 'P1 key')
+  const cadenceS = intOpt(values.cadence, 'cadence', 0.1, 3600) ?? 10
+  const tty = process.stderr.isTTY
+  let lastLine = 0
+  const report = await runDiagnosis({
+    path: String(values.port),
+    settings: lineSettings(values),
+    key,
+    authKey: keyOpt(values['auth-key'], 'Authentication key'),
+    durationS: intOpt(values.duration, 'duration', 1, 3600),
+    cadenceS,
+    retrySettings: values['no-retry'] !== true,
+    appVersion: appVersion(),
+    onProgress: (p) => {
+      if (p.phase === 'done') {
+        if (tty) process.stderr.write('\r\x1b[K')
+        return
+      }
+      const line = `[${p.elapsedS.toFixed(1)}/${p.limitS} s] ${p.message}`
+      if (tty) process.stderr.write(`\r\x1b[K${line}`)
+      else if (Date.now() - lastLine > 2000 || p.phase !== 'listening') {
+        lastLine = Date.now()
+        process.stderr.write(line + '\n')
+      }
+    }
+  })
+  for (const f of reports) {
+    const text = /\.json$/i.test(f) ? reportJson(report) : reportHtml(report)
+    assertNoKey(text, key)
+    try {
+      writeFileSync(f, text)
+    } catch (e) {
+      throw new Error(`Cannot write the report to ${f}: ${(e as Error).message}`)
+    }
+    process.stderr.write(`report saved: ${f}\n`)
+  }
+  process.stdout.write(values.json ? JSON.stringify(report) + '\n' : reportText(report))
+  return report.verdict === 'ok' ? 0 : 1
+}
 
 /** Command name → run(args) → exit status. */
-export const diagnoseCommands: Record<string, (args: string[]) => Promise<number>> = {}
+export const diagnoseCommands: Record<string, (args: string[]) => Promise<number>> = { diagnose: cmdDiagnose }

@@ -14,22 +14,43 @@ export function formatLineSettings(s: LineSettings): string {
   return `${s.baudRate} ${s.dataBits}${p}${s.stopBits}`
 }
 
+/** Why a port could not be opened (stable codes, docs/verdict-codes.md). */
+export type PortErrorCode = 'port_not_found' | 'port_permission_denied' | 'port_busy' | 'port_error'
+
+/** An Error whose message is plain English and whose `code` says why the port failed. */
+export class PortOpenError extends Error {
+  constructor(
+    message: string,
+    readonly code: PortErrorCode
+  ) {
+    super(message)
+  }
+}
+
+/** Classify a serialport/libuv open error. */
+export function classifyPortError(err: Error & { code?: string }): PortErrorCode {
+  const m = `${err.code ?? ''} ${err.message}`
+  if (/ENOENT|No such file|cannot find|File not found/i.test(m)) return 'port_not_found'
+  if (/EACCES|Permission denied|Access denied/i.test(m)) return 'port_permission_denied'
+  if (/EBUSY|Resource busy|lock|in use|Resource temporarily unavailable/i.test(m)) return 'port_busy'
+  return 'port_error'
+}
+
 /**
  * Plain-English explanation of a port error (missing, busy, permission denied…).
  * @param err the error from serialport/libuv
  */
 export function explainPortError(path: string, err: Error & { code?: string }): string {
-  const m = `${err.code ?? ''} ${err.message}`
-  if (/ENOENT|No such file|cannot find|File not found/i.test(m)) {
-    return `No serial port at ${path}. Is the adapter plugged in? Refresh the port list.`
+  switch (classifyPortError(err)) {
+    case 'port_not_found':
+      return `No serial port at ${path}. Is the adapter plugged in? Refresh the port list.`
+    case 'port_permission_denied':
+      return `Permission denied on ${path}. On Linux add yourself to the dialout group (sudo usermod -aG dialout $USER), then log in again.`
+    case 'port_busy':
+      return `${path} is in use by another program (close the terminal program, Arduino IDE or other P1 reader using it).`
+    default:
+      return `Serial port ${path}: ${err.message}`
   }
-  if (/EACCES|Permission denied|Access denied/i.test(m)) {
-    return `Permission denied on ${path}. On Linux add yourself to the dialout group (sudo usermod -aG dialout $USER), then log in again.`
-  }
-  if (/EBUSY|Resource busy|lock|in use|Resource temporarily unavailable/i.test(m)) {
-    return `${path} is in use by another program (close the terminal program, Arduino IDE or other P1 reader using it).`
-  }
-  return `Serial port ${path}: ${err.message}`
 }
 
 /** List the serial ports the OS knows. */
@@ -67,7 +88,7 @@ export class SerialSource extends EventEmitter<ByteSourceEvents> implements Byte
     return this.port?.isOpen ?? false
   }
 
-  /** Open the port. @throws Error with a plain-English message. */
+  /** Open the port. @throws PortOpenError with a plain-English message and a {@link PortErrorCode}. */
   async start(): Promise<void> {
     if (this.port) return
     this.stopping = false
@@ -80,10 +101,16 @@ export class SerialSource extends EventEmitter<ByteSourceEvents> implements Byte
       autoOpen: false
     })
     await new Promise<void>((resolve, reject) => {
-      port.open((err) => (err ? reject(new Error(explainPortError(this.path, err))) : resolve()))
+      port.open((err) => (err ? reject(new PortOpenError(explainPortError(this.path, err), classifyPortError(err))) : resolve()))
     })
     this.port = port
-    port.on('data', (chunk: Buffer) => this.emit('data', chunk, Date.now()))
+    // a UART set to fewer than 8 data bits delivers them with the upper bits 0; ptys and
+    // some adapters ignore the character size, so mask here to get the same bytes everywhere
+    const mask = (1 << this.settings.dataBits) - 1
+    port.on('data', (chunk: Buffer) => {
+      if (mask !== 0xff) for (let i = 0; i < chunk.length; i++) chunk[i] &= mask
+      this.emit('data', chunk, Date.now())
+    })
     port.on('error', (err: Error) => {
       if (this.listenerCount('error') > 0) this.emit('error', new Error(explainPortError(this.path, err)))
     })

@@ -10,9 +10,11 @@ import { SerialPort } from 'serialport'
 import { DEFAULT_LINE_SETTINGS, LUX_AUTH_KEY_HEX, type LineSettings } from '../../shared/types'
 import { encryptGlo } from '../p1/encrypt'
 import { SmartyModel } from './smarty-model'
+import { IRREGULAR_FACTORS, OTHER_AUTH_KEY_HEX, faultEvery, meterLine, otherKey, type MeterFault } from './faults'
+import { sameFormat, transmitOverLine, type UartFormat } from './uart-model'
 
-/** Default system title: "SAG" + "gp" + 3 bytes, as on real Smarty meters. */
-export const DEFAULT_SYSTEM_TITLE = Buffer.from('534147677000A1B2', 'hex')
+/** Default system title: "SAG" + "gp" + 3 bytes: the serial number 089067 of the model's meter id SAG1030700089067, as on real Smarty meters. */
+export const DEFAULT_SYSTEM_TITLE = Buffer.from('5341476770015BEB', 'hex')
 
 /** Options of {@link VirtualMeter}. */
 export interface VirtualMeterOptions {
@@ -30,6 +32,17 @@ export interface VirtualMeterOptions {
   model?: SmartyModel
   /** Where frames go (a serial port writer, a buffer…). */
   write: (frame: Buffer) => Promise<void> | void
+  /** A fault to produce (default none). See src/main/line/faults.ts. */
+  fault?: MeterFault
+  /** Send plain telegrams without DLMS encryption (a meter with P1 security off, DSMR 2–5). */
+  plain?: boolean
+  /**
+   * How the receiving end is set, asked before each frame (e.g. {@link sttyFormat} of the
+   * other end of a pty pair). When the meter's line differs from it (a fault, or a receiver
+   * at another baud), the bytes written are what that receiver reads, modelled bit by bit
+   * (uart-model.ts). Absent → the receiver is taken to match the meter's line.
+   */
+  receiver?: () => UartFormat | null
 }
 
 /** Events: 'frame' (frame bytes, telegram bytes, frame counter), 'error' (write failed). */
@@ -48,12 +61,16 @@ export class VirtualMeter extends EventEmitter<VirtualMeterEvents> {
   lastFrameCounter: number | null = null
   /** Telegram (plaintext) of the last frame sent. */
   lastTelegram: Buffer | null = null
-  private readonly key: Buffer
-  private readonly authKey: Buffer
+  private key: Buffer
+  private authKey: Buffer
   private readonly intervalMs: number
   private readonly write: VirtualMeterOptions['write']
+  private readonly fault: MeterFault
+  private readonly plain: boolean
+  private readonly receiver: (() => UartFormat | null) | null
   private timer: NodeJS.Timeout | null = null
   private lastStep: number | null = null
+  private sent = 0
 
   /** @throws RangeError on keys that are not 16 bytes or a title that is not 8 bytes. */
   constructor(opts: VirtualMeterOptions) {
@@ -67,21 +84,43 @@ export class VirtualMeter extends EventEmitter<VirtualMeterEvents> {
     this.intervalMs = opts.intervalMs ?? 10_000
     this.model = opts.model ?? new SmartyModel({ seed: 1, pvPeakKW: 6, mbusGas: true })
     this.write = opts.write
+    this.fault = opts.fault ?? { name: 'none' }
+    this.plain = opts.plain ?? false
+    this.receiver = opts.receiver ?? null
+    if (this.fault.name === 'wrong-key') this.key = otherKey(this.key)
+    if (this.fault.name === 'auth-key') this.authKey = Buffer.from(OTHER_AUTH_KEY_HEX, 'hex')
   }
 
   /**
    * Build the next frame for instant `now`: step the model by the time since the previous
-   * frame, encrypt, advance the frame counter (the meter stops at 0xFFFFFFFF).
-   * @returns the frame, or null once the frame counter is exhausted.
+   * frame, encrypt (unless plain), advance the frame counter (the meter stops at 0xFFFFFFFF).
+   * Content faults apply here: wrong-key, auth-key, bad-crc, flip, truncate.
+   * @returns the frame as the meter emits it, or null once the frame counter is exhausted.
    */
   nextFrame(now: Date = new Date()): Buffer | null {
     if (this.nextFrameCounter > 0xffffffff) return null
     const dt = this.lastStep === null ? 10 : (now.getTime() - this.lastStep) / 1000
     this.lastStep = now.getTime()
     this.model.step(now, dt)
-    const telegram = this.model.telegram(now)
+    let telegram = this.model.telegram(now)
     const fc = this.nextFrameCounter
-    const frame = encryptGlo({ plaintext: telegram, key: this.key, authKey: this.authKey, systemTitle: this.systemTitle, frameCounter: fc })
+    const hit = (fc - 1) % faultEvery(this.fault) === 0
+    if (this.fault.name === 'bad-crc' && hit) {
+      // a wrong CRC, as a meter (or a relay board) that mangles the telegram would send
+      const bang = telegram.lastIndexOf(0x21)
+      const crc = (parseInt(telegram.subarray(bang + 1, bang + 5).toString('latin1'), 16) ^ 0x1111) & 0xffff
+      telegram = Buffer.concat([telegram.subarray(0, bang + 1), Buffer.from(crc.toString(16).toUpperCase().padStart(4, '0') + '\r\n', 'latin1')])
+    }
+    let frame = this.plain
+      ? Buffer.from(telegram)
+      : encryptGlo({ plaintext: telegram, key: this.key, authKey: this.authKey, systemTitle: this.systemTitle, frameCounter: fc })
+    if (this.fault.name === 'flip' && hit) {
+      // one bit flipped on the way, inside the ciphertext (or the telegram's body)
+      const from = this.plain ? 10 : 18 + 5
+      const span = frame.length - from - (this.plain ? 10 : 12)
+      frame[from + ((fc * 7919) % span)] ^= 0x10
+    }
+    if (this.fault.name === 'truncate') frame = frame.subarray(0, this.fault.truncateAt ?? 1024)
     this.nextFrameCounter = fc + 1
     this.lastFrameCounter = fc
     this.lastTelegram = telegram
@@ -89,7 +128,28 @@ export class VirtualMeter extends EventEmitter<VirtualMeterEvents> {
     return frame
   }
 
-  /** Start sending: the first frame at once, then one every interval. Idempotent. */
+  /**
+   * The bytes a receiver reads for `frame`: the frame itself when the meter's line and the
+   * receiver agree, else what the UART model reads (inverted line, other baud rate).
+   */
+  onTheWire(frame: Buffer): Buffer {
+    const tx = meterLine(this.fault, this.plain)
+    const rx = this.receiver?.() ?? { baudRate: tx.baudRate, dataBits: tx.dataBits, parity: tx.parity, stopBits: tx.stopBits }
+    if (!tx.inverted && sameFormat(tx, rx)) return frame
+    return transmitOverLine(frame, tx, rx).bytes
+  }
+
+  /** Delay before the frame after the `n`th one sent (0-based), ms: the cadence, or the irregular fault's. */
+  private delayAfter(n: number): number {
+    if (this.fault.name === 'irregular') return this.intervalMs * IRREGULAR_FACTORS[n % IRREGULAR_FACTORS.length]
+    return this.intervalMs
+  }
+
+  /**
+   * Start sending: the first frame at once, then one per interval. Sending faults apply
+   * here: silence (nothing written), drop (every Nth frame not written), irregular
+   * (intervals vary), inverted / wrong-baud (see {@link onTheWire}). Idempotent.
+   */
   start(): void {
     if (this.timer) return
     const tick = (): void => {
@@ -98,15 +158,19 @@ export class VirtualMeter extends EventEmitter<VirtualMeterEvents> {
         this.stop()
         return
       }
-      Promise.resolve(this.write(frame)).catch((e: Error) => this.emit('error', e))
+      const fc = this.lastFrameCounter ?? 0
+      const dropped = this.fault.name === 'drop' && fc % faultEvery(this.fault) === 0
+      if (this.fault.name !== 'silence' && !dropped) {
+        Promise.resolve(this.write(this.onTheWire(frame))).catch((e: Error) => this.emit('error', e))
+      }
+      this.timer = setTimeout(tick, this.delayAfter(this.sent++))
     }
-    this.timer = setInterval(tick, this.intervalMs)
-    tick()
+    this.timer = setTimeout(tick, 0)
   }
 
   /** Stop sending. */
   stop(): void {
-    if (this.timer) clearInterval(this.timer)
+    if (this.timer) clearTimeout(this.timer)
     this.timer = null
   }
 

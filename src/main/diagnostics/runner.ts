@@ -1,0 +1,228 @@
+/**
+ * The diagnostics run: open the port (or take an open source), listen, reopen at other line
+ * settings when the bytes are not frames, stop as soon as there is enough evidence, and
+ * turn it into a {@link DiagnosisReport}. Used by the session (wizard) and `p1studio diagnose`.
+ *
+ * Timing (Smarty, cadence 10 s): a verdict needs three frames (≤ 30 s), `no_signal` comes
+ * after 1.2 cadences without a byte (12 s); each retry at other settings waits for one burst.
+ */
+import type { DiagnoseRequest, DiagnosisProgress, DiagnosisReport } from '../../shared/diagnostics'
+import { DEFAULT_LINE_SETTINGS, type LineSettings } from '../../shared/types'
+import { PortOpenError, SerialSource, formatLineSettings } from '../line/serial-source'
+import type { ByteSource } from '../line/source'
+import { evaluateChecks, meterIdentity, overallVerdict, type PortOutcome } from './checks'
+import { AttemptEvidence } from './evidence'
+
+/** Options of {@link runDiagnosis}: the request plus how to reach the line. */
+export interface RunOptions extends DiagnoseRequest {
+  appVersion: string
+  /**
+   * Open a source at given settings (default: a {@link SerialSource} on `path`). It is
+   * started and stopped by the run.
+   */
+  openSource?: (settings: LineSettings) => ByteSource
+  /**
+   * Or: a source that is already running and owned by someone else (a replay, the demo).
+   * Settings are then not retried, and with `clock: 'data'` time is the receive times'.
+   */
+  source?: ByteSource
+  /** Label of `source` in the report. */
+  sourceLabel?: string
+  /** 'wall' (live line, default) or 'data' (recorded receive times: replays). */
+  clock?: 'wall' | 'data'
+  onProgress?: (p: DiagnosisProgress) => void
+  /** Abort: the run stops and reports what it has. */
+  signal?: AbortSignal
+}
+
+/** Line settings tried after the first ones, most likely first (DSMR 2/3 first). */
+export const RETRY_SETTINGS: LineSettings[] = [
+  { baudRate: 9600, dataBits: 7, parity: 'even', stopBits: 1 },
+  { baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 },
+  { baudRate: 115200, dataBits: 8, parity: 'none', stopBits: 1 }
+]
+
+const MIN_FRAMES = 3
+const TICK_MS = 100
+
+/**
+ * Diagnose a P1 installation.
+ * @returns the report (never contains the key). Never throws for line problems: a port that
+ *   does not open is the `port` check's verdict.
+ * @throws TypeError for a key that is not 32 hex digits (validate input first).
+ */
+export async function runDiagnosis(opts: RunOptions): Promise<DiagnosisReport> {
+  const cadenceS = opts.cadenceS ?? 10
+  const cadenceMs = cadenceS * 1000
+  const durationMs = (opts.durationS ?? 3 * cadenceS + 2) * 1000
+  const first: LineSettings = { ...DEFAULT_LINE_SETTINGS, ...opts.settings }
+  const canRetry = !opts.source && opts.retrySettings !== false
+  const label = opts.source ? (opts.sourceLabel ?? opts.source.label) : (opts.path ?? 'port')
+  const openSource = opts.openSource ?? ((s: LineSettings) => new SerialSource(opts.path ?? '', s))
+  const wallStart = Date.now()
+  const evidenceOpts = (settings: LineSettings) => ({
+    settings,
+    key: opts.key ?? null,
+    authKey: opts.authKey,
+    burstGapMs: Math.min(500, cadenceMs / 4),
+    idleGapMs: Math.min(2000, cadenceMs / 2)
+  })
+  // throws TypeError on a bad key before anything is opened
+  new AttemptEvidence(evidenceOpts(first))
+
+  const attempts: AttemptEvidence[] = []
+  let port: PortOutcome = { ok: true, label }
+  let interrupted: string | null = null
+  const candidates = RETRY_SETTINGS.filter((s) => formatLineSettings(s) !== formatLineSettings(first))
+  const retries = canRetry ? 2 : 0
+  const limitMs = durationMs + retries * (1.5 * cadenceMs + 1000)
+  let dataNow = 0
+  const clock = (): number => (opts.clock === 'data' ? dataNow || Date.now() : Date.now())
+  const progress = (phase: DiagnosisProgress['phase'], message: string): void => {
+    const a = attempts[attempts.length - 1]
+    opts.onProgress?.({
+      phase,
+      elapsedS: Math.round((Date.now() - wallStart) / 100) / 10,
+      limitS: Math.round(limitMs / 1000),
+      settings: a ? formatLineSettings(a.settings) : formatLineSettings(first),
+      bytes: attempts.reduce((n, x) => n + x.bytes, 0),
+      frames: a?.frames.length ?? 0,
+      message
+    })
+  }
+
+  /** Listen at `settings` until the attempt decides; resolves with what to do next. */
+  const listen = (src: ByteSource, settings: LineSettings, owned: boolean): Promise<'done' | 'retry'> =>
+    new Promise((resolve) => {
+      const attempt = new AttemptEvidence(evidenceOpts(settings), opts.clock === 'data' ? 0 : Date.now())
+      let started = false
+      attempts.push(attempt)
+      let lastProgress = 0
+      const finish = (next: 'done' | 'retry'): void => {
+        clearInterval(timer)
+        src.off('data', onData)
+        src.off('end', onEnd)
+        opts.signal?.removeEventListener('abort', onAbort)
+        attempt.finish(clock())
+        resolve(next)
+      }
+      const onData = (chunk: Buffer, at: number): void => {
+        if (opts.clock === 'data') {
+          dataNow = at
+          if (!started) {
+            started = true
+            attempt.startedAt = at
+          }
+        }
+        attempt.push(chunk, at)
+        check()
+      }
+      const onEnd = (reason: string): void => {
+        if (owned || opts.clock === 'data') interrupted = owned ? reason : null
+        finish('done')
+      }
+      const onAbort = (): void => {
+        interrupted = 'Stopped by the user.'
+        finish('done')
+      }
+      const check = (): void => {
+        const now = clock()
+        if (opts.clock === 'data' && !started) return
+        attempt.tick(now)
+        const inAttempt = now - attempt.startedAt
+        const frames = attempt.frames.length
+        if (Date.now() - lastProgress > 250) {
+          lastProgress = Date.now()
+          progress('listening', frames ? `Listening at ${formatLineSettings(settings)}: ${frames} frame${frames === 1 ? '' : 's'} so far.` : attempt.bytes ? `Listening at ${formatLineSettings(settings)}: ${attempt.bytes} bytes, no frame yet.` : `Waiting for the first byte at ${formatLineSettings(settings)}…`)
+        }
+        if (frames >= MIN_FRAMES) return finish('done')
+        if (Date.now() - wallStart > limitMs && opts.clock !== 'data') return finish('done')
+        if (opts.clock === 'data' && inAttempt > durationMs && frames > 0) return finish('done')
+        if (frames > 0) return
+        if (attempt.sevenBitTelegrams > 0) return finish('done')
+        if (attempt.bytes === 0) {
+          if (inAttempt > 1.2 * cadenceMs) return finish(attempts.length > 1 && canRetry && candidates.length ? 'retry' : 'done')
+          return
+        }
+        const complete = attempt.completeBursts(now)
+        if (complete.length >= 1 && canRetry && candidates.length > 0) return finish('retry')
+        if (complete.length >= 2 || (complete.length >= 1 && inAttempt > 1.5 * cadenceMs)) return finish('done')
+      }
+      const timer = setInterval(check, TICK_MS)
+      src.on('data', onData)
+      src.on('end', onEnd)
+      opts.signal?.addEventListener('abort', onAbort)
+      if (opts.signal?.aborted) onAbort()
+    })
+
+  if (opts.source) {
+    progress('listening', `Listening to ${label}…`)
+    await listen(opts.source, first, false)
+  } else {
+    let settings = first
+    for (;;) {
+      progress(attempts.length ? 'retrying' : 'opening', attempts.length ? `Trying ${formatLineSettings(settings)}…` : `Opening ${label}…`)
+      const src = openSource(settings)
+      src.on('error', () => undefined)
+      try {
+        await src.start()
+      } catch (e) {
+        const err = e as Error
+        if (attempts.length === 0) port = { ok: false, label, code: err instanceof PortOpenError ? err.code : 'port_error', message: err.message }
+        else interrupted = err.message
+        break
+      }
+      const next = await listen(src, settings, true)
+      await src.stop()
+      if (next === 'done' || interrupted) break
+      const a = attempts[attempts.length - 1]
+      if (attempts.length === 1) {
+        // A slow meter read too fast gives mostly 0x00 (every low stretch is a break): try the
+        // slower settings. Garbage with few 0x00 at the right baud is the inverted line's
+        // pattern: one retry (DSMR 2/3's 9600 7E1) is then enough.
+        const zeroShare = a.bytes ? a.zeros() / a.bytes : 0
+        if (zeroShare < 0.2) candidates.splice(1)
+        else candidates.sort((x, y) => x.baudRate - y.baudRate)
+        candidates.splice(retries)
+      }
+      const nextSettings = candidates.shift()
+      if (!nextSettings) break
+      settings = nextSettings
+    }
+  }
+
+  const checks = evaluateChecks({ port, attempts, keyGiven: Boolean(opts.key), cadenceS, canRetry })
+  const verdict = overallVerdict(checks)
+  const kept = attempts[attempts.length - 1]
+  const working = kept && kept.frames.length > 0 ? formatLineSettings(kept.settings) : null
+  const report: DiagnosisReport = {
+    verdict,
+    summary: summarise(verdict, checks, interrupted),
+    checks,
+    meter: meterIdentity(attempts),
+    source: { label, settings: working, tried: attempts.map((a) => formatLineSettings(a.settings)) },
+    keyTested: Boolean(opts.key),
+    firstFrameHex: attempts.map((a) => a.firstFrameHex).find((h) => h !== null) ?? firstFrameOf(attempts),
+    startedAt: new Date(wallStart).toISOString(),
+    durationS: Math.round((Date.now() - wallStart) / 100) / 10,
+    appVersion: opts.appVersion
+  }
+  progress('done', report.summary)
+  return report
+}
+
+function firstFrameOf(attempts: AttemptEvidence[]): string | null {
+  for (const a of attempts) if (a.firstFailedFrameHex) return a.firstFailedFrameHex
+  return null
+}
+
+function summarise(verdict: DiagnosisReport['verdict'], checks: DiagnosisReport['checks'], interrupted: string | null): string {
+  const tail = interrupted ? ` (${interrupted})` : ''
+  if (verdict === 'ok') {
+    const cad = checks.find((c) => c.id === 'cadence')
+    return `Installation OK: frames arrive${cad?.evidence.meanIntervalS ? ` every ${cad.evidence.meanIntervalS} s` : ''}, the key opens them and the CRC is right.${tail}`
+  }
+  if (verdict === 'key_not_tested') return `No fault found on the line and in the framing; the P1 key was not tested (no key given).${tail}`
+  const failed = checks.find((c) => c.status === 'fail')
+  return `${failed?.summary ?? verdict}${tail}`
+}

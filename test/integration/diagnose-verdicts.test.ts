@@ -1,0 +1,256 @@
+/**
+ * One test per diagnostics verdict: the virtual meter with that fault on one end of a socat
+ * pty pair (line faults modelled bit by bit against the other end's settings, read with
+ * stty), the diagnostics service on the other end. Shortened cadence (0.6 s) so a run takes
+ * a few seconds; diagnose-cadence.test.ts checks the real 10 s cadence.
+ */
+import { spawnSync } from 'node:child_process'
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { SerialPort } from 'serialport'
+import type { DiagnosisProgress, DiagnosisReport } from '../../src/shared/diagnostics'
+import { runDiagnosis } from '../../src/main/diagnostics/runner'
+import { sttyFormat, type MeterFault } from '../../src/main/line/faults'
+import { VirtualMeter, openSerialWriter, type SerialWriter } from '../../src/main/line/virtual-meter'
+import { openPtyPair } from '../helpers/pty'
+
+const KEY = '7C2A93E0B8D14F6A5E0C3B9D21F4A786' // test key, not a meter's
+const CADENCE_S = 0.6
+
+let pty: Awaited<ReturnType<typeof openPtyPair>>
+let writer: SerialWriter | null = null
+let meter: VirtualMeter | null = null
+
+beforeEach(async () => {
+  pty = await openPtyPair()
+})
+afterEach(async () => {
+  meter?.stop()
+  meter = null
+  await writer?.close()
+  writer = null
+  await pty.close()
+})
+
+async function startMeter(fault: MeterFault['name'], extra: Partial<MeterFault> = {}, plain = false): Promise<VirtualMeter> {
+  writer = await openSerialWriter(pty.a)
+  const w = writer
+  const peer = pty.b
+  meter = new VirtualMeter({
+    key: Buffer.from(KEY, 'hex'),
+    intervalMs: CADENCE_S * 1000,
+    frameCounter: 5000,
+    fault: { name: fault, ...extra },
+    plain,
+    receiver: () => sttyFormat(peer),
+    write: (f) => w.write(f)
+  })
+  meter.start()
+  return meter
+}
+
+async function diagnose(opts: { key?: string | null; authKey?: string; path?: string } = {}): Promise<DiagnosisReport> {
+  const progress: DiagnosisProgress[] = []
+  const r = await runDiagnosis({
+    path: opts.path ?? pty.b,
+    key: opts.key === null ? undefined : (opts.key ?? KEY),
+    authKey: opts.authKey,
+    cadenceS: CADENCE_S,
+    appVersion: 'test',
+    onProgress: (p) => progress.push(p)
+  })
+  expect(progress.length).toBeGreaterThan(0)
+  expect(progress[progress.length - 1].phase).toBe('done')
+  expect(JSON.stringify(r)).not.toContain(KEY)
+  return r
+}
+
+const check = (r: DiagnosisReport, id: string) => {
+  const c = r.checks.find((x) => x.id === id)
+  if (!c) throw new Error(`no check ${id}`)
+  return c
+}
+
+describe('diagnostics verdicts through a pty', () => {
+  it('ok: healthy meter, key verified, cadence, meter id', async () => {
+    await startMeter('none')
+    const r = await diagnose()
+    expect(r.verdict).toBe('ok')
+    expect(r.checks.map((c) => c.status)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass', 'pass', 'pass'])
+    expect(r.meter.meterId).toBe('SAG1030700089067')
+    expect(r.meter.serialFromSystemTitle).toBe('089067')
+    expect(r.meter.systemTitle).toBe('5341476770015BEB')
+    expect(r.meter.perPhase).toBe(true)
+    expect(r.meter.lastFrameCounter! - r.meter.firstFrameCounter!).toBe(2)
+    const cad = check(r, 'cadence').evidence
+    expect(cad.meanIntervalS as number).toBeGreaterThan(0.5)
+    expect(cad.meanIntervalS as number).toBeLessThan(0.7)
+    const tel = check(r, 'telegram').evidence
+    expect(tel.voltageMinV as number).toBeGreaterThanOrEqual(207)
+    expect(tel.breakerState).toBe('1')
+    expect(r.firstFrameHex?.startsWith('DB085341476770015BEB')).toBe(true)
+  })
+
+  it('port_not_found: a path with no device', async () => {
+    const r = await diagnose({ path: join(tmpdir(), 'no-such-tty-p1studio') })
+    expect(r.verdict).toBe('port_not_found')
+    expect(check(r, 'port').summary).toMatch(/No serial port/)
+    expect(check(r, 'signal').status).toBe('skip')
+  })
+
+  it('port_busy: another program holds the port', async () => {
+    const holder = new SerialPort({ path: pty.b, baudRate: 115200, autoOpen: false })
+    await new Promise<void>((res, rej) => holder.open((e) => (e ? rej(e) : res())))
+    try {
+      const r = await diagnose()
+      expect(r.verdict).toBe('port_busy')
+      expect(check(r, 'port').advice).toMatch(/Close the other program/)
+    } finally {
+      await new Promise<void>((res) => holder.close(() => res()))
+    }
+  })
+
+  it('port_permission_denied: a user outside the dialout group', async () => {
+    chmodSync(pty.b, 0o600)
+    const asRoot = process.getuid?.() === 0
+    if (!asRoot) {
+      chmodSync(pty.b, 0o000)
+      const r = await diagnose()
+      expect(r.verdict).toBe('port_permission_denied')
+      return
+    }
+    // as root, run the CLI as "nobody", who may not open the root-owned 0600 pty
+    const out = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, 'bin/p1studio.mjs', 'diagnose', '--port', pty.b, '--json'], { encoding: 'utf8', timeout: 20_000 })
+    expect(out.status).toBe(1)
+    const r = JSON.parse(out.stdout) as DiagnosisReport
+    expect(r.verdict).toBe('port_permission_denied')
+    expect(check(r, 'port').advice).toMatch(/dialout/)
+  })
+
+  it('port_error: a path that is not a serial port', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'p1s-'))
+    const file = join(dir, 'not-a-tty')
+    writeFileSync(file, 'x')
+    const r = await diagnose({ path: file })
+    expect(r.verdict).toBe('port_error')
+  })
+
+  it('no_signal: nothing on the line', async () => {
+    await startMeter('silence')
+    const r = await diagnose()
+    expect(r.verdict).toBe('no_signal')
+    const s = check(r, 'signal')
+    expect(s.evidence.bytes).toBe(0)
+    expect(s.evidence.listenedS as number).toBeGreaterThanOrEqual(1.2 * CADENCE_S)
+    expect(s.advice).toMatch(/pin 1/)
+  })
+
+  it('inverted_signal: garbage in bursts at every setting tried', async () => {
+    await startMeter('inverted')
+    const r = await diagnose()
+    expect(r.verdict).toBe('inverted_signal')
+    const l = check(r, 'line')
+    expect(l.evidence.tried).toEqual(['115200 8N1', '9600 7E1'])
+    expect(l.evidence.bursts as number).toBeGreaterThanOrEqual(1)
+    expect(l.evidence.zeroShare as number).toBeLessThan(0.2)
+    expect(l.advice).toMatch(/inverts/)
+  })
+
+  it('wrong_line_settings: a meter at 9600 8N1 is found by reopening the port', async () => {
+    await startMeter('wrong-baud')
+    const r = await diagnose()
+    expect(r.verdict).toBe('wrong_line_settings')
+    const l = check(r, 'line')
+    expect(l.evidence.working).toBe('9600 8N1')
+    expect(l.evidence.tried).toEqual(['115200 8N1', '9600 7E1', '9600 8N1'])
+    expect(l.evidence.zeroShareAtFirst as number).toBeGreaterThan(0.5)
+    expect(r.source.settings).toBe('9600 8N1')
+    // the rest is checked at the working settings
+    expect(check(r, 'key').status).toBe('pass')
+  })
+
+  it('wrong_line_settings: a plain DSMR meter at 9600 7E1', async () => {
+    await startMeter('wrong-baud', {}, true)
+    const r = await diagnose({ key: null })
+    expect(r.verdict).toBe('wrong_line_settings')
+    expect(check(r, 'line').evidence.working).toBe('9600 7E1')
+    expect(check(r, 'key').code).toBe('plain_telegrams')
+    expect(check(r, 'telegram').status).toBe('pass')
+  })
+
+  it('truncated_frames: every frame cut at 1024 bytes', async () => {
+    await startMeter('truncate', { truncateAt: 1024 })
+    const r = await diagnose()
+    expect(r.verdict).toBe('truncated_frames')
+    const f = check(r, 'framing').evidence
+    expect(f.truncatedAtBytes).toEqual([1024])
+    expect(f.declaredBytes).toEqual([1234])
+    expect(check(r, 'framing').advice).toMatch(/1024/)
+  })
+
+  it('missed_frames: frame counter skips and a two-interval gap', async () => {
+    await startMeter('drop', { every: 2 })
+    const r = await diagnose()
+    expect(r.verdict).toBe('missed_frames')
+    const c = check(r, 'cadence').evidence
+    expect(c.missedFrames as number).toBeGreaterThanOrEqual(1)
+    expect(c.maxIntervalS as number).toBeGreaterThan(1.6 * CADENCE_S)
+  })
+
+  it('irregular_cadence: intervals far from the cadence', async () => {
+    await startMeter('irregular')
+    const r = await diagnose()
+    expect(r.verdict).toBe('irregular_cadence')
+    const c = check(r, 'cadence').evidence
+    expect(c.missedFrames).toBe(0)
+    expect(c.minIntervalS as number).toBeLessThan(0.75 * CADENCE_S)
+  })
+
+  it('wrong_key: the tag fails on every frame; system title and serial shown', async () => {
+    await startMeter('wrong-key')
+    const r = await diagnose()
+    expect(r.verdict).toBe('wrong_key')
+    const k = check(r, 'key')
+    expect(k.evidence.tagFailed).toBe(3)
+    expect(k.evidence.systemTitle).toBe('5341476770015BEB')
+    expect(k.summary).toContain('089067')
+    expect(check(r, 'telegram').status).toBe('skip')
+  })
+
+  it('corrupted_frames: some frames verify, some do not', async () => {
+    await startMeter('flip', { every: 2 })
+    const r = await diagnose()
+    expect(r.verdict).toBe('corrupted_frames')
+    const k = check(r, 'key').evidence
+    expect(k.tagVerified as number).toBeGreaterThanOrEqual(1)
+    expect(k.tagFailed as number).toBeGreaterThanOrEqual(1)
+  })
+
+  it('auth_key_mismatch: right P1 key, other authentication key', async () => {
+    await startMeter('auth-key')
+    const r = await diagnose()
+    expect(r.verdict).toBe('auth_key_mismatch')
+    expect(check(r, 'key').advice).toMatch(/authentication key/)
+    // the telegrams were still read
+    expect(r.meter.meterId).toBe('SAG1030700089067')
+  })
+
+  it('key_not_tested: encrypted frames, no key given', async () => {
+    await startMeter('none')
+    const r = await diagnose({ key: null })
+    expect(r.verdict).toBe('key_not_tested')
+    expect(r.keyTested).toBe(false)
+    expect(check(r, 'key').status).toBe('skip')
+    expect(check(r, 'cadence').status).toBe('pass')
+  })
+
+  it('crc_errors: the telegram CRC is wrong', async () => {
+    await startMeter('bad-crc')
+    const r = await diagnose()
+    expect(r.verdict).toBe('crc_errors')
+    expect(check(r, 'telegram').evidence.crcErrors as number).toBeGreaterThanOrEqual(3)
+    expect(check(r, 'key').status).toBe('pass')
+  })
+})
