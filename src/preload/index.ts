@@ -24,6 +24,9 @@ const client: P1StudioClient = {
   closeSource: invoke('closeSource') as P1StudioClient['closeSource'],
   setKey: invoke('setKey') as P1StudioClient['setKey'],
   getRecentFrames: invoke('getRecentFrames') as P1StudioClient['getRecentFrames'],
+  diagnose: invoke('diagnose') as P1StudioClient['diagnose'],
+  cancelDiagnosis: invoke('cancelDiagnosis') as P1StudioClient['cancelDiagnosis'],
+  getDiagnosisReport: invoke('getDiagnosisReport') as P1StudioClient['getDiagnosisReport'],
   on(event: P1StudioEventName, listener: (data: never) => void) {
     let set = listeners.get(event)
     if (!set) listeners.set(event, (set = new Set()))

@@ -7,6 +7,7 @@
  * (src/main/host/validate.ts). A P1 key never travels back to the renderer.
  */
 import type { DecodeErrorCode, DecodedTelegram, DecodeFailure, LineSettings, PortInfo } from './types'
+import type { DiagnoseRequest, DiagnosisProgress, DiagnosisReport } from './diagnostics'
 
 /** Which source feeds the pipeline. */
 export type SourceRequest =
@@ -84,6 +85,17 @@ export interface P1StudioApi {
   setKey(req: SetKeyRequest): Promise<KeyStatus>
   /** Up to the last 100 frames, oldest first. */
   getRecentFrames(): Promise<FrameRecord[]>
+  /**
+   * Run the installation diagnostics (src/main/diagnostics): on `req.path` (the session's
+   * own port is closed for the run and reopened after), or on the open source when no path
+   * is given. Progress arrives as 'diagnosis' events. Resolves with the report (never the key).
+   * @throws Error if a diagnosis is already running or the request is invalid.
+   */
+  diagnose(req: DiagnoseRequest): Promise<DiagnosisReport>
+  /** Stop a running diagnosis: it resolves with what it has heard so far. */
+  cancelDiagnosis(): Promise<void>
+  /** The last diagnosis report as a file's text (HTML page or JSON), null if none yet. */
+  getDiagnosisReport(format: 'html' | 'json'): Promise<string | null>
 }
 
 /** Events pushed to the renderer. */
@@ -92,12 +104,27 @@ export interface P1StudioEvents {
   frame: FrameRecord
   /** Source, key, stats or error changed. Stats-only changes are sent at most every 500 ms. */
   status: SessionStatus
+  /** Progress of a running diagnosis (about every 250 ms, and once with phase 'done'). */
+  diagnosis: DiagnosisProgress
 }
+
+/** Names of the events, for transports. */
+export const EVENT_NAMES = ['frame', 'status', 'diagnosis'] as const satisfies readonly (keyof P1StudioEvents)[]
 
 export type P1StudioEventName = keyof P1StudioEvents
 
 /** Names of the API methods, for transports. */
-export const API_METHODS = ['listPorts', 'getStatus', 'openSource', 'closeSource', 'setKey', 'getRecentFrames'] as const
+export const API_METHODS = [
+  'listPorts',
+  'getStatus',
+  'openSource',
+  'closeSource',
+  'setKey',
+  'getRecentFrames',
+  'diagnose',
+  'cancelDiagnosis',
+  'getDiagnosisReport'
+] as const
 export type ApiMethod = (typeof API_METHODS)[number]
 
 /** What the renderer's API client offers: the methods plus event subscription. */

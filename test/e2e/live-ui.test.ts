@@ -3,45 +3,19 @@
  * fed by the virtual meter through a socat pty pair. Needs the renderer built
  * (`npm run build:renderer`, part of `npm test`).
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { openPtyPair } from '../helpers/pty'
 import { launchChromium, waitForText } from '../helpers/chromium'
+import { ROOT, startServe } from '../helpers/serve'
 import { VirtualMeter, openSerialWriter } from '../../src/main/line/virtual-meter'
 import { parseTelegram } from '../../src/main/p1/telegram'
 
-const ROOT = resolve(__dirname, '../..')
 const KEY = '5A1B2C3D4E5F60718293A4B5C6D7E8F9'
 const SYSTEM_TITLE = Buffer.from('5341476770112233', 'hex') // "SAGgp" + 112233
-
-/** Start `p1studio serve` and resolve with the URL it prints. */
-function startServe(args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [resolve(ROOT, 'bin/p1studio.mjs'), 'serve', ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe']
-    })
-    let out = ''
-    const timer = setTimeout(() => reject(new Error(`serve did not print a URL: ${out}`)), 30_000)
-    const onData = (d: Buffer): void => {
-      out += d.toString()
-      const m = /(http:\/\/127\.0\.0\.1:\d+\/\S*)/.exec(out)
-      if (m) {
-        clearTimeout(timer)
-        resolvePromise({ child, url: m[1] })
-      }
-    }
-    child.stdout!.on('data', onData)
-    child.stderr!.on('data', onData)
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`serve exited with ${code}: ${out}`))
-    })
-  })
-}
 
 describe('UI in Chromium on serve fed by the virtual meter through a pty', () => {
   let pty: Awaited<ReturnType<typeof openPtyPair>>

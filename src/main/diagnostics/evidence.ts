@@ -41,6 +41,8 @@ export interface EvidenceOptions {
   burstGapMs: number
   /** A partial frame followed by silence longer than this is truncated, ms. */
   idleGapMs: number
+  /** Compare the meter clock (0-0:1.0.0) with the receive times (default true). */
+  meterClock?: boolean
 }
 
 /** Telegram figures kept across a run (minima/maxima, last values). */
@@ -78,6 +80,7 @@ export class AttemptEvidence {
   private readonly decoder: P1Decoder
   private readonly sevenBit: P1Decoder | null
   private readonly burstGapMs: number
+  private readonly meterClock: boolean
 
   /** @throws TypeError if a key is not 32 hex digits. */
   constructor(opts: EvidenceOptions, now: number = Date.now()) {
@@ -85,6 +88,7 @@ export class AttemptEvidence {
     this.startedAt = now
     this.endedAt = now
     this.burstGapMs = opts.burstGapMs
+    this.meterClock = opts.meterClock !== false
     this.decoder = new P1Decoder({ key: opts.key, authKey: opts.authKey, idleGapMs: opts.idleGapMs })
     this.sevenBit = opts.settings.dataBits === 8 ? new P1Decoder({ idleGapMs: opts.idleGapMs }) : null
   }
@@ -167,7 +171,7 @@ export class AttemptEvidence {
         f.voltageMaxV = f.voltageMaxV === null ? o.value : Math.max(f.voltageMaxV, o.value)
       }
     }
-    if (t.telegram.meterTime) {
+    if (t.telegram.meterTime && this.meterClock) {
       const off = (Date.parse(t.telegram.meterTime) - t.receivedAt) / 1000
       f.clockOffsetLastS = Math.round(off)
       if (f.clockOffsetMaxS === null || Math.abs(off) > Math.abs(f.clockOffsetMaxS)) f.clockOffsetMaxS = Math.round(off)

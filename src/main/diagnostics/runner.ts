@@ -30,6 +30,8 @@ export interface RunOptions extends DiagnoseRequest {
   sourceLabel?: string
   /** 'wall' (live line, default) or 'data' (recorded receive times: replays). */
   clock?: 'wall' | 'data'
+  /** Compare the meter's clock with the receive times (default true; false for the demo, whose day is fixed). */
+  meterClock?: boolean
   onProgress?: (p: DiagnosisProgress) => void
   /** Abort: the run stops and reports what it has. */
   signal?: AbortSignal
@@ -65,6 +67,7 @@ export async function runDiagnosis(opts: RunOptions): Promise<DiagnosisReport> {
     key: opts.key ?? null,
     authKey: opts.authKey,
     burstGapMs: Math.min(500, cadenceMs / 4),
+    meterClock: opts.meterClock,
     idleGapMs: Math.min(2000, cadenceMs / 2)
   })
   // throws TypeError on a bad key before anything is opened

@@ -4,7 +4,7 @@
  * session (zod). Errors reach the renderer as plain-English messages.
  */
 import { ipcMain, type WebContents } from 'electron'
-import { API_METHODS, type ApiMethod, type P1StudioApi } from '../../shared/contract'
+import { API_METHODS, EVENT_NAMES, type ApiMethod, type P1StudioApi } from '../../shared/contract'
 import type { StudioSession } from './session'
 
 /** Channel names shared with the preload. */
@@ -23,13 +23,10 @@ export function wireIpc(session: StudioSession, target: () => WebContents | null
     const wc = target()
     if (wc && !wc.isDestroyed()) wc.send(IPC_EVENT, { event, data })
   }
-  const onFrame = forward('frame')
-  const onStatus = forward('status')
-  session.on('frame', onFrame)
-  session.on('status', onStatus)
+  const handlers = EVENT_NAMES.map((e) => [e, forward(e)] as const)
+  for (const [e, h] of handlers) session.on(e, h)
   return () => {
     for (const m of API_METHODS) ipcMain.removeHandler(IPC_PREFIX + m)
-    session.off('frame', onFrame)
-    session.off('status', onStatus)
+    for (const [e, h] of handlers) session.off(e, h)
   }
 }

@@ -17,13 +17,16 @@ import type {
   SourceState
 } from '../../shared/contract'
 import { RECENT_FRAMES_LIMIT } from '../../shared/contract'
-import { DEFAULT_LINE_SETTINGS, LUX_AUTH_KEY_HEX, type PortInfo } from '../../shared/types'
+import { DEFAULT_LINE_SETTINGS, LUX_AUTH_KEY_HEX, type LineSettings, type PortInfo } from '../../shared/types'
 import { P1Decoder, parseKeyHex, type DecodeEvent } from '../p1/pipeline'
 import { DEMO_KEY_HEX, DemoSource } from '../line/demo-source'
 import { FileSource } from '../line/file-source'
 import { SerialSource, listPorts } from '../line/serial-source'
 import type { ByteSource } from '../line/source'
-import { parseSetKeyRequest, parseSourceRequest } from './validate'
+import { parseDiagnoseRequest, parseReportFormat, parseSetKeyRequest, parseSourceRequest } from './validate'
+import type { DiagnoseRequest, DiagnosisReport } from '../../shared/diagnostics'
+import { runDiagnosis } from '../diagnostics/runner'
+import { reportHtml, reportJson } from '../diagnostics/report'
 
 /** Where a remembered P1 key is kept (Electron: safeStorage). */
 export interface KeyStore {
@@ -89,6 +92,8 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
   private error: string | null = null
   private statusTimer: NodeJS.Timeout | null = null
   private lastStatusAt = 0
+  private diagnosis: AbortController | null = null
+  private lastReport: DiagnosisReport | null = null
 
   /** @throws TypeError if `key`/`authKey` are given but malformed. */
   constructor(opts: StudioSessionOptions) {
@@ -209,8 +214,78 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
     return this.keyStatus()
   }
 
+  /**
+   * Run the installation diagnostics. On a port (`req.path`): the session's own source on
+   * that port is closed for the run (one owner per port) and reopened afterwards at the
+   * settings that worked. Without a path: the open source is diagnosed as it plays
+   * (recorded receive times for files and replays; no settings retried).
+   * The key is the request's, else the session's; it never appears in the report.
+   * @throws Error if a diagnosis is running, no source is open and no path is given, or the request is invalid.
+   */
+  async diagnose(input: DiagnoseRequest): Promise<DiagnosisReport> {
+    const req = parseDiagnoseRequest(input)
+    if (this.diagnosis) throw new Error('A diagnosis is already running.')
+    const ac = new AbortController()
+    this.diagnosis = ac
+    const common = {
+      key: req.key ?? this.key ?? undefined,
+      authKey: req.authKey ?? this.authKey,
+      durationS: req.durationS,
+      cadenceS: req.cadenceS,
+      appVersion: this.version,
+      signal: ac.signal,
+      onProgress: (p: Parameters<NonNullable<Parameters<typeof runDiagnosis>[0]['onProgress']>>[0]) => this.emit('diagnosis', p)
+    }
+    try {
+      let report: DiagnosisReport
+      if (req.path) {
+        const path = req.path
+        const own = this.sourceState.kind === 'serial' && this.sourceState.path === path ? this.sourceState : null
+        if (own) await this.closeSource()
+        report = await runDiagnosis({
+          ...common,
+          path,
+          settings: req.settings ?? own?.settings,
+          retrySettings: req.retrySettings,
+          openSource: (settings) => this.sourceFactory({ kind: 'serial', path, settings })
+        })
+        if (own) {
+          const working = report.source.settings ? parseLineLabel(report.source.settings) : own.settings
+          await this.openSource({ kind: 'serial', path, settings: working ?? own.settings }).catch(() => undefined)
+        }
+      } else {
+        if (!this.source) throw new Error('Open a source first, or choose a port to diagnose.')
+        const kind = this.sourceState.kind
+        report = await runDiagnosis({
+          ...common,
+          source: this.source,
+          sourceLabel: this.source.label,
+          clock: kind === 'file' ? 'data' : 'wall',
+          meterClock: kind !== 'demo'
+        })
+      }
+      this.lastReport = report
+      return report
+    } finally {
+      this.diagnosis = null
+    }
+  }
+
+  /** Stop a running diagnosis (it resolves with what it heard). */
+  async cancelDiagnosis(): Promise<void> {
+    this.diagnosis?.abort()
+  }
+
+  /** The last report as HTML or JSON text, null before the first diagnosis. */
+  async getDiagnosisReport(format: 'html' | 'json'): Promise<string | null> {
+    const f = parseReportFormat(format)
+    if (!this.lastReport) return null
+    return f === 'html' ? reportHtml(this.lastReport) : reportJson(this.lastReport)
+  }
+
   /** Close everything (app exit). */
   async dispose(): Promise<void> {
+    this.diagnosis?.abort()
     await this.stopSource()
     if (this.statusTimer) clearTimeout(this.statusTimer)
     this.statusTimer = null
@@ -297,4 +372,12 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
       }, this.throttleMs - (now - this.lastStatusAt))
     }
   }
+}
+
+/** "9600 7E1" → line settings (null if not in that form). */
+function parseLineLabel(label: string): LineSettings | null {
+  const m = /^(\d+) ([5-8])([NEOMS])(1|1\.5|2)$/.exec(label)
+  if (!m) return null
+  const parity = ({ N: 'none', E: 'even', O: 'odd', M: 'mark', S: 'space' } as const)[m[3] as 'N']
+  return { baudRate: Number(m[1]), dataBits: Number(m[2]) as LineSettings['dataBits'], parity, stopBits: Number(m[4]) as LineSettings['stopBits'] }
 }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import type { SetKeyRequest, SourceRequest } from '../../shared/contract'
+import type { DiagnoseRequest } from '../../shared/diagnostics'
 
 const hex32 = z
   .string()
@@ -54,3 +55,23 @@ export const parseSourceRequest = (input: unknown): SourceRequest =>
 /** @throws Error in plain words (the key itself is never echoed). */
 export const parseSetKeyRequest = (input: unknown): SetKeyRequest =>
   parseWith(setKeyRequestSchema, input, 'key') as SetKeyRequest
+
+/** A diagnosis request: port path, line settings, keys, duration 1–3600 s, cadence 0.1–3600 s. */
+export const diagnoseRequestSchema = z
+  .object({
+    path: z.string().min(1).max(4096).optional(),
+    settings: lineSettingsSchema.optional(),
+    key: hex32.optional(),
+    authKey: hex32.optional(),
+    durationS: z.number().min(1).max(3600).optional(),
+    cadenceS: z.number().min(0.1).max(3600).optional(),
+    retrySettings: z.boolean().optional()
+  })
+  .strict()
+
+/** @throws Error in plain words (the key itself is never echoed). */
+export const parseDiagnoseRequest = (input: unknown): DiagnoseRequest =>
+  parseWith(diagnoseRequestSchema, input ?? {}, 'diagnosis request') as DiagnoseRequest
+
+/** @throws Error unless `input` is "html" or "json". */
+export const parseReportFormat = (input: unknown): 'html' | 'json' => parseWith(z.enum(['html', 'json']), input, 'report format')

@@ -9,7 +9,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { API_METHODS, type ApiMethod, type P1StudioApi } from '../../shared/contract'
+import { API_METHODS, EVENT_NAMES, type ApiMethod, type P1StudioApi } from '../../shared/contract'
 import type { StudioSession } from './session'
 
 /** Options of {@link startWebServer}. */
@@ -135,10 +135,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     const msg = JSON.stringify({ event, data })
     for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(msg)
   }
-  const onFrame = (d: unknown): void => broadcast('frame', d)
-  const onStatus = (d: unknown): void => broadcast('status', d)
-  session.on('frame', onFrame)
-  session.on('status', onStatus)
+  const handlers = EVENT_NAMES.map((e) => [e, (d: unknown): void => broadcast(e, d)] as const)
+  for (const [e, h] of handlers) session.on(e, h)
 
   wss.on('connection', (ws: WebSocket) => {
     clients.add(ws)
@@ -183,8 +181,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     token,
     close: () =>
       new Promise<void>((r) => {
-        session.off('frame', onFrame)
-        session.off('status', onStatus)
+        for (const [e, h] of handlers) session.off(e, h)
         for (const ws of clients) ws.terminate()
         wss.close()
         server.close(() => r())

@@ -39,6 +39,11 @@ function fakeClient(frames: FrameRecord[]): P1StudioClient & { setKeyCalls: unkn
       return { ...keyStatus, hasKey: true, masked: '••••' + String(req.key).slice(-4), origin: 'entered' }
     },
     getRecentFrames: async () => frames,
+    diagnose: async () => {
+      throw new Error('not used here')
+    },
+    cancelDiagnosis: async () => undefined,
+    getDiagnosisReport: async () => null,
     on: () => () => undefined
   }
 }

@@ -102,6 +102,9 @@ export class WsClient implements P1StudioClient {
   closeSource = () => this.call<Awaited<ReturnType<P1StudioClient['closeSource']>>>('closeSource')
   setKey: P1StudioClient['setKey'] = (req) => this.call('setKey', req)
   getRecentFrames = () => this.call<Awaited<ReturnType<P1StudioClient['getRecentFrames']>>>('getRecentFrames')
+  diagnose: P1StudioClient['diagnose'] = (req) => this.call('diagnose', req)
+  cancelDiagnosis: P1StudioClient['cancelDiagnosis'] = () => this.call('cancelDiagnosis')
+  getDiagnosisReport: P1StudioClient['getDiagnosisReport'] = (format) => this.call('getDiagnosisReport', format)
 
   on<E extends P1StudioEventName>(event: E, listener: (data: P1StudioEvents[E]) => void): () => void {
     return this.onAny(event, listener as Listener)

@@ -1,0 +1,110 @@
+/**
+ * The checks on recorded evidence (no port, no clock): virtual-meter frames with receive
+ * times 10 s apart fed to AttemptEvidence, then evaluateChecks; and the report files.
+ */
+import { describe, expect, it } from 'vitest'
+import { AttemptEvidence } from '../../../src/main/diagnostics/evidence'
+import { evaluateChecks, meterIdentity, overallVerdict, serialFromSystemTitle } from '../../../src/main/diagnostics/checks'
+import { assertNoKey, reportHtml, reportJson } from '../../../src/main/diagnostics/report'
+import { VirtualMeter } from '../../../src/main/line/virtual-meter'
+import { SmartyModel } from '../../../src/main/line/smarty-model'
+import type { DiagnosisReport } from '../../../src/shared/diagnostics'
+import type { MeterFault } from '../../../src/main/line/faults'
+
+const KEY = 'C0FFEE00112233445566778899AABBCC'
+const T0 = Date.parse('2026-03-29T00:59:40Z') // across the CET → CEST change
+const SETTINGS = { baudRate: 115200, dataBits: 8, parity: 'none', stopBits: 1 } as const
+
+function heard(fault: MeterFault['name'], opts: { frames?: number; every?: number; key?: string | null; gapS?: (i: number) => number } = {}): AttemptEvidence {
+  const meter = new VirtualMeter({ key: Buffer.from(KEY, 'hex'), fault: { name: fault, every: opts.every }, model: new SmartyModel({ seed: 7 }), write: () => undefined })
+  const ev = new AttemptEvidence({ settings: { ...SETTINGS }, key: opts.key === undefined ? KEY : opts.key, burstGapMs: 500, idleGapMs: 2000 }, T0)
+  let t = T0 + 1000
+  for (let i = 0; i < (opts.frames ?? 4); i++) {
+    const frame = meter.nextFrame(new Date(t))!
+    const dropped = fault === 'drop' && (meter.lastFrameCounter! % (opts.every ?? 3) === 0)
+    if (!dropped) {
+      // as a UART delivers it: a few chunks a few ms apart
+      for (let o = 0, k = 0; o < frame.length; o += 256, k++) ev.push(frame.subarray(o, o + 256), t + k * 3)
+    }
+    t += (opts.gapS?.(i) ?? 10) * 1000
+  }
+  ev.finish(t)
+  return ev
+}
+
+const verdictOf = (ev: AttemptEvidence, keyGiven = true) =>
+  overallVerdict(evaluateChecks({ port: { ok: true, label: 'test' }, attempts: [ev], keyGiven, cadenceS: 10, canRetry: false }))
+
+describe('checks on recorded frames', () => {
+  it('ok across the DST change, with cadence and clock figures', () => {
+    const ev = heard('none')
+    const checks = evaluateChecks({ port: { ok: true, label: 'test' }, attempts: [ev], keyGiven: true, cadenceS: 10, canRetry: false })
+    expect(overallVerdict(checks)).toBe('ok')
+    const cad = checks.find((c) => c.id === 'cadence')!
+    expect(cad.evidence.meanIntervalS).toBe(10)
+    const tel = checks.find((c) => c.id === 'telegram')!
+    expect(Math.abs(tel.evidence.clockOffsetS as number)).toBeLessThanOrEqual(1) // meter time = receive time
+    expect(meterIdentity([ev]).security).toBe('encrypted')
+  })
+  it('missed_frames from the frame counter', () => {
+    expect(verdictOf(heard('drop', { frames: 6 }))).toBe('missed_frames')
+  })
+  it('irregular_cadence from the receive times', () => {
+    expect(verdictOf(heard('none', { gapS: (i) => [4, 16, 7][i % 3] }))).toBe('irregular_cadence')
+  })
+  it('missed_frames from a 20 s interval on plain telegrams (no counter)', () => {
+    const meter = new VirtualMeter({ key: Buffer.alloc(16), plain: true, write: () => undefined })
+    const ev = new AttemptEvidence({ settings: { ...SETTINGS }, key: null, burstGapMs: 500, idleGapMs: 2000 }, T0)
+    for (const s of [0, 10, 30, 40]) ev.push(meter.nextFrame(new Date(T0 + s * 1000))!, T0 + s * 1000)
+    ev.finish(T0 + 50_000)
+    const checks = evaluateChecks({ port: { ok: true, label: 'x' }, attempts: [ev], keyGiven: false, cadenceS: 10, canRetry: false })
+    expect(overallVerdict(checks)).toBe('missed_frames')
+    expect(checks.find((c) => c.id === 'cadence')!.evidence.missedFrames).toBe(1)
+    expect(checks.find((c) => c.id === 'key')!.code).toBe('plain_telegrams')
+  })
+  it('wrong_key, corrupted_frames, auth_key_mismatch, crc_errors, key_not_tested, truncated_frames', () => {
+    expect(verdictOf(heard('wrong-key'))).toBe('wrong_key')
+    expect(verdictOf(heard('flip', { every: 2 }))).toBe('corrupted_frames')
+    expect(verdictOf(heard('auth-key'))).toBe('auth_key_mismatch')
+    expect(verdictOf(heard('bad-crc'))).toBe('crc_errors')
+    expect(verdictOf(heard('none', { key: null }), false)).toBe('key_not_tested')
+    expect(verdictOf(heard('truncate'))).toBe('truncated_frames')
+  })
+  it('serial number from the system title (E1: 01BD54 → 114004, meter SAG1030700114004)', () => {
+    expect(serialFromSystemTitle('53414767700' + '1BD54')).toBe('114004')
+    expect(serialFromSystemTitle(null)).toBeNull()
+  })
+})
+
+describe('report files', () => {
+  const ev = heard('none')
+  const checks = evaluateChecks({ port: { ok: true, label: '/dev/ttyUSB0 <x>' }, attempts: [ev], keyGiven: true, cadenceS: 10, canRetry: false })
+  const report: DiagnosisReport = {
+    verdict: overallVerdict(checks),
+    summary: 'fine & <dandy>',
+    checks,
+    meter: meterIdentity([ev]),
+    source: { label: '/dev/ttyUSB0 <x>', settings: '115200 8N1', tried: ['115200 8N1'] },
+    keyTested: true,
+    firstFrameHex: ev.firstFrameHex,
+    startedAt: new Date(T0).toISOString(),
+    durationS: 31,
+    appVersion: '9.9.9'
+  }
+  it('HTML: standalone, escaped, with verdict, checks, meter and first frame; never the key', () => {
+    const html = reportHtml(report)
+    expect(html).toContain('<code>ok</code>')
+    expect(html).toContain('fine &amp; &lt;dandy&gt;')
+    expect(html).not.toContain('<dandy>')
+    expect(html).toContain('/dev/ttyUSB0 &lt;x&gt;')
+    expect(html).toContain(report.meter.meterId!)
+    expect(html).toContain('DB 08 53 41 47')
+    expect(html).not.toMatch(/<script|src=|href=/i)
+    expect(html.toUpperCase()).not.toContain(KEY)
+    expect(() => assertNoKey(html, KEY)).not.toThrow()
+  })
+  it('JSON round-trips; assertNoKey catches a key that slipped in', () => {
+    expect(JSON.parse(reportJson(report))).toEqual(report)
+    expect(() => assertNoKey(reportJson({ ...report, summary: `key ${KEY.toLowerCase()}` }), KEY)).toThrow(/P1 key/)
+  })
+})
