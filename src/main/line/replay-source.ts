@@ -1,0 +1,224 @@
+/**
+ * Replay source: plays a capture (or any importable dump, src/main/capture/importers.ts)
+ * into the pipeline with the **recorded** receive times, so cadence and diagnostics see the
+ * meter's real timing. Pace: as recorded (speed 1), faster (10, 100…) or all at once
+ * (Infinity, still yielding to the event loop); seek by fraction for a position slider;
+ * pause and resume.
+ */
+import { EventEmitter } from 'node:events'
+import { basename } from 'node:path'
+import { openInput, type OpenedInput } from '../capture/importers'
+import { readCapture, type ReadSummary } from '../capture/reader'
+import type { ByteSource, ByteSourceEvents } from './source'
+
+/** Where a replay is. Times in ms. */
+export interface ReplayPosition {
+  /** Receive time of the last record played (ms since the epoch), null before the first. */
+  time: number | null
+  /** Recorded time from the first to the last data record. */
+  durationMs: number
+  /** Position in recorded time since the first record. */
+  positionMs: number
+  /** Data records played / in total. */
+  index: number
+  count: number
+  speed: number
+  paused: boolean
+  done: boolean
+}
+
+/** Options of {@link ReplaySource}. */
+export interface ReplayOptions {
+  /** 1 = recorded pace, 10, 100…, Infinity = as fast as the pipeline takes it. Default 1. */
+  speed?: number
+  /** Start paused. */
+  paused?: boolean
+}
+
+/** Plays a capture file. */
+export class ReplaySource extends EventEmitter<ByteSourceEvents> implements ByteSource {
+  private input: OpenedInput | null = null
+  /** Data record receive times and file offsets (captures) or payloads (dumps). */
+  private times: number[] = []
+  private offsets: number[] = []
+  private payloads: Buffer[] | null = null
+  private speed: number
+  private paused: boolean
+  private index = 0
+  private lastTime: number | null = null
+  private generation = 0
+  private stopped = false
+  private done = false
+  private resumeWaiters: (() => void)[] = []
+  /** Warning from reading (torn last record), null if none. */
+  warning: string | null = null
+
+  constructor(
+    readonly path: string,
+    opts: ReplayOptions = {}
+  ) {
+    super()
+    this.speed = validSpeed(opts.speed ?? 1)
+    this.paused = opts.paused ?? false
+  }
+
+  get label(): string {
+    return `replay ${basename(this.path)}${this.input ? ` (${this.input.format})` : ''}`
+  }
+
+  /** Index the file and start playing. @throws CaptureFormatError / Error in plain words for a bad or missing file. */
+  async start(): Promise<void> {
+    const input = await openInput(this.path)
+    this.input = input
+    const summary: ReadSummary = { records: 0, tornAt: null, warning: null }
+    const payloads: Buffer[] = []
+    for await (const r of input.records(summary)) {
+      if (r.type !== 'data') continue
+      this.times.push(r.time)
+      this.offsets.push(r.offset)
+      if (input.format !== 'capture') payloads.push(r.bytes)
+    }
+    if (input.format !== 'capture') this.payloads = payloads
+    this.warning = summary.warning
+    if (this.warning) this.emit('error', new Error(this.warning))
+    this.stopped = false
+    void this.play(this.generation)
+  }
+
+  /** Stop playing. Idempotent. */
+  async stop(): Promise<void> {
+    this.stopped = true
+    this.generation++
+    this.wake()
+  }
+
+  /** Change the pace (1, 10, 100… or Infinity). @throws RangeError for a speed ≤ 0. */
+  setSpeed(speed: number): void {
+    this.speed = validSpeed(speed)
+    this.restartFrom(this.index)
+  }
+
+  /** Pause or resume. */
+  setPaused(paused: boolean): void {
+    this.paused = paused
+    if (!paused) this.wake()
+  }
+
+  /** Jump to a fraction (0…1) of the recorded time. */
+  seek(fraction: number): void {
+    const n = this.times.length
+    if (n === 0) return
+    const f = Math.min(1, Math.max(0, fraction))
+    const target = this.times[0] + f * (this.times[n - 1] - this.times[0])
+    let i = 0
+    while (i < n - 1 && this.times[i] < target) i++
+    this.done = false
+    this.restartFrom(i)
+  }
+
+  /** Where the replay is. */
+  position(): ReplayPosition {
+    const n = this.times.length
+    const first = n ? this.times[0] : 0
+    return {
+      time: this.lastTime,
+      durationMs: n ? this.times[n - 1] - first : 0,
+      positionMs: this.lastTime === null ? 0 : this.lastTime - first,
+      index: this.index,
+      count: n,
+      speed: this.speed,
+      paused: this.paused,
+      done: this.done
+    }
+  }
+
+  private restartFrom(i: number): void {
+    this.generation++
+    this.index = i
+    this.wake()
+    if (!this.stopped) void this.play(this.generation)
+  }
+
+  private wake(): void {
+    for (const w of this.resumeWaiters.splice(0)) w()
+  }
+
+  private sleep(ms: number, gen: number): Promise<void> {
+    return new Promise((resolve) => {
+      let t: NodeJS.Timeout | null = null
+      const done = (): void => {
+        if (t) clearTimeout(t)
+        resolve()
+      }
+      t = setTimeout(done, ms)
+      this.resumeWaiters.push(done)
+      if (gen !== this.generation) done()
+    })
+  }
+
+  private async play(gen: number): Promise<void> {
+    const n = this.times.length
+    let wallStart = Date.now()
+    let recStart = this.times[this.index] ?? 0
+    let iter: AsyncGenerator<{ type: string; bytes?: Buffer }> | null = null
+    if (!this.payloads && this.index < n) {
+      iter = readCapture(this.path, undefined, this.offsets[this.index]) as AsyncGenerator<{ type: string; bytes?: Buffer }>
+    }
+    let sinceYield = 0
+    try {
+      while (this.index < n) {
+        if (gen !== this.generation) return
+        while (this.paused && gen === this.generation) {
+          await this.sleep(1000, gen)
+          wallStart = Date.now()
+          recStart = this.times[this.index]
+        }
+        if (gen !== this.generation) return
+        const t = this.times[this.index]
+        if (Number.isFinite(this.speed)) {
+          const due = wallStart + (t - recStart) / this.speed
+          const wait = due - Date.now()
+          if (wait > 1) {
+            await this.sleep(wait, gen)
+            if (gen !== this.generation) return
+            continue
+          }
+        } else if (++sinceYield >= 64) {
+          sinceYield = 0
+          await new Promise((r) => setImmediate(r))
+          if (gen !== this.generation) return
+        }
+        let bytes: Buffer | undefined
+        if (this.payloads) bytes = this.payloads[this.index]
+        else {
+          for (;;) {
+            const r = await iter!.next()
+            if (r.done) break
+            if (r.value.type === 'data') {
+              bytes = r.value.bytes
+              break
+            }
+          }
+        }
+        if (gen !== this.generation) return
+        if (!bytes) break
+        this.index++
+        this.lastTime = t
+        this.emit('data', bytes, t)
+      }
+      if (gen === this.generation && !this.stopped) {
+        this.done = true
+        this.emit('end', `End of ${basename(this.path)}.`)
+      }
+    } catch (e) {
+      if (gen === this.generation) this.emit('error', e as Error)
+    } finally {
+      await iter?.return(undefined)
+    }
+  }
+}
+
+function validSpeed(s: number): number {
+  if (!(s > 0)) throw new RangeError('replay speed must be greater than 0')
+  return s
+}
