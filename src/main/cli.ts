@@ -36,8 +36,8 @@ Usage: p1studio <command> [options]
       Faults: ${METER_FAULTS.join(', ')} (docs/cli.md).
       --peer: the other end of a pty pair; inverted/wrong-baud lines are then delivered as a
       UART set like that end would read them (bit-level model).
-  serve [--port PATH | --demo] [--key HEX] [--auth-key HEX] [--listen HOST:PORT]
-        [--token TOKEN] [--open]
+  serve [--port PATH | --capture FILE | --demo] [--key HEX] [--auth-key HEX] [--listen HOST:PORT]
+        [--token TOKEN] [--open] [--capture-dir DIR]
       The P1 Studio UI in a browser (default 127.0.0.1:8417, demo source).
 ${DIAGNOSE_USAGE}${CAPTURE_USAGE}  help, --help, --version
 `
@@ -197,9 +197,11 @@ export async function cmdServe(args: string[]): Promise<number> {
     baud: { type: 'string' },
     'data-bits': { type: 'string' },
     parity: { type: 'string' },
-    'stop-bits': { type: 'string' }
+    'stop-bits': { type: 'string' },
+    'capture-dir': { type: 'string' },
+    capture: { type: 'string' }
   })
-  if (values.port && values.demo) throw new UsageError('choose either --port PATH or --demo')
+  if ([values.port, values.demo, values.capture].filter(Boolean).length > 1) throw new UsageError('choose one of --port PATH, --capture FILE or --demo')
   let host = '127.0.0.1'
   let port = 8417
   if (values.listen !== undefined) {
@@ -211,7 +213,8 @@ export async function cmdServe(args: string[]): Promise<number> {
   const session = new StudioSession({
     version: appVersion(),
     key: keyOpt(values.key, 'P1 key'),
-    authKey: keyOpt(values['auth-key'], 'Authentication key')
+    authKey: keyOpt(values['auth-key'], 'Authentication key'),
+    captureDir: values['capture-dir'] === undefined ? undefined : String(values['capture-dir'])
   })
   const settings = lineSettings(values)
   const staticDir = process.env.P1STUDIO_RENDERER_DIR ?? join(ROOT, 'out', 'renderer')
@@ -222,10 +225,17 @@ export async function cmdServe(args: string[]): Promise<number> {
     } catch (e) {
       process.stderr.write(`${(e as Error).message} (the UI is up: choose another port there)\n`)
     }
+  } else if (values.capture) {
+    try {
+      await session.openSource({ kind: 'capture', path: String(values.capture) })
+    } catch (e) {
+      process.stderr.write(`${(e as Error).message} (the UI is up: open another capture there)\n`)
+    }
   } else {
     await session.openSource({ kind: 'demo' })
   }
-  process.stdout.write(`P1 Studio is serving ${values.port ? String(values.port) : 'the demo'} at ${server.url}\n`)
+  const what = values.port ? String(values.port) : values.capture ? String(values.capture) : 'the demo'
+  process.stdout.write(`P1 Studio is serving ${what} at ${server.url} (captures in ${(await session.getStatus()).capture.dir})\n`)
   if (values.open) openBrowser(server.url)
   return new Promise<number>((resolveExit) => {
     const stop = (): void => {

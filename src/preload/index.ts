@@ -3,7 +3,7 @@
  * window.p1studio over IPC. No Node API reaches the renderer.
  */
 import { contextBridge, ipcRenderer } from 'electron'
-import type { P1StudioClient, P1StudioEventName } from '../shared/contract'
+import { API_METHODS, type P1StudioClient, type P1StudioEventName } from '../shared/contract'
 
 // kept in sync with src/main/host/ipc.ts (the preload cannot import main-process modules)
 const PREFIX = 'p1studio:'
@@ -17,16 +17,9 @@ ipcRenderer.on(EVENT, (_e, msg: { event: string; data: unknown }) => {
 
 const invoke = (method: string) => (params?: unknown) => ipcRenderer.invoke(PREFIX + method, params)
 
+const methods = Object.fromEntries(API_METHODS.map((m) => [m, invoke(m)])) as unknown as Omit<P1StudioClient, 'on'>
 const client: P1StudioClient = {
-  listPorts: invoke('listPorts') as P1StudioClient['listPorts'],
-  getStatus: invoke('getStatus') as P1StudioClient['getStatus'],
-  openSource: invoke('openSource') as P1StudioClient['openSource'],
-  closeSource: invoke('closeSource') as P1StudioClient['closeSource'],
-  setKey: invoke('setKey') as P1StudioClient['setKey'],
-  getRecentFrames: invoke('getRecentFrames') as P1StudioClient['getRecentFrames'],
-  diagnose: invoke('diagnose') as P1StudioClient['diagnose'],
-  cancelDiagnosis: invoke('cancelDiagnosis') as P1StudioClient['cancelDiagnosis'],
-  getDiagnosisReport: invoke('getDiagnosisReport') as P1StudioClient['getDiagnosisReport'],
+  ...methods,
   on(event: P1StudioEventName, listener: (data: never) => void) {
     let set = listeners.get(event)
     if (!set) listeners.set(event, (set = new Set()))

@@ -14,6 +14,27 @@ export type SourceRequest =
   | { kind: 'serial'; path: string; settings?: Partial<LineSettings> }
   | { kind: 'demo' }
   | { kind: 'file'; path: string }
+  /** A capture or any importable dump, replayed with its recorded times (speed 1, 10, 100… or 'max'). */
+  | { kind: 'capture'; path: string; speed?: ReplaySpeed }
+
+/** Replay pace: times the recorded pace, or 'max' = all at once. */
+export type ReplaySpeed = number | 'max'
+
+/** Where a replay is. Times in ms. */
+export interface ReplayState {
+  /** Recorded receive time of the last record played (ms since the epoch), null before the first. */
+  time: number | null
+  positionMs: number
+  durationMs: number
+  /** Records played / in total. */
+  index: number
+  count: number
+  speed: ReplaySpeed
+  paused: boolean
+  done: boolean
+  /** e.g. the torn-last-record warning, null if none. */
+  warning: string | null
+}
 
 /** What is currently open. */
 export type SourceState =
@@ -21,6 +42,7 @@ export type SourceState =
   | { kind: 'serial'; path: string; settings: LineSettings; open: boolean }
   | { kind: 'demo'; label: string }
   | { kind: 'file'; path: string; done: boolean }
+  | { kind: 'capture'; path: string; format: string; replay: ReplayState }
 
 /** Counters of the running session. */
 export interface SessionStats {
@@ -59,6 +81,47 @@ export interface SessionStatus {
   error: string | null
   /** Application version. */
   version: string
+  /** The running (or last) capture. */
+  capture: CaptureStatus
+}
+
+/** A capture being written (or the last one). */
+export interface CaptureStatus {
+  active: boolean
+  /** Capture folder of the app. */
+  dir: string
+  /** Current file, null before the first capture. */
+  path: string | null
+  /** Every file of this capture (several when split per day). */
+  files: string[]
+  /** Data bytes captured. */
+  bytes: number
+  /** Frames seen. */
+  frames: number
+  /** Current file size, bytes. */
+  fileBytes: number
+  /** Seconds between the first and last byte. */
+  durationS: number
+  systemTitle: string | null
+  /** Why the capture stopped (disk full, folder unwritable…), null if fine. */
+  error: string | null
+}
+
+/** A file in the capture folder. */
+export interface CaptureFileInfo {
+  name: string
+  path: string
+  bytes: number
+  /** ISO 8601. */
+  modifiedAt: string
+}
+
+/** Result of an export into the capture folder. */
+export interface ExportResult {
+  path: string
+  telegrams: number
+  bytes: number
+  warning: string | null
 }
 
 /** One entry of the raw view's history (last 100 frames). */
@@ -96,6 +159,17 @@ export interface P1StudioApi {
   cancelDiagnosis(): Promise<void>
   /** The last diagnosis report as a file's text (HTML page or JSON), null if none yet. */
   getDiagnosisReport(format: 'html' | 'json'): Promise<string | null>
+  /** Replay controls of an open capture: pace, pause, jump to a fraction (0…1) of its time. @throws if no capture is open. */
+  setReplay(req: { speed?: ReplaySpeed; paused?: boolean; seek?: number }): Promise<SessionStatus>
+  /** Start recording the open source into the capture folder. @throws if none is open or a capture runs. */
+  startCapture(req: { name?: string; splitDaily?: boolean }): Promise<CaptureStatus>
+  stopCapture(): Promise<CaptureStatus>
+  /** Captures in the capture folder, newest first. */
+  listCaptures(): Promise<CaptureFileInfo[]>
+  /** Import a raw, hex or telegram-text dump as a capture in the folder. @throws naming the problem and where. */
+  importFile(req: { path: string }): Promise<CaptureFileInfo>
+  /** Export a capture (or dump) into the folder as CSV, JSON Lines or raw bytes, with the session's key. */
+  exportCapture(req: { path: string; format: 'csv' | 'jsonl' | 'raw' }): Promise<ExportResult>
 }
 
 /** Events pushed to the renderer. */
@@ -123,7 +197,13 @@ export const API_METHODS = [
   'getRecentFrames',
   'diagnose',
   'cancelDiagnosis',
-  'getDiagnosisReport'
+  'getDiagnosisReport',
+  'setReplay',
+  'startCapture',
+  'stopCapture',
+  'listCaptures',
+  'importFile',
+  'exportCapture'
 ] as const
 export type ApiMethod = (typeof API_METHODS)[number]
 

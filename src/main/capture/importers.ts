@@ -38,7 +38,15 @@ export function detectFormat(head: Buffer): InputFormat {
     parseHexDump(whole)
     return 'hex'
   } catch {
-    /* not hex */
+    // mostly hex with a bad token: still a hex dump (the import then names the line)
+    const tokens = whole
+      .split(/\r?\n/)
+      .map((l) => l.replace(/\|.*\|\s*$/, '').replace(/^\s*[0-9A-Fa-f]+:/, ''))
+      .join(' ')
+      .split(/[\s,]+/)
+      .filter(Boolean)
+    const hex = tokens.filter((t) => /^(0x)?[0-9A-Fa-f]{2,}$/.test(t)).length
+    if (tokens.length >= 2 && hex / tokens.length >= 0.5 && !/^\s*\//.test(text)) return 'hex'
   }
   if (text.includes('/') && text.includes('!')) return 'text'
   return 'raw'

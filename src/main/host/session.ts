@@ -6,6 +6,10 @@
  */
 import { EventEmitter } from 'node:events'
 import type {
+  CaptureFileInfo,
+  CaptureStatus,
+  ExportResult,
+  ReplaySpeed,
   FrameRecord,
   KeyStatus,
   P1StudioApi,
@@ -23,7 +27,21 @@ import { DEMO_KEY_HEX, DemoSource } from '../line/demo-source'
 import { FileSource } from '../line/file-source'
 import { SerialSource, listPorts } from '../line/serial-source'
 import type { ByteSource } from '../line/source'
-import { parseDiagnoseRequest, parseReportFormat, parseSetKeyRequest, parseSourceRequest } from './validate'
+import {
+  parseDiagnoseRequest,
+  parseExportRequest,
+  parsePathRequest,
+  parseReplayRequest,
+  parseReportFormat,
+  parseSetKeyRequest,
+  parseSourceRequest,
+  parseStartCapture
+} from './validate'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { ReplaySource } from '../line/replay-source'
+import { formatLineSettings } from '../line/serial-source'
+import { CaptureService } from './capture-service'
 import type { DiagnoseRequest, DiagnosisReport } from '../../shared/diagnostics'
 import { runDiagnosis } from '../diagnostics/runner'
 import { reportHtml, reportJson } from '../diagnostics/report'
@@ -50,6 +68,8 @@ export interface StudioSessionOptions {
   portLister?: () => Promise<PortInfo[]>
   /** Minimum ms between stats-only status events (default 500). */
   statusThrottleMs?: number
+  /** Folder for captures and exports (default ~/P1Studio/captures). */
+  captureDir?: string
 }
 
 /** Mask a key for display: only the last 4 hex digits. */
@@ -65,8 +85,12 @@ function defaultFactory(req: SourceRequest): ByteSource {
       return new FileSource(req.path)
     case 'demo':
       return new DemoSource()
+    case 'capture':
+      return new ReplaySource(req.path, { speed: speedValue(req.speed) })
   }
 }
+
+const speedValue = (s: ReplaySpeed | undefined): number => (s === 'max' ? Infinity : (s ?? 1))
 
 function emptyStats(): SessionStats {
   return { bytes: 0, decoded: 0, failed: {}, lastTelegramAt: null, lastByteAt: null }
@@ -94,6 +118,7 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
   private lastStatusAt = 0
   private diagnosis: AbortController | null = null
   private lastReport: DiagnosisReport | null = null
+  private readonly captures: CaptureService
 
   /** @throws TypeError if `key`/`authKey` are given but malformed. */
   constructor(opts: StudioSessionOptions) {
@@ -109,6 +134,8 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
       this.keyOrigin = 'cli'
     }
     this.decoder = new P1Decoder({ key: this.key, authKey: this.authKey })
+    this.captures = new CaptureService(opts.captureDir ?? join(homedir(), 'P1Studio', 'captures'), this.version)
+    this.captures.on('change', () => this.emitStatus(false))
   }
 
   /** Load a remembered key from the key store (Electron start-up). */
@@ -170,6 +197,11 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
         this.sourceState = { ...this.sourceState, open: false }
         this.error = reason
       } else if (this.sourceState.kind === 'file') this.sourceState = { ...this.sourceState, done: true }
+      else if (this.sourceState.kind === 'capture') {
+        // a replay can be sought back: keep it as the source
+        this.emitStatus(true)
+        return
+      }
       this.emitStatus(true)
     })
     try {
@@ -186,7 +218,9 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
         ? { kind: 'serial', path: req.path, settings: { ...DEFAULT_LINE_SETTINGS, ...req.settings }, open: true }
         : req.kind === 'file'
           ? { kind: 'file', path: req.path, done: false }
-          : { kind: 'demo', label: src.label }
+          : req.kind === 'capture'
+            ? { kind: 'capture', path: req.path, format: src.label, replay: this.replayState(src) }
+            : { kind: 'demo', label: src.label }
     this.emitStatus(true)
     return this.status()
   }
@@ -260,7 +294,7 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
           ...common,
           source: this.source,
           sourceLabel: this.source.label,
-          clock: kind === 'file' ? 'data' : 'wall',
+          clock: kind === 'file' || kind === 'capture' ? 'data' : 'wall',
           meterClock: kind !== 'demo'
         })
       }
@@ -283,9 +317,55 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
     return f === 'html' ? reportHtml(this.lastReport) : reportJson(this.lastReport)
   }
 
+  async setReplay(input: { speed?: ReplaySpeed; paused?: boolean; seek?: number }): Promise<SessionStatus> {
+    const req = parseReplayRequest(input)
+    const src = this.source
+    if (!(src instanceof ReplaySource)) throw new Error('No capture is open: open one first.')
+    if (req.speed !== undefined) src.setSpeed(speedValue(req.speed))
+    if (req.paused !== undefined) src.setPaused(req.paused)
+    if (req.seek !== undefined) {
+      // the pipeline restarts at the new position
+      this.decoder = new P1Decoder({ key: this.key, authKey: this.authKey })
+      src.seek(req.seek)
+    }
+    this.emitStatus(true)
+    return this.status()
+  }
+
+  async startCapture(input: { name?: string; splitDaily?: boolean }): Promise<CaptureStatus> {
+    const req = parseStartCapture(input)
+    if (!this.source) throw new Error('Open a source first (a port, the demo or a capture), then capture it.')
+    const line = this.sourceState.kind === 'serial' ? formatLineSettings(this.sourceState.settings) : null
+    return this.captures.start(this.source, { ...req, lineSettings: line })
+  }
+
+  async stopCapture(): Promise<CaptureStatus> {
+    return this.captures.stop()
+  }
+
+  async listCaptures(): Promise<CaptureFileInfo[]> {
+    return this.captures.list()
+  }
+
+  async importFile(input: { path: string }): Promise<CaptureFileInfo> {
+    return this.captures.importFile(parsePathRequest(input).path)
+  }
+
+  async exportCapture(input: { path: string; format: 'csv' | 'jsonl' | 'raw' }): Promise<ExportResult> {
+    const req = parseExportRequest(input)
+    return this.captures.exportCapture(req.path, req.format, this.key, this.authKey)
+  }
+
+  private replayState(src: ByteSource): import('../../shared/contract').ReplayState {
+    const r = src as ReplaySource
+    const p = r.position()
+    return { ...p, speed: Number.isFinite(p.speed) ? p.speed : 'max', warning: r.warning }
+  }
+
   /** Close everything (app exit). */
   async dispose(): Promise<void> {
     this.diagnosis?.abort()
+    this.captures.dispose()
     await this.stopSource()
     if (this.statusTimer) clearTimeout(this.statusTimer)
     this.statusTimer = null
@@ -345,7 +425,9 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
   }
 
   private status(): SessionStatus {
+    if (this.sourceState.kind === 'capture' && this.source) this.sourceState = { ...this.sourceState, replay: this.replayState(this.source) }
     return {
+      capture: this.captures.status(),
       source: this.sourceState,
       stats: { ...this.stats, failed: { ...this.stats.failed } },
       key: this.keyStatus(),

@@ -25,7 +25,8 @@ export const lineSettingsSchema = z
 export const sourceRequestSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('serial'), path: z.string().min(1).max(4096), settings: lineSettingsSchema.optional() }).strict(),
   z.object({ kind: z.literal('demo') }).strict(),
-  z.object({ kind: z.literal('file'), path: z.string().min(1).max(4096) }).strict()
+  z.object({ kind: z.literal('file'), path: z.string().min(1).max(4096) }).strict(),
+  z.object({ kind: z.literal('capture'), path: z.string().min(1).max(4096), speed: z.union([z.number().positive().max(100_000), z.literal('max')]).optional() }).strict()
 ])
 
 export const setKeyRequestSchema = z
@@ -75,3 +76,25 @@ export const parseDiagnoseRequest = (input: unknown): DiagnoseRequest =>
 
 /** @throws Error unless `input` is "html" or "json". */
 export const parseReportFormat = (input: unknown): 'html' | 'json' => parseWith(z.enum(['html', 'json']), input, 'report format')
+
+const replaySchema = z
+  .object({
+    speed: z.union([z.number().positive().max(100_000), z.literal('max')]).optional(),
+    paused: z.boolean().optional(),
+    seek: z.number().min(0).max(1).optional()
+  })
+  .strict()
+/** @throws Error in plain words. */
+export const parseReplayRequest = (input: unknown) => parseWith(replaySchema, input ?? {}, 'replay request')
+
+const startCaptureSchema = z.object({ name: z.string().max(80).optional(), splitDaily: z.boolean().optional() }).strict()
+/** @throws Error in plain words. */
+export const parseStartCapture = (input: unknown) => parseWith(startCaptureSchema, input ?? {}, 'capture request')
+
+const pathSchema = z.object({ path: z.string().min(1).max(4096) }).strict()
+/** @throws Error in plain words. */
+export const parsePathRequest = (input: unknown) => parseWith(pathSchema, input, 'request')
+
+const exportSchema = z.object({ path: z.string().min(1).max(4096), format: z.enum(['csv', 'jsonl', 'raw']) }).strict()
+/** @throws Error in plain words. */
+export const parseExportRequest = (input: unknown) => parseWith(exportSchema, input, 'export request')

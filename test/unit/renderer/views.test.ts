@@ -22,8 +22,9 @@ function record(bytes: Buffer, key?: string, seq = 1): FrameRecord {
 }
 
 const keyStatus: KeyStatus = { hasKey: false, masked: null, origin: 'none', authKey: '00112233445566778899AABBCCDDEEFF', canRemember: false }
+const capture = { active: false, dir: '/tmp', path: null, files: [], bytes: 0, frames: 0, fileBytes: 0, durationS: 0, systemTitle: null, error: null }
 function status(): SessionStatus {
-  return { source: { kind: 'demo', label: 'demo' }, stats: { bytes: 0, decoded: 1, failed: {}, lastTelegramAt: null, lastByteAt: null }, key: keyStatus, error: null, version: '0' }
+  return { capture, source: { kind: 'demo', label: 'demo' }, stats: { bytes: 0, decoded: 1, failed: {}, lastTelegramAt: null, lastByteAt: null }, key: keyStatus, error: null, version: '0' }
 }
 
 function fakeClient(frames: FrameRecord[]): P1StudioClient & { setKeyCalls: unknown[] } {
@@ -44,6 +45,12 @@ function fakeClient(frames: FrameRecord[]): P1StudioClient & { setKeyCalls: unkn
     },
     cancelDiagnosis: async () => undefined,
     getDiagnosisReport: async () => null,
+    setReplay: async () => status(),
+    startCapture: async () => capture,
+    stopCapture: async () => capture,
+    listCaptures: async () => [],
+    importFile: async () => ({ name: 'x.p1cap', path: '/x.p1cap', bytes: 1, modifiedAt: '' }),
+    exportCapture: async () => ({ path: '/x.csv', telegrams: 0, bytes: 0, warning: null }),
     on: () => () => undefined
   }
 }

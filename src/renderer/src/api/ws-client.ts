@@ -105,6 +105,12 @@ export class WsClient implements P1StudioClient {
   diagnose: P1StudioClient['diagnose'] = (req) => this.call('diagnose', req)
   cancelDiagnosis: P1StudioClient['cancelDiagnosis'] = () => this.call('cancelDiagnosis')
   getDiagnosisReport: P1StudioClient['getDiagnosisReport'] = (format) => this.call('getDiagnosisReport', format)
+  setReplay: P1StudioClient['setReplay'] = (req) => this.call('setReplay', req)
+  startCapture: P1StudioClient['startCapture'] = (req) => this.call('startCapture', req)
+  stopCapture: P1StudioClient['stopCapture'] = () => this.call('stopCapture')
+  listCaptures: P1StudioClient['listCaptures'] = () => this.call('listCaptures')
+  importFile: P1StudioClient['importFile'] = (req) => this.call('importFile', req)
+  exportCapture: P1StudioClient['exportCapture'] = (req) => this.call('exportCapture', req)
 
   on<E extends P1StudioEventName>(event: E, listener: (data: P1StudioEvents[E]) => void): () => void {
     return this.onAny(event, listener as Listener)

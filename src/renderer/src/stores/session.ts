@@ -82,6 +82,7 @@ export const useSessionStore = defineStore('session', () => {
     if (!s || s.kind === 'none') return 'no source'
     if (s.kind === 'demo') return 'demo'
     if (s.kind === 'file') return `file ${s.path}${s.done ? ' (done)' : ''}`
+    if (s.kind === 'capture') return `replay ${s.path.split(/[\\/]/).pop()}${s.replay.done ? ' (end)' : s.replay.paused ? ' (paused)' : ''}`
     const p = { none: 'N', even: 'E', odd: 'O', mark: 'M', space: 'S' }[s.settings.parity]
     return `${s.path} ${s.settings.baudRate} ${s.settings.dataBits}${p}${s.settings.stopBits}${s.open ? '' : ' (closed)'}`
   })

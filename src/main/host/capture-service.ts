@@ -1,0 +1,189 @@
+/**
+ * Captures for the app (the session delegates here): record the open source into the
+ * capture folder, list the captures there, import dumps as captures, export captures.
+ * Files the app writes always go into the capture folder, under names it picks (never
+ * overwriting); a P1 key is only used to decode for CSV/JSONL export, never written.
+ */
+import { EventEmitter } from 'node:events'
+import { createWriteStream } from 'node:fs'
+import { mkdir, readdir, stat } from 'node:fs/promises'
+import { basename, extname, join } from 'node:path'
+import type { CaptureFileInfo, CaptureStatus, ExportResult } from '../../shared/contract'
+import { CaptureWriter, captureSource, type CaptureProgress } from '../capture/writer'
+import { openInput } from '../capture/importers'
+import { exportFile, type ExportFormat } from '../capture/export'
+import type { ByteSource } from '../line/source'
+
+const EXT = '.p1cap'
+
+function stamp(t = new Date()): string {
+  const p = (n: number): string => String(n).padStart(2, '0')
+  return `${t.getFullYear()}${p(t.getMonth() + 1)}${p(t.getDate())}-${p(t.getHours())}${p(t.getMinutes())}${p(t.getSeconds())}`
+}
+
+/** A file name made safe: letters, digits, dot, dash, underscore. */
+export function safeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '').slice(0, 80) || 'capture'
+}
+
+/** Capture folder operations and the running capture. Events: 'change' (status changed). */
+export class CaptureService extends EventEmitter<{ change: [] }> {
+  private writer: CaptureWriter | null = null
+  private stopFn: (() => CaptureProgress) | null = null
+  private last: CaptureProgress | null = null
+  private error: string | null = null
+
+  constructor(
+    readonly dir: string,
+    private readonly appVersion: string
+  ) {
+    super()
+  }
+
+  /** What the running (or last) capture did. */
+  status(): CaptureStatus {
+    const p = this.writer ? this.writer.progress() : this.last
+    return {
+      active: this.writer !== null,
+      dir: this.dir,
+      path: p?.path || null,
+      files: p?.files ?? [],
+      bytes: p?.bytes ?? 0,
+      frames: p?.frames ?? 0,
+      fileBytes: p?.fileBytes ?? 0,
+      durationS: p?.durationS ?? 0,
+      systemTitle: p?.systemTitle ?? null,
+      error: this.error
+    }
+  }
+
+  private async ensureDir(): Promise<void> {
+    try {
+      await mkdir(this.dir, { recursive: true })
+    } catch (e) {
+      throw new Error(`Cannot create the capture folder ${this.dir}: ${(e as Error).message}`)
+    }
+  }
+
+  /** A free path in the folder for `base` + `ext`. */
+  private async freePath(base: string, ext: string): Promise<string> {
+    for (let i = 0; ; i++) {
+      const p = join(this.dir, `${base}${i ? `-${i}` : ''}${ext}`)
+      try {
+        await stat(p)
+      } catch {
+        return p
+      }
+    }
+  }
+
+  /**
+   * Start recording `source` (already open). @throws Error if a capture runs already or the
+   * file cannot be created.
+   */
+  async start(source: ByteSource, opts: { name?: string; splitDaily?: boolean; lineSettings?: string | null }): Promise<CaptureStatus> {
+    if (this.writer) throw new Error('A capture is already running: stop it first.')
+    await this.ensureDir()
+    const path = await this.freePath(safeName(opts.name ?? `p1-${stamp()}`), EXT)
+    const writer = new CaptureWriter({
+      path,
+      source: source.label,
+      lineSettings: opts.lineSettings ?? null,
+      appVersion: this.appVersion,
+      splitDaily: opts.splitDaily
+    })
+    this.writer = writer
+    this.error = null
+    const cap = captureSource(source, writer)
+    this.stopFn = cap.stop
+    writer.on('progress', () => this.emit('change'))
+    writer.on('error', (e) => {
+      this.error = e.message
+      this.finish()
+    })
+    void cap.done.then(() => {
+      if (this.writer === writer) this.finish()
+    })
+    this.emit('change')
+    return this.status()
+  }
+
+  private finish(): void {
+    if (!this.writer) return
+    this.last = this.stopFn ? this.stopFn() : this.writer.close()
+    this.writer = null
+    this.stopFn = null
+    this.emit('change')
+  }
+
+  /** Stop the running capture (no-op if none). */
+  async stop(): Promise<CaptureStatus> {
+    this.finish()
+    return this.status()
+  }
+
+  /** Captures in the folder, newest first. */
+  async list(): Promise<CaptureFileInfo[]> {
+    let names: string[]
+    try {
+      names = await readdir(this.dir)
+    } catch {
+      return []
+    }
+    const out: CaptureFileInfo[] = []
+    for (const name of names) {
+      if (extname(name) !== EXT) continue
+      try {
+        const st = await stat(join(this.dir, name))
+        out.push({ name, path: join(this.dir, name), bytes: st.size, modifiedAt: st.mtime.toISOString() })
+      } catch {
+        /* vanished */
+      }
+    }
+    return out.sort((a, b) => b.modifiedAt.localeCompare(a.modifiedAt))
+  }
+
+  /**
+   * Import a raw/hex/text dump (or copy a capture) into the folder as a capture. The whole
+   * file is checked first: a bad file leaves nothing behind.
+   * @throws CaptureFormatError / Error naming the problem and where.
+   */
+  async importFile(path: string): Promise<CaptureFileInfo> {
+    const input = await openInput(path)
+    const recs: { time: number; bytes: Buffer }[] = []
+    let lineSettings: string | null = null
+    for await (const r of input.records()) {
+      if (r.type === 'data') recs.push({ time: r.time, bytes: r.bytes })
+      else if (typeof r.meta.lineSettings === 'string') lineSettings ??= r.meta.lineSettings
+    }
+    await this.ensureDir()
+    const out = await this.freePath(safeName(basename(path, extname(path))), EXT)
+    const w = new CaptureWriter({
+      path: out,
+      source: `imported from ${input.description}`,
+      lineSettings,
+      appVersion: this.appVersion,
+      header: { syntheticTimes: input.syntheticTimes, note: `format ${input.format}` }
+    })
+    for (const r of recs) w.write(r.bytes, r.time)
+    w.close()
+    const st = await stat(out)
+    return { name: basename(out), path: out, bytes: st.size, modifiedAt: st.mtime.toISOString() }
+  }
+
+  /** Export a capture into the folder as CSV, JSON Lines or raw bytes. */
+  async exportCapture(path: string, format: ExportFormat, key: string | null, authKey: string): Promise<ExportResult> {
+    await this.ensureDir()
+    const ext = { csv: '.csv', jsonl: '.jsonl', raw: '.bin' }[format]
+    const out = await this.freePath(safeName(basename(path, extname(path))), ext)
+    const stream = createWriteStream(out, { flags: 'wx' })
+    const res = await exportFile(path, stream, { format, key: key ?? undefined, authKey })
+    await new Promise<void>((r) => stream.end(() => r()))
+    return { path: out, telegrams: res.telegrams, bytes: res.bytes, warning: res.warning }
+  }
+
+  /** Stop any capture (app exit). */
+  dispose(): void {
+    this.finish()
+  }
+}
