@@ -14,6 +14,7 @@ import { StudioSession } from './host/session'
 import { startWebServer } from './host/web'
 import { captureCommands, CAPTURE_USAGE } from './cli/capture-commands'
 import { diagnoseCommands, DIAGNOSE_USAGE } from './cli/diagnose-commands'
+import { historyCommands, HISTORY_USAGE } from './cli/history-commands'
 import { ROOT, UsageError, appVersion, eventJson, intOpt, keyOpt, lineSettings, parse, write } from './cli/args'
 
 export { appVersion, eventJson }
@@ -39,11 +40,11 @@ Usage: p1studio <command> [options]
   serve [--port PATH | --capture FILE | --demo] [--key HEX] [--auth-key HEX] [--listen HOST:PORT]
         [--token TOKEN] [--open] [--capture-dir DIR]
       The P1 Studio UI in a browser (default 127.0.0.1:8417, demo source).
-${DIAGNOSE_USAGE}${CAPTURE_USAGE}  help, --help, --version
+${DIAGNOSE_USAGE}${CAPTURE_USAGE}${HISTORY_USAGE}  help, --help, --version
 `
 
 /** Commands defined in their own modules (src/main/cli/): name → run(args) → exit status. */
-const MODULE_COMMANDS: Record<string, (args: string[]) => Promise<number>> = { ...diagnoseCommands, ...captureCommands }
+const MODULE_COMMANDS: Record<string, (args: string[]) => Promise<number>> = { ...diagnoseCommands, ...captureCommands, ...historyCommands }
 
 async function cmdDecode(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { key: { type: 'string' }, 'auth-key': { type: 'string' } })

@@ -1,0 +1,263 @@
+/**
+ * Consumption history: the reading kept per telegram, and the aggregates (daily energy,
+ * 15-minute demand, energy above the power class and its cost). Pure (no Node import):
+ * the main process, the CLI (`p1studio stats`) and the renderer use the same code, so the
+ * app and `stats` show the same numbers.
+ *
+ * Definitions (issue 5):
+ * - days and quarter hours come from the meter's own clock (0-0:1.0.0 with its W/S flag),
+ *   days in local time Europe/Luxembourg (23 or 25 hours on DST change days);
+ * - a day's energy is the counter difference between the first readings at or after its
+ *   two midnights (null when no reading falls inside the day);
+ * - a quarter hour's demand is its counter difference (first readings at or after its two
+ *   boundaries) divided by 0.25 h; a boundary whose first reading comes more than
+ *   {@link BOUNDARY_TOLERANCE_MS} late makes the quarter a gap (null), so a missing hour is
+ *   not read as one huge quarter;
+ * - energy above the class: per quarter max(0, E − class × 0.25 h), kWh; its cost = kWh × price.
+ */
+import type { Telegram } from './types'
+import { findObject, toDisplayUnit } from './values'
+
+/** One telegram, reduced to what the history keeps. Energies kWh, powers kW, currents A, voltages V. */
+export interface Reading {
+  /** Meter time (0-0:1.0.0) as ms since the epoch; the receive time when the meter sends none. */
+  t: number
+  /** Receive time, ms since the epoch. */
+  received: number
+  frameCounter: number | null
+  importKWh: number | null
+  exportKWh: number | null
+  importKW: number | null
+  exportKW: number | null
+  /** Per phase L1–L3 (null when the meter sends no per-phase values). */
+  importKWL: [number | null, number | null, number | null]
+  exportKWL: [number | null, number | null, number | null]
+  currentA: [number | null, number | null, number | null]
+  voltageV: [number | null, number | null, number | null]
+  /** Counters: power failures (0-0:96.7.21), long failures (0-0:96.7.9), sags and swells L1–L3. */
+  powerFailures: number | null
+  longPowerFailures: number | null
+  sags: [number | null, number | null, number | null]
+  swells: [number | null, number | null, number | null]
+  /** Text message 0-0:96.13.0, null when empty. */
+  message: string | null
+}
+
+/** A day's figures, as `p1studio stats --json` prints them. Energies kWh, demand kW, cost in the price's currency. */
+export interface DayStats {
+  /** Local date Europe/Luxembourg, "2026-03-29". */
+  date: string
+  importKWh: number | null
+  exportKWh: number | null
+  /** Highest 15-minute average import power of the day, kW. */
+  peakDemandKW: number | null
+  /** Energy drawn above the power class, summed over the day's quarter hours, kWh. */
+  aboveClassKWh: number
+  aboveClassCost: number
+}
+
+/** One quarter hour. */
+export interface QuarterStats {
+  /** Start, ms since the epoch. */
+  start: number
+  /** Average import power over the quarter, kW (null = gap). */
+  demandKW: number | null
+  /** Energy above the class in this quarter, kWh. */
+  aboveClassKWh: number
+}
+
+/** The Luxembourg timezone. */
+export const HISTORY_TIME_ZONE = 'Europe/Luxembourg'
+/** A boundary reading may come this late after the boundary (a few missed frames). */
+export const BOUNDARY_TOLERANCE_MS = 60_000
+/** Default price of energy above the class, €/kWh (SmartyReader v1.7 firmware default). */
+export const DEFAULT_PRICE_EUR_PER_KWH = 0.1139
+/** Power classes the SmartyReader firmware models, kW. */
+export const POWER_CLASSES_KW = [3, 7, 12] as const
+
+const num = (t: Telegram, code: string): number | null => {
+  const o = findObject(t, code)
+  return o ? (toDisplayUnit(o.value, o.unit)?.value ?? null) : null
+}
+const sum = (...v: (number | null)[]): number | null => (v.every((x) => x === null) ? null : v.reduce<number>((a, b) => a + (b ?? 0), 0))
+
+/**
+ * Reduce a parsed telegram to a {@link Reading}. Meters without 1-0:1.8.0 (NL/BE, tariffs
+ * only) get the sum of 1-0:1.8.1…1.8.4; Wh/W are converted to kWh/kW.
+ * @param receivedAt receive time, ms since the epoch.
+ */
+export function readingOf(t: Telegram, receivedAt: number, frameCounter: number | null = null): Reading {
+  const meterTime = t.meterTime ? Date.parse(t.meterTime) : NaN
+  const text = findObject(t, '0-0:96.13.0')?.value
+  return {
+    t: Number.isFinite(meterTime) ? meterTime : receivedAt,
+    received: receivedAt,
+    frameCounter,
+    importKWh: num(t, '1-0:1.8.0') ?? sum(num(t, '1-0:1.8.1'), num(t, '1-0:1.8.2'), num(t, '1-0:1.8.3'), num(t, '1-0:1.8.4')),
+    exportKWh: num(t, '1-0:2.8.0') ?? sum(num(t, '1-0:2.8.1'), num(t, '1-0:2.8.2'), num(t, '1-0:2.8.3'), num(t, '1-0:2.8.4')),
+    importKW: num(t, '1-0:1.7.0'),
+    exportKW: num(t, '1-0:2.7.0'),
+    importKWL: [num(t, '1-0:21.7.0'), num(t, '1-0:41.7.0'), num(t, '1-0:61.7.0')],
+    exportKWL: [num(t, '1-0:22.7.0'), num(t, '1-0:42.7.0'), num(t, '1-0:62.7.0')],
+    currentA: [num(t, '1-0:31.7.0'), num(t, '1-0:51.7.0'), num(t, '1-0:71.7.0')],
+    voltageV: [num(t, '1-0:32.7.0'), num(t, '1-0:52.7.0'), num(t, '1-0:72.7.0')],
+    powerFailures: num(t, '0-0:96.7.21'),
+    longPowerFailures: num(t, '0-0:96.7.9'),
+    sags: [num(t, '1-0:32.32.0'), num(t, '1-0:52.32.0'), num(t, '1-0:72.32.0')],
+    swells: [num(t, '1-0:32.36.0'), num(t, '1-0:52.36.0'), num(t, '1-0:72.36.0')],
+    message: typeof text === 'string' && text.trim() ? text : null
+  }
+}
+
+/** The meter's identity for a history: 0-0:42.0.0 / 0-0:96.1.1 decoded, else the system title, else "unknown". */
+export function meterIdOf(t: Telegram, systemTitle: string | null): string {
+  for (const c of ['0-0:42.0.0', '0-0:96.1.1']) {
+    const v = findObject(t, c)?.value
+    if (typeof v === 'string' && v.trim()) return v.trim()
+  }
+  return systemTitle ?? 'unknown'
+}
+
+// ---- local time (Europe/Luxembourg) --------------------------------------------------------
+
+const dtf = new Intl.DateTimeFormat('en-CA', {
+  timeZone: HISTORY_TIME_ZONE,
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23'
+})
+
+/** Local date "YYYY-MM-DD" in Europe/Luxembourg of an instant (ms). */
+export function localDate(ms: number): string {
+  const p = Object.fromEntries(dtf.formatToParts(new Date(ms)).map((x) => [x.type, x.value]))
+  return `${p.year}-${p.month}-${p.day}`
+}
+
+/** Offset of Europe/Luxembourg from UTC at an instant, ms (+1 h winter, +2 h summer). */
+export function localOffsetMs(ms: number): number {
+  const p = Object.fromEntries(dtf.formatToParts(new Date(ms)).map((x) => [x.type, Number(x.value)]))
+  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second)
+  return asUtc - Math.floor(ms / 1000) * 1000
+}
+
+/** The instant of local midnight starting `date` ("YYYY-MM-DD") in Europe/Luxembourg, ms. */
+export function localMidnight(date: string): number {
+  const [y, m, d] = date.split('-').map(Number)
+  const guess = Date.UTC(y, m - 1, d) // midnight UTC; local midnight is 1–2 h earlier
+  let t = guess - localOffsetMs(guess)
+  // the offset at the guess may differ from the one at local midnight (DST day): correct once
+  t = guess - localOffsetMs(t)
+  return t
+}
+
+/** The local date after `date`. */
+export function nextDate(date: string): string {
+  const [y, m, d] = date.split('-').map(Number)
+  return new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10)
+}
+
+// ---- aggregation ----------------------------------------------------------------------------
+
+/** Minimal reading shape the aggregates need. */
+export interface CounterReading {
+  t: number
+  importKWh: number | null
+  exportKWh: number | null
+}
+
+/** Index of the first reading with t ≥ `at` (readings sorted by t), or -1. */
+export function firstAtOrAfter(rs: CounterReading[], at: number, from = 0): number {
+  let lo = from
+  let hi = rs.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (rs[mid].t < at) lo = mid + 1
+    else hi = mid
+  }
+  return lo < rs.length ? lo : -1
+}
+
+function counterDiff(rs: CounterReading[], a: number, b: number, key: 'importKWh' | 'exportKWh'): number | null {
+  if (a < 0 || b < 0 || b === a) return null
+  const x = rs[a][key]
+  const y = rs[b][key]
+  if (x === null || y === null) return null
+  return Math.round((y - x) * 1e6) / 1e6
+}
+
+/**
+ * Quarter hours from `from` to `to` (ms, aligned to 15 min), with demand and energy above
+ * `classKW`. Readings sorted by meter time.
+ */
+export function quarterStats(rs: CounterReading[], from: number, to: number, classKW: number): QuarterStats[] {
+  const out: QuarterStats[] = []
+  const Q = 900_000
+  let start = Math.floor(from / Q) * Q
+  let ia = firstAtOrAfter(rs, start)
+  for (; start < to; start += Q) {
+    const ib = ia < 0 ? -1 : firstAtOrAfter(rs, start + Q, ia)
+    let demandKW: number | null = null
+    let above = 0
+    if (ia >= 0 && ib >= 0 && rs[ia].t - start <= BOUNDARY_TOLERANCE_MS && rs[ib].t - (start + Q) <= BOUNDARY_TOLERANCE_MS) {
+      const e = counterDiff(rs, ia, ib, 'importKWh')
+      if (e !== null) {
+        demandKW = Math.round((e / 0.25) * 1e6) / 1e6
+        above = Math.max(0, Math.round((e - classKW * 0.25) * 1e6) / 1e6)
+      }
+    }
+    out.push({ start, demandKW, aboveClassKWh: above })
+    ia = ib
+  }
+  return out
+}
+
+/**
+ * Per local day (Europe/Luxembourg) of the readings: imported and exported energy, peak
+ * 15-minute demand, energy above the class and its cost.
+ * @param rs readings sorted by meter time `t`.
+ * @param classKW power class, kW (3, 7, 12 or custom). @param price €/kWh above the class.
+ */
+export function dailyStats(rs: CounterReading[], classKW: number, price: number = DEFAULT_PRICE_EUR_PER_KWH): DayStats[] {
+  if (rs.length === 0) return []
+  const out: DayStats[] = []
+  const last = localDate(rs[rs.length - 1].t)
+  for (let date = localDate(rs[0].t); date <= last; date = nextDate(date)) {
+    const m1 = localMidnight(date)
+    const m2 = localMidnight(nextDate(date))
+    const a = firstAtOrAfter(rs, m1)
+    const b = firstAtOrAfter(rs, m2)
+    const inside = a >= 0 && rs[a].t < m2
+    const qs = quarterStats(rs, m1, m2, classKW)
+    const demands = qs.map((q) => q.demandKW).filter((d): d is number => d !== null)
+    const above = Math.round(qs.reduce((s, q) => s + q.aboveClassKWh, 0) * 1e6) / 1e6
+    out.push({
+      date,
+      importKWh: inside ? counterDiff(rs, a, b, 'importKWh') : null,
+      exportKWh: inside ? counterDiff(rs, a, b, 'exportKWh') : null,
+      peakDemandKW: demands.length ? Math.max(...demands) : null,
+      aboveClassKWh: above,
+      aboveClassCost: Math.round(above * price * 1e4) / 1e4
+    })
+  }
+  return out
+}
+
+/** Months ("YYYY-MM") summed from days. */
+export function monthlyStats(days: DayStats[]): { month: string; importKWh: number; exportKWh: number; aboveClassKWh: number; aboveClassCost: number; peakDemandKW: number | null }[] {
+  const m = new Map<string, { month: string; importKWh: number; exportKWh: number; aboveClassKWh: number; aboveClassCost: number; peakDemandKW: number | null }>()
+  for (const d of days) {
+    const k = d.date.slice(0, 7)
+    const e = m.get(k) ?? { month: k, importKWh: 0, exportKWh: 0, aboveClassKWh: 0, aboveClassCost: 0, peakDemandKW: null }
+    e.importKWh = Math.round((e.importKWh + (d.importKWh ?? 0)) * 1e6) / 1e6
+    e.exportKWh = Math.round((e.exportKWh + (d.exportKWh ?? 0)) * 1e6) / 1e6
+    e.aboveClassKWh = Math.round((e.aboveClassKWh + d.aboveClassKWh) * 1e6) / 1e6
+    e.aboveClassCost = Math.round((e.aboveClassCost + d.aboveClassCost) * 1e4) / 1e4
+    if (d.peakDemandKW !== null) e.peakDemandKW = Math.max(e.peakDemandKW ?? 0, d.peakDemandKW)
+    m.set(k, e)
+  }
+  return [...m.values()]
+}
