@@ -1,4 +1,6 @@
-import { resolve } from 'node:path'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { defineConfig } from 'vitest/config'
 import vue from '@vitejs/plugin-vue'
 
@@ -16,6 +18,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // pty, serve and Chromium tests share the machine's 2 cores: keep files in few workers
-    maxWorkers: 2
+    maxWorkers: 2,
+    // captures and the history database of sessions under test (and the serve processes they
+    // spawn) go to a temporary folder, never into the user's ~/P1Studio
+    env: { P1STUDIO_DATA_DIR: mkdtempSync(join(tmpdir(), 'p1studio-test-data-')) }
   }
 })

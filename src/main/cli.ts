@@ -38,7 +38,7 @@ Usage: p1studio <command> [options]
       --peer: the other end of a pty pair; inverted/wrong-baud lines are then delivered as a
       UART set like that end would read them (bit-level model).
   serve [--port PATH | --capture FILE | --demo] [--key HEX] [--auth-key HEX] [--listen HOST:PORT]
-        [--token TOKEN] [--open] [--capture-dir DIR]
+        [--token TOKEN] [--open] [--capture-dir DIR] [--history FILE.duckdb]
       The P1 Studio UI in a browser (default 127.0.0.1:8417, demo source).
 ${DIAGNOSE_USAGE}${CAPTURE_USAGE}${HISTORY_USAGE}  help, --help, --version
 `
@@ -200,6 +200,7 @@ export async function cmdServe(args: string[]): Promise<number> {
     parity: { type: 'string' },
     'stop-bits': { type: 'string' },
     'capture-dir': { type: 'string' },
+    history: { type: 'string' },
     capture: { type: 'string' }
   })
   if ([values.port, values.demo, values.capture].filter(Boolean).length > 1) throw new UsageError('choose one of --port PATH, --capture FILE or --demo')
@@ -215,7 +216,8 @@ export async function cmdServe(args: string[]): Promise<number> {
     version: appVersion(),
     key: keyOpt(values.key, 'P1 key'),
     authKey: keyOpt(values['auth-key'], 'Authentication key'),
-    captureDir: values['capture-dir'] === undefined ? undefined : String(values['capture-dir'])
+    captureDir: values['capture-dir'] === undefined ? undefined : String(values['capture-dir']),
+    historyPath: values.history === undefined ? undefined : String(values.history)
   })
   const settings = lineSettings(values)
   const staticDir = process.env.P1STUDIO_RENDERER_DIR ?? join(ROOT, 'out', 'renderer')

@@ -65,7 +65,7 @@ app.whenReady().then(async () => {
       { role: 'help', submenu: [{ role: 'about' }] }
     ])
   )
-  studio = new StudioSession({ version: app.getVersion(), keyStore: safeStorageKeyStore(), captureDir: join(app.getPath('documents'), 'P1Studio', 'captures') })
+  studio = new StudioSession({ version: app.getVersion(), keyStore: safeStorageKeyStore(), captureDir: join(app.getPath('documents'), 'P1Studio', 'captures'), historyPath: join(app.getPath('userData'), 'history.duckdb') })
   await studio.loadRememberedKey()
   wireIpc(studio, () => win?.webContents ?? null)
   createWindow()

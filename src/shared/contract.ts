@@ -8,6 +8,7 @@
  */
 import type { DecodeErrorCode, DecodedTelegram, DecodeFailure, LineSettings, PortInfo } from './types'
 import type { DiagnoseRequest, DiagnosisProgress, DiagnosisReport } from './diagnostics'
+import type { DayStats, QuarterStats } from './history'
 
 /** Which source feeds the pipeline. */
 export type SourceRequest =
@@ -116,6 +117,55 @@ export interface CaptureFileInfo {
   modifiedAt: string
 }
 
+/** Progress of a history import. */
+export interface HistoryImportProgress {
+  file: string
+  /** 0…1. */
+  fraction: number
+  /** Telegrams decoded so far. */
+  readings: number
+  done: boolean
+}
+
+/** A meter with a history. Times ms since the epoch (meter time). */
+export interface HistoryMeter {
+  meterId: string
+  systemTitle: string | null
+  readings: number
+  first: number | null
+  last: number | null
+}
+
+/** What an import added. */
+export interface HistoryImportSummary {
+  file: string
+  telegrams: number
+  failed: number
+  failures: Record<string, number>
+  meters: { meterId: string; added: number }[]
+  cancelled: boolean
+  warning: string | null
+}
+
+/** A chart series: min and max per bucket (raw readings when `bucketMs` ≤ 10 000); all-null points are gaps. */
+export interface HistorySeries {
+  columns: string[]
+  bucketMs: number
+  points: { t: number; min: (number | null)[]; max: (number | null)[] }[]
+}
+
+/** Days and months (kWh, kW, € or the price's currency). */
+export interface HistoryDaysResult {
+  days: DayStats[]
+  months: { month: string; importKWh: number; exportKWh: number; aboveClassKWh: number; aboveClassCost: number; peakDemandKW: number | null }[]
+}
+
+/** The quarter hours of one local day. */
+export interface HistoryQuarterResult {
+  date: string
+  quarters: QuarterStats[]
+}
+
 /** Result of an export into the capture folder. */
 export interface ExportResult {
   path: string
@@ -170,6 +220,17 @@ export interface P1StudioApi {
   importFile(req: { path: string }): Promise<CaptureFileInfo>
   /** Export a capture (or dump) into the folder as CSV, JSON Lines or raw bytes, with the session's key. */
   exportCapture(req: { path: string; format: 'csv' | 'jsonl' | 'raw' }): Promise<ExportResult>
+  /** Import a capture or dump into the history (session's key); progress as 'history' events. @throws naming the problem. */
+  historyImport(req: { path: string }): Promise<HistoryImportSummary>
+  historyCancelImport(): Promise<void>
+  historyMeters(): Promise<HistoryMeter[]>
+  /** Decimated series for a chart; columns from the store (import_kw, voltage_l1…). */
+  historySeries(req: { meterId: string; columns: string[]; from: number; to: number; maxPoints?: number }): Promise<HistorySeries>
+  /** Daily and monthly energy, peak 15-minute demand, energy above `classKW` and its cost at `price` per kWh. */
+  historyDays(req: { meterId: string; classKW: number; price: number }): Promise<HistoryDaysResult>
+  historyQuarters(req: { meterId: string; date: string; classKW: number }): Promise<HistoryQuarterResult>
+  /** Text messages (0-0:96.13.0) when they changed. */
+  historyMessages(req: { meterId: string; from: number; to: number }): Promise<{ t: number; message: string }[]>
 }
 
 /** Events pushed to the renderer. */
@@ -180,10 +241,12 @@ export interface P1StudioEvents {
   status: SessionStatus
   /** Progress of a running diagnosis (about every 250 ms, and once with phase 'done'). */
   diagnosis: DiagnosisProgress
+  /** Progress of a history import (about every 200 ms, and once with done). */
+  history: HistoryImportProgress
 }
 
 /** Names of the events, for transports. */
-export const EVENT_NAMES = ['frame', 'status', 'diagnosis'] as const satisfies readonly (keyof P1StudioEvents)[]
+export const EVENT_NAMES = ['frame', 'status', 'diagnosis', 'history'] as const satisfies readonly (keyof P1StudioEvents)[]
 
 export type P1StudioEventName = keyof P1StudioEvents
 
@@ -203,7 +266,14 @@ export const API_METHODS = [
   'stopCapture',
   'listCaptures',
   'importFile',
-  'exportCapture'
+  'exportCapture',
+  'historyImport',
+  'historyCancelImport',
+  'historyMeters',
+  'historySeries',
+  'historyDays',
+  'historyQuarters',
+  'historyMessages'
 ] as const
 export type ApiMethod = (typeof API_METHODS)[number]
 

@@ -16,6 +16,7 @@
  * - energy above the class: per quarter max(0, E − class × 0.25 h), kWh; its cost = kWh × price.
  */
 import type { Telegram } from './types'
+import { normaliseObis } from './obis'
 import { findObject, toDisplayUnit } from './values'
 
 /** One telegram, reduced to what the history keeps. Energies kWh, powers kW, currents A, voltages V. */
@@ -75,9 +76,26 @@ export const DEFAULT_PRICE_EUR_PER_KWH = 0.1139
 /** Power classes the SmartyReader firmware models, kW. */
 export const POWER_CLASSES_KW = [3, 7, 12] as const
 
-const num = (t: Telegram, code: string): number | null => {
-  const o = findObject(t, code)
-  return o ? (toDisplayUnit(o.value, o.unit)?.value ?? null) : null
+/** What each OBIS code of a reading fills (codes without `*255`/`.255`). */
+const SLOTS: Record<string, number> = {
+  '1-0:1.8.0': 0, '1-0:2.8.0': 1, '1-0:1.7.0': 2, '1-0:2.7.0': 3,
+  '1-0:21.7.0': 4, '1-0:41.7.0': 5, '1-0:61.7.0': 6, '1-0:22.7.0': 7, '1-0:42.7.0': 8, '1-0:62.7.0': 9,
+  '1-0:31.7.0': 10, '1-0:51.7.0': 11, '1-0:71.7.0': 12, '1-0:32.7.0': 13, '1-0:52.7.0': 14, '1-0:72.7.0': 15,
+  '0-0:96.7.21': 16, '0-0:96.7.9': 17, '1-0:32.32.0': 18, '1-0:52.32.0': 19, '1-0:72.32.0': 20,
+  '1-0:32.36.0': 21, '1-0:52.36.0': 22, '1-0:72.36.0': 23, '0-0:96.13.0': 24,
+  '1-0:1.8.1': 25, '1-0:1.8.2': 26, '1-0:1.8.3': 27, '1-0:1.8.4': 28,
+  '1-0:2.8.1': 29, '1-0:2.8.2': 30, '1-0:2.8.3': 31, '1-0:2.8.4': 32
+}
+const N_SLOTS = 33
+/** Raw code as sent → slot (-1: not kept). Codes repeat from telegram to telegram: cached. */
+const SLOT_OF = new Map<string, number>()
+function slotOf(code: string): number {
+  let s = SLOT_OF.get(code)
+  if (s === undefined) {
+    s = SLOTS[normaliseObis(code)] ?? -1
+    if (SLOT_OF.size < 4096) SLOT_OF.set(code, s)
+  }
+  return s
 }
 const sum = (...v: (number | null)[]): number | null => (v.every((x) => x === null) ? null : v.reduce<number>((a, b) => a + (b ?? 0), 0))
 
@@ -88,23 +106,33 @@ const sum = (...v: (number | null)[]): number | null => (v.every((x) => x === nu
  */
 export function readingOf(t: Telegram, receivedAt: number, frameCounter: number | null = null): Reading {
   const meterTime = t.meterTime ? Date.parse(t.meterTime) : NaN
-  const text = findObject(t, '0-0:96.13.0')?.value
+  // one pass over the objects: the first of each kept code, in the display unit
+  const v: (number | null)[] = new Array(N_SLOTS).fill(null)
+  const seen: boolean[] = new Array(N_SLOTS).fill(false)
+  let text: unknown = null
+  for (const o of t.objects) {
+    const s = slotOf(o.obis)
+    if (s < 0 || seen[s]) continue
+    seen[s] = true
+    if (s === 24) text = o.value
+    else v[s] = toDisplayUnit(o.value, o.unit)?.value ?? null
+  }
   return {
     t: Number.isFinite(meterTime) ? meterTime : receivedAt,
     received: receivedAt,
     frameCounter,
-    importKWh: num(t, '1-0:1.8.0') ?? sum(num(t, '1-0:1.8.1'), num(t, '1-0:1.8.2'), num(t, '1-0:1.8.3'), num(t, '1-0:1.8.4')),
-    exportKWh: num(t, '1-0:2.8.0') ?? sum(num(t, '1-0:2.8.1'), num(t, '1-0:2.8.2'), num(t, '1-0:2.8.3'), num(t, '1-0:2.8.4')),
-    importKW: num(t, '1-0:1.7.0'),
-    exportKW: num(t, '1-0:2.7.0'),
-    importKWL: [num(t, '1-0:21.7.0'), num(t, '1-0:41.7.0'), num(t, '1-0:61.7.0')],
-    exportKWL: [num(t, '1-0:22.7.0'), num(t, '1-0:42.7.0'), num(t, '1-0:62.7.0')],
-    currentA: [num(t, '1-0:31.7.0'), num(t, '1-0:51.7.0'), num(t, '1-0:71.7.0')],
-    voltageV: [num(t, '1-0:32.7.0'), num(t, '1-0:52.7.0'), num(t, '1-0:72.7.0')],
-    powerFailures: num(t, '0-0:96.7.21'),
-    longPowerFailures: num(t, '0-0:96.7.9'),
-    sags: [num(t, '1-0:32.32.0'), num(t, '1-0:52.32.0'), num(t, '1-0:72.32.0')],
-    swells: [num(t, '1-0:32.36.0'), num(t, '1-0:52.36.0'), num(t, '1-0:72.36.0')],
+    importKWh: v[0] ?? sum(v[25], v[26], v[27], v[28]),
+    exportKWh: v[1] ?? sum(v[29], v[30], v[31], v[32]),
+    importKW: v[2],
+    exportKW: v[3],
+    importKWL: [v[4], v[5], v[6]],
+    exportKWL: [v[7], v[8], v[9]],
+    currentA: [v[10], v[11], v[12]],
+    voltageV: [v[13], v[14], v[15]],
+    powerFailures: v[16],
+    longPowerFailures: v[17],
+    sags: [v[18], v[19], v[20]],
+    swells: [v[21], v[22], v[23]],
     message: typeof text === 'string' && text.trim() ? text : null
   }
 }

@@ -18,7 +18,7 @@ export interface HistoryImportOptions {
   /** Called with the share done (0…1) and the readings decoded so far. */
   onProgress?: (fraction: number, readings: number) => void
   signal?: AbortSignal
-  /** Rows per store batch (default 20,000). */
+  /** Rows per store batch (default 50,000). */
   batch?: number
 }
 
@@ -45,19 +45,37 @@ export async function importIntoHistory(store: HistoryStore, path: string, opts:
   const res: HistoryImportResult = { file: path, telegrams: 0, failed: 0, failures: {}, meters: [], cancelled: false, warning: null }
   const pending = new Map<string, { title: string | null; rows: Reading[] }>()
   const added = new Map<string, number>()
-  const batch = opts.batch ?? 20_000
+  const batch = opts.batch ?? 50_000
   let meterOfTitle = new Map<string, string>()
   let lastMeter: string | null = null
   let queued = 0
 
-  const flush = async (): Promise<void> => {
+  // Writes are chained, not awaited one by one: DuckDB inserts a batch on its own threads
+  // while the next batch is decoded here. At most one batch waits (memory stays bounded).
+  let writing: Promise<void> = Promise.resolve()
+  let writeError: unknown = null
+  const flush = async (wait = false): Promise<void> => {
+    await writing
+    if (writeError) throw writeError
     for (const [meterId, p] of pending) {
       if (p.rows.length === 0) continue
-      const n = await store.add(meterId, p.title, p.rows)
-      added.set(meterId, (added.get(meterId) ?? 0) + n)
+      const rows = p.rows
+      const title = p.title
       p.rows = []
+      writing = writing.then(async () => {
+        try {
+          const n = await store.add(meterId, title, rows)
+          added.set(meterId, (added.get(meterId) ?? 0) + n)
+        } catch (e) {
+          writeError ??= e
+        }
+      })
     }
     queued = 0
+    if (wait) {
+      await writing
+      if (writeError) throw writeError
+    }
   }
   const take = (evs: DecodeEvent[]): void => {
     for (const ev of evs) {
@@ -109,7 +127,7 @@ export async function importIntoHistory(store: HistoryStore, path: string, opts:
     for await (const r of input.records(summary)) if (!(await handle(r))) break outer
   }
   if (!res.cancelled) take(decoder.end(lastTime))
-  await flush()
+  await flush(true)
   meterOfTitle = new Map()
   res.meters = [...added].map(([meterId, n]) => ({ meterId, added: n }))
   res.warning = summary.warning

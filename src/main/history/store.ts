@@ -148,21 +148,13 @@ export class HistoryStore {
     }
     app.flushSync()
     app.closeSync()
-    const before = await this.count(meterId)
-    await this.con.run(`INSERT INTO readings SELECT DISTINCT ON (meter_id, t) * FROM staging ON CONFLICT DO NOTHING`)
+    const ins = await this.con.run(`INSERT INTO readings SELECT DISTINCT ON (meter_id, t) * FROM staging ON CONFLICT DO NOTHING`)
     const p = await this.con.prepare(`INSERT INTO meters VALUES ($1, $2) ON CONFLICT (meter_id) DO UPDATE SET system_title = coalesce(excluded.system_title, meters.system_title)`)
     p.bindVarchar(1, meterId)
     if (systemTitle === null) p.bindNull(2)
     else p.bindVarchar(2, systemTitle)
     await p.run()
-    return (await this.count(meterId)) - before
-  }
-
-  private async count(meterId: string): Promise<number> {
-    const p = await this.con.prepare(`SELECT count(*) AS n FROM readings WHERE meter_id = $1`)
-    p.bindVarchar(1, meterId)
-    const r = await p.runAndReadAll()
-    return Number(r.getRowObjectsJS()[0].n)
+    return Number(ins.rowsChanged)
   }
 
   /** The meters with a history. */

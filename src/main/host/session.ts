@@ -42,6 +42,20 @@ import { join } from 'node:path'
 import { ReplaySource } from '../line/replay-source'
 import { formatLineSettings } from '../line/serial-source'
 import { CaptureService } from './capture-service'
+import { HistoryService } from './history-service'
+import {
+  parseDaysRequest,
+  parseMessagesRequest,
+  parseQuartersRequest,
+  parseSeriesRequest
+} from './validate'
+import type {
+  HistoryDaysResult,
+  HistoryImportSummary,
+  HistoryMeter,
+  HistoryQuarterResult,
+  HistorySeries
+} from '../../shared/contract'
 import type { DiagnoseRequest, DiagnosisReport } from '../../shared/diagnostics'
 import { runDiagnosis } from '../diagnostics/runner'
 import { reportHtml, reportJson } from '../diagnostics/report'
@@ -68,8 +82,10 @@ export interface StudioSessionOptions {
   portLister?: () => Promise<PortInfo[]>
   /** Minimum ms between stats-only status events (default 500). */
   statusThrottleMs?: number
-  /** Folder for captures and exports (default ~/P1Studio/captures). */
+  /** Folder for captures and exports (default {@link dataDir}/captures). */
   captureDir?: string
+  /** History database file (default {@link dataDir}/history.duckdb). */
+  historyPath?: string
 }
 
 /** Mask a key for display: only the last 4 hex digits. */
@@ -88,6 +104,11 @@ function defaultFactory(req: SourceRequest): ByteSource {
     case 'capture':
       return new ReplaySource(req.path, { speed: speedValue(req.speed) })
   }
+}
+
+/** The app's data folder: $P1STUDIO_DATA_DIR, else ~/P1Studio. */
+export function dataDir(): string {
+  return process.env.P1STUDIO_DATA_DIR || join(homedir(), 'P1Studio')
 }
 
 const speedValue = (s: ReplaySpeed | undefined): number => (s === 'max' ? Infinity : (s ?? 1))
@@ -119,6 +140,7 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
   private diagnosis: AbortController | null = null
   private lastReport: DiagnosisReport | null = null
   private readonly captures: CaptureService
+  private readonly history: HistoryService
 
   /** @throws TypeError if `key`/`authKey` are given but malformed. */
   constructor(opts: StudioSessionOptions) {
@@ -134,8 +156,10 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
       this.keyOrigin = 'cli'
     }
     this.decoder = new P1Decoder({ key: this.key, authKey: this.authKey })
-    this.captures = new CaptureService(opts.captureDir ?? join(homedir(), 'P1Studio', 'captures'), this.version)
+    this.captures = new CaptureService(opts.captureDir ?? join(dataDir(), 'captures'), this.version)
     this.captures.on('change', () => this.emitStatus(false))
+    this.history = new HistoryService(opts.historyPath ?? join(dataDir(), 'history.duckdb'))
+    this.history.on('progress', (p) => this.emit('history', p))
   }
 
   /** Load a remembered key from the key store (Electron start-up). */
@@ -356,6 +380,39 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
     return this.captures.exportCapture(req.path, req.format, this.key, this.authKey)
   }
 
+  async historyImport(input: { path: string }): Promise<HistoryImportSummary> {
+    return this.history.import(parsePathRequest(input).path, this.key, this.authKey)
+  }
+
+  async historyCancelImport(): Promise<void> {
+    this.history.cancelImport()
+  }
+
+  async historyMeters(): Promise<HistoryMeter[]> {
+    await this.history.flushLive()
+    return this.history.meters()
+  }
+
+  async historySeries(input: { meterId: string; columns: string[]; from: number; to: number; maxPoints?: number }): Promise<HistorySeries> {
+    const r = parseSeriesRequest(input)
+    return this.history.series(r.meterId, r.columns, r.from, r.to, r.maxPoints ?? 1500)
+  }
+
+  async historyDays(input: { meterId: string; classKW: number; price: number }): Promise<HistoryDaysResult> {
+    const r = parseDaysRequest(input)
+    return this.history.days(r.meterId, r.classKW, r.price)
+  }
+
+  async historyQuarters(input: { meterId: string; date: string; classKW: number }): Promise<HistoryQuarterResult> {
+    const r = parseQuartersRequest(input)
+    return this.history.quarters(r.meterId, r.date, r.classKW)
+  }
+
+  async historyMessages(input: { meterId: string; from: number; to: number }): Promise<{ t: number; message: string }[]> {
+    const r = parseMessagesRequest(input)
+    return this.history.messages(r.meterId, r.from, r.to)
+  }
+
   private replayState(src: ByteSource): import('../../shared/contract').ReplayState {
     const r = src as ReplaySource
     const p = r.position()
@@ -366,6 +423,7 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
   async dispose(): Promise<void> {
     this.diagnosis?.abort()
     this.captures.dispose()
+    await this.history.dispose()
     await this.stopSource()
     if (this.statusTimer) clearTimeout(this.statusTimer)
     this.statusTimer = null
@@ -400,6 +458,7 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
       if (ev.type === 'skipped') continue
       let rec: FrameRecord
       if (ev.type === 'telegram') {
+        if (this.sourceState.kind === 'serial') this.history.addLive(ev.telegram)
         this.stats.decoded++
         this.stats.lastTelegramAt = ev.telegram.receivedAt
         rec = { ok: true, seq: ++this.seq, ...ev.telegram }

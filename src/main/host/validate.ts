@@ -98,3 +98,18 @@ export const parsePathRequest = (input: unknown) => parseWith(pathSchema, input,
 const exportSchema = z.object({ path: z.string().min(1).max(4096), format: z.enum(['csv', 'jsonl', 'raw']) }).strict()
 /** @throws Error in plain words. */
 export const parseExportRequest = (input: unknown) => parseWith(exportSchema, input, 'export request')
+
+const meterId = z.string().min(1).max(200)
+const ms = z.number().finite()
+const seriesSchema = z.object({ meterId, columns: z.array(z.string().max(40)).min(1).max(12), from: ms, to: ms, maxPoints: z.number().int().min(10).max(20_000).optional() }).strict()
+/** @throws Error in plain words. */
+export const parseSeriesRequest = (input: unknown) => parseWith(seriesSchema, input, 'series request')
+const daysSchema = z.object({ meterId, classKW: z.number().positive().max(1000), price: z.number().min(0).max(100) }).strict()
+/** @throws Error in plain words. */
+export const parseDaysRequest = (input: unknown) => parseWith(daysSchema, input, 'days request')
+const quartersSchema = z.object({ meterId, date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), classKW: z.number().positive().max(1000) }).strict()
+/** @throws Error in plain words. */
+export const parseQuartersRequest = (input: unknown) => parseWith(quartersSchema, input, 'quarter-hours request')
+const messagesSchema = z.object({ meterId, from: ms, to: ms }).strict()
+/** @throws Error in plain words. */
+export const parseMessagesRequest = (input: unknown) => parseWith(messagesSchema, input, 'messages request')

@@ -111,6 +111,13 @@ export class WsClient implements P1StudioClient {
   listCaptures: P1StudioClient['listCaptures'] = () => this.call('listCaptures')
   importFile: P1StudioClient['importFile'] = (req) => this.call('importFile', req)
   exportCapture: P1StudioClient['exportCapture'] = (req) => this.call('exportCapture', req)
+  historyImport: P1StudioClient['historyImport'] = (req) => this.call('historyImport', req)
+  historyCancelImport: P1StudioClient['historyCancelImport'] = () => this.call('historyCancelImport')
+  historyMeters: P1StudioClient['historyMeters'] = () => this.call('historyMeters')
+  historySeries: P1StudioClient['historySeries'] = (req) => this.call('historySeries', req)
+  historyDays: P1StudioClient['historyDays'] = (req) => this.call('historyDays', req)
+  historyQuarters: P1StudioClient['historyQuarters'] = (req) => this.call('historyQuarters', req)
+  historyMessages: P1StudioClient['historyMessages'] = (req) => this.call('historyMessages', req)
 
   on<E extends P1StudioEventName>(event: E, listener: (data: P1StudioEvents[E]) => void): () => void {
     return this.onAny(event, listener as Listener)

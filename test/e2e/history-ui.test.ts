@@ -1,0 +1,91 @@
+/**
+ * The History tab in Debian's Chromium on `p1studio serve`: import a two-day capture from
+ * the virtual meter, see the power chart, zoom in (button and mouse wheel) down to single
+ * readings, and read a daily total that matches `p1studio stats`.
+ */
+import { spawnSync, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { launchChromium, waitForText } from '../helpers/chromium'
+import { ROOT, startServe } from '../helpers/serve'
+import { CaptureWriter } from '../../src/main/capture/writer'
+import { VirtualMeter } from '../../src/main/line/virtual-meter'
+import { SmartyModel } from '../../src/main/line/smarty-model'
+
+const KEY = '0123456789ABCDEFFEDCBA9876543210' // test key, not a meter's
+const dir = mkdtempSync(join(tmpdir(), 'p1s-histui-'))
+const FILE = join(dir, 'two-days.p1cap')
+
+function makeCapture(): void {
+  const meter = new VirtualMeter({ key: Buffer.from(KEY, 'hex'), model: new SmartyModel({ seed: 11, pvPeakKW: 6, mbusGas: true }), write: () => undefined })
+  const w = new CaptureWriter({ path: FILE, source: 'test', appVersion: 't' })
+  const t0 = Date.parse('2026-06-20T00:00:00+02:00')
+  for (let t = t0; t < t0 + 48 * 3600_000 + 60_000; t += 10_000) w.write(meter.nextFrame(new Date(t))!, t)
+  w.close()
+}
+
+describe('History tab in Chromium', () => {
+  let serve: { child: ChildProcess; url: string }
+  let chromium: Awaited<ReturnType<typeof launchChromium>>
+  let page: Page
+
+  beforeAll(async () => {
+    if (!existsSync(resolve(ROOT, 'out/renderer/index.html'))) throw new Error('renderer not built: run `npm run build:renderer`')
+    makeCapture()
+    serve = await startServe(['--demo', '--key', KEY, '--listen', '127.0.0.1:0', '--history', join(dir, 'history.duckdb')])
+    chromium = await launchChromium()
+    page = await chromium.browser.newPage({ viewport: { width: 1280, height: 1000 } })
+    await page.goto(serve.url)
+  }, 90_000)
+
+  afterAll(async () => {
+    await chromium?.close()
+    serve?.child.kill('SIGTERM')
+  })
+
+  it('imports a capture, charts power, zooms to single readings, shows the daily totals of `stats`', async () => {
+    const stats = spawnSync(process.execPath, [resolve(ROOT, 'bin/p1studio.mjs'), 'stats', FILE, '--key', KEY, '--json'], { encoding: 'utf8' })
+    expect(stats.status, stats.stderr).toBe(0)
+    const days = (JSON.parse(stats.stdout) as { days: { date: string; importKWh: number | null; exportKWh: number | null }[] }).days
+    const full = days.find((d) => d.date === '2026-06-20')!
+    expect(full.importKWh).not.toBeNull()
+
+    await page.getByTestId('tab-history').click()
+    await page.getByTestId('history-path').fill(FILE)
+    await page.getByTestId('history-import').click()
+    const msg = await waitForText(page.getByTestId('history-message'), (t) => t.startsWith('Imported'), 60_000)
+    expect(msg).toContain('SAG1030700089067')
+
+    // the daily table shows exactly what `stats` computes
+    const imp = await waitForText(page.getByTestId('day-import-2026-06-20'), (t) => t !== '—' && t.length > 0)
+    expect(imp).toBe(full.importKWh!.toFixed(3))
+    expect(await page.getByTestId('day-export-2026-06-20').innerText()).toBe(full.exportKWh!.toFixed(3))
+
+    // the power chart over the whole range is decimated (min/max buckets)
+    await waitForText(page.getByTestId('history-range'), (t) => /min\/max per/.test(t))
+    const box = await page.getByTestId('history-power-chart').boundingBox()
+    expect(box!.width).toBeGreaterThan(400)
+    const before = await page.getByTestId('history-range').innerText()
+
+    // zoom in with the button until single readings show
+    for (let i = 0; i < 5; i++) {
+      await page.getByTestId('history-zoom-in').click()
+      await page.waitForTimeout(150)
+    }
+    const zoomed = await waitForText(page.getByTestId('history-range'), (t) => t.includes('every reading') && t !== before)
+    expect(zoomed).toContain('every reading')
+
+    // and with the mouse wheel (chartjs-plugin-zoom): zooming out again changes the range
+    await page.getByTestId('history-all').click()
+    await waitForText(page.getByTestId('history-range'), (t) => /min\/max per/.test(t))
+    const all = await page.getByTestId('history-range').innerText()
+    await page.mouse.move(box!.x + box!.width / 2, box!.y + box!.height / 2)
+    for (let i = 0; i < 6; i++) await page.mouse.wheel(0, -400)
+    await waitForText(page.getByTestId('history-range'), (t) => t !== all)
+    const ms = Number((await page.getByTestId('history-draw-ms').innerText()).replace(/\D/g, ''))
+    expect(ms).toBeGreaterThanOrEqual(0)
+  }, 120_000)
+})
