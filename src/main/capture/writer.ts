@@ -55,6 +55,8 @@ export function explainWriteError(path: string, e: NodeJS.ErrnoException): strin
       return `The folder ${dirname(path)} does not exist.`
     case 'EEXIST':
       return `${path} already exists: P1 Studio never overwrites a capture; choose another name.`
+    case 'EFBIG':
+      return `${path} has reached the largest file size this system allows: capture stopped; the file is valid up to the last record written. Use one file per day.`
     case 'EDQUOT':
       return `Disk quota exceeded: capture stopped. ${path} is valid up to the last record written.`
     default:
