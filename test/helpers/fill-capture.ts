@@ -14,3 +14,4 @@ for (let i = 0; i < 1000 && !error; i++) {
   if (!error) written++
 }
 process.stdout.write(JSON.stringify({ error, written }) + '\n')
+export {}
