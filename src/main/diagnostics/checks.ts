@@ -78,7 +78,7 @@ export function evaluateChecks(ctx: EvaluationContext): CheckResult[] {
     return out
   }
   const first = ctx.attempts[0]
-  const kept = ctx.attempts[ctx.attempts.length - 1]
+  const kept = keptAttempt(ctx.attempts)
   out.push(result('port', 'pass', null, `${ctx.port.label} opened.`, { port: ctx.port.label, settings: formatLineSettings(first.settings) }))
   const totalBytes = ctx.attempts.reduce((n, a) => n + a.bytes, 0)
   const listenedS = round(ctx.attempts.reduce((n, a) => n + (a.endedAt - a.startedAt), 0) / 1000, 1)
@@ -141,13 +141,19 @@ function signalCheck(a: AttemptEvidence, listenedS: number, totalBytes: number):
 
 const framesIn = (a: AttemptEvidence): number => a.frames.length
 
+/** The attempt the later checks judge: the last one that heard frames, else the last one. */
+export function keptAttempt(attempts: AttemptEvidence[]): AttemptEvidence {
+  for (let i = attempts.length - 1; i >= 0; i--) if (attempts[i].frames.length > 0) return attempts[i]
+  return attempts[attempts.length - 1]
+}
+
 function lineCheck(ctx: EvaluationContext): CheckResult {
   const first = ctx.attempts[0]
-  const kept = ctx.attempts[ctx.attempts.length - 1]
+  const kept = keptAttempt(ctx.attempts)
   const tried = ctx.attempts.map((a) => formatLineSettings(a.settings))
   const zeroShare = (a: AttemptEvidence): number => (a.bytes ? round(a.zeros() / a.bytes, 3) : 0)
   if (framesIn(first) > 0) {
-    return result('line', 'pass', null, `Frames read at ${tried[0]}, line not inverted.`, { settings: tried[0], frames: framesIn(first) })
+    return result('line', 'pass', null, `Frames read at ${tried[0]}, line not inverted.`, { settings: tried[0], frames: framesIn(first), tried })
   }
   if (first.sevenBitTelegrams > 0) {
     const s7: LineSettings = { ...first.settings, dataBits: 7, parity: 'even' }
@@ -160,7 +166,7 @@ function lineCheck(ctx: EvaluationContext): CheckResult {
       `Set the port to ${formatLineSettings(s7)} (a DSMR 2/3/4 meter).`
     )
   }
-  if (ctx.attempts.length > 1 && framesIn(kept) > 0) {
+  if (ctx.attempts.length > 1 && framesIn(kept) > 0 && kept !== first) {
     const working = formatLineSettings(kept.settings)
     return result(
       'line',
@@ -425,7 +431,7 @@ function hasPerPhase(t: DecodedTelegram): boolean {
 
 /** The meter's identity as far as it was heard. */
 export function meterIdentity(attempts: AttemptEvidence[]): MeterIdentity {
-  const a = attempts[attempts.length - 1]
+  const a = attempts.length ? keptAttempt(attempts) : undefined
   const frames: FrameSeen[] = a?.frames ?? []
   const title = frames.find((f) => f.systemTitle)?.systemTitle ?? null
   const counters = frames.map((f) => f.frameCounter).filter((c): c is number => c !== null)

@@ -80,7 +80,10 @@ export class AttemptEvidence {
   private readonly decoder: P1Decoder
   private readonly sevenBit: P1Decoder | null
   private readonly burstGapMs: number
+  private readonly idleGapMs: number
   private readonly meterClock: boolean
+  private lastDataAt: number | null = null
+  private idleFlushed = true
 
   /** @throws TypeError if a key is not 32 hex digits. */
   constructor(opts: EvidenceOptions, now: number = Date.now()) {
@@ -88,6 +91,7 @@ export class AttemptEvidence {
     this.startedAt = now
     this.endedAt = now
     this.burstGapMs = opts.burstGapMs
+    this.idleGapMs = opts.idleGapMs
     this.meterClock = opts.meterClock !== false
     this.decoder = new P1Decoder({ key: opts.key, authKey: opts.authKey, idleGapMs: opts.idleGapMs })
     this.sevenBit = opts.settings.dataBits === 8 ? new P1Decoder({ idleGapMs: opts.idleGapMs }) : null
@@ -98,6 +102,8 @@ export class AttemptEvidence {
     this.bytes += chunk.length
     this.chunks++
     this.endedAt = at
+    this.lastDataAt = at
+    this.idleFlushed = false
     let zeros = 0
     for (let i = 0; i < chunk.length; i++) if (chunk[i] === 0) zeros++
     const last = this.bursts[this.bursts.length - 1]
@@ -120,9 +126,17 @@ export class AttemptEvidence {
     return this.bursts.reduce((n, b) => n + b.zeros, 0)
   }
 
-  /** Time passes without data (lets a partial frame time out). */
+  /**
+   * Time passes without data: after the idle gap a partial frame is over (a frame cut short
+   * by the sender is reported as truncated now, not when the next frame comes).
+   */
   tick(now: number): void {
     this.endedAt = Math.max(this.endedAt, now)
+    if (!this.idleFlushed && this.lastDataAt !== null && now - this.lastDataAt > this.idleGapMs) {
+      this.idleFlushed = true
+      this.take(this.decoder.end(this.lastDataAt))
+      if (this.sevenBit && this.frames.length === 0) for (const ev of this.sevenBit.end(this.lastDataAt)) if (ev.type === 'telegram') this.sevenBitTelegrams++
+    }
   }
 
   /** End of the attempt: a pending partial frame becomes a truncated frame. */

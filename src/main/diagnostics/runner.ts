@@ -10,7 +10,7 @@ import type { DiagnoseRequest, DiagnosisProgress, DiagnosisReport } from '../../
 import { DEFAULT_LINE_SETTINGS, type LineSettings } from '../../shared/types'
 import { PortOpenError, SerialSource, formatLineSettings } from '../line/serial-source'
 import type { ByteSource } from '../line/source'
-import { evaluateChecks, meterIdentity, overallVerdict, type PortOutcome } from './checks'
+import { evaluateChecks, keptAttempt, meterIdentity, overallVerdict, type PortOutcome } from './checks'
 import { AttemptEvidence } from './evidence'
 
 /** Options of {@link runDiagnosis}: the request plus how to reach the line. */
@@ -68,7 +68,8 @@ export async function runDiagnosis(opts: RunOptions): Promise<DiagnosisReport> {
     authKey: opts.authKey,
     burstGapMs: Math.min(500, cadenceMs / 4),
     meterClock: opts.meterClock,
-    idleGapMs: Math.min(2000, cadenceMs / 2)
+    // a frame's bytes come back to back: a pause as long as a burst gap ends it
+    idleGapMs: Math.min(500, cadenceMs / 4)
   })
   // throws TypeError on a bad key before anything is opened
   new AttemptEvidence(evidenceOpts(first))
@@ -196,7 +197,7 @@ export async function runDiagnosis(opts: RunOptions): Promise<DiagnosisReport> {
 
   const checks = evaluateChecks({ port, attempts, keyGiven: Boolean(opts.key), cadenceS, canRetry })
   const verdict = overallVerdict(checks)
-  const kept = attempts[attempts.length - 1]
+  const kept = attempts.length ? keptAttempt(attempts) : undefined
   const working = kept && kept.frames.length > 0 ? formatLineSettings(kept.settings) : null
   const report: DiagnosisReport = {
     verdict,
