@@ -70,6 +70,19 @@ describe('checks on recorded frames', () => {
     expect(verdictOf(heard('none', { key: null }), false)).toBe('key_not_tested')
     expect(verdictOf(heard('truncate'))).toBe('truncated_frames')
   })
+  it('a frame cut short is truncated once the line has been idle for the gap, before the next frame', () => {
+    const m = new VirtualMeter({ key: Buffer.from(KEY, 'hex'), write: () => undefined })
+    const ev = new AttemptEvidence({ settings: { ...SETTINGS }, key: KEY, burstGapMs: 500, idleGapMs: 500 }, T0)
+    ev.push(m.nextFrame(new Date(T0))!.subarray(0, 1024), T0 + 10)
+    ev.tick(T0 + 400)
+    expect(ev.frames).toHaveLength(0)
+    ev.tick(T0 + 600)
+    expect(ev.frames.map((f) => [f.outcome, f.bytes, f.declaredBytes])).toEqual([['truncated_frame', 1024, 1234]])
+    // and the next frame still decodes
+    ev.push(m.nextFrame(new Date(T0 + 10_000))!, T0 + 10_000)
+    expect(ev.frames.map((f) => f.outcome)).toEqual(['truncated_frame', 'ok'])
+  })
+
   it('serial number from the system title (E1: 01BD54 → 114004, meter SAG1030700114004)', () => {
     expect(serialFromSystemTitle('53414767700' + '1BD54')).toBe('114004')
     expect(serialFromSystemTitle(null)).toBeNull()
