@@ -64,3 +64,29 @@ describe('p1studio decode', () => {
     expect(missing.stderr).toContain('No file at')
   })
 })
+
+describe('p1studio diagnose --capture', () => {
+  it('judges a recorded capture on its recorded times: a lost frame is missed_frames (exit 1), with a JSON report file', async () => {
+    const { CaptureWriter } = await import('../../src/main/capture/writer')
+    const { VirtualMeter } = await import('../../src/main/line/virtual-meter')
+    const key = '55AA55AA55AA55AA55AA55AA55AA55AA'
+    const meter = new VirtualMeter({ key: Buffer.from(key, 'hex'), write: () => undefined })
+    const file = join(tmp, 'lost.p1cap')
+    const w = new CaptureWriter({ path: file, source: 'test', appVersion: 't' })
+    const t0 = Date.parse('2026-02-02T10:00:00Z')
+    for (let i = 0; i < 6; i++) {
+      const f = meter.nextFrame(new Date(t0 + i * 10_000))!
+      if (i !== 1) w.write(f, t0 + i * 10_000)
+    }
+    w.close()
+    const report = join(tmp, 'lost-report.json')
+    const r = run(['diagnose', '--capture', file, '--key', key, '--json', '--report', report])
+    expect(r.status, r.stderr).toBe(1)
+    const out = JSON.parse(r.stdout)
+    expect(out.verdict).toBe('missed_frames')
+    expect(out.checks.find((c: { id: string }) => c.id === 'cadence').evidence.intervalsS).toEqual([20, 10])
+    expect(JSON.parse(readFileSync(report, 'utf8')).verdict).toBe('missed_frames')
+    expect(readFileSync(report, 'utf8').toUpperCase()).not.toContain(key)
+    expect(run(['diagnose', '--capture', file, '--port', '/dev/null']).status).toBe(2)
+  })
+})

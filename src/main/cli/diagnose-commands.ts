@@ -6,14 +6,16 @@ import { writeFileSync } from 'node:fs'
 import { extname } from 'node:path'
 import type { DiagnosisReport } from '../../shared/diagnostics'
 import { runDiagnosis } from '../diagnostics/runner'
+import { ReplaySource } from '../line/replay-source'
 import { assertNoKey, reportHtml, reportJson } from '../diagnostics/report'
 import { UsageError, appVersion, intOpt, keyOpt, lineSettings, parse } from './args'
 
 /** Usage lines, inserted in `p1studio help`. */
-export const DIAGNOSE_USAGE = `  diagnose --port PATH [--key HEX] [--auth-key HEX] [--duration SECONDS] [--cadence SECONDS]
+export const DIAGNOSE_USAGE = `  diagnose --port PATH | --capture FILE [--key HEX] [--auth-key HEX] [--duration SECONDS] [--cadence SECONDS]
            [--json] [--report FILE.html|FILE.json]... [--no-retry] [--baud N ...]
       Installation check: port, signal, polarity and line settings, framing, cadence,
       key, telegram. Prints the verdict (docs/verdict-codes.md); exit 0 only for "ok".
+      --capture: judge a recorded capture (or dump) with its recorded receive times.
 `
 
 const MARK: Record<string, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', skip: 'skip' }
@@ -33,6 +35,7 @@ export function reportText(r: DiagnosisReport): string {
 async function cmdDiagnose(args: string[]): Promise<number> {
   const { values } = parse(args, {
     port: { type: 'string' },
+    capture: { type: 'string' },
     key: { type: 'string' },
     'auth-key': { type: 'string' },
     duration: { type: 'string' },
@@ -45,7 +48,7 @@ async function cmdDiagnose(args: string[]): Promise<number> {
     parity: { type: 'string' },
     'stop-bits': { type: 'string' }
   })
-  if (!values.port) throw new UsageError('diagnose needs --port PATH')
+  if (!values.port === !values.capture) throw new UsageError('diagnose needs --port PATH or --capture FILE (one of them)')
   const reports = ((values as Record<string, unknown>).report as string[] | undefined) ?? []
   for (const f of reports) {
     if (!['.html', '.htm', '.json'].includes(extname(f).toLowerCase())) throw new UsageError(`--report ${f}: the name must end in .html or .json`)
@@ -54,12 +57,18 @@ async function cmdDiagnose(args: string[]): Promise<number> {
   const cadenceS = intOpt(values.cadence, 'cadence', 0.1, 3600) ?? 10
   const tty = process.stderr.isTTY
   let lastLine = 0
-  const report = await runDiagnosis({
-    path: String(values.port),
+  let replay: ReplaySource | null = null
+  if (values.capture) {
+    replay = new ReplaySource(String(values.capture), { speed: Infinity, paused: true })
+    await replay.start()
+  }
+  const run = runDiagnosis({
+    ...(replay ? { source: replay, clock: 'data' as const, sourceLabel: `capture ${String(values.capture)}`, durationS: intOpt(values.duration, 'duration', 1, 31 * 86400) ?? 3600 } : {}),
+    path: values.port ? String(values.port) : undefined,
     settings: lineSettings(values),
     key,
     authKey: keyOpt(values['auth-key'], 'Authentication key'),
-    durationS: intOpt(values.duration, 'duration', 1, 3600),
+    ...(replay ? {} : { durationS: intOpt(values.duration, 'duration', 1, 3600) }),
     cadenceS,
     retrySettings: values['no-retry'] !== true,
     appVersion: appVersion(),
@@ -76,6 +85,10 @@ async function cmdDiagnose(args: string[]): Promise<number> {
       }
     }
   })
+  // a replay starts once the run listens: nothing recorded is missed
+  replay?.setPaused(false)
+  const report = await run
+  await replay?.stop()
   for (const f of reports) {
     const text = /\.json$/i.test(f) ? reportJson(report) : reportHtml(report)
     assertNoKey(text, key)
