@@ -222,6 +222,8 @@ export interface P1StudioApi {
   exportCapture(req: { path: string; format: 'csv' | 'jsonl' | 'raw' }): Promise<ExportResult>
   /** Import a capture or dump into the history (session's key); progress as 'history' events. @throws naming the problem. */
   historyImport(req: { path: string }): Promise<HistoryImportSummary>
+  /** Import the bundled demo day (its own key) into the history: a chart in one click. */
+  historyImportDemo(): Promise<HistoryImportSummary>
   historyCancelImport(): Promise<void>
   historyMeters(): Promise<HistoryMeter[]>
   /** Decimated series for a chart; columns from the store (import_kw, voltage_l1…). */
@@ -268,6 +270,7 @@ export const API_METHODS = [
   'importFile',
   'exportCapture',
   'historyImport',
+  'historyImportDemo',
   'historyCancelImport',
   'historyMeters',
   'historySeries',

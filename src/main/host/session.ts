@@ -23,7 +23,7 @@ import type {
 import { RECENT_FRAMES_LIMIT } from '../../shared/contract'
 import { DEFAULT_LINE_SETTINGS, LUX_AUTH_KEY_HEX, type LineSettings, type PortInfo } from '../../shared/types'
 import { P1Decoder, parseKeyHex, type DecodeEvent } from '../p1/pipeline'
-import { DEMO_KEY_HEX, DemoSource } from '../line/demo-source'
+import { DEMO_KEY_HEX, DemoSource, demoFilePath } from '../line/demo-source'
 import { FileSource } from '../line/file-source'
 import { SerialSource, listPorts } from '../line/serial-source'
 import type { ByteSource } from '../line/source'
@@ -382,6 +382,10 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
 
   async historyImport(input: { path: string }): Promise<HistoryImportSummary> {
     return this.history.import(parsePathRequest(input).path, this.key, this.authKey)
+  }
+
+  async historyImportDemo(): Promise<HistoryImportSummary> {
+    return this.history.import(demoFilePath(), DEMO_KEY_HEX, LUX_AUTH_KEY_HEX)
   }
 
   async historyCancelImport(): Promise<void> {

@@ -52,6 +52,7 @@ function fakeClient(frames: FrameRecord[]): P1StudioClient & { setKeyCalls: unkn
     importFile: async () => ({ name: 'x.p1cap', path: '/x.p1cap', bytes: 1, modifiedAt: '' }),
     exportCapture: async () => ({ path: '/x.csv', telegrams: 0, bytes: 0, warning: null }),
     historyImport: async () => ({ file: '', telegrams: 0, failed: 0, failures: {}, meters: [], cancelled: false, warning: null }),
+    historyImportDemo: async () => ({ file: '', telegrams: 0, failed: 0, failures: {}, meters: [], cancelled: false, warning: null }),
     historyCancelImport: async () => undefined,
     historyMeters: async () => [],
     historySeries: async () => ({ columns: [], bucketMs: 10_000, points: [] }),

@@ -112,6 +112,7 @@ export class WsClient implements P1StudioClient {
   importFile: P1StudioClient['importFile'] = (req) => this.call('importFile', req)
   exportCapture: P1StudioClient['exportCapture'] = (req) => this.call('exportCapture', req)
   historyImport: P1StudioClient['historyImport'] = (req) => this.call('historyImport', req)
+  historyImportDemo: P1StudioClient['historyImportDemo'] = () => this.call('historyImportDemo')
   historyCancelImport: P1StudioClient['historyCancelImport'] = () => this.call('historyCancelImport')
   historyMeters: P1StudioClient['historyMeters'] = () => this.call('historyMeters')
   historySeries: P1StudioClient['historySeries'] = (req) => this.call('historySeries', req)
