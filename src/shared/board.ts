@@ -1,35 +1,464 @@
 /**
- * NOTE FOR THE BOARD ENGINEER (helper): at 07:25 the other engineer overwrote this file by
- * mistake while starting on profiles. The original content is lost; what follows is only
- * the types src/main/board/flasher.ts imports, rebuilt from its use so the tree compiles.
- * Please restore your full version (BoardApi, BOARD_METHODS, events…). The other engineer
- * has stopped working on issue 6 and leaves all of it, including profiles, to you.
+ * Boards (SmartyReader and bare ESP8266/ESP32 boards): the types the renderer and the main
+ * side share for flashing, configuring and verifying a board, and the list of methods the
+ * renderer may call ({@link BOARD_METHODS}, {@link BoardApi}). Pure data, JSON-serialisable.
+ *
+ * Sources: SmartyReader v1.7 sketch (github.com/weigu1/SmartyReader,
+ * Arduino/SmartyReader_P1_WiFi_Ethernet/SmartyReader_v1_7: `config.h`, `SmartyReader_v1_7.ino`),
+ * Espressif esptool "Serial Protocol" documentation, Improv Wi-Fi serial protocol
+ * (improv-wifi.com/serial). docs/board.md describes the whole feature.
+ *
+ * Secrets (P1 key, Wi-Fi, MQTT and OTA passwords) never travel to the renderer: views carry
+ * a masked form only (e.g. "••••…4188").
  */
+import type { CheckStatus, EvidenceValue } from './diagnostics'
 
-/** Steps of a flash job. */
-export type BoardFlashPhase = 'connecting' | 'erasing' | 'writing' | 'verifying' | 'resetting' | 'done'
+/** Board families the SmartyReader firmware supports. */
+export type BoardFamily = 'esp8266' | 'esp32'
 
-/** Chip, MAC and flash as read from the ROM bootloader. */
+/** What the ROM bootloader told about the chip (esptool-js over the serial port). */
 export interface BoardChipInfo {
+  /** Serial port path. */
   path: string
+  /** Chip family as esptool names it, e.g. "ESP8266", "ESP32". */
   chip: string
+  /** Description, e.g. "ESP8266EX" or "ESP32-D0WDQ6-V3 (revision 3)". */
   description: string
-  features: string[] | string
+  /** Features, e.g. ["WiFi"] or ["Wi-Fi", "BT", "Dual Core", …]. */
+  features: string[]
+  /** Crystal frequency, MHz (26 or 40). */
   crystalMHz: number | null
+  /** Wi-Fi station MAC, "aa:bb:cc:dd:ee:ff". */
   mac: string
+  /** JEDEC flash id as read from the SPI flash (manufacturer | device << 8 | capacity << 16), null if unread. */
   flashId: number | null
+  /** Detected flash size, e.g. "4MB"; null if the flash id gave none. */
   flashSize: string | null
+  /** Same in bytes. */
   flashSizeBytes: number | null
+  /** The automatic reset through DTR/RTS was possible on this port. */
   resetLines: boolean
 }
 
-/** Progress of a flash job. */
+/** One image to write and where (offset in flash, bytes). */
+export interface BoardImageRequest {
+  /** Path of the .bin file on the machine running the main side. */
+  path: string
+  /** Flash offset in bytes (0x0 for an ESP8266 image, 0x1000/0x8000/0x10000 for ESP32 parts). */
+  offset: number
+}
+
+/** A flash request (IPC/WebSocket/CLI; validated with zod on the main side). */
+export interface BoardFlashRequest {
+  /** Serial port of the board. */
+  path: string
+  images: BoardImageRequest[]
+  /** Erase the whole flash first (settings stored by the old firmware go too). Default false. */
+  eraseAll?: boolean
+  /** Baud rate for writing once the flasher stub runs (default 460800; the ROM talks at 115200). */
+  baudRate?: number
+  /** 'auto' (default): reset into the bootloader through DTR/RTS; 'none': the board is already in it. */
+  reset?: 'auto' | 'none'
+}
+
+/** What a flash did. */
+export interface BoardFlashResult {
+  info: BoardChipInfo
+  images: { path: string; offset: number; bytes: number; md5: string; verified: boolean }[]
+  erasedAll: boolean
+  /** The board was reset into the new firmware (false: press RESET, the port cannot drive RTS). */
+  resetDone: boolean
+  durationS: number
+}
+
+/** Phases of a flash, in order. */
+export type BoardFlashPhase = 'connecting' | 'erasing' | 'writing' | 'verifying' | 'resetting' | 'done'
+
+/** Progress of a flash (about every block). `fraction` 0…1 over all images. */
 export interface BoardFlashProgress {
   phase: BoardFlashPhase
   fileIndex: number
   fileCount: number
+  /** Flash address being written. */
   address: number
+  /** Bytes of the current image sent / in total (compressed size when compressing). */
   written: number
   total: number
   fraction: number
+}
+
+/** Where a log line came from. */
+export type BoardLogSource = 'flash' | 'monitor' | 'udp' | 'improv' | 'mqtt'
+
+/** A timestamped line of a board's output or of an operation. */
+export interface BoardLogLine {
+  source: BoardLogSource
+  /** Receive time, ms since the epoch. */
+  time: number
+  line: string
+  /** Sender, e.g. "192.168.1.50:4210" for UDP, the port path for serial. */
+  from: string | null
+}
+
+/** Listener states. */
+export interface BoardMonitorState {
+  /** Serial monitor of the board's debug output. */
+  monitor: { open: boolean; path: string | null; baudRate: number | null; error: string | null }
+  /** UDP log listener (SmartyReader `Tb.set_udp_log`, port 6666). */
+  udp: { open: boolean; port: number | null; error: string | null }
+  /** A board's MQTT data as a live source. */
+  mqttSource: { open: boolean; url: string | null; topic: string | null; messages: number; error: string | null }
+}
+
+/** Events pushed on the 'board' channel. */
+export type BoardEvent =
+  | ({ kind: 'progress' } & BoardFlashProgress)
+  | ({ kind: 'log' } & BoardLogLine)
+  | ({ kind: 'state' } & BoardMonitorState)
+  | ({ kind: 'verify' } & MqttVerifyProgress)
+
+/** `#define` switches of SmartyReader_v1_7.ino that change what config.h values mean. */
+export interface BoardDefines {
+  /** Over-the-air update (MY_OTA_NAME, MY_OTA_PASS_HASH). */
+  OTA: boolean
+  /** MQTT with user and password (MY_MQTT_USER, MY_MQTT_PASS). */
+  MQTTPASSWORD: boolean
+  /** MQTT last will and birth message. */
+  MQTT_WILL_BIRTH: boolean
+  /** Static IP (NET_LOCAL_IP_BYTES…) instead of DHCP. */
+  STATIC: boolean
+  /** Ethernet (W5500) instead of Wi-Fi. */
+  ETHERNET: boolean
+  /** NTP time (publishes ntp_datetime). On in the sketch. */
+  GET_NTP_TIME: boolean
+  /** One JSON object of calculated values on the topic instead of one topic per field. On in the sketch. */
+  PUBLISH_COOKED: boolean
+  /** Home Assistant discovery messages. */
+  HOMEASSISTANT: boolean
+  /** Boards before v2.0 (RX inverted by a transistor). */
+  OLD_HARDWARE: boolean
+}
+
+/**
+ * A board's settings, named as the SmartyReader v1.7 `config.h` names them. IP addresses
+ * are dotted quads ("192.168.1.10"); the writer turns them into the sketch's byte arrays.
+ */
+export interface BoardSettings {
+  MY_WIFI_SSID: string
+  /** MQTT broker, IPv4 address or host name. */
+  MQTT_SERVER: string
+  /** 1–32767 (the sketch keeps it in a `short`). */
+  MY_MQTT_PORT: number
+  MY_MQTT_USER: string
+  /** Must be unique per board. */
+  MQTT_CLIENT_ID: string
+  /** Base topic, e.g. "lamsmarty". */
+  MQTT_TOPIC_OUT: string
+  MQTT_MAXIMUM_PACKET_SIZE: number
+  /** Publish interval, ms (at least 10000; the meter sends every 10 s). */
+  PUBLISH_TIME: number
+  /** Window for mean/min/max, minutes (1–42: the sketch counts samples in a byte). */
+  SAMPLE_TIME_MIN: number
+  WILL_QOS: number
+  WILL_TOPIC: string
+  WILL_MESSAGE: string
+  WILL_RETAIN: boolean
+  BIRTH_TOPIC: string
+  BIRTH_MESSAGE: string
+  BIRTH_RETAIN: boolean
+  NET_MDNSNAME: string
+  NET_HOSTNAME: string
+  /** UDP log port (1–65535), default 6666. */
+  UDP_LOG_PORT: number
+  /** Computer receiving the UDP log. */
+  UDP_LOG_PC_IP_BYTES: string
+  NTP_SERVER: string
+  /** POSIX TZ string, e.g. "CET-1CEST-2,M3.5.0/02:00:00,M10.5.0/03:00:00". */
+  TZ_INFO: string
+  MY_OTA_NAME: string
+  NET_LOCAL_IP_BYTES: string
+  NET_GATEWAY_BYTES: string
+  NET_MASK_BYTES: string
+  NET_DNS_BYTES: string
+  /** Ethernet MAC "DE:AD:BE:EF:FE:01". */
+  NET_MAC: string
+  /** Authentication data (17 bytes: 0x30 + authentication key), 34 hex digits. */
+  AUTH_DATA: string
+  /** Power classes, kW (three, each 1–255). */
+  class_kW: number[]
+  /** Price of energy above each class, per kWh (three). */
+  exceed_money_per_kWh: number[]
+}
+
+/** The secret settings (stored encrypted, never sent to the renderer). '' = not set. */
+export interface BoardSecrets {
+  MY_WIFI_PASSWORD: string
+  /** P1 key, 32 hex digits. */
+  KEY_SMARTY: string
+  MY_MQTT_PASS: string
+  /** MD5 of the OTA password, 32 hex digits. */
+  MY_OTA_PASS_HASH: string
+}
+
+/** Names of the secret settings. */
+export const BOARD_SECRET_KEYS = ['MY_WIFI_PASSWORD', 'KEY_SMARTY', 'MY_MQTT_PASS', 'MY_OTA_PASS_HASH'] as const
+export type BoardSecretKey = (typeof BOARD_SECRET_KEYS)[number]
+
+/** A saved board profile as the renderer sees it (secrets masked). */
+export interface BoardProfileView {
+  id: string
+  /** Profile name, e.g. "Weber, Rue des Prés 4". */
+  name: string
+  customer: string
+  /** Meter id (0-0:42.0.0) this board reads, e.g. "SAG1030700089067". */
+  meterId: string
+  notes: string
+  board: BoardFamily
+  defines: BoardDefines
+  settings: BoardSettings
+  /** Per secret: set or not, and a masked form (P1 key: "••••…4188"; passwords: "••••••"). */
+  secrets: Record<BoardSecretKey, { set: boolean; masked: string | null }>
+  /** ISO 8601. */
+  updatedAt: string
+}
+
+/**
+ * A profile to save or validate. Secrets: a string sets it, null clears it, absent keeps the
+ * stored one (so the renderer never needs the stored value).
+ */
+export interface BoardProfileInput {
+  id?: string
+  name: string
+  customer?: string
+  meterId?: string
+  notes?: string
+  board?: BoardFamily
+  defines?: Partial<BoardDefines>
+  settings?: Partial<BoardSettings>
+  secrets?: Partial<Record<BoardSecretKey, string | null>>
+}
+
+/** One validation message of the profile form. */
+export interface BoardFieldError {
+  /** Field name as in {@link BoardSettings} / {@link BoardSecrets}, or "name", "meterId". */
+  field: string
+  message: string
+}
+
+/** Result of validating a profile. */
+export interface BoardValidation {
+  ok: boolean
+  errors: BoardFieldError[]
+  /** Things to do in the sketch, e.g. 'Uncomment "#define MQTTPASSWORD" in SmartyReader_v1_7.ino …'. */
+  notes: string[]
+}
+
+/** Output formats. */
+export type BoardConfigFormat = 'config.h' | 'esphome'
+
+/** Whether the P1 key was tried on the open P1 source. */
+export interface BoardKeyCheck {
+  /** A P1 source with encrypted frames was open and the key was tried. */
+  checked: boolean
+  /** The key decrypts this meter's frames (false when checked and it does not, or not checked). */
+  ok: boolean
+  message: string
+}
+
+/** A generated configuration for display (secrets masked). */
+export interface BoardConfigOutput {
+  format: BoardConfigFormat
+  /** Suggested file name: "config.h" or "<hostname>.yaml". */
+  fileName: string
+  /** The text with secrets masked (the saved file has them). */
+  text: string
+  notes: string[]
+  keyCheck: BoardKeyCheck
+}
+
+/** Improv Wi-Fi serial states (improv-wifi.com/serial, "Current State"). */
+export type ImprovState = 'authorization_required' | 'authorized' | 'provisioning' | 'provisioned' | 'unknown'
+
+/** Improv Wi-Fi serial error states ("Error state"), plus 'timeout' when the device said nothing. */
+export type ImprovErrorCode = 'none' | 'invalid_rpc' | 'unknown_rpc' | 'unable_to_connect' | 'bad_hostname' | 'timeout' | 'unknown'
+
+/** What an Improv device said about itself ("Request device information"). */
+export interface ImprovDeviceInfo {
+  firmware: string
+  version: string
+  /** Hardware chip/variant, e.g. "esp8266" or "esp32-s3-devkitc-1/esp32-s3". */
+  chip: string
+  deviceName: string
+}
+
+/** Result of an Improv provisioning. */
+export interface ImprovResult {
+  info: ImprovDeviceInfo | null
+  state: ImprovState
+  /** URL the device reports after connecting (null if none). */
+  url: string | null
+  /** Error state the device reported ('none' on success). */
+  error: ImprovErrorCode
+  /** One sentence for the installer. */
+  message: string
+}
+
+/** MQTT connection (MQTT.js URL: mqtt://, mqtts://, ws://, wss://). */
+export interface MqttConnectRequest {
+  url: string
+  username?: string
+  password?: string
+  /** Check the broker's TLS certificate (default true). */
+  rejectUnauthorized?: boolean
+  /** PEM CA certificate for TLS (self-signed brokers). */
+  ca?: string
+}
+
+/** What the firmware publishes: one topic per field, the cooked JSON, or detect. */
+export type MqttPublishMode = 'auto' | 'fields' | 'cooked'
+
+/** An MQTT verification request. Missing values come from the profile when `profileId` is given. */
+export interface MqttVerifyRequest extends Partial<MqttConnectRequest> {
+  profileId?: string
+  /** Base topic (MQTT_TOPIC_OUT); the verifier subscribes to TOPIC and TOPIC/#. */
+  topic?: string
+  /** Expected publish interval, s (PUBLISH_TIME / 1000). */
+  intervalS?: number
+  /** Allowed lateness, s (default 10 s + 20 % of the interval: the sketch publishes on the first telegram after PUBLISH_TIME). */
+  toleranceS?: number
+  /** Longest listening time, s (default 3 intervals + tolerance + 5 s; it stops after 3 publications). */
+  durationS?: number
+  mode?: MqttPublishMode
+}
+
+/** Checks of an MQTT verification, in order. */
+export const MQTT_CHECK_IDS = ['broker', 'messages', 'interval', 'fields', 'values'] as const
+export type MqttCheckId = (typeof MQTT_CHECK_IDS)[number]
+
+/** Stable verdict codes of the MQTT verification (docs/board.md). */
+export const MQTT_VERDICT_CODES = [
+  'ok',
+  'broker_unreachable',
+  'broker_auth_failed',
+  'broker_tls_error',
+  'no_messages',
+  'late_messages',
+  'missing_fields',
+  'values_mismatch',
+  'values_not_compared'
+] as const
+export type MqttVerdictCode = (typeof MQTT_VERDICT_CODES)[number]
+
+/** Same shape as the diagnostics' CheckResult (src/shared/diagnostics.ts), with MQTT ids and codes. */
+export interface MqttCheckResult {
+  id: MqttCheckId
+  title: string
+  status: CheckStatus
+  code: MqttVerdictCode | 'early_messages' | 'some_fields_missing' | null
+  summary: string
+  evidence: Record<string, EvidenceValue>
+  advice: string | null
+}
+
+/** The verification's report: like a diagnosis, a verdict and its checks. */
+export interface MqttVerifyReport {
+  verdict: MqttVerdictCode
+  summary: string
+  checks: MqttCheckResult[]
+  /** Broker URL (without credentials) and topic. */
+  url: string
+  topic: string
+  /** Publish mode seen (or expected). */
+  mode: 'fields' | 'cooked' | 'unknown'
+  startedAt: string
+  durationS: number
+}
+
+/** Progress while verifying. */
+export interface MqttVerifyProgress {
+  phase: 'connecting' | 'listening' | 'done'
+  elapsedS: number
+  limitS: number
+  messages: number
+  publications: number
+}
+
+/** A CosemObject-like value a board published (for the live view). */
+export interface BoardObject {
+  obis: string
+  value: number | string | null
+  unit: string | null
+}
+
+/** Names of the methods in {@link BoardApi}, for transports. */
+export const BOARD_METHODS = [
+  'boardInfo',
+  'boardFlash',
+  'boardMonitorStart',
+  'boardMonitorStop',
+  'udpLogStart',
+  'udpLogStop',
+  'boardState',
+  'boardProfiles',
+  'boardValidateProfile',
+  'boardSaveProfile',
+  'boardDeleteProfile',
+  'boardExportProfile',
+  'boardImportProfile',
+  'boardConfigText',
+  'boardSaveConfig',
+  'improvProvision',
+  'mqttVerify',
+  'mqttVerifyCancel',
+  'mqttSourceOpen',
+  'mqttSourceClose'
+] as const satisfies readonly (keyof BoardApi)[]
+export type BoardMethod = (typeof BOARD_METHODS)[number]
+
+/**
+ * The board methods the renderer may call (implemented by src/main/host/board-service.ts).
+ * All return promises; errors reject with one plain-English sentence. Progress, log lines and
+ * listener states arrive as 'board' events ({@link BoardEvent}).
+ */
+export interface BoardApi {
+  /** Chip, MAC and flash size from the ROM bootloader. @throws if the bootloader does not answer (with what to do). */
+  boardInfo(req: { path: string; reset?: 'auto' | 'none' }): Promise<BoardChipInfo>
+  /** Flash images (checked against the chip first), verify by MD5, reset into the firmware. Progress as 'board' events. */
+  boardFlash(req: BoardFlashRequest): Promise<BoardFlashResult>
+  /** Open the board's serial debug output (lines timestamped, as 'board' log events). */
+  boardMonitorStart(req: { path: string; baudRate?: number }): Promise<BoardMonitorState>
+  boardMonitorStop(): Promise<BoardMonitorState>
+  /** Listen for the firmware's UDP log (default port 6666, all interfaces). */
+  udpLogStart(req: { port?: number; host?: string }): Promise<BoardMonitorState>
+  udpLogStop(): Promise<BoardMonitorState>
+  /** Listener states and the last 500 log lines. */
+  boardState(): Promise<{ state: BoardMonitorState; log: BoardLogLine[] }>
+  boardProfiles(): Promise<BoardProfileView[]>
+  /** Check a profile without saving: per-field messages and the sketch switches it needs. */
+  boardValidateProfile(req: BoardProfileInput): Promise<BoardValidation>
+  /** Save (create or update). @throws naming the first invalid field. */
+  boardSaveProfile(req: BoardProfileInput): Promise<BoardProfileView>
+  boardDeleteProfile(req: { id: string }): Promise<void>
+  /** The profile as JSON without any secret, for sharing. */
+  boardExportProfile(req: { id: string }): Promise<{ fileName: string; json: string }>
+  /** Import an exported profile (secrets stay empty). */
+  boardImportProfile(req: { json: string }): Promise<BoardProfileView>
+  /** config.h (SmartyReader v1.7 layout) or ESPHome YAML, secrets masked, with the key check. */
+  boardConfigText(req: { id: string; format: BoardConfigFormat }): Promise<BoardConfigOutput>
+  /** Write the file with its secrets into the profiles folder. @throws if the key was checked and does not fit this meter, unless force. */
+  boardSaveConfig(req: { id: string; format: BoardConfigFormat; force?: boolean }): Promise<{ path: string; keyCheck: BoardKeyCheck }>
+  /** Improv Wi-Fi serial: device info, send the credentials (the profile's when profileId is given), state and URL. */
+  improvProvision(req: { path: string; ssid?: string; password?: string; profileId?: string; baudRate?: number; timeoutS?: number }): Promise<ImprovResult>
+  /** Verify a board's MQTT output; progress as 'board' events of kind 'verify'. */
+  mqttVerify(req: MqttVerifyRequest): Promise<MqttVerifyReport>
+  mqttVerifyCancel(): Promise<void>
+  /** Show a board's MQTT data as a live source (values as 'objects' on the main side). */
+  mqttSourceOpen(req: MqttVerifyRequest): Promise<BoardMonitorState>
+  mqttSourceClose(): Promise<BoardMonitorState>
+}
+
+/** Mask a P1 key for display: "••••…4188" (last 4 hex digits). */
+export function maskKey(hex: string): string {
+  const h = hex.replace(/\s+/g, '')
+  return h.length >= 4 ? `••••…${h.slice(-4).toUpperCase()}` : '••••'
 }
