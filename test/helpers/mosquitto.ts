@@ -16,16 +16,29 @@ export function mosquittoPath(): string | null {
   return r.status === 0 && r.stdout.trim() ? r.stdout.trim() : null
 }
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1 (`port` 0: any, from the OS's ephemeral range). */
+export function freePort(port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer()
     s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
+    s.listen(port, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port
+      s.close(() => resolve(p))
     })
   })
+}
+
+/** A free port below 32768 (the SmartyReader keeps MY_MQTT_PORT in a short; ephemeral ports are above). */
+export async function freeLowPort(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const p = 20000 + Math.floor(Math.random() * 12000)
+    try {
+      return await freePort(p)
+    } catch {
+      /* taken, try another */
+    }
+  }
+  throw new Error('no free port between 20000 and 32000')
 }
 
 export interface Broker {
@@ -38,11 +51,11 @@ export interface Broker {
  * Start mosquitto. @throws Error naming the Debian package when it is not installed, or with
  * its output when it does not start within 5 s.
  */
-export async function startMosquitto(opts: { users?: Record<string, string> } = {}): Promise<Broker> {
+export async function startMosquitto(opts: { users?: Record<string, string>; port?: number } = {}): Promise<Broker> {
   const bin = mosquittoPath()
   if (!bin) throw new Error('mosquitto is not installed: apt-get install mosquitto')
   const dir = mkdtempSync(join(tmpdir(), 'p1s-mosquitto-'))
-  const port = await freePort()
+  const port = opts.port ?? (await freePort())
   const conf = [`listener ${port} 127.0.0.1`, 'persistence false', 'log_dest stderr', 'log_type error', `user ${userInfo().username}`]
   if (opts.users) {
     const pw = join(dir, 'passwd')

@@ -222,12 +222,10 @@ export function mergeProfile(input: BoardProfileInput, stored: BoardProfile | nu
 }
 
 /**
- * Check every field; cross-field rules follow the sketch's switches (MQTTPASSWORD needs a
- * user and password, OTA a password hash, STATIC consistent addresses, Wi-Fi an SSID unless
- * ETHERNET). `notes` say which `#define` lines to change in SmartyReader_v1_7.ino.
- * Pure; never throws.
+ * Malformed values only (what a draft may not contain): every field's format, and a name.
+ * Empty required values (key, SSID…) are not errors here: see {@link validateProfile}.
  */
-export function validateProfile(p: BoardProfile): BoardValidation {
+export function formatErrors(p: BoardProfile): BoardFieldError[] {
   const errors: BoardFieldError[] = []
   const add = (field: string, message: string): void => {
     if (!errors.some((e) => e.field === field)) errors.push({ field, message })
@@ -237,6 +235,21 @@ export function validateProfile(p: BoardProfile): BoardValidation {
   if (!s.success) for (const i of s.error.issues) add(String(i.path[0] ?? 'settings'), sentence(i.message, String(i.path[0] ?? '')))
   const x = secretsSchema.safeParse(p.secrets)
   if (!x.success) for (const i of x.error.issues) add(String(i.path[0] ?? 'secrets'), sentence(i.message, String(i.path[0] ?? '')))
+  if (p.meterId && !/^[A-Za-z0-9]{4,32}$/.test(p.meterId)) add('meterId', 'The meter id is letters and digits, e.g. SAG1030700089067.')
+  return errors
+}
+
+/**
+ * Check every field; cross-field rules follow the sketch's switches (MQTTPASSWORD needs a
+ * user and password, OTA a password hash, STATIC consistent addresses, Wi-Fi an SSID unless
+ * ETHERNET). `notes` say which `#define` lines to change in SmartyReader_v1_7.ino.
+ * Pure; never throws.
+ */
+export function validateProfile(p: BoardProfile): BoardValidation {
+  const errors = formatErrors(p)
+  const add = (field: string, message: string): void => {
+    if (!errors.some((e) => e.field === field)) errors.push({ field, message })
+  }
   const d = p.defines
   if (!d.ETHERNET && p.settings.MY_WIFI_SSID.trim() === '') add('MY_WIFI_SSID', 'The Wi-Fi SSID is empty.')
   if (p.secrets.KEY_SMARTY === '') add('KEY_SMARTY', 'The P1 key is missing: ask the network operator (Creos, Sudstroum…) for the 32 hex digits of this meter.')
@@ -248,7 +261,6 @@ export function validateProfile(p: BoardProfile): BoardValidation {
     if ((n(p.settings.NET_LOCAL_IP_BYTES) & mask) !== (n(p.settings.NET_GATEWAY_BYTES) & mask)) add('NET_GATEWAY_BYTES', 'The gateway is not in the same network as the static IP (check the netmask).')
     if (p.settings.NET_LOCAL_IP_BYTES === p.settings.NET_GATEWAY_BYTES) add('NET_LOCAL_IP_BYTES', 'The static IP must not be the gateway\'s.')
   }
-  if (p.meterId && !/^[A-Za-z0-9]{4,32}$/.test(p.meterId)) add('meterId', 'The meter id is letters and digits, e.g. SAG1030700089067.')
   return { ok: errors.length === 0, errors, notes: sketchNotes(p) }
 }
 

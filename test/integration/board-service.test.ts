@@ -1,0 +1,170 @@
+/**
+ * BoardService, the app's side: zod-checked plain-object requests, 'board' events, the port
+ * guard, profiles with masked secrets, config output with the key check, files with secrets
+ * only in the profiles folder, flashing through the ROM double, MQTT verification from a
+ * profile against mosquitto.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { connect } from 'mqtt'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { BoardEvent, BoardKeyCheck } from '../../src/shared/board'
+import { BOARD_METHODS } from '../../src/shared/board'
+import { BoardService } from '../../src/main/host/board-service'
+import { memorySecretStore } from '../../src/main/board/profile-store'
+import { openPtyPair } from '../helpers/pty'
+import { RomDouble } from '../helpers/rom-double'
+import { freeLowPort, startMosquitto, type Broker } from '../helpers/mosquitto'
+
+const KEY = '7C2A93E0B8D14F6A5E0C3B9D21F4A786'
+const FIX = join(import.meta.dirname, '../fixtures/board')
+let dir: string
+let svc: BoardService
+let events: BoardEvent[]
+let guarded: string[]
+let keyResult: BoardKeyCheck | null
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'p1s-boards-'))
+  events = []
+  guarded = []
+  keyResult = null
+  svc = new BoardService({
+    profilesDir: dir,
+    secrets: memorySecretStore(),
+    checkKey: (k) => keyResult ?? { checked: true, ok: k === KEY, message: k === KEY ? 'The key decrypts the frames of SAG1030700089067.' : 'The key does not decrypt the frames of SAG1030700089067.' },
+    openPortGuard: async (p) => {
+      guarded.push(p)
+    }
+  })
+  svc.on('board', (e) => events.push(e))
+})
+afterEach(async () => {
+  await svc.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const complete = {
+  name: 'Weber',
+  meterId: 'SAG1030700089067',
+  settings: { MY_WIFI_SSID: 'Maison', MQTT_SERVER: '127.0.0.1', MQTT_TOPIC_OUT: 'weber' },
+  secrets: { KEY_SMARTY: KEY, MY_WIFI_PASSWORD: 'correct horse' }
+}
+
+describe('BoardService', () => {
+  it('implements every method BOARD_METHODS lists', () => {
+    for (const m of BOARD_METHODS) expect(typeof (svc as unknown as Record<string, unknown>)[m], m).toBe('function')
+  })
+
+  it('rejects malformed requests in one sentence', async () => {
+    await expect(svc.boardFlash({ path: '/dev/x', images: [] } as never)).rejects.toThrow(/^Invalid flash request: images /)
+    await expect(svc.boardConfigText({ id: '../etc', format: 'config.h' })).rejects.toThrow(/^Invalid configuration request: id is not a profile id$/)
+    await expect(svc.mqttVerify({ url: 'http://x', topic: 't' })).rejects.toThrow(/^Invalid MQTT request: url must be a broker URL/)
+  })
+
+  it('profiles: masked views, validation messages, config preview masked, saved file has the secrets', async () => {
+    const v = await svc.boardValidateProfile({ name: 'x', settings: { MY_MQTT_PORT: 40000 } })
+    expect(v.ok).toBe(false)
+    expect(v.errors.find((e) => e.field === 'MY_MQTT_PORT')?.message).toMatch(/at most 32767/)
+    const p = await svc.boardSaveProfile(complete)
+    expect(JSON.stringify(p)).not.toContain(KEY)
+    expect(p.secrets.KEY_SMARTY.masked).toBe('••••…A786')
+    expect((await svc.boardProfiles()).map((x) => x.id)).toEqual([p.id])
+    const out = await svc.boardConfigText({ id: p.id, format: 'config.h' })
+    expect(out.text).not.toContain('0x7C, 0x2A')
+    expect(out.text).not.toContain('correct horse')
+    expect(out.keyCheck).toEqual({ checked: true, ok: true, message: 'The key decrypts the frames of SAG1030700089067.' })
+    const saved = await svc.boardSaveConfig({ id: p.id, format: 'config.h' })
+    expect(saved.path).toBe(join(dir, p.id, 'config.h'))
+    expect(readFileSync(saved.path, 'utf8')).toContain('uint8_t KEY_SMARTY[] = {0x7C, 0x2A, 0x93, 0xE0')
+    const yaml = await svc.boardSaveConfig({ id: p.id, format: 'esphome' })
+    expect(readFileSync(yaml.path, 'utf8')).toContain('decryption_key: !secret p1_decryption_key')
+    expect(readFileSync(join(dir, p.id, 'secrets.yaml'), 'utf8')).toContain(`p1_decryption_key: "${KEY}"`)
+    const exp = await svc.boardExportProfile({ id: p.id })
+    expect(exp.json).not.toContain(KEY)
+    expect(exp.json).not.toContain('correct horse')
+  })
+
+  it('a key that does not fit the open meter: said in the preview, refused on save unless forced', async () => {
+    const p = await svc.boardSaveProfile({ ...complete, secrets: { ...complete.secrets, KEY_SMARTY: '00112233445566778899AABBCCDDEEFF' } })
+    const out = await svc.boardConfigText({ id: p.id, format: 'esphome' })
+    expect(out.keyCheck).toMatchObject({ checked: true, ok: false })
+    await expect(svc.boardSaveConfig({ id: p.id, format: 'config.h' })).rejects.toThrow(/^Not saved: The key does not decrypt the frames of SAG1030700089067\. Check the key, or save anyway\.$/)
+    await expect(svc.boardSaveConfig({ id: p.id, format: 'config.h', force: true })).resolves.toMatchObject({ keyCheck: { ok: false } })
+    const incomplete = await svc.boardSaveProfile({ name: 'no key' })
+    await expect(svc.boardConfigText({ id: incomplete.id, format: 'config.h' })).rejects.toThrow(/^Complete the profile first: /)
+  })
+
+  it('flash through the service: port guard, progress and log events, result, unreadable image', async () => {
+    const pty = await openPtyPair()
+    const rom = await RomDouble.start(pty.a, { chip: 'esp8266' })
+    try {
+      const r = await svc.boardFlash({ path: pty.b, reset: 'none', images: [{ path: join(FIX, 'esp8266-app.bin'), offset: 0 }] })
+      expect(r.images[0]).toMatchObject({ path: join(FIX, 'esp8266-app.bin'), offset: 0, bytes: 49999, verified: true })
+      expect(guarded).toEqual([pty.b])
+      const kinds = new Set(events.map((e) => e.kind))
+      expect(kinds.has('progress')).toBe(true)
+      expect(events.some((e) => e.kind === 'log' && e.source === 'flash' && /ESP8266/.test(e.line))).toBe(true)
+      expect(Buffer.compare(rom.flash.subarray(0, 49999), readFileSync(join(FIX, 'esp8266-app.bin')))).toBe(0)
+      await expect(svc.boardFlash({ path: pty.b, reset: 'none', images: [{ path: join(dir, 'missing.bin'), offset: 0 }] })).rejects.toThrow(/^Cannot read the image .*missing\.bin: no such file$/)
+    } finally {
+      await rom.stop()
+      await pty.close()
+    }
+  })
+
+  it('serial monitor: lines as events and in the state', async () => {
+    const pty = await openPtyPair()
+    try {
+      const st = await svc.boardMonitorStart({ path: pty.b })
+      expect(st.monitor).toMatchObject({ open: true, path: pty.b, baudRate: 115200 })
+      writeFileSync(pty.a, 'hello from the board\n')
+      await new Promise((r) => setTimeout(r, 300))
+      const { log } = await svc.boardState()
+      expect(log.some((l) => l.source === 'monitor' && l.line === 'hello from the board')).toBe(true)
+      expect((await svc.boardMonitorStop()).monitor.open).toBe(false)
+    } finally {
+      await pty.close()
+    }
+  })
+})
+
+describe('BoardService MQTT', () => {
+  let broker: Broker
+  beforeAll(async () => {
+    broker = await startMosquitto({ port: await freeLowPort() })
+  })
+  afterAll(async () => {
+    await broker.stop()
+  })
+
+  it('verify from a profile (URL, topic, interval, cooked mode) and the field source', async () => {
+    const port = Number(new URL(broker.url).port)
+    const p = await svc.boardSaveProfile({ ...complete, settings: { ...complete.settings, MY_MQTT_PORT: port, PUBLISH_TIME: 10000 } })
+    const pub = connect(broker.url, { reconnectPeriod: 0 })
+    await new Promise<void>((r) => pub.once('connect', () => r()))
+    const doc = { ntp_datetime: '2026-11-24T10:00:00', smarty_datetime: '2026-11-24T10:00:00', smarty_id: 'SAG1030700089067', energy_consumption_calc_kWh: 1.5, energy_production_calc_kWh: 0, power_consumption_calc_W: 500, power_production_calc_W: 0 }
+    const timer = setInterval(() => pub.publish('weber', JSON.stringify(doc)), 300)
+    try {
+      const r = await svc.mqttVerify({ profileId: p.id, intervalS: 0.3, toleranceS: 0.3, durationS: 3 })
+      expect(r.url).toBe(`mqtt://127.0.0.1:${port}`)
+      expect(r.topic).toBe('weber')
+      expect(r.mode).toBe('cooked')
+      expect(r.checks.find((c) => c.id === 'fields')?.status).toBe('warn') // only some calculated values
+      expect(r.verdict).toBe('values_not_compared')
+      expect(events.some((e) => e.kind === 'verify' && e.phase === 'done')).toBe(true)
+      const objs: unknown[] = []
+      svc.on('objects', (o) => objs.push(o))
+      const st = await svc.mqttSourceOpen({ profileId: p.id })
+      expect(st.mqttSource).toMatchObject({ open: true, topic: 'weber' })
+      await new Promise((r2) => setTimeout(r2, 800))
+      expect(objs.length).toBeGreaterThan(0)
+      expect(objs[0]).toContainEqual({ obis: '1-0:1.7.0', value: 0.5, unit: 'kW' })
+      expect((await svc.mqttSourceClose()).mqttSource.open).toBe(false)
+    } finally {
+      clearInterval(timer)
+      pub.end(true)
+    }
+  })
+})

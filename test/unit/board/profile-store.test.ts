@@ -1,0 +1,79 @@
+/** Board profiles on disk: secrets only through the SecretStore, exports without secrets. */
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { ProfileStore, memorySecretStore, type SecretStore } from '../../../src/main/board/profile-store'
+import { profileView } from '../../../src/main/board/profile'
+
+const KEY = 'AEBD21B769A6D13C0DF064E383682EFF'
+let dir: string
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'p1s-profiles-'))
+})
+afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+/** A reversible "encryption" that makes the plain text invisible in the file. */
+const rot: SecretStore = {
+  encrypt: (s) => 'enc:' + Buffer.from(s).toString('base64').split('').reverse().join(''),
+  decrypt: (s) => Buffer.from(s.slice(4).split('').reverse().join(''), 'base64').toString()
+}
+
+describe('profile store', () => {
+  it('saves secrets only through the secret store, reads them back, masks them in views', async () => {
+    const store = new ProfileStore(dir, rot)
+    const p = await store.save({ name: 'Weber, Rue des Prés 4', meterId: 'SAG1030700089067', settings: { MQTT_TOPIC_OUT: 'weber' }, secrets: { KEY_SMARTY: KEY.toLowerCase(), MY_WIFI_PASSWORD: 'correct horse' } })
+    expect(p.id).toMatch(/^weber-rue-des-pres-4-[0-9a-f]{6}$/)
+    const file = join(dir, `${p.id}.json`)
+    const text = readFileSync(file, 'utf8')
+    expect(text).not.toContain(KEY)
+    expect(text).not.toContain('correct horse')
+    expect(statSync(file).mode & 0o777).toBe(0o600)
+    const back = await store.get(p.id)
+    expect(back?.secrets).toEqual({ KEY_SMARTY: KEY, MY_WIFI_PASSWORD: 'correct horse', MY_MQTT_PASS: '', MY_OTA_PASS_HASH: '' })
+    expect(back?.settings.MQTT_TOPIC_OUT).toBe('weber')
+    const view = profileView(back!)
+    expect(JSON.stringify(view)).not.toContain(KEY)
+    expect(view.secrets.KEY_SMARTY).toEqual({ set: true, masked: '••••…2EFF' })
+    expect(view.secrets.MY_WIFI_PASSWORD).toEqual({ set: true, masked: '••••••' })
+    expect(readdirSync(dir)).toEqual([`${p.id}.json`]) // no temp file left
+  })
+
+  it('update: absent secrets are kept, null clears, strings set', async () => {
+    const store = new ProfileStore(dir, rot)
+    const p = await store.save({ name: 'A', secrets: { KEY_SMARTY: KEY, MY_MQTT_PASS: 'x' } })
+    await store.save({ id: p.id, name: 'A2', settings: { PUBLISH_TIME: 30000 }, secrets: { MY_MQTT_PASS: null } })
+    const q = await store.get(p.id)
+    expect(q).toMatchObject({ name: 'A2', settings: { PUBLISH_TIME: 30000 }, secrets: { KEY_SMARTY: KEY, MY_MQTT_PASS: '' } })
+  })
+
+  it('refuses malformed values but saves incomplete drafts', async () => {
+    const store = new ProfileStore(dir, rot)
+    await expect(store.save({ name: 'B', settings: { MY_MQTT_PORT: 99999 } })).rejects.toThrow(/^The profile was not saved: MY_MQTT_PORT: The MQTT port must be at most 32767\.$/)
+    await expect(store.save({ name: 'B', secrets: { KEY_SMARTY: 'zz' } })).rejects.toThrow(/KEY_SMARTY: The P1 key must be 32 hex digits/)
+    await expect(store.save({ name: 'draft without key or SSID', settings: { MY_WIFI_SSID: '' } })).resolves.toBeTruthy()
+  })
+
+  it('exports without any secret and imports as a new profile', async () => {
+    const store = new ProfileStore(dir, rot)
+    const p = await store.save({ name: 'C', secrets: { KEY_SMARTY: KEY, MY_WIFI_PASSWORD: 'correct horse', MY_MQTT_PASS: 'mqttpw', MY_OTA_PASS_HASH: '5F4DCC3B5AA765D61D8327DEB882CF99' } })
+    const json = store.exportJson(p)
+    for (const s of [KEY, 'correct horse', 'mqttpw', '5F4DCC3B', 'enc:']) expect(json).not.toContain(s)
+    expect(JSON.parse(json).profile.secrets).toBeUndefined()
+    const q = await store.importJson(json)
+    expect(q.id).not.toBe(p.id)
+    expect(q.name).toBe('C')
+    expect(q.secrets.KEY_SMARTY).toBe('')
+    await expect(store.importJson('{"a":1}')).rejects.toThrow('This is not a P1 Studio board profile export.')
+  })
+
+  it('memory secret store: secrets do not survive a restart, the profile does', async () => {
+    const a = new ProfileStore(dir, memorySecretStore())
+    const p = await a.save({ name: 'D', secrets: { KEY_SMARTY: KEY } })
+    expect((await a.get(p.id))?.secrets.KEY_SMARTY).toBe(KEY)
+    const b = new ProfileStore(dir, memorySecretStore())
+    const q = await b.get(p.id)
+    expect(q?.secrets.KEY_SMARTY).toBe('')
+    expect(q?.lostSecrets).toEqual(['KEY_SMARTY'])
+  })
+})
