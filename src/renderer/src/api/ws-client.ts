@@ -3,7 +3,7 @@
  * responses `{id, result}` | `{id, error: {message}}`, pushes `{event, data}`.
  * Reconnects with backoff; calls made while disconnected wait for the connection.
  */
-import type { ApiMethod, P1StudioClient, P1StudioEventName, P1StudioEvents } from '@shared/contract'
+import { API_METHODS, type ApiMethod, type P1StudioApi, type P1StudioClient, type P1StudioEventName, type P1StudioEvents } from '@shared/contract'
 
 type Listener = (data: unknown) => void
 /** Connection state for the UI. */
@@ -20,6 +20,11 @@ export interface SocketLike {
   onerror: ((ev: unknown) => void) | null
 }
 
+/** The contract's methods, added to every WsClient from API_METHODS (one request each). */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface WsClient extends P1StudioApi {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class WsClient implements P1StudioClient {
   private socket: SocketLike | null = null
   private nextId = 1
@@ -34,6 +39,7 @@ export class WsClient implements P1StudioClient {
     private readonly url: string,
     private readonly makeSocket: (url: string) => SocketLike = (u) => new WebSocket(u) as unknown as SocketLike
   ) {
+    for (const m of API_METHODS) (this as unknown as Record<string, (p?: unknown) => Promise<unknown>>)[m] = (p?: unknown) => this.call(m, p)
     this.connect()
   }
 
@@ -95,30 +101,6 @@ export class WsClient implements P1StudioClient {
       else this.queue.push(text)
     })
   }
-
-  listPorts = () => this.call<Awaited<ReturnType<P1StudioClient['listPorts']>>>('listPorts')
-  getStatus = () => this.call<Awaited<ReturnType<P1StudioClient['getStatus']>>>('getStatus')
-  openSource: P1StudioClient['openSource'] = (req) => this.call('openSource', req)
-  closeSource = () => this.call<Awaited<ReturnType<P1StudioClient['closeSource']>>>('closeSource')
-  setKey: P1StudioClient['setKey'] = (req) => this.call('setKey', req)
-  getRecentFrames = () => this.call<Awaited<ReturnType<P1StudioClient['getRecentFrames']>>>('getRecentFrames')
-  diagnose: P1StudioClient['diagnose'] = (req) => this.call('diagnose', req)
-  cancelDiagnosis: P1StudioClient['cancelDiagnosis'] = () => this.call('cancelDiagnosis')
-  getDiagnosisReport: P1StudioClient['getDiagnosisReport'] = (format) => this.call('getDiagnosisReport', format)
-  setReplay: P1StudioClient['setReplay'] = (req) => this.call('setReplay', req)
-  startCapture: P1StudioClient['startCapture'] = (req) => this.call('startCapture', req)
-  stopCapture: P1StudioClient['stopCapture'] = () => this.call('stopCapture')
-  listCaptures: P1StudioClient['listCaptures'] = () => this.call('listCaptures')
-  importFile: P1StudioClient['importFile'] = (req) => this.call('importFile', req)
-  exportCapture: P1StudioClient['exportCapture'] = (req) => this.call('exportCapture', req)
-  historyImport: P1StudioClient['historyImport'] = (req) => this.call('historyImport', req)
-  historyImportDemo: P1StudioClient['historyImportDemo'] = () => this.call('historyImportDemo')
-  historyCancelImport: P1StudioClient['historyCancelImport'] = () => this.call('historyCancelImport')
-  historyMeters: P1StudioClient['historyMeters'] = () => this.call('historyMeters')
-  historySeries: P1StudioClient['historySeries'] = (req) => this.call('historySeries', req)
-  historyDays: P1StudioClient['historyDays'] = (req) => this.call('historyDays', req)
-  historyQuarters: P1StudioClient['historyQuarters'] = (req) => this.call('historyQuarters', req)
-  historyMessages: P1StudioClient['historyMessages'] = (req) => this.call('historyMessages', req)
 
   on<E extends P1StudioEventName>(event: E, listener: (data: P1StudioEvents[E]) => void): () => void {
     return this.onAny(event, listener as Listener)
