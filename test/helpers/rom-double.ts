@@ -116,6 +116,23 @@ export class RomDouble {
     return new RomDouble(port, opts)
   }
 
+  /**
+   * Back to the ROM bootloader, as after the EN pulse plus GPIO0 low that a real board gets
+   * through RTS/DTR (which a pty cannot carry): stub gone, 115200 baud, nothing loaded.
+   */
+  async reset(): Promise<void> {
+    this.stub = false
+    this.running = false
+    this.mem = null
+    this.fl = null
+    this.ram.clear()
+    this.rx = []
+    this.inPacket = false
+    this.baudRate = 115200
+    this.events.push('RESET')
+    await new Promise<void>((r) => this.port.update({ baudRate: 115200 }, () => r()))
+  }
+
   /** Close the double's end. */
   async stop(): Promise<void> {
     this.closed = true

@@ -63,8 +63,7 @@ export class NodeSerialDevice {
   private baudRate = 115200
   private dtr = false
   private rts = false
-  private closing = false
-  private watchdog: NodeJS.Timeout | null = null
+  private closingState: { closing: boolean } | null = null
 
   constructor(
     readonly path: string,
@@ -87,7 +86,6 @@ export class NodeSerialDevice {
    */
   async open(options: WebSerialOpenOptions): Promise<void> {
     if (this.port?.isOpen) throw new Error(`${this.path} is already open`)
-    this.closing = false
     this.lostReason = null
     this.stalledReason = null
     const port = new SerialPort({
@@ -103,6 +101,10 @@ export class NodeSerialDevice {
       port.open((err) => (err ? reject(new PortOpenError(explainPortError(this.path, err), classifyPortError(err))) : resolve()))
     )
     this.port = port
+    // per opening: esptool-js closes and reopens during chip detection, and the old port's
+    // 'close' event may arrive after the new one is open
+    const state = { closing: false }
+    this.closingState = state
     let ctrl: ReadableStreamDefaultController<Uint8Array> | null = null
     let readDone = false
     const finishRead = (err?: Error): void => {
@@ -162,33 +164,33 @@ export class NodeSerialDevice {
       if (!readDone && ctrl) ctrl.enqueue(new Uint8Array(chunk))
     })
     port.on('error', () => undefined) // the 'close' below carries the outcome
+    const watchdog = existsSync(this.path)
+      ? setInterval(() => {
+          // a pulled USB adapter removes its device node; some drivers never report it otherwise
+          if (!existsSync(this.path) && port.isOpen) port.close(() => undefined)
+        }, 300)
+      : null
+    watchdog?.unref()
     port.on('close', (err?: Error & { disconnected?: boolean }) => {
-      if (this.watchdog) clearInterval(this.watchdog)
-      this.watchdog = null
-      if (!this.closing) {
-        this.lostReason = `The connection to ${this.path} was lost${err?.message ? ` (${err.message})` : ''}.`
-        const e = new Error(this.lostReason)
-        e.name = 'NetworkError'
-        finishRead(e)
-      } else finishRead()
+      if (watchdog) clearInterval(watchdog)
+      if (state.closing) return finishRead()
+      const reason = `The connection to ${this.path} was lost${err?.message ? ` (${err.message})` : ''}.`
+      const e = new Error(reason)
+      e.name = 'NetworkError'
+      finishRead(e)
+      if (this.port !== port) return
+      this.lostReason = reason
       this.port = null
       this.readable = null
       this.writable = null
     })
-    // a pulled USB adapter removes its device node; some drivers never report it otherwise
-    if (existsSync(this.path)) {
-      this.watchdog = setInterval(() => {
-        if (!existsSync(this.path) && port.isOpen) port.close(() => undefined)
-      }, 300)
-      this.watchdog.unref()
-    }
   }
 
   /** Web Serial `close()`. Idempotent. */
   async close(): Promise<void> {
     const port = this.port
     if (!port) return
-    this.closing = true
+    if (this.closingState) this.closingState.closing = true
     await new Promise<void>((resolve) => {
       if (!port.isOpen) return resolve()
       port.close(() => resolve())

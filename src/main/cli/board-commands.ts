@@ -1,0 +1,336 @@
+/**
+ * `p1studio board …`: flash, configure and verify a SmartyReader (or any ESP8266/ESP32) from
+ * the command line, with the same code as the app (src/main/board/). Sub-commands: info,
+ * flash, config, verify, improv, monitor. Wrong arguments: one line, exit 2 (UsageError);
+ * failures: one line, exit 1. Progress goes to stderr, results to stdout. A P1 key or a
+ * password is never printed: `config` prints secrets masked and writes them only with --out.
+ */
+import { readFileSync, writeFileSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+import type { BoardObject, BoardFlashProgress, MqttVerifyReport } from '../../shared/board'
+import { parseConfigH, writeConfigH } from '../board/config-h'
+import { writeEsphomeSecrets, writeEsphomeYaml } from '../board/esphome'
+import { flashBoard, readBoardInfo } from '../board/flasher'
+import { parseImageArg } from '../board/image'
+import { improvProvision } from '../board/improv'
+import { SerialMonitor, UdpLogListener } from '../board/monitor'
+import { verifyMqtt } from '../board/mqtt-verify'
+import { mergeProfile, validateProfile, type BoardProfile } from '../board/profile'
+import { SerialSource } from '../line/serial-source'
+import { P1Decoder } from '../p1/pipeline'
+import { UsageError, intOpt, keyOpt, parse } from './args'
+
+/** Usage lines, inserted in `p1studio help`. */
+export const BOARD_USAGE = `  board info --port PATH [--no-reset] [--json]
+      Chip, MAC and flash size of an ESP8266/ESP32 board through its ROM bootloader.
+  board flash --port PATH FILE[@OFFSET]... [--erase-all] [--baud N] [--no-reset] [--no-compress] [--json]
+      Flash images (ESP8266: app.bin; ESP32: bootloader.bin@0x1000 partitions.bin@0x8000
+      app.bin@0x10000); refuses images built for another chip; verifies by the flash MD5.
+  board config --profile FILE --format config.h|esphome [--key HEX] [--out FILE]
+      SmartyReader v1.7 config.h or ESPHome YAML from a profile (JSON, export, or a config.h);
+      secrets masked on screen, written only into --out (ESPHome: secrets.yaml beside it).
+  board verify --mqtt URL --topic TOPIC [--interval SECONDS] [--tolerance S] [--duration S]
+               [--mode auto|fields|cooked] [--username U --password P] [--ca FILE] [--insecure]
+               [--p1 PATH --key HEX] [--json]
+      Check a board's MQTT output: interval, the firmware's fields, values against the meter
+      read on --p1. Exit 0 for "ok" (or "values_not_compared" without --p1).
+  board improv --port PATH --ssid SSID [--password P] [--json]
+      Send Wi-Fi credentials over Improv serial (ESPHome, Tasmota): state and URL.
+  board monitor (--port PATH [--baud N] | --udp [PORT]) [--duration S]
+      A board's debug output (serial) or the SmartyReader's UDP log (port 6666), timestamped.
+`
+
+const SUBCOMMANDS = ['info', 'flash', 'config', 'verify', 'improv', 'monitor'] as const
+
+function stamp(t: number): string {
+  const d = new Date(t)
+  const p = (n: number, w = 2): string => String(n).padStart(w, '0')
+  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`
+}
+
+function progressPrinter(): (p: BoardFlashProgress) => void {
+  const tty = process.stderr.isTTY
+  let lastPct = -1
+  return (p) => {
+    const pct = Math.floor(p.fraction * 100)
+    const line = `${p.phase}${p.fileCount ? ` image ${p.fileIndex + 1}/${p.fileCount}` : ''}${p.phase === 'writing' ? ` at 0x${p.address.toString(16)}` : ''} ${pct}%`
+    if (tty) process.stderr.write(`\r\x1b[K${line}${p.phase === 'done' ? '\n' : ''}`)
+    else if (p.phase !== 'writing' || pct >= lastPct + 10) {
+      lastPct = p.phase === 'writing' ? pct : lastPct
+      process.stderr.write(line + '\n')
+    }
+  }
+}
+
+async function cmdInfo(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { port: { type: 'string' }, 'no-reset': { type: 'boolean' }, json: { type: 'boolean' } })
+  if (!values.port) throw new UsageError('board info needs --port PATH')
+  if (positionals.length) throw new UsageError(`board info takes no FILE (got ${positionals[0]})`)
+  const info = await readBoardInfo({ path: String(values.port), reset: values['no-reset'] ? 'none' : 'auto', onLog: () => undefined })
+  if (values.json) process.stdout.write(JSON.stringify(info) + '\n')
+  else {
+    process.stdout.write(
+      `Chip:       ${info.chip} (${info.description})\nFeatures:   ${info.features.join(', ')}\nCrystal:    ${info.crystalMHz ?? '?'} MHz\nMAC:        ${info.mac}\nFlash:      ${info.flashSize ?? 'unknown'}${info.flashId !== null ? ` (id 0x${info.flashId.toString(16)})` : ''}\n`
+    )
+    if (!info.resetLines) process.stderr.write('note: this port cannot drive DTR/RTS; reset the board by hand to leave the bootloader.\n')
+  }
+  return 0
+}
+
+async function cmdFlash(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    port: { type: 'string' },
+    'erase-all': { type: 'boolean' },
+    baud: { type: 'string' },
+    'no-reset': { type: 'boolean' },
+    'no-compress': { type: 'boolean' },
+    json: { type: 'boolean' }
+  })
+  if (!values.port) throw new UsageError('board flash needs --port PATH')
+  if (positionals.length === 0) throw new UsageError('board flash needs at least one FILE[@OFFSET]')
+  const specs = positionals.map((a) => {
+    try {
+      return parseImageArg(a)
+    } catch (e) {
+      throw new UsageError((e as Error).message)
+    }
+  })
+  const images = specs.map((s) => {
+    try {
+      return { name: basename(s.path), offset: s.offset, data: new Uint8Array(readFileSync(s.path)) }
+    } catch (e) {
+      throw new Error(`Cannot read ${s.path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`)
+    }
+  })
+  const r = await flashBoard({
+    path: String(values.port),
+    images,
+    eraseAll: values['erase-all'] === true,
+    compress: values['no-compress'] !== true,
+    baudRate: intOpt(values.baud, 'baud', 9600, 3_000_000),
+    reset: values['no-reset'] ? 'none' : 'auto',
+    onProgress: progressPrinter(),
+    onLog: (l) => {
+      if (/, MAC |^No file|^Press RESET|^Reset into|cannot drive DTR/.test(l)) process.stderr.write(l + '\n')
+    }
+  })
+  if (values.json) process.stdout.write(JSON.stringify(r) + '\n')
+  else {
+    for (const i of r.images) process.stdout.write(`0x${i.offset.toString(16).padStart(5, '0')}  ${i.name}  ${i.bytes} bytes  md5 ${i.md5}  verified\n`)
+    process.stdout.write(`${r.info.chip} ${r.info.mac}: flashed in ${r.durationS.toFixed(1)} s${r.resetDone ? ', reset into the new firmware' : ' — press RESET to start it'}.\n`)
+  }
+  return 0
+}
+
+/**
+ * A profile from a file: a P1 Studio export, a plain profile object ({name, settings, secrets,
+ * defines, board}), or a SmartyReader config.h.
+ * @throws Error naming the file when it is none of these
+ */
+export function loadProfileFile(file: string): BoardProfile {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (e) {
+    throw new Error(`Cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`)
+  }
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch {
+    const c = parseConfigH(text)
+    if (c.found.length < 5) throw new Error(`${file} is neither a profile (JSON) nor a SmartyReader config.h.`)
+    return mergeProfile({ name: basename(file), settings: c.settings, secrets: c.secrets }, null, 'cli')
+  }
+  const obj = (raw as { profile?: unknown }).profile ?? raw
+  if (typeof obj !== 'object' || obj === null || typeof (obj as { name?: unknown }).name !== 'string') throw new Error(`${file} is not a board profile (no "name").`)
+  const o = obj as Record<string, unknown>
+  return mergeProfile(
+    {
+      name: o.name as string,
+      customer: typeof o.customer === 'string' ? o.customer : undefined,
+      meterId: typeof o.meterId === 'string' ? o.meterId : undefined,
+      board: o.board === 'esp32' ? 'esp32' : 'esp8266',
+      defines: (o.defines as Record<string, boolean>) ?? undefined,
+      settings: (o.settings as Record<string, unknown>) ?? undefined,
+      secrets: typeof o.secrets === 'object' && o.secrets !== null && Object.values(o.secrets).every((v) => typeof v === 'string') ? (o.secrets as Record<string, string>) : undefined
+    },
+    null,
+    'cli'
+  )
+}
+
+async function cmdConfig(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { profile: { type: 'string' }, format: { type: 'string' }, key: { type: 'string' }, out: { type: 'string' } })
+  if (!values.profile) throw new UsageError('board config needs --profile FILE')
+  if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`)
+  const format = values.format ?? 'config.h'
+  if (format !== 'config.h' && format !== 'esphome') throw new UsageError('--format must be config.h or esphome')
+  const key = keyOpt(values.key, 'P1 key')
+  const p = loadProfileFile(String(values.profile))
+  if (key) p.secrets.KEY_SMARTY = key
+  const v = validateProfile(p)
+  if (!v.ok) throw new Error(`${values.profile}: ${v.errors.map((e) => `${e.field}: ${e.message}`).join(' ')}`)
+  for (const n of v.notes) process.stderr.write(`note: ${n}\n`)
+  if (values.out) {
+    const out = String(values.out)
+    try {
+      if (format === 'config.h') writeFileSync(out, writeConfigH(p), { mode: 0o600 })
+      else {
+        writeFileSync(out, writeEsphomeYaml(p), { mode: 0o600 })
+        writeFileSync(join(dirname(out), 'secrets.yaml'), writeEsphomeSecrets(p), { mode: 0o600 })
+      }
+    } catch (e) {
+      throw new Error(`Cannot write ${out}: ${(e as Error).message}`)
+    }
+    process.stderr.write(`written: ${out}${format === 'esphome' ? ` and ${join(dirname(out), 'secrets.yaml')}` : ''}\n`)
+    return 0
+  }
+  process.stdout.write(format === 'config.h' ? writeConfigH(p, { maskSecrets: true }) : writeEsphomeYaml(p))
+  process.stderr.write(format === 'config.h' ? 'note: secrets are masked on screen; use --out FILE to write config.h with them.\n' : 'note: secrets are !secret references; use --out FILE to write secrets.yaml too.\n')
+  return 0
+}
+
+/** Latest decoded telegram of a P1 port, for the value comparison. */
+async function p1Reference(path: string, key: string | undefined): Promise<{ get: () => BoardObject[] | null; stop: () => Promise<void> }> {
+  const src = new SerialSource(path)
+  const dec = new P1Decoder({ key: key ?? null, frameHex: false })
+  let latest: BoardObject[] | null = null
+  src.on('data', (chunk, t) => {
+    for (const ev of dec.push(chunk, t)) if (ev.type === 'telegram') latest = ev.telegram.telegram.objects.map((o) => ({ obis: o.obis, value: o.value, unit: o.unit }))
+  })
+  src.on('error', () => undefined)
+  await src.start()
+  return { get: () => latest, stop: () => src.stop() }
+}
+
+function verifyText(r: MqttVerifyReport): string {
+  const MARK: Record<string, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', skip: 'skip' }
+  const lines = [`Verdict: ${r.verdict} — ${r.summary}`, `Broker ${r.url}, topic ${r.topic}, ${r.mode === 'unknown' ? 'format unknown' : r.mode === 'cooked' ? 'PUBLISH_COOKED JSON' : 'one topic per field'}`, '']
+  for (const c of r.checks) {
+    lines.push(`${MARK[c.status].padEnd(4)}  ${c.title}${c.code ? ` [${c.code}]` : ''}: ${c.summary}`)
+    if (c.advice && c.status !== 'pass') lines.push(`      next: ${c.advice}`)
+  }
+  return lines.join('\n') + '\n'
+}
+
+async function cmdVerify(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    mqtt: { type: 'string' },
+    topic: { type: 'string' },
+    interval: { type: 'string' },
+    tolerance: { type: 'string' },
+    duration: { type: 'string' },
+    mode: { type: 'string' },
+    username: { type: 'string' },
+    password: { type: 'string' },
+    ca: { type: 'string' },
+    insecure: { type: 'boolean' },
+    p1: { type: 'string' },
+    key: { type: 'string' },
+    json: { type: 'boolean' }
+  })
+  if (!values.mqtt) throw new UsageError('board verify needs --mqtt URL (e.g. mqtt://192.168.1.5:1883)')
+  if (!/^(mqtts?|wss?):\/\/\S+$/.test(String(values.mqtt))) throw new UsageError('--mqtt must be a URL such as mqtt://192.168.1.5:1883 (mqtts:// for TLS)')
+  if (!values.topic) throw new UsageError('board verify needs --topic TOPIC (MQTT_TOPIC_OUT, e.g. lamsmarty)')
+  if (/[+#]/.test(String(values.topic))) throw new UsageError('--topic must not contain + or #')
+  if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`)
+  const mode = values.mode ?? 'auto'
+  if (!['auto', 'fields', 'cooked'].includes(String(mode))) throw new UsageError('--mode must be auto, fields or cooked')
+  if (values.key && !values.p1) throw new UsageError('--key goes with --p1 PATH (the meter read directly)')
+  const key = keyOpt(values.key, 'P1 key')
+  let ca: string | undefined
+  if (values.ca) {
+    try {
+      ca = readFileSync(String(values.ca), 'utf8')
+    } catch (e) {
+      throw new Error(`Cannot read the CA file ${values.ca}: ${(e as Error).message}`)
+    }
+  }
+  const ref = values.p1 ? await p1Reference(String(values.p1), key) : null
+  const tty = process.stderr.isTTY
+  try {
+    const r = await verifyMqtt({
+      url: String(values.mqtt),
+      topic: String(values.topic),
+      username: values.username as string | undefined,
+      password: values.password as string | undefined,
+      ca,
+      rejectUnauthorized: values.insecure !== true,
+      intervalS: intOpt(values.interval, 'interval', 0.1, 86_400) ?? 60,
+      toleranceS: intOpt(values.tolerance, 'tolerance', 0, 3600),
+      durationS: intOpt(values.duration, 'duration', 0.5, 7200),
+      mode: mode as 'auto' | 'fields' | 'cooked',
+      reference: ref?.get,
+      onProgress: (p) => {
+        if (p.phase === 'done') {
+          if (tty) process.stderr.write('\r\x1b[K')
+          return
+        }
+        if (tty) process.stderr.write(`\r\x1b[K[${p.elapsedS.toFixed(0)}/${p.limitS.toFixed(0)} s] ${p.phase}: ${p.messages} messages, ${p.publications} publications`)
+      }
+    })
+    process.stdout.write(values.json ? JSON.stringify(r) + '\n' : verifyText(r))
+    return r.verdict === 'ok' || (r.verdict === 'values_not_compared' && !ref) ? 0 : 1
+  } finally {
+    await ref?.stop()
+  }
+}
+
+async function cmdImprov(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { port: { type: 'string' }, ssid: { type: 'string' }, password: { type: 'string' }, baud: { type: 'string' }, json: { type: 'boolean' } })
+  if (!values.port) throw new UsageError('board improv needs --port PATH')
+  if (!values.ssid) throw new UsageError('board improv needs --ssid SSID')
+  if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`)
+  const r = await improvProvision({ path: String(values.port), ssid: String(values.ssid), password: String(values.password ?? ''), baudRate: intOpt(values.baud, 'baud', 300, 3_000_000) })
+  process.stdout.write(values.json ? JSON.stringify(r) + '\n' : `${r.message}\n`)
+  return r.error === 'none' ? 0 : 1
+}
+
+async function cmdMonitor(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { port: { type: 'string' }, baud: { type: 'string' }, udp: { type: 'boolean' }, duration: { type: 'string' } })
+  const udpPort = values.udp ? (positionals[0] !== undefined ? intOpt(positionals[0], 'udp', 1, 65535) : 6666) : undefined
+  if (!values.port && udpPort === undefined) throw new UsageError('board monitor needs --port PATH or --udp [PORT]')
+  if (values.port && udpPort !== undefined) throw new UsageError('choose one of --port PATH or --udp [PORT]')
+  if (!values.udp && positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`)
+  const durationS = intOpt(values.duration, 'duration', 0.1, 86_400)
+  const mon = values.port ? new SerialMonitor(String(values.port), intOpt(values.baud, 'baud', 300, 3_000_000) ?? 115200) : new UdpLogListener(udpPort)
+  mon.on('line', (l) => process.stdout.write(`${stamp(l.time)}${l.source === 'udp' ? ` ${l.from}` : ''}  ${l.line}\n`))
+  mon.on('error', (m) => process.stderr.write(`${m}\n`))
+  await mon.start()
+  process.stderr.write(values.port ? `monitoring ${values.port}; Ctrl-C to stop\n` : `listening on UDP port ${udpPort}; Ctrl-C to stop\n`)
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve()
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+    mon.once('close', stop)
+    if (durationS) setTimeout(stop, durationS * 1000).unref()
+  })
+  await mon.stop()
+  return 0
+}
+
+async function cmdBoard(args: string[]): Promise<number> {
+  const [sub, ...rest] = args
+  switch (sub) {
+    case 'info':
+      return cmdInfo(rest)
+    case 'flash':
+      return cmdFlash(rest)
+    case 'config':
+      return cmdConfig(rest)
+    case 'verify':
+      return cmdVerify(rest)
+    case 'improv':
+      return cmdImprov(rest)
+    case 'monitor':
+      return cmdMonitor(rest)
+    case undefined:
+      throw new UsageError(`board needs a sub-command: ${SUBCOMMANDS.join(', ')}`)
+    default:
+      throw new UsageError(`unknown board sub-command "${sub}" (one of ${SUBCOMMANDS.join(', ')})`)
+  }
+}
+
+/** Command name → run(args) → exit status. */
+export const boardCommands: Record<string, (args: string[]) => Promise<number>> = { board: cmdBoard }
