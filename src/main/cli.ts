@@ -1,6 +1,7 @@
 /**
  * `p1studio` command line: the same services as the app, without a window.
- * Commands: decode, monitor, simulate, serve, help. Wrong arguments → one line on stderr,
+ * Commands: decode, monitor, simulate, serve, help, and the modules' (diagnose, capture…,
+ * stats, board). Wrong arguments → one line on stderr,
  * exit 2; other failures → one line, exit 1. Never a stack trace. docs/cli.md.
  */
 import { createReadStream, existsSync } from 'node:fs'
@@ -15,6 +16,7 @@ import { startWebServer } from './host/web'
 import { captureCommands, CAPTURE_USAGE } from './cli/capture-commands'
 import { diagnoseCommands, DIAGNOSE_USAGE } from './cli/diagnose-commands'
 import { historyCommands, HISTORY_USAGE } from './cli/history-commands'
+import { boardCommands, BOARD_USAGE } from './cli/board-commands'
 import { ROOT, UsageError, appVersion, eventJson, intOpt, keyOpt, lineSettings, parse, write } from './cli/args'
 
 export { appVersion, eventJson }
@@ -40,11 +42,11 @@ Usage: p1studio <command> [options]
   serve [--port PATH | --capture FILE | --demo] [--key HEX] [--auth-key HEX] [--listen HOST:PORT]
         [--token TOKEN] [--open] [--capture-dir DIR] [--history FILE.duckdb]
       The P1 Studio UI in a browser (default 127.0.0.1:8417, demo source).
-${DIAGNOSE_USAGE}${CAPTURE_USAGE}${HISTORY_USAGE}  help, --help, --version
+${DIAGNOSE_USAGE}${CAPTURE_USAGE}${HISTORY_USAGE}${BOARD_USAGE}  help, --help, --version
 `
 
 /** Commands defined in their own modules (src/main/cli/): name → run(args) → exit status. */
-const MODULE_COMMANDS: Record<string, (args: string[]) => Promise<number>> = { ...diagnoseCommands, ...captureCommands, ...historyCommands }
+const MODULE_COMMANDS: Record<string, (args: string[]) => Promise<number>> = { ...diagnoseCommands, ...captureCommands, ...historyCommands, ...boardCommands }
 
 async function cmdDecode(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { key: { type: 'string' }, 'auth-key': { type: 'string' } })

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { StudioSession } from './host/session'
 import { wireIpc } from './host/ipc'
-import { safeStorageKeyStore } from './keystore'
+import { safeStorageKeyStore, safeStorageSecretStore } from './keystore'
 
 const HERE = fileURLToPath(new URL('.', import.meta.url))
 const CSP =
@@ -65,7 +65,7 @@ app.whenReady().then(async () => {
       { role: 'help', submenu: [{ role: 'about' }] }
     ])
   )
-  studio = new StudioSession({ version: app.getVersion(), keyStore: safeStorageKeyStore(), captureDir: join(app.getPath('documents'), 'P1Studio', 'captures'), historyPath: join(app.getPath('userData'), 'history.duckdb') })
+  studio = new StudioSession({ version: app.getVersion(), keyStore: safeStorageKeyStore(), captureDir: join(app.getPath('documents'), 'P1Studio', 'captures'), historyPath: join(app.getPath('userData'), 'history.duckdb'), boardsDir: join(app.getPath('userData'), 'boards'), secrets: safeStorageSecretStore() })
   await studio.loadRememberedKey()
   wireIpc(studio, () => win?.webContents ?? null)
   createWindow()

@@ -9,6 +9,7 @@
 import type { DecodeErrorCode, DecodedTelegram, DecodeFailure, LineSettings, PortInfo } from './types'
 import type { DiagnoseRequest, DiagnosisProgress, DiagnosisReport } from './diagnostics'
 import type { DayStats, QuarterStats } from './history'
+import { BOARD_METHODS, type BoardApi, type BoardEvent } from './board'
 
 /** Which source feeds the pipeline. */
 export type SourceRequest =
@@ -189,8 +190,11 @@ export interface SetKeyRequest {
   remember?: boolean
 }
 
-/** Methods the renderer can call. All return promises; errors reject with a plain-English message. */
-export interface P1StudioApi {
+/**
+ * Methods the renderer can call. All return promises; errors reject with a plain-English message.
+ * The board methods (flash, configure, verify: src/shared/board.ts) are part of it.
+ */
+export interface P1StudioApi extends BoardApi {
   listPorts(): Promise<PortInfo[]>
   getStatus(): Promise<SessionStatus>
   openSource(req: SourceRequest): Promise<SessionStatus>
@@ -245,10 +249,12 @@ export interface P1StudioEvents {
   diagnosis: DiagnosisProgress
   /** Progress of a history import (about every 200 ms, and once with done). */
   history: HistoryImportProgress
+  /** Boards: flash progress, log lines, listener states, MQTT verify progress (src/shared/board.ts). */
+  board: BoardEvent
 }
 
 /** Names of the events, for transports. */
-export const EVENT_NAMES = ['frame', 'status', 'diagnosis', 'history'] as const satisfies readonly (keyof P1StudioEvents)[]
+export const EVENT_NAMES = ['frame', 'status', 'diagnosis', 'history', 'board'] as const satisfies readonly (keyof P1StudioEvents)[]
 
 export type P1StudioEventName = keyof P1StudioEvents
 
@@ -276,7 +282,8 @@ export const API_METHODS = [
   'historySeries',
   'historyDays',
   'historyQuarters',
-  'historyMessages'
+  'historyMessages',
+  ...BOARD_METHODS
 ] as const
 export type ApiMethod = (typeof API_METHODS)[number]
 

@@ -442,6 +442,11 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Bo
     return this.pushState()
   }
 
+  /** Base topic of the open MQTT field source, null when none is open. */
+  currentSourceTopic(): string | null {
+    return this.source?.topic ?? null
+  }
+
   /** Stop every listener and abort a verification (app shutdown). */
   async close(): Promise<void> {
     this.verifyAbort?.abort()

@@ -59,6 +59,11 @@ import type {
 import type { DiagnoseRequest, DiagnosisReport } from '../../shared/diagnostics'
 import { runDiagnosis } from '../diagnostics/runner'
 import { reportHtml, reportJson } from '../diagnostics/report'
+import { BOARD_METHODS, type BoardApi, type BoardKeyCheck, type BoardObject } from '../../shared/board'
+import type { DecodedTelegram } from '../../shared/types'
+import { BoardService } from './board-service'
+import { memorySecretStore, type SecretStore } from '../board/profile-store'
+import { decodeBuffer } from '../p1/pipeline'
 
 /** Where a remembered P1 key is kept (Electron: safeStorage). */
 export interface KeyStore {
@@ -86,6 +91,10 @@ export interface StudioSessionOptions {
   captureDir?: string
   /** History database file (default {@link dataDir}/history.duckdb). */
   historyPath?: string
+  /** Folder of the board profiles and the files made from them (default {@link dataDir}/boards). */
+  boardsDir?: string
+  /** Keeps the secrets of board profiles (Electron: safeStorage; default: in memory only). */
+  secrets?: SecretStore
 }
 
 /** Mask a key for display: only the last 4 hex digits. */
@@ -141,6 +150,10 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
   private lastReport: DiagnosisReport | null = null
   private readonly captures: CaptureService
   private readonly history: HistoryService
+  /** Boards: flash, configure, verify (issue 6). Its methods are the session's (see the end of this file). */
+  readonly boards: BoardService
+  /** The last telegram decoded from the P1 source (not from a board's MQTT data). */
+  private lastP1: DecodedTelegram | null = null
 
   /** @throws TypeError if `key`/`authKey` are given but malformed. */
   constructor(opts: StudioSessionOptions) {
@@ -160,6 +173,15 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
     this.captures.on('change', () => this.emitStatus(false))
     this.history = new HistoryService(opts.historyPath ?? join(dataDir(), 'history.duckdb'))
     this.history.on('progress', (p) => this.emit('history', p))
+    this.boards = new BoardService({
+      profilesDir: opts.boardsDir ?? join(dataDir(), 'boards'),
+      secrets: opts.secrets ?? memorySecretStore(),
+      checkKey: (hex) => this.checkBoardKey(hex),
+      reference: () => (this.lastP1 ? this.lastP1.telegram.objects.map((o) => ({ obis: o.obis, value: o.value, unit: o.unit })) : null),
+      openPortGuard: (path) => this.releasePort(path)
+    })
+    this.boards.on('board', (e) => this.emit('board', e))
+    this.boards.on('objects', (objects, at) => this.boardObjects(objects, at))
   }
 
   /** Load a remembered key from the key store (Electron start-up). */
@@ -195,6 +217,7 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
     await this.stopSource()
     this.stats = emptyStats()
     this.recent = []
+    this.lastP1 = null
     this.error = null
     if (req.kind === 'demo' && !this.key) {
       this.key = DEMO_KEY_HEX
@@ -423,9 +446,91 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
     return { ...p, speed: Number.isFinite(p.speed) ? p.speed : 'max', warning: r.warning }
   }
 
+  /**
+   * Try a P1 key (32 hex digits) on the last encrypted frames of the open source (up to 3,
+   * newest first) before it goes into a board's configuration.
+   * @returns checked=false when no encrypted frame was received; ok=true when one decrypts.
+   */
+  checkBoardKey(keyHex: string): BoardKeyCheck {
+    const frames = this.recent.filter((r) => r.dlms !== null && r.frameHex.length > 0).slice(-3).reverse()
+    if (frames.length === 0) {
+      return {
+        checked: false,
+        ok: false,
+        message: this.source
+          ? 'The open P1 source has not sent an encrypted frame yet: the key was not tried on the meter.'
+          : 'No P1 source is open: the key was not tried on the meter.'
+      }
+    }
+    let wrongFor: string | null = null
+    for (const f of frames) {
+      let events: DecodeEvent[]
+      try {
+        events = decodeBuffer(Buffer.from(f.frameHex, 'hex'), { key: keyHex, authKey: this.authKey }, f.receivedAt)
+      } catch {
+        return { checked: false, ok: false, message: 'The P1 key must be 32 hex digits.' }
+      }
+      for (const ev of events) {
+        if (ev.type === 'telegram') {
+          return { checked: true, ok: true, message: `The P1 key decrypts the frames of ${meterName(ev.telegram)} on the open source.` }
+        }
+        if (ev.type === 'failure' && ev.failure.code === 'gcm_tag_mismatch') wrongFor = f.dlms ? `system title ${f.dlms.systemTitle}` : 'the meter'
+      }
+    }
+    if (wrongFor) {
+      return {
+        checked: true,
+        ok: false,
+        message: `The P1 key does not decrypt the frames of the meter on the open source (${wrongFor}): check the key the grid operator gave for this meter.`
+      }
+    }
+    return { checked: false, ok: false, message: 'The last frames of the open source are damaged: the key could not be tried.' }
+  }
+
+  /** Close the session's own source if it is `path` (before a board operation opens that port). */
+  private async releasePort(path: string): Promise<void> {
+    if (this.sourceState.kind === 'serial' && this.sourceState.path === path) await this.closeSource()
+  }
+
+  /** A board's MQTT data (mqttSourceOpen) shown in the live view as a telegram without frame bytes. */
+  private boardObjects(objects: BoardObject[], receivedAt: number): void {
+    const topic = this.boards.currentSourceTopic() ?? 'MQTT'
+    const cosem = objects.map((o) => {
+      const inner = `${o.value === null ? '' : String(o.value)}${o.unit ? `*${o.unit}` : ''}`
+      return { obis: o.obis, value: o.value, unit: o.unit, time: null, values: [{ value: o.value, unit: o.unit, raw: inner }], raw: `${o.obis}(${inner})` }
+    })
+    const text = cosem.map((c) => c.raw).join('\r\n')
+    const time = objects.find((o) => o.obis === '0-0:1.0.0')?.value
+    const rec: FrameRecord = {
+      ok: true,
+      seq: ++this.seq,
+      kind: 'plain',
+      receivedAt,
+      offset: 0,
+      frameHex: '',
+      dlms: null,
+      tagVerified: null,
+      text,
+      telegram: {
+        identification: `MQTT ${topic} (board)`,
+        objects: cosem,
+        crcSent: null,
+        crcComputed: 0,
+        crcOk: null,
+        malformedLines: [],
+        meterTime: typeof time === 'string' ? time : null
+      },
+      warnings: []
+    }
+    this.recent.push(rec)
+    if (this.recent.length > RECENT_FRAMES_LIMIT) this.recent.splice(0, this.recent.length - RECENT_FRAMES_LIMIT)
+    this.emit('frame', rec)
+  }
+
   /** Close everything (app exit). */
   async dispose(): Promise<void> {
     this.diagnosis?.abort()
+    await this.boards.close().catch(() => undefined)
     this.captures.dispose()
     await this.history.dispose()
     await this.stopSource()
@@ -462,6 +567,7 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
       if (ev.type === 'skipped') continue
       let rec: FrameRecord
       if (ev.type === 'telegram') {
+        this.lastP1 = ev.telegram
         if (this.sourceState.kind === 'serial') this.history.addLive(ev.telegram)
         this.stats.decoded++
         this.stats.lastTelegramAt = ev.telegram.receivedAt
@@ -525,4 +631,25 @@ function parseLineLabel(label: string): LineSettings | null {
   if (!m) return null
   const parity = ({ N: 'none', E: 'even', O: 'odd', M: 'mark', S: 'space' } as const)[m[3] as 'N']
   return { baudRate: Number(m[1]), dataBits: Number(m[2]) as LineSettings['dataBits'], parity, stopBits: Number(m[4]) as LineSettings['stopBits'] }
+}
+
+/** "meter 1SAG1105099999 (system title SAG…)" from the equipment identifier, else the system title. */
+function meterName(t: DecodedTelegram): string {
+  const id = t.telegram.objects.find((o) => o.obis === '0-0:96.1.1' || o.obis === '0-0:42.0.0')?.value
+  const st = t.dlms ? `system title ${t.dlms.systemTitle}` : null
+  if (typeof id === 'string' && id) return `meter ${id}${st ? ` (${st})` : ''}`
+  return st ? `the meter with ${st}` : 'the meter'
+}
+
+// The board methods (BoardApi) are the session's own: each one is the BoardService's.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface StudioSession extends BoardApi {}
+for (const m of BOARD_METHODS) {
+  Object.defineProperty(StudioSession.prototype, m, {
+    value: function (this: StudioSession, req?: unknown) {
+      return (this.boards[m] as (r?: unknown) => Promise<unknown>).call(this.boards, req)
+    },
+    writable: true,
+    configurable: true
+  })
 }

@@ -12,6 +12,7 @@ import { useSessionStore } from '../../../src/renderer/src/stores/session'
 import { WsClient, type SocketLike } from '../../../src/renderer/src/api/ws-client'
 import { decodeBuffer } from '../../../src/main/p1/pipeline'
 import type { FrameRecord, KeyStatus, P1StudioClient, SessionStatus } from '../../../src/shared/contract'
+import { BOARD_METHODS, type BoardApi } from '../../../src/shared/board'
 
 const V = resolve(__dirname, '../../fixtures/vectors')
 function record(bytes: Buffer, key?: string, seq = 1): FrameRecord {
@@ -29,7 +30,17 @@ function status(): SessionStatus {
 
 function fakeClient(frames: FrameRecord[]): P1StudioClient & { setKeyCalls: unknown[] } {
   const setKeyCalls: unknown[] = []
+  // the Board tab has its own test (test/unit/board/board-view.test.ts)
+  const board = Object.fromEntries(
+    BOARD_METHODS.map((m) => [
+      m,
+      async () => {
+        throw new Error(`${m} not used here`)
+      }
+    ])
+  ) as unknown as BoardApi
   return {
+    ...board,
     setKeyCalls,
     listPorts: async () => [{ path: '/dev/ttyUSB0', manufacturer: 'FTDI', serialNumber: null, vendorId: null, productId: null }],
     getStatus: async () => status(),
