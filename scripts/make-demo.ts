@@ -1,6 +1,6 @@
 /**
- * Generates resources/demo/demo-day.bin: one day (8640 frames, one per 10 s) of a Smarty
- * with PV and a gas meter, from the virtual meter with a fixed seed and the demo key.
+ * Generates resources/demo/demo-day.bin: one day (8640 frames, one per 10 s, and the frame
+ * of the next midnight, so that the day's energy has both ends) of a Smarty with PV and a gas meter, from the virtual meter with a fixed seed and the demo key.
  * Deterministic: running it again gives the same bytes. Usage: npx tsx scripts/make-demo.ts
  */
 import { writeFileSync } from 'node:fs'
@@ -18,7 +18,7 @@ const meter = new VirtualMeter({
   write: () => undefined
 })
 const frames: Buffer[] = []
-for (let i = 0; i < 8640; i++) frames.push(meter.nextFrame(new Date(start + i * 10_000))!)
+for (let i = 0; i <= 8640; i++) frames.push(meter.nextFrame(new Date(start + i * 10_000))!)
 const out = resolve(import.meta.dirname, '../resources/demo/demo-day.bin')
 writeFileSync(out, Buffer.concat(frames))
 console.log(`wrote ${frames.length} frames, ${Buffer.concat(frames).length} bytes to ${out}`)

@@ -92,8 +92,8 @@ describe('History tab in Chromium', () => {
   it('imports the bundled demo day in one click: a second meter with its own day', async () => {
     await page.getByTestId('history-import-demo').click()
     const msg = await waitForText(page.getByTestId('history-message'), (t) => t.includes('SAG1030700DEMO01'), 60_000)
-    expect(msg).toMatch(/Imported 8640 telegrams/)
-    expect(await page.getByTestId('history-meter').inputValue()).toBe('SAG1030700DEMO01')
+    expect(msg).toMatch(/Imported 8641 telegrams/)
+    await expect.poll(() => page.getByTestId('history-meter').inputValue(), { timeout: 10_000 }).toBe('SAG1030700DEMO01')
     const imp = await waitForText(page.getByTestId('day-import-2026-06-21'), (t) => /^\d+\.\d{3}$/.test(t))
     expect(Number(imp)).toBeGreaterThan(0)
   }, 90_000)

@@ -86,18 +86,18 @@ describe('VirtualMeter and demo data', () => {
     }
   })
 
-  it('the bundled demo day has 8640 frames of the demo key; the demo source paces them', async () => {
+  it('the bundled demo day has 8641 frames (midnight to midnight) of the demo key; the demo source paces them', async () => {
     const frames = splitFrames(readFileSync(demoFilePath()))
-    expect(frames).toHaveLength(8640)
-    const src = new DemoSource({ intervalMs: 30, startIndex: 8639 })
+    expect(frames).toHaveLength(8641)
+    const src = new DemoSource({ intervalMs: 30, startIndex: 8640 })
     const got: Buffer[] = []
     src.on('data', (c) => got.push(c))
     await src.start()
     await new Promise((r) => setTimeout(r, 200))
     await src.stop()
     expect(got.length).toBeGreaterThanOrEqual(3)
-    expect(got[0].equals(frames[8639])).toBe(true)
-    expect(got[1].equals(frames[0])).toBe(true) // loops at midnight
+    expect(got[0].equals(frames[8640])).toBe(true)
+    expect(got[1].equals(frames[0])).toBe(true) // loops after the closing midnight
     expect(DEMO_KEY_HEX).toMatch(/^[0-9A-F]{32}$/)
   })
 })
