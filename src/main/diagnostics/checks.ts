@@ -190,6 +190,7 @@ function lineCheck(ctx: EvaluationContext): CheckResult {
       burstPeriodsS: periods,
       bytesPerBurst: bursts.map((b) => b.bytes),
       zeroShare: zeroShare(first),
+      spuriousFrameStarts: ctx.attempts.reduce((n, x) => n + x.spuriousFrames, 0),
       retried: ctx.canRetry
     },
     INVERTED_ADVICE

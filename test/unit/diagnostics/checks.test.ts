@@ -9,7 +9,9 @@ import { assertNoKey, reportHtml, reportJson } from '../../../src/main/diagnosti
 import { VirtualMeter } from '../../../src/main/line/virtual-meter'
 import { SmartyModel } from '../../../src/main/line/smarty-model'
 import type { DiagnosisReport } from '../../../src/shared/diagnostics'
-import type { MeterFault } from '../../../src/main/line/faults'
+import { meterLine, type MeterFault } from '../../../src/main/line/faults'
+import { transmitOverLine } from '../../../src/main/line/uart-model'
+import { P1Decoder } from '../../../src/main/p1/pipeline'
 
 const KEY = 'C0FFEE00112233445566778899AABBCC'
 const T0 = Date.parse('2026-03-29T00:59:40Z') // across the CET → CEST change
@@ -83,6 +85,35 @@ describe('checks on recorded frames', () => {
     expect(ev.frames.map((f) => f.outcome)).toEqual(['truncated_frame', 'ok'])
   })
 
+  it('inverted line: a frame start that the garbage happens to spell mid-burst is not a frame', () => {
+    // an inverted 115200 8N1 line read at 9600 7E1 (the retry setting), as the bit-level model delivers it
+    const rx = { baudRate: 9600, dataBits: 7, parity: 'even', stopBits: 1 } as const
+    const meter = new VirtualMeter({ key: Buffer.from(KEY, 'hex'), model: new SmartyModel({ seed: 7 }), write: () => undefined })
+    const tx = meterLine({ name: 'inverted' }, false)
+    const bursts: { bytes: Buffer; falseStart: boolean }[] = []
+    for (let i = 0; i < 400 && bursts.filter((b) => b.falseStart).length < 1; i++) {
+      const bytes = Buffer.from(transmitOverLine(meter.nextFrame(new Date(T0 + i * 10_000))!, tx, rx).bytes)
+      const d = new P1Decoder({ key: KEY })
+      const evs = [...d.push(bytes, 0), ...d.end(0)]
+      bursts.push({ bytes, falseStart: evs.some((e) => e.type === 'failure' && e.failure.code === 'truncated_frame') })
+    }
+    const k = bursts.findIndex((b) => b.falseStart)
+    expect(k, 'the model spells a frame start within 400 bursts').toBeGreaterThanOrEqual(0)
+    const ev = new AttemptEvidence({ settings: { ...rx }, key: KEY, burstGapMs: 500, idleGapMs: 2000 }, T0)
+    bursts.slice(Math.max(0, k - 2), k + 1).forEach((b, i) => {
+      const t = T0 + 1000 + i * 10_000
+      ev.push(b.bytes, t)
+      ev.tick(t + 3000)
+    })
+    ev.finish(T0 + 40_000)
+    expect(ev.frames).toEqual([])
+    expect(ev.spuriousFrames).toBeGreaterThanOrEqual(1)
+    const checks = evaluateChecks({ port: { ok: true, label: 'test' }, attempts: [ev], keyGiven: true, cadenceS: 10, canRetry: false })
+    expect(overallVerdict(checks)).toBe('inverted_signal')
+    expect(checks.find((c) => c.id === 'line')!.evidence.spuriousFrameStarts).toBeGreaterThanOrEqual(1)
+    // a frame cut short at the start of its burst still counts (truncated_frames, above)
+    expect(verdictOf(heard('truncate'))).toBe('truncated_frames')
+  })
   it('serial number from the system title (E1: 01BD54 → 114004, meter SAG1030700114004)', () => {
     expect(serialFromSystemTitle('53414767700' + '1BD54')).toBe('114004')
     expect(serialFromSystemTitle(null)).toBeNull()
