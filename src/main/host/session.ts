@@ -214,6 +214,7 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
   /** Open a source (closing the previous one). @throws Error in plain words if it cannot open. */
   async openSource(input: SourceRequest): Promise<SessionStatus> {
     const req = parseSourceRequest(input)
+    if (req.kind === 'serial') await this.releaseBoardPort(req.path)
     await this.stopSource()
     this.stats = emptyStats()
     this.recent = []
@@ -321,6 +322,7 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
       let report: DiagnosisReport
       if (req.path) {
         const path = req.path
+        await this.releaseBoardPort(path)
         const own = this.sourceState.kind === 'serial' && this.sourceState.path === path ? this.sourceState : null
         if (own) await this.closeSource()
         report = await runDiagnosis({
@@ -490,6 +492,12 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
   /** Close the session's own source if it is `path` (before a board operation opens that port). */
   private async releasePort(path: string): Promise<void> {
     if (this.sourceState.kind === 'serial' && this.sourceState.path === path) await this.closeSource()
+  }
+
+  /** Stop the board's serial monitor if it holds `path` (before the session opens that port as a P1 source). */
+  private async releaseBoardPort(path: string): Promise<void> {
+    const { state } = await this.boards.boardState()
+    if (state.monitor.open && state.monitor.path === path) await this.boards.boardMonitorStop()
   }
 
   /** A board's MQTT data (mqttSourceOpen) shown in the live view as a telegram without frame bytes. */

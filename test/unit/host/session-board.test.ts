@@ -13,6 +13,7 @@ import { StudioSession } from '../../../src/main/host/session'
 import type { ByteSource, ByteSourceEvents } from '../../../src/main/line/source'
 import { API_METHODS, type FrameRecord, type P1StudioEvents } from '../../../src/shared/contract'
 import { BOARD_METHODS } from '../../../src/shared/board'
+import { openPtyPair } from '../../helpers/pty'
 
 const E1 = Buffer.from(readFileSync(resolve(__dirname, '../../fixtures/vectors/lu_nexxtlab_go-smarty-reader_frame.hex'), 'utf8').trim(), 'hex')
 const KEY = 'D491470F47126332B07D1923B3504188'
@@ -94,6 +95,19 @@ describe('StudioSession and boards', () => {
     await expect(session.boardMonitorStart({ path: '/dev/p1studio-no-such-port' })).rejects.toThrow()
     expect(src.started).toBe(false)
     expect((await session.getStatus()).source.kind).toBe('none')
+  })
+
+  it('stops the board serial monitor on a port before opening that port as the P1 source', async () => {
+    setup(KEY)
+    const pty = await openPtyPair()
+    try {
+      const st = await session.boardMonitorStart({ path: pty.b })
+      expect(st.monitor).toMatchObject({ open: true, path: pty.b })
+      await session.openSource({ kind: 'serial', path: pty.b })
+      expect((await session.boardState()).state.monitor.open).toBe(false)
+    } finally {
+      await pty.close()
+    }
   })
 
   it('forwards board events and shows a board MQTT data as a telegram in the live view', async () => {
