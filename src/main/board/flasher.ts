@@ -129,8 +129,10 @@ async function connect(t: BoardTarget): Promise<Connection> {
   try {
     await loader.detectChip(t.reset === 'none' ? 'no_reset' : 'default_reset', t.connectAttempts ?? 7)
   } catch (e) {
+    // explain before closing: a closed port would read as a lost connection
+    const err = explainConnectError(e as Error, t.path, device)
     await closeTransport(transport, device)
-    throw explainConnectError(e as Error, t.path, device)
+    throw err
   }
   try {
     const chip = loader.chip
@@ -163,8 +165,9 @@ async function connect(t: BoardTarget): Promise<Connection> {
     log(`${info.chip} (${info.description}), MAC ${info.mac}, flash ${info.flashSize ?? 'size unknown'}`)
     return { loader, transport, device, info }
   } catch (e) {
+    const err = explainRunError(e as Error, t.path, device, 'connecting')
     await closeTransport(transport, device)
-    throw explainRunError(e as Error, t.path, device, 'connecting')
+    throw err
   }
 }
 
