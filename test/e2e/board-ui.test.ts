@@ -52,7 +52,14 @@ describe('Board tab in Chromium', () => {
     await page.getByTestId('board-image-path-0').fill(IMAGE)
     await page.getByTestId('board-image-offset-0').fill('0x0')
     await page.getByTestId('board-flash').click()
-    const result = await waitForText(page.getByTestId('board-flash-result'), (t) => t.includes('verified'), 60_000)
+    // the result, or the error the user would read
+    const outcome = await waitForText(page.locator('[data-testid="board-flash-result"], [data-testid="board-error"]'), (t) => t.length > 0, 80_000).catch(async (e: Error) => {
+      throw new Error(`${e.message}; phase ${await page.getByTestId('board-progress').innerText().catch(() => '?')}; log: ${await page.getByTestId('board-log').innerText()}; double: ${rom?.events.slice(-8).join(' | ')}`)
+    })
+    const error = (await page.getByTestId('board-error').count()) > 0 ? await page.getByTestId('board-error').innerText() : null
+    expect(error, `flash failed: ${error}; log: ${await page.getByTestId('board-log').innerText()}; double: ${rom.events.slice(-12).join(' | ')}`).toBeNull()
+    const result = await waitForText(page.getByTestId('board-flash-result'), (t) => t.includes('verified'), 5_000)
+    expect(outcome).toContain('verified')
     expect(result).toContain('esp8266-app.bin')
     expect(await page.getByTestId('board-chip-mac').innerText()).toBe('5c:cf:7f:11:22:33')
     expect(await page.getByTestId('board-chip-name').innerText()).toContain('ESP8266')
@@ -61,7 +68,7 @@ describe('Board tab in Chromium', () => {
     expect(Buffer.compare(rom.flash.subarray(0, image.length), image)).toBe(0)
     // the log tells the user to reset the board by hand (a pty has no RTS)
     expect(await page.getByTestId('board-log').innerText()).toMatch(/RESET/)
-  })
+  }, 100_000)
 
   it('checks the profile P1 key against the demo meter before it goes into config.h, and masks it', async () => {
     await page.getByTestId('tab-board').click()

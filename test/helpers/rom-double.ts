@@ -130,7 +130,7 @@ export class RomDouble {
     this.inPacket = false
     this.baudRate = 115200
     this.events.push('RESET')
-    await new Promise<void>((r) => this.port.update({ baudRate: 115200 }, () => r()))
+    // no port.update(): ptys ignore the baud rate, and its tcflush would drop unread output
   }
 
   /** Close the double's end. */
@@ -353,8 +353,10 @@ export class RomDouble {
         const baud = data.readUInt32LE(0)
         this.events.push(`CHANGE_BAUDRATE ${baud}`)
         this.reply(op)
+        // A pty carries any baud rate, so the double's end is left as it is: serialport's
+        // update() does tcflush(TCIOFLUSH), which on a pty slave also discards the reply
+        // socat has not read yet (under load the reply was lost and esptool timed out).
         this.baudRate = baud
-        this.port.drain(() => this.port.update({ baudRate: baud }, () => undefined))
         return
       }
       case OP.ERASE_FLASH:
