@@ -442,6 +442,11 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Bo
     return this.pushState()
   }
 
+  /** Stop the serial monitor if it holds `path` (before the session opens that port: one owner per port). */
+  async releasePort(path: string): Promise<void> {
+    if (this.monitor?.isOpen && this.monitor.path === path) await this.boardMonitorStop()
+  }
+
   /** Base topic of the open MQTT field source, null when none is open. */
   currentSourceTopic(): string | null {
     return this.source?.topic ?? null

@@ -57,6 +57,7 @@ import type {
   HistorySeries
 } from '../../shared/contract'
 import type { DiagnoseRequest, DiagnosisReport } from '../../shared/diagnostics'
+import { meterIdOf } from '../../shared/history'
 import { runDiagnosis } from '../diagnostics/runner'
 import { reportHtml, reportJson } from '../diagnostics/report'
 import { BOARD_METHODS, type BoardApi, type BoardKeyCheck, type BoardObject } from '../../shared/board'
@@ -214,7 +215,7 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
   /** Open a source (closing the previous one). @throws Error in plain words if it cannot open. */
   async openSource(input: SourceRequest): Promise<SessionStatus> {
     const req = parseSourceRequest(input)
-    if (req.kind === 'serial') await this.releaseBoardPort(req.path)
+    if (req.kind === 'serial') await this.boards.releasePort(req.path)
     await this.stopSource()
     this.stats = emptyStats()
     this.recent = []
@@ -322,7 +323,7 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
       let report: DiagnosisReport
       if (req.path) {
         const path = req.path
-        await this.releaseBoardPort(path)
+        await this.boards.releasePort(path)
         const own = this.sourceState.kind === 'serial' && this.sourceState.path === path ? this.sourceState : null
         if (own) await this.closeSource()
         report = await runDiagnosis({
@@ -494,12 +495,6 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
     if (this.sourceState.kind === 'serial' && this.sourceState.path === path) await this.closeSource()
   }
 
-  /** Stop the board's serial monitor if it holds `path` (before the session opens that port as a P1 source). */
-  private async releaseBoardPort(path: string): Promise<void> {
-    const { state } = await this.boards.boardState()
-    if (state.monitor.open && state.monitor.path === path) await this.boards.boardMonitorStop()
-  }
-
   /** A board's MQTT data (mqttSourceOpen) shown in the live view as a telegram without frame bytes. */
   private boardObjects(objects: BoardObject[], receivedAt: number): void {
     const topic = this.boards.currentSourceTopic() ?? 'MQTT'
@@ -530,6 +525,11 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
       },
       warnings: []
     }
+    this.keep(rec)
+  }
+
+  /** Append to the last-100 history of the raw view and emit it as a 'frame' event. */
+  private keep(rec: FrameRecord): void {
     this.recent.push(rec)
     if (this.recent.length > RECENT_FRAMES_LIMIT) this.recent.splice(0, this.recent.length - RECENT_FRAMES_LIMIT)
     this.emit('frame', rec)
@@ -585,9 +585,7 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
         this.stats.failed[c] = (this.stats.failed[c] ?? 0) + 1
         rec = { ok: false, seq: ++this.seq, ...ev.failure }
       }
-      this.recent.push(rec)
-      if (this.recent.length > RECENT_FRAMES_LIMIT) this.recent.splice(0, this.recent.length - RECENT_FRAMES_LIMIT)
-      this.emit('frame', rec)
+      this.keep(rec)
     }
   }
 
@@ -641,12 +639,11 @@ function parseLineLabel(label: string): LineSettings | null {
   return { baudRate: Number(m[1]), dataBits: Number(m[2]) as LineSettings['dataBits'], parity, stopBits: Number(m[4]) as LineSettings['stopBits'] }
 }
 
-/** "meter 1SAG1105099999 (system title SAG…)" from the equipment identifier, else the system title. */
+/** "meter SAG1030700089067 (system title 5341…)": the meter id as the history names it, and the system title. */
 function meterName(t: DecodedTelegram): string {
-  const id = t.telegram.objects.find((o) => o.obis === '0-0:96.1.1' || o.obis === '0-0:42.0.0')?.value
-  const st = t.dlms ? `system title ${t.dlms.systemTitle}` : null
-  if (typeof id === 'string' && id) return `meter ${id}${st ? ` (${st})` : ''}`
-  return st ? `the meter with ${st}` : 'the meter'
+  const id = meterIdOf(t.telegram, null)
+  const st = t.dlms ? ` (system title ${t.dlms.systemTitle})` : ''
+  return id === 'unknown' ? `the meter${st}` : `meter ${id}${st}`
 }
 
 // The board methods (BoardApi) are the session's own: each one is the BoardService's.
