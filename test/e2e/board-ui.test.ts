@@ -6,14 +6,14 @@
  * - a board profile with the P1 key: config.h preview masks the key and says whether the key
  *   decrypts the frames of the open source (the demo meter), right key and wrong key.
  */
-import { readFileSync, existsSync, mkdtempSync } from 'node:fs'
+import { readFileSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import type { ChildProcess } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { launchChromium, waitForText } from '../helpers/chromium'
-import { ROOT, startServe } from '../helpers/serve'
+import { waitForText } from '../helpers/chromium'
+import { ROOT } from '../helpers/serve'
+import { openStudio } from '../helpers/studio'
 import { openPtyPair } from '../helpers/pty'
 import { RomDouble } from '../helpers/rom-double'
 import { DEMO_KEY_HEX } from '../../src/main/line/demo-source'
@@ -22,24 +22,19 @@ const IMAGE = resolve(ROOT, 'test/fixtures/board/esp8266-app.bin')
 const dir = mkdtempSync(join(tmpdir(), 'p1s-boardui-'))
 
 describe('Board tab in Chromium', () => {
-  let serve: { child: ChildProcess; url: string }
-  let chromium: Awaited<ReturnType<typeof launchChromium>>
+  let studio: Awaited<ReturnType<typeof openStudio>>
   let page: Page
   let pty: Awaited<ReturnType<typeof openPtyPair>>
   let rom: RomDouble | null = null
 
   beforeAll(async () => {
-    if (!existsSync(resolve(ROOT, 'out/renderer/index.html'))) throw new Error('renderer not built: run `npm run build:renderer`')
     pty = await openPtyPair()
-    serve = await startServe(['--demo', '--listen', '127.0.0.1:0', '--capture-dir', join(dir, 'captures'), '--history', join(dir, 'h.duckdb')])
-    chromium = await launchChromium()
-    page = await chromium.browser.newPage({ viewport: { width: 1280, height: 1000 } })
-    await page.goto(serve.url)
+    studio = await openStudio(['--demo', '--listen', '127.0.0.1:0', '--capture-dir', join(dir, 'captures'), '--history', join(dir, 'h.duckdb')], { viewport: { width: 1280, height: 1000 } })
+    page = studio.page
   }, 90_000)
 
   afterAll(async () => {
-    await chromium?.close()
-    serve?.child.kill('SIGTERM')
+    await studio?.close()
     await rom?.stop()
     await pty?.close()
   })

@@ -3,15 +3,14 @@
  * a pty: capture a few frames, stop, find the file in the list, replay it all at once and
  * see its last telegram in the live view; export it as CSV.
  */
-import type { ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { openPtyPair } from '../helpers/pty'
-import { launchChromium, waitForText } from '../helpers/chromium'
-import { ROOT, startServe } from '../helpers/serve'
+import { waitForText } from '../helpers/chromium'
+import { openStudio } from '../helpers/studio'
 import { VirtualMeter, openSerialWriter } from '../../src/main/line/virtual-meter'
 import { parseTelegram } from '../../src/main/p1/telegram'
 
@@ -19,29 +18,24 @@ const KEY = '2468ACE013579BDF2468ACE013579BDF' // test key, not a meter's
 
 describe('Capture tab in Chromium', () => {
   let pty: Awaited<ReturnType<typeof openPtyPair>>
-  let serve: { child: ChildProcess; url: string }
+  let studio: Awaited<ReturnType<typeof openStudio>>
   let writer: Awaited<ReturnType<typeof openSerialWriter>>
   let meter: VirtualMeter
-  let chromium: Awaited<ReturnType<typeof launchChromium>>
   let page: Page
   const dir = mkdtempSync(join(tmpdir(), 'p1s-capui-'))
 
   beforeAll(async () => {
-    if (!existsSync(resolve(ROOT, 'out/renderer/index.html'))) throw new Error('renderer not built: run `npm run build:renderer`')
     pty = await openPtyPair()
-    serve = await startServe(['--port', pty.b, '--key', KEY, '--listen', '127.0.0.1:0', '--capture-dir', dir])
+    studio = await openStudio(['--port', pty.b, '--key', KEY, '--listen', '127.0.0.1:0', '--capture-dir', dir], { viewport: { width: 1280, height: 900 } })
+    page = studio.page
     writer = await openSerialWriter(pty.a)
     meter = new VirtualMeter({ key: Buffer.from(KEY, 'hex'), frameCounter: 700, intervalMs: 200, write: (f) => writer.write(f) })
-    chromium = await launchChromium()
-    page = await chromium.browser.newPage({ viewport: { width: 1280, height: 900 } })
-    await page.goto(serve.url)
   }, 60_000)
 
   afterAll(async () => {
     meter?.stop()
-    await chromium?.close()
+    await studio?.close()
     await writer?.close().catch(() => undefined)
-    serve?.child.kill('SIGTERM')
     await pty?.close()
   })
 

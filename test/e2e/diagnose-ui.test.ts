@@ -3,15 +3,13 @@
  * pair, the virtual meter on the other: walk the wizard to a verdict, save the report, then
  * pull the meter's plug and get `no_signal`.
  */
-import type { ChildProcess } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import type { DiagnosisReport } from '../../src/shared/diagnostics'
 import { openPtyPair } from '../helpers/pty'
-import { launchChromium, waitForText } from '../helpers/chromium'
-import { ROOT, startServe } from '../helpers/serve'
+import { waitForText } from '../helpers/chromium'
+import { openStudio } from '../helpers/studio'
 import { VirtualMeter, openSerialWriter } from '../../src/main/line/virtual-meter'
 import { sttyFormat } from '../../src/main/line/faults'
 
@@ -19,30 +17,25 @@ const KEY = '0F1E2D3C4B5A69788796A5B4C3D2E1F0' // test key, not a meter's
 
 describe('diagnostics wizard in Chromium', () => {
   let pty: Awaited<ReturnType<typeof openPtyPair>>
-  let serve: { child: ChildProcess; url: string }
+  let studio: Awaited<ReturnType<typeof openStudio>>
   let writer: Awaited<ReturnType<typeof openSerialWriter>>
   let meter: VirtualMeter
-  let chromium: Awaited<ReturnType<typeof launchChromium>>
   let page: Page
 
   beforeAll(async () => {
-    if (!existsSync(resolve(ROOT, 'out/renderer/index.html'))) throw new Error('renderer not built: run `npm run build:renderer`')
     pty = await openPtyPair()
-    serve = await startServe(['--port', pty.b, '--key', KEY, '--listen', '127.0.0.1:0'])
+    studio = await openStudio(['--port', pty.b, '--key', KEY, '--listen', '127.0.0.1:0'], { viewport: { width: 1280, height: 900 }, acceptDownloads: true })
+    page = studio.page
     writer = await openSerialWriter(pty.a)
     const peer = pty.b
     meter = new VirtualMeter({ key: Buffer.from(KEY, 'hex'), intervalMs: 600, receiver: () => sttyFormat(peer), write: (f) => writer.write(f) })
     meter.start()
-    chromium = await launchChromium()
-    page = await chromium.browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true })
-    await page.goto(serve.url)
   }, 60_000)
 
   afterAll(async () => {
     meter?.stop()
-    await chromium?.close()
+    await studio?.close()
     await writer?.close().catch(() => undefined)
-    serve?.child.kill('SIGTERM')
     await pty?.close()
   })
 

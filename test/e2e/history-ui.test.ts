@@ -3,14 +3,15 @@
  * the virtual meter, see the power chart, zoom in (button and mouse wheel) down to single
  * readings, and read a daily total that matches `p1studio stats`.
  */
-import { spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { launchChromium, waitForText } from '../helpers/chromium'
-import { ROOT, startServe } from '../helpers/serve'
+import { waitForText } from '../helpers/chromium'
+import { ROOT } from '../helpers/serve'
+import { openStudio } from '../helpers/studio'
 import { CaptureWriter } from '../../src/main/capture/writer'
 import { VirtualMeter } from '../../src/main/line/virtual-meter'
 import { SmartyModel } from '../../src/main/line/smarty-model'
@@ -28,22 +29,17 @@ function makeCapture(): void {
 }
 
 describe('History tab in Chromium', () => {
-  let serve: { child: ChildProcess; url: string }
-  let chromium: Awaited<ReturnType<typeof launchChromium>>
+  let studio: Awaited<ReturnType<typeof openStudio>>
   let page: Page
 
   beforeAll(async () => {
-    if (!existsSync(resolve(ROOT, 'out/renderer/index.html'))) throw new Error('renderer not built: run `npm run build:renderer`')
     makeCapture()
-    serve = await startServe(['--demo', '--key', KEY, '--listen', '127.0.0.1:0', '--history', join(dir, 'history.duckdb')])
-    chromium = await launchChromium()
-    page = await chromium.browser.newPage({ viewport: { width: 1280, height: 1000 } })
-    await page.goto(serve.url)
+    studio = await openStudio(['--demo', '--key', KEY, '--listen', '127.0.0.1:0', '--history', join(dir, 'history.duckdb')], { viewport: { width: 1280, height: 1000 } })
+    page = studio.page
   }, 90_000)
 
   afterAll(async () => {
-    await chromium?.close()
-    serve?.child.kill('SIGTERM')
+    await studio?.close()
   })
 
   it('imports a capture, charts power, zooms to single readings, shows the daily totals of `stats`', async () => {

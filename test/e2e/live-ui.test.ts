@@ -3,14 +3,11 @@
  * fed by the virtual meter through a socat pty pair. Needs the renderer built
  * (`npm run build:renderer`, part of `npm test`).
  */
-import type { ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { openPtyPair } from '../helpers/pty'
-import { launchChromium, waitForText } from '../helpers/chromium'
-import { ROOT, startServe } from '../helpers/serve'
+import { waitForText } from '../helpers/chromium'
+import { openStudio } from '../helpers/studio'
 import { VirtualMeter, openSerialWriter } from '../../src/main/line/virtual-meter'
 import { parseTelegram } from '../../src/main/p1/telegram'
 
@@ -19,18 +16,15 @@ const SYSTEM_TITLE = Buffer.from('5341476770112233', 'hex') // "SAGgp" + 112233
 
 describe('UI in Chromium on serve fed by the virtual meter through a pty', () => {
   let pty: Awaited<ReturnType<typeof openPtyPair>>
-  let serve: { child: ChildProcess; url: string }
+  let studio: Awaited<ReturnType<typeof openStudio>>
   let writer: Awaited<ReturnType<typeof openSerialWriter>>
   let meter: VirtualMeter
-  let chromium: Awaited<ReturnType<typeof launchChromium>>
   let page: Page
 
   beforeAll(async () => {
-    if (!existsSync(resolve(ROOT, 'out/renderer/index.html'))) {
-      throw new Error('renderer not built: run `npm run build:renderer` (npm test does)')
-    }
     pty = await openPtyPair()
-    serve = await startServe(['--port', pty.b, '--key', KEY, '--listen', '127.0.0.1:0'])
+    studio = await openStudio(['--port', pty.b, '--key', KEY, '--listen', '127.0.0.1:0'], { viewport: { width: 1280, height: 800 } })
+    page = studio.page
     writer = await openSerialWriter(pty.a)
     meter = new VirtualMeter({
       key: Buffer.from(KEY, 'hex'),
@@ -39,17 +33,13 @@ describe('UI in Chromium on serve fed by the virtual meter through a pty', () =>
       intervalMs: 400,
       write: (f) => writer.write(f)
     })
-    chromium = await launchChromium()
-    page = await chromium.browser.newPage({ viewport: { width: 1280, height: 800 } })
-    await page.goto(serve.url)
     meter.start()
   }, 60_000)
 
   afterAll(async () => {
     meter?.stop()
-    await chromium?.close()
+    await studio?.close()
     await writer?.close().catch(() => undefined)
-    serve?.child.kill('SIGTERM')
     await pty?.close()
   })
 

@@ -4,13 +4,12 @@
  * a board operation releases the session's own port first, 'board' events are forwarded and
  * a board's MQTT data reaches the live view as a telegram.
  */
-import { EventEmitter } from 'node:events'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { StudioSession } from '../../../src/main/host/session'
-import type { ByteSource, ByteSourceEvents } from '../../../src/main/line/source'
+import { FakeSource } from '../../helpers/fake-source'
 import { API_METHODS, type FrameRecord, type P1StudioEvents } from '../../../src/shared/contract'
 import { BOARD_METHODS } from '../../../src/shared/board'
 import { openPtyPair } from '../../helpers/pty'
@@ -18,17 +17,6 @@ import { openPtyPair } from '../../helpers/pty'
 const E1 = Buffer.from(readFileSync(resolve(__dirname, '../../fixtures/vectors/lu_nexxtlab_go-smarty-reader_frame.hex'), 'utf8').trim(), 'hex')
 const KEY = 'D491470F47126332B07D1923B3504188'
 const WRONG = 'D491470F47126332B07D1923B3504100'
-
-class FakeSource extends EventEmitter<ByteSourceEvents> implements ByteSource {
-  label = 'fake'
-  started = false
-  async start(): Promise<void> {
-    this.started = true
-  }
-  async stop(): Promise<void> {
-    this.started = false
-  }
-}
 
 let session: StudioSession
 afterEach(async () => {

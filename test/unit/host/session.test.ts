@@ -1,25 +1,13 @@
 /** StudioSession with a fake byte source carrying the published NEXXTLAB frame. */
-import { EventEmitter } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { StudioSession, maskKey } from '../../../src/main/host/session'
-import type { ByteSource, ByteSourceEvents } from '../../../src/main/line/source'
+import { FakeSource } from '../../helpers/fake-source'
 import type { FrameRecord, SessionStatus } from '../../../src/shared/contract'
 
 const E1 = Buffer.from(readFileSync(resolve(__dirname, '../../fixtures/vectors/lu_nexxtlab_go-smarty-reader_frame.hex'), 'utf8').trim(), 'hex')
 const KEY = 'D491470F47126332B07D1923B3504188'
-
-class FakeSource extends EventEmitter<ByteSourceEvents> implements ByteSource {
-  label = 'fake'
-  started = false
-  async start(): Promise<void> {
-    this.started = true
-  }
-  async stop(): Promise<void> {
-    this.started = false
-  }
-}
 
 function setup(opts: { key?: string } = {}): { session: StudioSession; src: FakeSource; frames: FrameRecord[]; statuses: SessionStatus[] } {
   const src = new FakeSource()
