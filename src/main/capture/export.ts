@@ -8,7 +8,7 @@
  */
 import type { Writable } from 'node:stream'
 import { P1Decoder, type DecodeEvent } from '../p1/pipeline'
-import { eventJson } from '../cli/args'
+import { eventJson } from '../p1/event-json'
 import { openInput } from './importers'
 import type { ReadSummary } from './reader'
 

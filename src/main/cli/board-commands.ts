@@ -20,25 +20,8 @@ import { SerialSource } from '../line/serial-source'
 import { P1Decoder } from '../p1/pipeline'
 import { UsageError, intOpt, keyOpt, parse } from './args'
 
-/** Usage lines, inserted in `p1studio help`. */
-export const BOARD_USAGE = `  board info --port PATH [--no-reset] [--json]
-      Chip, MAC and flash size of an ESP8266/ESP32 board through its ROM bootloader.
-  board flash --port PATH FILE[@OFFSET]... [--erase-all] [--baud N] [--no-reset] [--no-compress] [--json]
-      Flash images (ESP8266: app.bin; ESP32: bootloader.bin@0x1000 partitions.bin@0x8000
-      app.bin@0x10000); refuses images built for another chip; verifies by the flash MD5.
-  board config --profile FILE --format config.h|esphome [--key HEX] [--out FILE]
-      SmartyReader v1.7 config.h or ESPHome YAML from a profile (JSON, export, or a config.h);
-      secrets masked on screen, written only into --out (ESPHome: secrets.yaml beside it).
-  board verify --mqtt URL --topic TOPIC [--interval SECONDS] [--tolerance S] [--duration S]
-               [--mode auto|fields|cooked] [--username U --password P] [--ca FILE] [--insecure]
-               [--p1 PATH --key HEX] [--json]
-      Check a board's MQTT output: interval, the firmware's fields, values against the meter
-      read on --p1. Exit 0 for "ok" (or "values_not_compared" without --p1).
-  board improv --port PATH --ssid SSID [--password P] [--json]
-      Send Wi-Fi credentials over Improv serial (ESPHome, Tasmota): state and URL.
-  board monitor (--port PATH [--baud N] | --udp [PORT]) [--duration S]
-      A board's debug output (serial) or the SmartyReader's UDP log (port 6666), timestamped.
-`
+/** Usage lines, inserted in `p1studio help`: kept in ./usage so that help loads no command module. */
+export { BOARD_USAGE } from './usage'
 
 const SUBCOMMANDS = ['info', 'flash', 'config', 'verify', 'improv', 'monitor'] as const
 

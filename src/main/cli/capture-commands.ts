@@ -14,19 +14,8 @@ import { exportFile, type ExportFormat } from '../capture/export'
 import { DEFAULT_LINE_SETTINGS } from '../../shared/types'
 import { UsageError, appVersion, intOpt, keyOpt, lineSettings, parse } from './args'
 
-/** Usage lines, inserted in `p1studio help`. */
-export const CAPTURE_USAGE = `  capture --port PATH --out FILE [--duration SECONDS] [--split-daily] [--baud N ...]
-      Record every byte with its receive time into a capture file (docs/capture-format.md).
-  replay FILE [--to PATH] [--speed N]
-      Play a capture (or dump) out of a serial port with its recorded timing / speed
-      (1 = as recorded, 10, 100, inf); without --to, print its frames as decode does.
-  import FILE --out CAPTURE
-      Turn a raw dump, hex dump or telegram text into a capture file.
-  export FILE [--key HEX] [--auth-key HEX] --format csv|jsonl|raw [--out PATH]
-      CSV (one row per telegram, one column per OBIS code), JSON Lines, or raw bytes.
-  capture-info FILE
-      Header, records, bytes, time span; says if the last record was torn.
-`
+/** Usage lines, inserted in `p1studio help`: kept in ./usage so that help loads no command module. */
+export { CAPTURE_USAGE } from './usage'
 
 const mb = (n: number): string => (n / 1e6).toFixed(2) + ' MB'
 const progressLine = (p: CaptureProgress): string =>

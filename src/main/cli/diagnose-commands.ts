@@ -10,13 +10,8 @@ import { ReplaySource } from '../line/replay-source'
 import { assertNoKey, reportHtml, reportJson } from '../diagnostics/report'
 import { UsageError, appVersion, intOpt, keyOpt, lineSettings, parse } from './args'
 
-/** Usage lines, inserted in `p1studio help`. */
-export const DIAGNOSE_USAGE = `  diagnose --port PATH | --capture FILE [--key HEX] [--auth-key HEX] [--duration SECONDS] [--cadence SECONDS]
-           [--json] [--report FILE.html|FILE.json]... [--no-retry] [--baud N ...]
-      Installation check: port, signal, polarity and line settings, framing, cadence,
-      key, telegram. Prints the verdict (docs/verdict-codes.md); exit 0 only for "ok".
-      --capture: judge a recorded capture (or dump) with its recorded receive times.
-`
+/** Usage lines, inserted in `p1studio help`: kept in ./usage so that help loads no command module. */
+export { DIAGNOSE_USAGE } from './usage'
 
 const MARK: Record<string, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', skip: 'skip' }
 

@@ -9,11 +9,8 @@ import { openInput } from '../capture/importers'
 import { P1Decoder } from '../p1/pipeline'
 import { UsageError, keyOpt, parse } from './args'
 
-/** Usage lines, inserted in `p1studio help`. */
-export const HISTORY_USAGE = `  stats FILE... [--key HEX] [--auth-key HEX] [--class KW] [--price EUR_PER_KWH] [--json]
-      Per local day: imported/exported kWh, peak 15-minute demand, energy above the power
-      class (default 7 kW) and its cost (default 0.1139 €/kWh), from the meter's clock.
-`
+/** Usage lines, inserted in `p1studio help`: kept in ./usage so that help loads no command module. */
+export { HISTORY_USAGE } from './usage'
 
 /**
  * Decode files into counter readings sorted by meter time (duplicates from overlapping

@@ -1,0 +1,85 @@
+/**
+ * Usage texts of every `p1studio` command and the usage error, in a module that imports
+ * almost nothing: `p1studio help` loads only this (docs/cli.md). A command module's usage
+ * lines live here so that help never loads the command (board flasher, MQTT, DuckDB…).
+ */
+import { METER_FAULTS } from '../line/faults'
+import { appVersion } from './root'
+
+/** A usage error: printed as one line with a pointer to `p1studio help`, exit 2. */
+export class UsageError extends Error {}
+
+/** Usage lines of `diagnose` (src/main/cli/diagnose-commands.ts). */
+export const DIAGNOSE_USAGE = `  diagnose --port PATH | --capture FILE [--key HEX] [--auth-key HEX] [--duration SECONDS] [--cadence SECONDS]
+           [--json] [--report FILE.html|FILE.json]... [--no-retry] [--baud N ...]
+      Installation check: port, signal, polarity and line settings, framing, cadence,
+      key, telegram. Prints the verdict (docs/verdict-codes.md); exit 0 only for "ok".
+      --capture: judge a recorded capture (or dump) with its recorded receive times.
+`
+
+/** Usage lines of the capture commands (src/main/cli/capture-commands.ts). */
+export const CAPTURE_USAGE = `  capture --port PATH --out FILE [--duration SECONDS] [--split-daily] [--baud N ...]
+      Record every byte with its receive time into a capture file (docs/capture-format.md).
+  replay FILE [--to PATH] [--speed N]
+      Play a capture (or dump) out of a serial port with its recorded timing / speed
+      (1 = as recorded, 10, 100, inf); without --to, print its frames as decode does.
+  import FILE --out CAPTURE
+      Turn a raw dump, hex dump or telegram text into a capture file.
+  export FILE [--key HEX] [--auth-key HEX] --format csv|jsonl|raw [--out PATH]
+      CSV (one row per telegram, one column per OBIS code), JSON Lines, or raw bytes.
+  capture-info FILE
+      Header, records, bytes, time span; says if the last record was torn.
+`
+
+/** Usage lines of `stats` (src/main/cli/history-commands.ts). */
+export const HISTORY_USAGE = `  stats FILE... [--key HEX] [--auth-key HEX] [--class KW] [--price EUR_PER_KWH] [--json]
+      Per local day: imported/exported kWh, peak 15-minute demand, energy above the power
+      class (default 7 kW) and its cost (default 0.1139 €/kWh), from the meter's clock.
+`
+
+/** Usage lines of `board` (src/main/cli/board-commands.ts). */
+export const BOARD_USAGE = `  board info --port PATH [--no-reset] [--json]
+      Chip, MAC and flash size of an ESP8266/ESP32 board through its ROM bootloader.
+  board flash --port PATH FILE[@OFFSET]... [--erase-all] [--baud N] [--no-reset] [--no-compress] [--json]
+      Flash images (ESP8266: app.bin; ESP32: bootloader.bin@0x1000 partitions.bin@0x8000
+      app.bin@0x10000); refuses images built for another chip; verifies by the flash MD5.
+  board config --profile FILE --format config.h|esphome [--key HEX] [--out FILE]
+      SmartyReader v1.7 config.h or ESPHome YAML from a profile (JSON, export, or a config.h);
+      secrets masked on screen, written only into --out (ESPHome: secrets.yaml beside it).
+  board verify --mqtt URL --topic TOPIC [--interval SECONDS] [--tolerance S] [--duration S]
+               [--mode auto|fields|cooked] [--username U --password P] [--ca FILE] [--insecure]
+               [--p1 PATH --key HEX] [--json]
+      Check a board's MQTT output: interval, the firmware's fields, values against the meter
+      read on --p1. Exit 0 for "ok" (or "values_not_compared" without --p1).
+  board improv --port PATH --ssid SSID [--password P] [--json]
+      Send Wi-Fi credentials over Improv serial (ESPHome, Tasmota): state and URL.
+  board monitor (--port PATH [--baud N] | --udp [PORT]) [--duration S]
+      A board's debug output (serial) or the SmartyReader's UDP log (port 6666), timestamped.
+`
+
+/** The text of `p1studio help`. */
+export function usageText(): string {
+  return `P1 Studio ${appVersion()} — Smarty / DSMR P1 tools
+
+Usage: p1studio <command> [options]
+
+  decode [--key HEX] [--auth-key HEX] FILE|-
+      Decode a raw byte stream (a file, or - for stdin). One JSON line per frame:
+      {"systemTitle","frameCounter","identification","crcOk","warnings","objects":{…}}
+      or {"error":{"code","message"},"offset"} for a frame that failed.
+      Exit 0 if at least one telegram decoded (or the input held no frame), 1 otherwise.
+  monitor --port PATH [--key HEX] [--auth-key HEX] [--baud N] [--data-bits N]
+          [--parity none|even|odd] [--stop-bits N] [--count N]
+      The same, live from a serial port (default 115200 8N1); stops after N telegrams.
+  simulate --port PATH --key HEX [--interval SECONDS] [--system-title HEX] [--count N]
+           [--plain] [--fault NAME [--every N] [--truncate-at N]] [--peer PATH]
+      Virtual Smarty meter: writes encrypted frames to a port (default every 10 s).
+      Faults: ${METER_FAULTS.join(', ')} (docs/cli.md).
+      --peer: the other end of a pty pair; inverted/wrong-baud lines are then delivered as a
+      UART set like that end would read them (bit-level model).
+  serve [--port PATH | --capture FILE | --demo] [--key HEX] [--auth-key HEX] [--listen HOST:PORT]
+        [--token TOKEN] [--open] [--capture-dir DIR] [--history FILE.duckdb]
+      The P1 Studio UI in a browser (default 127.0.0.1:8417, demo source).
+${DIAGNOSE_USAGE}${CAPTURE_USAGE}${HISTORY_USAGE}${BOARD_USAGE}  help, --help, --version
+`
+}
