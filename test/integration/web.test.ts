@@ -1,4 +1,4 @@
-/** Serve mode transport: HTTP static files, WebSocket contract, token enforcement. */
+/** Serve mode transport: HTTP static files, WebSocket contract, token on loopback too. */
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -18,6 +18,15 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await s.close()
 })
 
+/** Events of a socket, batches expanded (serve coalesces 'frame' and 'status'). */
+function onEvent(ws: WebSocket, listener: (event: string, data: unknown) => void): void {
+  ws.on('message', (raw) => {
+    const m = JSON.parse(String(raw))
+    if (Array.isArray(m.batch)) for (const e of m.batch) listener(e.event, e.data)
+    else if (typeof m.event === 'string') listener(m.event, m.data)
+  })
+}
+
 function rpc(ws: WebSocket, id: number, method: string, params?: unknown): Promise<{ id: number; result?: unknown; error?: { message: string } }> {
   return new Promise((resolve) => {
     const onMsg = (raw: WebSocket.RawData): void => {
@@ -32,26 +41,38 @@ function rpc(ws: WebSocket, id: number, method: string, params?: unknown): Promi
   })
 }
 
+/** A socket as the served page opens it: its own Origin, the token in the address. */
+async function pageSocket(server: WebServer): Promise<WebSocket> {
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, { origin: `http://127.0.0.1:${server.port}` })
+  await new Promise((r, j) => {
+    ws.once('open', r)
+    ws.once('error', j)
+  })
+  return ws
+}
+
 describe('serve transport', () => {
   it('serves the UI with a CSP, refuses traversal, and carries the contract over /ws with frame events', async () => {
     const session = new StudioSession({ version: '1.2.3', sourceFactory: () => new DemoSource({ intervalMs: 50, startIndex: 0 }) })
     const server = await startWebServer({ session, port: 0, staticDir })
     servers.push(server)
-    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${server.token}`)
     const page = await fetch(server.url)
     expect(page.status).toBe(200)
-    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'")
+    const csp = page.headers.get('content-security-policy')!
+    expect(csp).toContain("default-src 'self'")
+    expect(csp).toMatch(/connect-src 'self';/) // the page's own origin only (no ws: wildcard)
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer')
     expect(await page.text()).toContain('P1 Studio test')
-    expect((await fetch(server.url + 'assets/app.js')).headers.get('content-type')).toContain('javascript')
-    const trav = await fetch(server.url + '..%2f..%2f..%2fetc%2fpasswd')
+    const cookie = page.headers.get('set-cookie')!.split(';')[0]
+    expect((await fetch(`http://127.0.0.1:${server.port}/assets/app.js`, { headers: { cookie } })).headers.get('content-type')).toContain('javascript')
+    const trav = await fetch(`http://127.0.0.1:${server.port}/..%2f..%2f..%2fetc%2fpasswd`, { headers: { cookie } })
     expect(await trav.text()).not.toContain('root:')
 
-    const ws = new WebSocket(server.url.replace('http', 'ws') + 'ws')
-    await new Promise((r) => ws.once('open', r))
+    const ws = await pageSocket(server)
     const frames: { ok: boolean; dlms?: { frameCounter: number } }[] = []
-    ws.on('message', (raw) => {
-      const m = JSON.parse(String(raw))
-      if (m.event === 'frame') frames.push(m.data)
+    onEvent(ws, (event, data) => {
+      if (event === 'frame') frames.push(data as (typeof frames)[0])
     })
     const st = await rpc(ws, 1, 'getStatus')
     expect(st.result).toMatchObject({ version: '1.2.3', source: { kind: 'none' } })
@@ -72,28 +93,54 @@ describe('serve transport', () => {
     await session.dispose()
   })
 
-  it('beyond loopback a token is required for the page and the socket', async () => {
+  it('on loopback too a token is required for the page and the socket: query once, then the cookie; Bearer for scripts', async () => {
     const session = new StudioSession({ version: '1' })
-    const server = await startWebServer({ session, host: '0.0.0.0', port: 0, staticDir })
+    const server = await startWebServer({ session, port: 0, staticDir })
     servers.push(server)
-    expect(server.token).toMatch(/^[0-9a-f]{32}$/)
-    expect(server.url).toContain(`?token=${server.token}`)
+    expect(server.token).toMatch(/^[0-9a-f]{64}$/)
     const base = `http://127.0.0.1:${server.port}/`
     expect((await fetch(base)).status).toBe(401)
+    expect(await (await fetch(base)).text()).toMatch(/access token/)
     expect((await fetch(`${base}?token=wrong`)).status).toBe(401)
-    expect((await fetch(`${base}?token=${server.token}`)).status).toBe(200)
-    const refused = new WebSocket(`ws://127.0.0.1:${server.port}/ws`)
-    const err = await new Promise<string>((r) => {
-      refused.once('error', (e) => r(String(e.message)))
+    const first = await fetch(`${base}?token=${server.token}`)
+    expect(first.status).toBe(200)
+    const setCookie = first.headers.get('set-cookie')!
+    expect(setCookie).toMatch(new RegExp(`^p1s_token_${server.port}=${server.token};`))
+    expect(setCookie).toContain('HttpOnly')
+    expect(setCookie).toContain('SameSite=Strict')
+    const cookie = setCookie.split(';')[0]
+    const again = await fetch(base, { headers: { cookie } })
+    expect(again.status).toBe(200)
+    expect(again.headers.get('set-cookie')).toBeNull()
+    expect((await fetch(base, { headers: { authorization: `Bearer ${server.token}` } })).status).toBe(200)
+    expect((await fetch(base, { headers: { authorization: 'Bearer nope' } })).status).toBe(401)
+
+    const origin = `http://127.0.0.1:${server.port}`
+    const refused = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { origin })
+    const status = await new Promise<number | string>((r) => {
+      refused.once('unexpected-response', (_req, res) => r(res.statusCode!))
       refused.once('open', () => r('opened'))
+      refused.once('error', () => undefined)
     })
-    expect(err).not.toBe('opened')
-    const ok = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`)
+    expect(status).toBe(401)
+    const viaCookie = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { origin, headers: { cookie } })
     await new Promise((r, j) => {
-      ok.once('open', r)
-      ok.once('error', j)
+      viaCookie.once('open', r)
+      viaCookie.once('error', j)
     })
-    expect((await rpc(ok, 1, 'getStatus')).result).toBeDefined()
-    ok.close()
+    expect((await rpc(viaCookie, 1, 'getStatus')).result).toBeDefined()
+    viaCookie.close()
+    await session.dispose()
+  })
+
+  it('beyond loopback the given token is used and the URL names the bound address', async () => {
+    const session = new StudioSession({ version: '1' })
+    const token = 'f'.repeat(40)
+    const server = await startWebServer({ session, host: '0.0.0.0', port: 0, staticDir, token })
+    servers.push(server)
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${token}`)
+    expect((await fetch(server.url)).status).toBe(200)
+    expect((await fetch(`http://127.0.0.1:${server.port}/`)).status).toBe(401)
+    await session.dispose()
   })
 })

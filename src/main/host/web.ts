@@ -1,16 +1,42 @@
 /**
  * Serve mode transport: the built renderer over HTTP and the API contract over a
  * WebSocket at /ws (JSON: `{id, method, params}` → `{id, result}` | `{id, error:{message}}`;
- * pushes `{event, data}`). Binds to 127.0.0.1 by default; on any other address a token
- * is required (query `?token=` or cookie) for both the page and the socket.
+ * pushes `{event, data}`, and 'frame'/'status' coalesced as `{batch:[…], dropped}` every
+ * 100 ms: see web-outbox.ts).
+ *
+ * Serve mode is a network service and every browser page is a possible client, so
+ * (issue 12, web-guard.ts):
+ * - a token on every request, on loopback too (query `?token=` once, then the
+ *   SameSite=Strict HttpOnly cookie; `Authorization: Bearer` for scripts);
+ * - `Host` a loopback literal, an address of this machine or a `--host-name` (DNS rebinding);
+ * - `Origin` the server's own on every WebSocket upgrade;
+ * - no request can throw: unparsable targets and damaged cookies get 400;
+ * - at most {@link WebLimits.maxClients} sockets, {@link WebLimits.maxInFlight} requests in
+ *   flight per socket, and a client that stops reading is dropped (web-outbox.ts).
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { createReadStream, existsSync, statSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { createReadStream, promises as fsp } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { isIP, type Socket } from 'node:net'
+import { networkInterfaces } from 'node:os'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { API_METHODS, EVENT_NAMES, type ApiMethod, type P1StudioApi } from '../../shared/contract'
 import type { StudioSession } from './session'
+import { checkRequest, tokenCookieName, type GuardConfig } from './web-guard'
+import { Outbox, type OutboxLimits, type OutboxTimers } from './web-outbox'
+
+/** Limits of the WebSocket side. */
+export interface WebLimits {
+  /** Open WebSocket connections at once (default 16); more get 503. */
+  maxClients: number
+  /** Requests of one connection awaiting their answer (default 8); more are answered with an error at once. */
+  maxInFlight: number
+  /** Batching and backpressure per client (web-outbox.ts). */
+  outbox: Partial<OutboxLimits>
+}
+
+export const DEFAULT_WEB_LIMITS: WebLimits = { maxClients: 16, maxInFlight: 8, outbox: {} }
 
 /** Options of {@link startWebServer}. */
 export interface WebServerOptions {
@@ -19,18 +45,25 @@ export interface WebServerOptions {
   host?: string
   /** TCP port (default 8417; 0 = any free port). */
   port?: number
-  /** Access token; generated when binding beyond loopback and none is given. */
+  /** Access token (serve passes the data folder's, serve-token.ts); a random one for this run when omitted. */
   token?: string
+  /** Host names a browser may use besides loopback and this machine's addresses (`--host-name`). */
+  hostNames?: readonly string[]
   /** Folder of the built renderer (out/renderer). */
   staticDir: string
+  limits?: Partial<WebLimits>
+  /** Timers of the per-client batches (tests pass a manual clock). */
+  timers?: OutboxTimers
 }
 
 /** A running server. */
 export interface WebServer {
-  /** URL to open (with `?token=` when a token is required). */
+  /** URL to open, with `?token=`. */
   url: string
   port: number
-  token: string | null
+  token: string
+  /** Open WebSocket connections. */
+  readonly clients: number
   close(): Promise<void>
 }
 
@@ -45,27 +78,36 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2'
 }
 
-const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+/**
+ * The page's policy: scripts and connections to its own origin only ('self' covers the
+ * same-origin ws:// socket: CSP Level 3, Chromium 71+, Firefox, Safari 16+).
+ */
+export const SERVE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-function isLoopback(host: string): boolean {
-  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host.startsWith('127.')
+const SECURITY_HEADERS: Record<string, string> = {
+  'content-security-policy': SERVE_CSP,
+  'x-content-type-options': 'nosniff',
+  // the address may carry ?token=: never send it to another site as a Referer
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'x-frame-options': 'DENY'
 }
 
-function tokenOk(expected: string | null, given: string | null | undefined): boolean {
-  if (expected === null) return true
-  if (!given) return false
-  const a = Buffer.from(expected)
-  const b = Buffer.from(given)
-  return a.length === b.length && timingSafeEqual(a, b)
+const COOKIE_MAX_AGE_S = 400 * 86_400
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' }
+
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === ''
 }
 
-function requestToken(req: IncomingMessage): string | null {
-  const url = new URL(req.url ?? '/', 'http://x')
-  const q = url.searchParams.get('token')
-  if (q) return q
-  const m = /(?:^|;\s*)p1s_token=([^;]+)/.exec(req.headers.cookie ?? '')
-  return m ? decodeURIComponent(m[1]) : null
+/** IP literals of this machine (what a browser may type as Host when serve listens on all interfaces). */
+function machineAddresses(): string[] {
+  const out: string[] = []
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (!a.address.includes('%')) out.push(a.address)
+  return out
 }
 
 /**
@@ -73,31 +115,57 @@ function requestToken(req: IncomingMessage): string | null {
  */
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
   const host = opts.host ?? '127.0.0.1'
-  const token = opts.token ?? (isLoopback(host) ? null : randomBytes(16).toString('hex'))
+  const token = opts.token ?? randomBytes(32).toString('hex')
   const root = resolve(opts.staticDir)
   const session = opts.session
+  const limits: WebLimits = { ...DEFAULT_WEB_LIMITS, ...opts.limits }
+  const hostNames = [...(opts.hostNames ?? [])]
+  let port = opts.port ?? 8417
 
-  const server = createServer((req, res) => serveHttp(req, res))
-  function serveHttp(req: IncomingMessage, res: ServerResponse): void {
-    const given = requestToken(req)
-    if (!tokenOk(token, given)) {
-      res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8' })
-      res.end('P1 Studio: a valid token is required (open the URL printed by `p1studio serve`).\n')
+  const guard = (): GuardConfig => ({
+    port,
+    token,
+    hostNames,
+    localAddresses: isWildcard(host) ? machineAddresses() : isIP(host) ? [host] : []
+  })
+
+  const server = createServer((req, res) => {
+    serveHttp(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' })
+      res.end()
+    })
+  })
+  // a slow or silent client must not hold a connection open for long
+  server.headersTimeout = 20_000
+  server.requestTimeout = 30_000
+
+  async function serveHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const v = checkRequest(req, guard(), false)
+    if (!v.ok) {
+      res.writeHead(v.status, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' })
+      res.end(v.message + '\n')
       return
     }
-    const headers: Record<string, string> = { 'content-security-policy': CSP, 'x-content-type-options': 'nosniff' }
-    if (token) headers['set-cookie'] = `p1s_token=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`
+    const headers: Record<string, string> = { ...SECURITY_HEADERS }
+    if (v.tokenInQuery) {
+      headers['set-cookie'] = `${tokenCookieName(port)}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${COOKIE_MAX_AGE_S}`
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { ...headers, 'content-type': 'text/plain' })
+      res.writeHead(405, { ...headers, 'content-type': 'text/plain', allow: 'GET, HEAD' })
       res.end('Method not allowed\n')
       return
     }
     let pathname: string
     try {
-      pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)
+      pathname = decodeURIComponent(v.pathname)
     } catch {
-      res.writeHead(400, headers)
-      res.end()
+      res.writeHead(400, { ...headers, 'content-type': 'text/plain' })
+      res.end('Bad request\n')
+      return
+    }
+    if (pathname.includes('\0')) {
+      res.writeHead(400, { ...headers, 'content-type': 'text/plain' })
+      res.end('Bad request\n')
       return
     }
     const rel = normalize(pathname).replace(/^([/\\])+/, '')
@@ -107,82 +175,158 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       res.end('Forbidden\n')
       return
     }
-    if (!existsSync(file) || statSync(file).isDirectory()) file = join(root, 'index.html')
-    if (!existsSync(file)) {
+    let st = await fsp.stat(file).catch(() => null)
+    if (!st || !st.isFile()) {
+      file = join(root, 'index.html')
+      st = await fsp.stat(file).catch(() => null)
+    }
+    if (!st || !st.isFile()) {
       res.writeHead(503, { ...headers, 'content-type': 'text/plain; charset=utf-8' })
       res.end('P1 Studio: the user interface is not built yet. Run `npm run build:renderer`, then reload.\n')
       return
     }
-    res.writeHead(200, { ...headers, 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' })
+    res.writeHead(200, { ...headers, 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache', 'content-length': String(st.size) })
     if (req.method === 'HEAD') return void res.end()
-    createReadStream(file).pipe(res)
+    const stream = createReadStream(file)
+    stream.on('error', () => res.destroy())
+    stream.pipe(res)
   }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 })
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://x')
-    if (url.pathname !== '/ws' || !tokenOk(token, requestToken(req))) {
-      socket.write('HTTP/1.1 401 Unauthorized\r\n\r\n')
-      socket.destroy()
-      return
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, perMessageDeflate: false })
+  const clients = new Map<WebSocket, Outbox>()
+  let upgrading = 0
+
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    // Node removes its own error handler from upgraded sockets: without this a reset kills the process
+    socket.on('error', () => socket.destroy())
+    const refuse = (status: number, message: string): void => {
+      const body = message + '\n'
+      socket.end(
+        `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+      )
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req))
+    const v = checkRequest(req, guard(), true)
+    if (!v.ok) return refuse(v.status, v.message)
+    if (clients.size + upgrading >= limits.maxClients) return refuse(503, `P1 Studio serves at most ${limits.maxClients} connections at once: close a tab and reload.`)
+    // counted until ws calls back, or the socket closes (ws answers a bad handshake itself)
+    upgrading++
+    let counted = true
+    const settle = (): void => {
+      if (counted) upgrading--
+      counted = false
+    }
+    socket.once('close', settle)
+    try {
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        settle()
+        onConnection(ws)
+      })
+    } catch {
+      settle()
+      socket.destroy()
+    }
   })
 
-  const clients = new Set<WebSocket>()
   const broadcast = (event: string, data: unknown): void => {
     if (clients.size === 0) return
-    const msg = JSON.stringify({ event, data })
-    for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(msg)
+    const json = JSON.stringify(data ?? null)
+    if (event === 'frame') for (const o of clients.values()) o.frame(json)
+    else if (event === 'status') for (const o of clients.values()) o.status(json)
+    else {
+      const text = `{"event":${JSON.stringify(event)},"data":${json}}`
+      for (const o of clients.values()) o.send(text)
+    }
   }
   const handlers = EVENT_NAMES.map((e) => [e, (d: unknown): void => broadcast(e, d)] as const)
   for (const [e, h] of handlers) session.on(e, h)
 
-  wss.on('connection', (ws: WebSocket) => {
-    clients.add(ws)
-    ws.on('close', () => clients.delete(ws))
-    ws.on('error', () => clients.delete(ws))
-    ws.on('message', async (raw) => {
-      let msg: { id?: unknown; method?: unknown; params?: unknown }
+  function onConnection(ws: WebSocket): void {
+    const outbox = new Outbox(
+      {
+        get bufferedAmount() {
+          return ws.bufferedAmount
+        },
+        send: (text) => ws.send(text),
+        drop: () => ws.terminate()
+      },
+      limits.outbox,
+      opts.timers
+    )
+    clients.set(ws, outbox)
+    let inFlight = 0
+    const gone = (): void => {
+      outbox.close()
+      clients.delete(ws)
+    }
+    ws.on('close', gone)
+    ws.on('error', gone)
+    const answer = (id: number | null, body: { result: unknown } | { error: { message: string; code?: string } }): void => {
+      outbox.send(JSON.stringify({ id, ...body }))
+    }
+    ws.on('message', (raw, isBinary) => {
+      let msg: unknown
       try {
-        msg = JSON.parse(String(raw))
+        msg = isBinary ? undefined : JSON.parse(String(raw))
       } catch {
-        ws.send(JSON.stringify({ id: null, error: { message: 'Malformed message (not JSON).' } }))
-        return
+        msg = undefined
       }
-      const id = typeof msg.id === 'number' ? msg.id : null
-      if (typeof msg.method !== 'string' || !(API_METHODS as readonly string[]).includes(msg.method)) {
-        ws.send(JSON.stringify({ id, error: { message: `Unknown method ${String(msg.method)}.` } }))
-        return
+      if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return answer(null, { error: { message: 'Malformed message (not a JSON object).', code: 'malformed' } })
+      const { id: rawId, method, params } = msg as { id?: unknown; method?: unknown; params?: unknown }
+      const id = typeof rawId === 'number' && Number.isSafeInteger(rawId) ? rawId : null
+      if (typeof method !== 'string' || !(API_METHODS as readonly string[]).includes(method)) {
+        return answer(id, { error: { message: `Unknown method ${typeof method === 'string' ? method.slice(0, 60) : String(method)}.`, code: 'unknown_method' } })
       }
-      try {
-        const fn = session[msg.method as ApiMethod] as (p?: unknown) => Promise<unknown>
-        const result = await fn.call(session as P1StudioApi, msg.params)
-        ws.send(JSON.stringify({ id, result: result ?? null }))
-      } catch (e) {
-        ws.send(JSON.stringify({ id, error: { message: (e as Error).message } }))
+      if (inFlight >= limits.maxInFlight) {
+        return answer(id, { error: { message: `Too many requests at once (at most ${limits.maxInFlight}): wait for the answers, then try again.`, code: 'busy' } })
       }
+      inFlight++
+      const fn = session[method as ApiMethod] as (p?: unknown) => Promise<unknown>
+      Promise.resolve()
+        .then(() => fn.call(session as P1StudioApi, params))
+        .then(
+          (result) => answer(id, { result: result ?? null }),
+          (e: unknown) => answer(id, { error: { message: e instanceof Error && e.message ? e.message : 'The request failed.' } })
+        )
+        .catch(() => undefined)
+        .finally(() => inFlight--)
     })
-  })
+  }
 
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', (e: Error & { code?: string }) =>
-      reject(new Error(e.code === 'EADDRINUSE' ? `Port ${opts.port} is already in use: choose another with --listen HOST:PORT.` : e.message))
+      reject(
+        new Error(
+          e.code === 'EADDRINUSE'
+            ? `Port ${opts.port} is already in use: choose another with --listen HOST:PORT.`
+            : e.code === 'EADDRNOTAVAIL'
+              ? `${host} is not an address of this computer: choose one with --listen HOST:PORT.`
+              : e.code === 'EACCES'
+                ? `Not allowed to listen on port ${opts.port} (ports below 1024 need administrator rights).`
+                : `Cannot listen on ${host}:${opts.port}: ${e.message}`
+        )
+      )
     )
-    server.listen(opts.port ?? 8417, host, () => resolvePromise())
+    server.listen(port, host, () => resolvePromise())
   })
   const addr = server.address()
-  const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 8417)
-  const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host
-  const url = `http://${shownHost}:${port}/${token ? `?token=${token}` : ''}`
+  port = typeof addr === 'object' && addr ? addr.port : port
+  const shownHost = host.includes(':') && host !== '::' ? `[${host}]` : isWildcard(host) ? '127.0.0.1' : host
+  const url = `http://${shownHost}:${port}/?token=${encodeURIComponent(token)}`
   return {
     url,
     port,
     token,
+    get clients() {
+      return clients.size
+    },
     close: () =>
       new Promise<void>((r) => {
         for (const [e, h] of handlers) session.off(e, h)
-        for (const ws of clients) ws.terminate()
+        for (const [ws, o] of clients) {
+          o.close()
+          ws.terminate()
+        }
+        clients.clear()
         wss.close()
         server.close(() => r())
         server.closeAllConnections?.()

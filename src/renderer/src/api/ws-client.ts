@@ -1,7 +1,12 @@
 /**
  * P1StudioClient over the serve mode WebSocket (/ws): requests `{id, method, params}`,
- * responses `{id, result}` | `{id, error: {message}}`, pushes `{event, data}`.
+ * responses `{id, result}` | `{id, error: {message}}`, pushes `{event, data}` and batches
+ * `{batch: [{event, data}, …], dropped}` (serve coalesces 'frame' and 'status' every 100 ms:
+ * src/main/host/web-outbox.ts), which are handed to the listeners one event at a time, so
+ * the rest of the renderer sees the usual per-frame calls.
  * Reconnects with backoff; calls made while disconnected wait for the connection.
+ * The serve token arrives once in the page address (`?token=`); the server then sets its
+ * cookie, and {@link forgetTokenInAddress} removes the token from the address bar.
  */
 import { API_METHODS, type ApiMethod, type P1StudioApi, type P1StudioClient, type P1StudioEventName, type P1StudioEvents } from '@shared/contract'
 
@@ -40,6 +45,7 @@ export class WsClient implements P1StudioClient {
     private readonly makeSocket: (url: string) => SocketLike = (u) => new WebSocket(u) as unknown as SocketLike
   ) {
     for (const m of API_METHODS) (this as unknown as Record<string, (p?: unknown) => Promise<unknown>>)[m] = (p?: unknown) => this.call(m, p)
+    if (typeof window !== 'undefined' && window.location && window.history) forgetTokenInAddress(window.location, window.history)
     this.connect()
   }
 
@@ -74,14 +80,21 @@ export class WsClient implements P1StudioClient {
   }
 
   private onMessage(text: string): void {
-    let msg: { id?: number; result?: unknown; error?: { message: string }; event?: string; data?: unknown }
+    let msg: { id?: number; result?: unknown; error?: { message: string }; event?: string; data?: unknown; batch?: unknown }
     try {
       msg = JSON.parse(text)
     } catch {
       return
     }
+    if (typeof msg !== 'object' || msg === null) return
+    if (Array.isArray(msg.batch)) {
+      for (const item of msg.batch as { event?: unknown; data?: unknown }[]) {
+        if (item && typeof item.event === 'string') this.dispatch(item.event, item.data)
+      }
+      return
+    }
     if (typeof msg.event === 'string') {
-      for (const l of this.listeners.get(msg.event) ?? []) l(msg.data)
+      this.dispatch(msg.event, msg.data)
       return
     }
     if (typeof msg.id !== 'number') return
@@ -90,6 +103,17 @@ export class WsClient implements P1StudioClient {
     this.pending.delete(msg.id)
     if (msg.error) p.reject(new Error(msg.error.message))
     else p.resolve(msg.result)
+  }
+
+  private dispatch(event: string, data: unknown): void {
+    for (const l of this.listeners.get(event) ?? []) {
+      try {
+        l(data)
+      } catch (e) {
+        // one failing listener must not starve the others nor the rest of a batch
+        console.error(e)
+      }
+    }
   }
 
   private call<T>(method: ApiMethod, params?: unknown): Promise<T> {
@@ -122,4 +146,23 @@ export class WsClient implements P1StudioClient {
     this.stopped = true
     this.socket?.close()
   }
+}
+
+/**
+ * Remove `token` from the page address (history.replaceState: no reload, no history entry),
+ * so the serve token is not left in the address bar, bookmarks or screenshots; the server's
+ * SameSite=Strict cookie carries it from then on. Other query parameters and the hash stay.
+ * @returns true if the address held a token.
+ */
+export function forgetTokenInAddress(loc: { href: string }, history: { state: unknown; replaceState(data: unknown, unused: string, url?: string | URL | null): void }): boolean {
+  let url: URL
+  try {
+    url = new URL(loc.href)
+  } catch {
+    return false
+  }
+  if (!url.searchParams.has('token')) return false
+  url.searchParams.delete('token')
+  history.replaceState(history.state, '', url.pathname + url.search + url.hash)
+  return true
 }
