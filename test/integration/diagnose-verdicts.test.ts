@@ -1,8 +1,11 @@
 /**
  * One test per diagnostics verdict: the virtual meter with that fault on one end of a socat
  * pty pair (line faults modelled bit by bit against the other end's settings, read with
- * stty), the diagnostics service on the other end. Shortened cadence (0.6 s) so a run takes
- * a few seconds; diagnose-cadence.test.ts checks the real 10 s cadence.
+ * stty), the diagnostics runner on the other end, both on one virtual clock at the Smarty's
+ * real 10 s cadence (test/helpers/virtual-line.ts). The test advances virtual time one timer
+ * at a time and waits for the bytes to be read, never for a duration: the verdicts and the
+ * time figures are exact whatever the machine's load. diagnose-cadence.test.ts is the one
+ * real-time run (the CLI on the system clock).
  */
 import { spawnSync } from 'node:child_process'
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
@@ -13,57 +16,53 @@ import { SerialPort } from 'serialport'
 import type { DiagnosisProgress, DiagnosisReport } from '../../src/shared/diagnostics'
 import { runDiagnosis } from '../../src/main/diagnostics/runner'
 import { sttyFormat, type MeterFault } from '../../src/main/line/faults'
-import { VirtualMeter, openSerialWriter, type SerialWriter } from '../../src/main/line/virtual-meter'
-import { openPtyPair } from '../helpers/pty'
+import type { VirtualMeter } from '../../src/main/line/virtual-meter'
+import { VIRTUAL_T0, VirtualLine } from '../helpers/virtual-line'
 
 const KEY = '7C2A93E0B8D14F6A5E0C3B9D21F4A786' // test key, not a meter's
-const CADENCE_S = 0.6
+const CADENCE_S = 10
 
-let pty: Awaited<ReturnType<typeof openPtyPair>>
-let writer: SerialWriter | null = null
-let meter: VirtualMeter | null = null
+let line: VirtualLine
 
 beforeEach(async () => {
-  pty = await openPtyPair()
+  line = await VirtualLine.open()
 })
 afterEach(async () => {
-  meter?.stop()
-  meter = null
-  await writer?.close()
-  writer = null
-  await pty.close()
+  await line.close()
 })
 
-async function startMeter(fault: MeterFault['name'], extra: Partial<MeterFault> = {}, plain = false): Promise<VirtualMeter> {
-  writer = await openSerialWriter(pty.a)
-  const w = writer
-  const peer = pty.b
-  meter = new VirtualMeter({
+async function startMeter(fault: MeterFault['name'], extra: Partial<MeterFault> = {}, opts: { plain?: boolean; frameCounter?: number } = {}): Promise<VirtualMeter> {
+  const peer = line.pty.b
+  return line.startMeter({
     key: Buffer.from(KEY, 'hex'),
     intervalMs: CADENCE_S * 1000,
-    frameCounter: 5000,
+    frameCounter: opts.frameCounter ?? 5000,
     fault: { name: fault, ...extra },
-    plain,
-    receiver: () => sttyFormat(peer),
-    write: (f) => w.write(f)
+    plain: opts.plain ?? false,
+    receiver: () => sttyFormat(peer)
   })
-  meter.start()
-  return meter
 }
 
 async function diagnose(opts: { key?: string | null; authKey?: string; path?: string } = {}): Promise<DiagnosisReport> {
   const progress: DiagnosisProgress[] = []
-  const r = await runDiagnosis({
-    path: opts.path ?? pty.b,
-    key: opts.key === null ? undefined : (opts.key ?? KEY),
-    authKey: opts.authKey,
-    cadenceS: CADENCE_S,
-    appVersion: 'test',
-    onProgress: (p) => progress.push(p)
-  })
+  const path = opts.path ?? line.pty.b
+  const r = await line.drive(
+    runDiagnosis({
+      path,
+      key: opts.key === null ? undefined : (opts.key ?? KEY),
+      authKey: opts.authKey,
+      cadenceS: CADENCE_S,
+      appVersion: 'test',
+      clock: line.clock,
+      openSource: path === line.pty.b ? line.openSource : undefined,
+      onProgress: (p) => progress.push(p)
+    })
+  )
   expect(progress.length).toBeGreaterThan(0)
   expect(progress[progress.length - 1].phase).toBe('done')
   expect(JSON.stringify(r)).not.toContain(KEY)
+  // the report is dated by the run's clock: virtual time
+  expect(r.startedAt).toBe(new Date(VIRTUAL_T0).toISOString())
   return r
 }
 
@@ -85,8 +84,11 @@ describe('diagnostics verdicts through a pty', () => {
     expect(r.meter.perPhase).toBe(true)
     expect(r.meter.lastFrameCounter! - r.meter.firstFrameCounter!).toBe(2)
     const cad = check(r, 'cadence').evidence
-    expect(cad.meanIntervalS as number).toBeGreaterThan(0.5)
-    expect(cad.meanIntervalS as number).toBeLessThan(0.7)
+    // the real cadence, exactly: three frames 10 s apart on the virtual clock
+    expect(cad.intervalsS).toEqual([10, 10])
+    expect(cad.meanIntervalS).toBe(10)
+    // the meter's first frame came 3 s after listening began, the third 20 s later
+    expect(r.durationS).toBe(23)
     const tel = check(r, 'telegram').evidence
     expect(tel.voltageMinV as number).toBeGreaterThanOrEqual(207)
     expect(tel.breakerState).toBe('1')
@@ -101,7 +103,7 @@ describe('diagnostics verdicts through a pty', () => {
   })
 
   it('port_busy: another program holds the port', async () => {
-    const holder = new SerialPort({ path: pty.b, baudRate: 115200, autoOpen: false })
+    const holder = new SerialPort({ path: line.pty.b, baudRate: 115200, autoOpen: false })
     await new Promise<void>((res, rej) => holder.open((e) => (e ? rej(e) : res())))
     try {
       const r = await diagnose()
@@ -113,16 +115,16 @@ describe('diagnostics verdicts through a pty', () => {
   })
 
   it('port_permission_denied: a user outside the dialout group', async () => {
-    chmodSync(pty.b, 0o600)
+    chmodSync(line.pty.b, 0o600)
     const asRoot = process.getuid?.() === 0
     if (!asRoot) {
-      chmodSync(pty.b, 0o000)
+      chmodSync(line.pty.b, 0o000)
       const r = await diagnose()
       expect(r.verdict).toBe('port_permission_denied')
       return
     }
     // as root, run the CLI as "nobody", who may not open the root-owned 0600 pty
-    const out = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, 'bin/p1studio.mjs', 'diagnose', '--port', pty.b, '--json'], { encoding: 'utf8', timeout: 20_000 })
+    const out = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, 'bin/p1studio.mjs', 'diagnose', '--port', line.pty.b, '--json'], { encoding: 'utf8', timeout: 20_000 })
     expect(out.status).toBe(1)
     const r = JSON.parse(out.stdout) as DiagnosisReport
     expect(r.verdict).toBe('port_permission_denied')
@@ -144,6 +146,7 @@ describe('diagnostics verdicts through a pty', () => {
     const s = check(r, 'signal')
     expect(s.evidence.bytes).toBe(0)
     expect(s.evidence.listenedS as number).toBeGreaterThanOrEqual(1.2 * CADENCE_S)
+    expect(s.evidence.listenedS as number).toBeLessThanOrEqual(1.2 * CADENCE_S + 0.1)
     expect(s.advice).toMatch(/pin 1/)
   })
 
@@ -172,7 +175,7 @@ describe('diagnostics verdicts through a pty', () => {
   })
 
   it('wrong_line_settings: a plain DSMR meter at 9600 7E1', async () => {
-    await startMeter('wrong-baud', {}, true)
+    await startMeter('wrong-baud', {}, { plain: true })
     const r = await diagnose({ key: null })
     expect(r.verdict).toBe('wrong_line_settings')
     expect(check(r, 'line').evidence.working).toBe('9600 7E1')
@@ -191,12 +194,16 @@ describe('diagnostics verdicts through a pty', () => {
   })
 
   it('missed_frames: frame counter skips and a two-interval gap', async () => {
-    await startMeter('drop', { every: 2 })
+    // frames 5001, 5003, 5005 arrive (the first one sent is not the one lost: 20 s of
+    // silence from the start would be no_signal, the runner's 1.2-cadence limit)
+    await startMeter('drop', { every: 2 }, { frameCounter: 5001 })
     const r = await diagnose()
     expect(r.verdict).toBe('missed_frames')
     const c = check(r, 'cadence').evidence
     expect(c.missedFrames as number).toBeGreaterThanOrEqual(1)
     expect(c.maxIntervalS as number).toBeGreaterThan(1.6 * CADENCE_S)
+    expect(c.maxIntervalS).toBe(2 * CADENCE_S)
+    expect(c.missedFrames).toBe(2)
   })
 
   it('irregular_cadence: intervals far from the cadence', async () => {
@@ -206,6 +213,8 @@ describe('diagnostics verdicts through a pty', () => {
     const c = check(r, 'cadence').evidence
     expect(c.missedFrames).toBe(0)
     expect(c.minIntervalS as number).toBeLessThan(0.75 * CADENCE_S)
+    // IRREGULAR_FACTORS 0.55, 1.45 × 10 s
+    expect(c.intervalsS).toEqual([5.5, 14.5])
   })
 
   it('wrong_key: the tag fails on every frame; system title and serial shown', async () => {

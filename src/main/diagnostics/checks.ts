@@ -11,8 +11,8 @@
  *   inverted (DSMR 5.0.2 P1 §5.7).
  */
 import type { CheckId, CheckResult, CheckStatus, CheckWarningCode, EvidenceValue, MeterIdentity, VerdictCode } from '../../shared/diagnostics'
+import { formatLineSettings } from '../../shared/line-settings'
 import type { DecodedTelegram, LineSettings } from '../../shared/types'
-import { formatLineSettings } from '../line/serial-source'
 import type { AttemptEvidence, FrameSeen } from './evidence'
 
 /** Check titles, as the wizard shows them. */

@@ -2,7 +2,8 @@
  * Evidence gathering for the diagnostics: every chunk of one listening attempt (one set of
  * line settings) goes through the line monitor (bursts, idle gaps, 0x00 share) and the
  * decoding pipeline; what the checks need is kept in compact form (no frame list grows
- * with anything but the frames heard, a few per run).
+ * with anything but the frames heard, a few per run). No clock of its own: every time is
+ * given (receive times with the chunks, `now` to {@link AttemptEvidence.tick}).
  */
 import type { DecodedTelegram, DecodeErrorCode, DlmsHeader, LineSettings } from '../../shared/types'
 import { P1Decoder } from '../p1/pipeline'
@@ -98,11 +99,15 @@ export class AttemptEvidence {
   private lastDataAt: number | null = null
   private idleFlushed = true
 
-  /** @throws TypeError if a key is not 32 hex digits. */
-  constructor(opts: EvidenceOptions, now: number = Date.now()) {
+  /**
+   * @param startedAt when listening began, ms since the epoch, in the time base of the
+   *   receive times that will be pushed (the source's clock, or a replay's recorded times).
+   * @throws TypeError if a key is not 32 hex digits.
+   */
+  constructor(opts: EvidenceOptions, startedAt: number) {
     this.settings = opts.settings
-    this.startedAt = now
-    this.endedAt = now
+    this.startedAt = startedAt
+    this.endedAt = startedAt
     this.burstGapMs = opts.burstGapMs
     this.idleGapMs = opts.idleGapMs
     this.meterClock = opts.meterClock !== false

@@ -5,10 +5,17 @@
  *
  * Timing (Smarty, cadence 10 s): a verdict needs three frames (≤ 30 s), `no_signal` comes
  * after 1.2 cadences without a byte (12 s); each retry at other settings waits for one burst.
+ *
+ * Time is an input: the receive times of the bytes are the time base, and the run's own
+ * timers (silence, limits, idle flush) run on the {@link Clock} the source stamps its bytes
+ * with: the system clock for a live line, a ManualClock in tests (the real 10 s cadence,
+ * exactly), or the recorded receive times of a replay (`clock: 'data'`).
  */
 import type { DiagnoseRequest, DiagnosisProgress, DiagnosisReport } from '../../shared/diagnostics'
+import { formatLineSettings } from '../../shared/line-settings'
 import { DEFAULT_LINE_SETTINGS, type LineSettings } from '../../shared/types'
-import { PortOpenError, SerialSource, formatLineSettings } from '../line/serial-source'
+import { systemClock, type Clock } from '../line/clock'
+import { PortOpenError, SerialSource } from '../line/serial-source'
 import type { ByteSource } from '../line/source'
 import { evaluateChecks, keptAttempt, meterIdentity, overallVerdict, type PortOutcome } from './checks'
 import { AttemptEvidence } from './evidence'
@@ -17,8 +24,9 @@ import { AttemptEvidence } from './evidence'
 export interface RunOptions extends DiagnoseRequest {
   appVersion: string
   /**
-   * Open a source at given settings (default: a {@link SerialSource} on `path`). It is
-   * started and stopped by the run.
+   * Open a source at given settings (default: a {@link SerialSource} on `path`, stamping
+   * with the run's clock). It is started and stopped by the run; its receive times must come
+   * from the same clock as the run's.
    */
   openSource?: (settings: LineSettings) => ByteSource
   /**
@@ -28,8 +36,12 @@ export interface RunOptions extends DiagnoseRequest {
   source?: ByteSource
   /** Label of `source` in the report. */
   sourceLabel?: string
-  /** 'wall' (live line, default) or 'data' (recorded receive times: replays). */
-  clock?: 'wall' | 'data'
+  /**
+   * What time is. A {@link Clock} (default {@link systemClock}; 'wall' is the same): the
+   * clock the source stamps its bytes with, which also runs the run's timers. 'data': the
+   * recorded receive times of a replay are the time (the system clock only paces progress).
+   */
+  clock?: Clock | 'wall' | 'data'
   /** Compare the meter's clock with the receive times (default true; false for the demo, whose day is fixed). */
   meterClock?: boolean
   onProgress?: (p: DiagnosisProgress) => void
@@ -60,8 +72,11 @@ export async function runDiagnosis(opts: RunOptions): Promise<DiagnosisReport> {
   const first: LineSettings = { ...DEFAULT_LINE_SETTINGS, ...opts.settings }
   const canRetry = !opts.source && opts.retrySettings !== false
   const label = opts.source ? (opts.sourceLabel ?? opts.source.label) : (opts.path ?? 'port')
-  const openSource = opts.openSource ?? ((s: LineSettings) => new SerialSource(opts.path ?? '', s))
-  const wallStart = Date.now()
+  const dataTime = opts.clock === 'data'
+  /** Runs the timers; for a live line also the time base (the source stamps with it). */
+  const clock: Clock = typeof opts.clock === 'object' ? opts.clock : systemClock
+  const openSource = opts.openSource ?? ((s: LineSettings) => new SerialSource(opts.path ?? '', s, { clock }))
+  const runStart = clock.now()
   const evidenceOpts = (settings: LineSettings) => ({
     settings,
     key: opts.key ?? null,
@@ -72,7 +87,7 @@ export async function runDiagnosis(opts: RunOptions): Promise<DiagnosisReport> {
     idleGapMs: Math.min(500, cadenceMs / 4)
   })
   // throws TypeError on a bad key before anything is opened
-  new AttemptEvidence(evidenceOpts(first))
+  new AttemptEvidence(evidenceOpts(first), runStart)
 
   const attempts: AttemptEvidence[] = []
   let port: PortOutcome = { ok: true, label }
@@ -80,13 +95,15 @@ export async function runDiagnosis(opts: RunOptions): Promise<DiagnosisReport> {
   const candidates = RETRY_SETTINGS.filter((s) => formatLineSettings(s) !== formatLineSettings(first))
   const retries = canRetry ? 2 : 0
   const limitMs = durationMs + retries * (1.5 * cadenceMs + 1000)
-  let dataNow = 0
-  const clock = (): number => (opts.clock === 'data' ? dataNow || Date.now() : Date.now())
+  /** Receive time of the last chunk heard (data time), null before the first. */
+  let dataNow: number | null = null
+  /** Now in the run's time base: the clock's, or (replays) the last receive time. */
+  const now = (): number => (dataTime ? (dataNow ?? clock.now()) : clock.now())
   const progress = (phase: DiagnosisProgress['phase'], message: string): void => {
     const a = attempts[attempts.length - 1]
     opts.onProgress?.({
       phase,
-      elapsedS: Math.round((Date.now() - wallStart) / 100) / 10,
+      elapsedS: Math.round((clock.now() - runStart) / 100) / 10,
       limitS: Math.round(limitMs / 1000),
       settings: a ? formatLineSettings(a.settings) : formatLineSettings(first),
       bytes: attempts.reduce((n, x) => n + x.bytes, 0),
@@ -98,20 +115,25 @@ export async function runDiagnosis(opts: RunOptions): Promise<DiagnosisReport> {
   /** Listen at `settings` until the attempt decides; resolves with what to do next. */
   const listen = (src: ByteSource, settings: LineSettings, owned: boolean): Promise<'done' | 'retry'> =>
     new Promise((resolve) => {
-      const attempt = new AttemptEvidence(evidenceOpts(settings), opts.clock === 'data' ? 0 : Date.now())
-      let started = false
+      const attempt = new AttemptEvidence(evidenceOpts(settings), dataTime ? 0 : clock.now())
+      // with data time, the attempt starts at the first receive time heard
+      let started = !dataTime
+      let finished = false
       attempts.push(attempt)
-      let lastProgress = 0
+      let lastProgress: number | null = null
       const finish = (next: 'done' | 'retry'): void => {
-        clearInterval(timer)
+        if (finished) return
+        finished = true
+        timer.cancel()
         src.off('data', onData)
         src.off('end', onEnd)
         opts.signal?.removeEventListener('abort', onAbort)
-        attempt.finish(clock())
+        // a replay that sent nothing listened for no time at all
+        attempt.finish(started ? now() : attempt.startedAt)
         resolve(next)
       }
       const onData = (chunk: Buffer, at: number): void => {
-        if (opts.clock === 'data') {
+        if (dataTime) {
           dataNow = at
           if (!started) {
             started = true
@@ -122,7 +144,7 @@ export async function runDiagnosis(opts: RunOptions): Promise<DiagnosisReport> {
         check()
       }
       const onEnd = (reason: string): void => {
-        if (owned || opts.clock === 'data') interrupted = owned ? reason : null
+        if (owned || dataTime) interrupted = owned ? reason : null
         finish('done')
       }
       const onAbort = (): void => {
@@ -130,29 +152,30 @@ export async function runDiagnosis(opts: RunOptions): Promise<DiagnosisReport> {
         finish('done')
       }
       const check = (): void => {
-        const now = clock()
-        if (opts.clock === 'data' && !started) return
-        attempt.tick(now)
-        const inAttempt = now - attempt.startedAt
+        if (finished || !started) return
+        const t = now()
+        attempt.tick(t)
+        const inAttempt = t - attempt.startedAt
         const frames = attempt.frames.length
-        if (Date.now() - lastProgress > 250) {
-          lastProgress = Date.now()
+        const wall = clock.now()
+        if (lastProgress === null || wall - lastProgress > 250) {
+          lastProgress = wall
           progress('listening', frames ? `Listening at ${formatLineSettings(settings)}: ${frames} frame${frames === 1 ? '' : 's'} so far.` : attempt.bytes ? `Listening at ${formatLineSettings(settings)}: ${attempt.bytes} bytes, no frame yet.` : `Waiting for the first byte at ${formatLineSettings(settings)}…`)
         }
         if (frames >= MIN_FRAMES) return finish('done')
-        if (Date.now() - wallStart > limitMs && opts.clock !== 'data') return finish('done')
-        if (opts.clock === 'data' && inAttempt > durationMs && frames > 0) return finish('done')
+        if (!dataTime && t - runStart > limitMs) return finish('done')
+        if (dataTime && inAttempt > durationMs && frames > 0) return finish('done')
         if (frames > 0) return
         if (attempt.sevenBitTelegrams > 0) return finish('done')
         if (attempt.bytes === 0) {
           if (inAttempt > 1.2 * cadenceMs) return finish(attempts.length > 1 && canRetry && candidates.length ? 'retry' : 'done')
           return
         }
-        const complete = attempt.completeBursts(now)
+        const complete = attempt.completeBursts(t)
         if (complete.length >= 1 && canRetry && candidates.length > 0) return finish('retry')
         if (complete.length >= 2 || (complete.length >= 1 && inAttempt > 1.5 * cadenceMs)) return finish('done')
       }
-      const timer = setInterval(check, TICK_MS)
+      const timer = clock.setInterval(check, TICK_MS)
       src.on('data', onData)
       src.on('end', onEnd)
       opts.signal?.addEventListener('abort', onAbort)
@@ -207,8 +230,8 @@ export async function runDiagnosis(opts: RunOptions): Promise<DiagnosisReport> {
     source: { label, settings: working, tried: attempts.map((a) => formatLineSettings(a.settings)) },
     keyTested: Boolean(opts.key),
     firstFrameHex: attempts.map((a) => a.firstFrameHex).find((h) => h !== null) ?? firstFrameOf(attempts),
-    startedAt: new Date(wallStart).toISOString(),
-    durationS: Math.round((Date.now() - wallStart) / 100) / 10,
+    startedAt: new Date(runStart).toISOString(),
+    durationS: Math.round((clock.now() - runStart) / 100) / 10,
     appVersion: opts.appVersion
   }
   progress('done', report.summary)

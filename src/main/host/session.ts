@@ -21,7 +21,7 @@ import type {
   SourceState
 } from '../../shared/contract'
 import { RECENT_FRAMES_LIMIT } from '../../shared/contract'
-import { DEFAULT_LINE_SETTINGS, LUX_AUTH_KEY_HEX, type LineSettings, type PortInfo } from '../../shared/types'
+import { DEFAULT_LINE_SETTINGS, LUX_AUTH_KEY_HEX, type PortInfo } from '../../shared/types'
 import { P1Decoder, parseKeyHex, type DecodeEvent } from '../p1/pipeline'
 import { DEMO_KEY_HEX, DemoSource, demoFilePath } from '../line/demo-source'
 import { FileSource } from '../line/file-source'
@@ -40,7 +40,8 @@ import {
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { ReplaySource } from '../line/replay-source'
-import { formatLineSettings } from '../line/serial-source'
+import { formatLineSettings, parseLineLabel } from '../../shared/line-settings'
+import { systemClock, type Clock } from '../line/clock'
 import { CaptureService } from './capture-service'
 import { HistoryService } from './history-service'
 import {
@@ -96,6 +97,11 @@ export interface StudioSessionOptions {
   boardsDir?: string
   /** Keeps the secrets of board profiles (Electron: safeStorage; default: in memory only). */
   secrets?: SecretStore
+  /**
+   * Stamps the bytes of the sources it opens and runs their pace and the diagnostics' timers
+   * (default the system clock; tests give a ManualClock). Injected sources use their own.
+   */
+  clock?: Clock
 }
 
 /** Mask a key for display: only the last 4 hex digits. */
@@ -103,16 +109,16 @@ export function maskKey(hex: string): string {
   return '•'.repeat(28) + hex.slice(-4).toUpperCase()
 }
 
-function defaultFactory(req: SourceRequest): ByteSource {
+function defaultFactory(req: SourceRequest, clock: Clock): ByteSource {
   switch (req.kind) {
     case 'serial':
-      return new SerialSource(req.path, req.settings)
+      return new SerialSource(req.path, req.settings, { clock })
     case 'file':
-      return new FileSource(req.path)
+      return new FileSource(req.path, { clock })
     case 'demo':
-      return new DemoSource()
+      return new DemoSource({ clock })
     case 'capture':
-      return new ReplaySource(req.path, { speed: speedValue(req.speed) })
+      return new ReplaySource(req.path, { speed: speedValue(req.speed), clock })
   }
 }
 
@@ -131,6 +137,7 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
   private readonly version: string
   private readonly keyStore?: KeyStore
   private readonly sourceFactory: (req: SourceRequest) => ByteSource
+  private readonly clock: Clock
   private readonly portLister: () => Promise<PortInfo[]>
   private readonly throttleMs: number
   private key: string | null = null
@@ -161,7 +168,8 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
     super()
     this.version = opts.version
     this.keyStore = opts.keyStore
-    this.sourceFactory = opts.sourceFactory ?? defaultFactory
+    this.clock = opts.clock ?? systemClock
+    this.sourceFactory = opts.sourceFactory ?? ((req) => defaultFactory(req, this.clock))
     this.portLister = opts.portLister ?? listPorts
     this.throttleMs = opts.statusThrottleMs ?? 500
     if (opts.authKey) this.authKey = parseKeyHex(opts.authKey, 'Authentication key').toString('hex').toUpperCase()
@@ -344,7 +352,7 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
           ...common,
           source: this.source,
           sourceLabel: this.source.label,
-          clock: kind === 'file' || kind === 'capture' ? 'data' : 'wall',
+          clock: kind === 'file' || kind === 'capture' ? 'data' : this.clock,
           meterClock: kind !== 'demo'
         })
       }
@@ -629,14 +637,6 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
       }, this.throttleMs - (now - this.lastStatusAt))
     }
   }
-}
-
-/** "9600 7E1" → line settings (null if not in that form). */
-function parseLineLabel(label: string): LineSettings | null {
-  const m = /^(\d+) ([5-8])([NEOMS])(1|1\.5|2)$/.exec(label)
-  if (!m) return null
-  const parity = ({ N: 'none', E: 'even', O: 'odd', M: 'mark', S: 'space' } as const)[m[3] as 'N']
-  return { baudRate: Number(m[1]), dataBits: Number(m[2]) as LineSettings['dataBits'], parity, stopBits: Number(m[4]) as LineSettings['stopBits'] }
 }
 
 /** "meter SAG1030700089067 (system title 5341…)": the meter id as the history names it, and the system title. */

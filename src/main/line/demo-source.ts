@@ -2,7 +2,8 @@
  * The demo source: a bundled day of Smarty frames (resources/demo/demo-day.bin, made by
  * scripts/make-demo.ts with the virtual meter and {@link DEMO_KEY_HEX}) replayed one frame
  * per interval (10 s, the Smarty cadence), starting at the frame matching the current
- * time of day, looping at midnight.
+ * time of day, looping at midnight. Paced and stamped by a {@link Clock} (the system clock
+ * unless given).
  */
 import { EventEmitter } from 'node:events'
 import { existsSync } from 'node:fs'
@@ -10,6 +11,7 @@ import { readFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseGloHeader } from '../p1/dlms'
+import { systemClock, type Clock, type ClockTimer } from './clock'
 import type { ByteSource, ByteSourceEvents } from './source'
 
 /** The documented demo P1 key (resources/demo/README.md). Not a secret. */
@@ -57,18 +59,24 @@ export interface DemoSourceOptions {
   intervalMs?: number
   /** Demo file (default {@link demoFilePath}). */
   path?: string
-  /** Index of the first frame (default: the one matching the current local time of day). */
+  /** Index of the first frame (default: the one matching the clock's local time of day). */
   startIndex?: number
+  /** Paces the frames and stamps their receive times (default {@link systemClock}). */
+  clock?: Clock
 }
 
+/** The bundled demo day as a {@link ByteSource}: one frame per interval, receive time = the clock's now. */
 export class DemoSource extends EventEmitter<ByteSourceEvents> implements ByteSource {
   readonly label = 'demo (bundled day from the virtual meter)'
-  private timer: NodeJS.Timeout | null = null
+  private timer: ClockTimer | null = null
+  private first: ClockTimer | null = null
   private frames: Buffer[] = []
   private index = 0
+  private readonly clock: Clock
 
   constructor(private readonly opts: DemoSourceOptions = {}) {
     super()
+    this.clock = opts.clock ?? systemClock
   }
 
   /** @throws Error if the demo file is missing or damaged. */
@@ -83,19 +91,23 @@ export class DemoSource extends EventEmitter<ByteSourceEvents> implements ByteSo
     }
     this.frames = splitFrames(bytes)
     if (this.frames.length === 0) throw new Error('The demo data is empty.')
-    const now = new Date()
+    const now = new Date(this.clock.now())
     const secondsToday = now.getHours() * 3600 + now.getMinutes() * 60 + now.getSeconds()
     this.index = (this.opts.startIndex ?? Math.floor(secondsToday / 10)) % this.frames.length
     const tick = (): void => {
-      this.emit('data', this.frames[this.index], Date.now())
+      this.emit('data', this.frames[this.index], this.clock.now())
       this.index = (this.index + 1) % this.frames.length
     }
-    this.timer = setInterval(tick, this.opts.intervalMs ?? DEMO_INTERVAL_MS)
-    setImmediate(tick)
+    this.timer = this.clock.setInterval(tick, this.opts.intervalMs ?? DEMO_INTERVAL_MS)
+    // the first frame at once, after start() has returned (listeners attached on its promise)
+    this.first = this.clock.setTimeout(tick, 0)
   }
 
+  /** Stop sending frames. Idempotent. */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer)
+    this.first?.cancel()
+    this.timer?.cancel()
+    this.first = null
     this.timer = null
   }
 }

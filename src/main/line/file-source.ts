@@ -1,18 +1,25 @@
 /**
  * Raw dump file source: the bytes of a file, as fast as they are consumed, in 64 kB
- * chunks (receive time = now). Capture files with recorded times come with issue #4.
+ * chunks (receive time = now on the source's {@link Clock}). Captures with recorded receive
+ * times play through ReplaySource.
  */
 import { EventEmitter } from 'node:events'
 import { createReadStream, type ReadStream } from 'node:fs'
 import { access, constants } from 'node:fs/promises'
 import { basename } from 'node:path'
+import { systemClock, type Clock } from './clock'
 import type { ByteSource, ByteSourceEvents } from './source'
 
+/** A raw dump file as a {@link ByteSource}. */
 export class FileSource extends EventEmitter<ByteSourceEvents> implements ByteSource {
   private stream: ReadStream | null = null
   done = false
 
-  constructor(readonly path: string) {
+  /** @param opts.clock stamps the chunks (default {@link systemClock}). */
+  constructor(
+    readonly path: string,
+    private readonly opts: { clock?: Clock } = {}
+  ) {
     super()
   }
 
@@ -30,7 +37,8 @@ export class FileSource extends EventEmitter<ByteSourceEvents> implements ByteSo
     }
     const stream = createReadStream(this.path, { highWaterMark: 64 * 1024 })
     this.stream = stream
-    stream.on('data', (chunk) => this.emit('data', chunk as Buffer, Date.now()))
+    const clock = this.opts.clock ?? systemClock
+    stream.on('data', (chunk) => this.emit('data', chunk as Buffer, clock.now()))
     stream.on('error', (e) => this.emit('error', new Error(`Reading ${this.path} failed: ${e.message}`)))
     stream.on('end', () => {
       this.done = true

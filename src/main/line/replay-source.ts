@@ -3,12 +3,14 @@
  * into the pipeline with the **recorded** receive times, so cadence and diagnostics see the
  * meter's real timing. Pace: as recorded (speed 1), faster (10, 100…) or all at once
  * (Infinity, still yielding to the event loop); seek by fraction for a position slider;
- * pause and resume.
+ * pause and resume. The pace is kept on a {@link Clock} (the system clock unless given); the
+ * receive times emitted are always the recorded ones.
  */
 import { EventEmitter } from 'node:events'
 import { basename } from 'node:path'
 import { openInput, type OpenedInput } from '../capture/importers'
 import { readCapture, type ReadSummary } from '../capture/reader'
+import { systemClock, type Clock } from './clock'
 import type { ByteSource, ByteSourceEvents } from './source'
 
 /** Where a replay is. Times in ms. */
@@ -33,6 +35,8 @@ export interface ReplayOptions {
   speed?: number
   /** Start paused. */
   paused?: boolean
+  /** Keeps the pace (default {@link systemClock}); a ManualClock plays as fast as a test advances it. */
+  clock?: Clock
 }
 
 /** Plays a capture file. */
@@ -50,6 +54,7 @@ export class ReplaySource extends EventEmitter<ByteSourceEvents> implements Byte
   private stopped = false
   private done = false
   private resumeWaiters: (() => void)[] = []
+  private readonly clock: Clock
   /** Warning from reading (torn last record), null if none. */
   warning: string | null = null
 
@@ -60,6 +65,7 @@ export class ReplaySource extends EventEmitter<ByteSourceEvents> implements Byte
     super()
     this.speed = validSpeed(opts.speed ?? 1)
     this.paused = opts.paused ?? false
+    this.clock = opts.clock ?? systemClock
   }
 
   get label(): string {
@@ -145,12 +151,12 @@ export class ReplaySource extends EventEmitter<ByteSourceEvents> implements Byte
 
   private sleep(ms: number, gen: number): Promise<void> {
     return new Promise((resolve) => {
-      let t: NodeJS.Timeout | null = null
+      let t: { cancel(): void } | null = null
       const done = (): void => {
-        if (t) clearTimeout(t)
+        t?.cancel()
         resolve()
       }
-      t = setTimeout(done, ms)
+      t = this.clock.setTimeout(done, ms)
       this.resumeWaiters.push(done)
       if (gen !== this.generation) done()
     })
@@ -158,7 +164,7 @@ export class ReplaySource extends EventEmitter<ByteSourceEvents> implements Byte
 
   private async play(gen: number): Promise<void> {
     const n = this.times.length
-    let wallStart = Date.now()
+    let wallStart = this.clock.now()
     let recStart = this.times[this.index] ?? 0
     let iter: AsyncGenerator<{ type: string; bytes?: Buffer }> | null = null
     if (!this.payloads && this.index < n) {
@@ -170,14 +176,14 @@ export class ReplaySource extends EventEmitter<ByteSourceEvents> implements Byte
         if (gen !== this.generation) return
         while (this.paused && gen === this.generation) {
           await this.sleep(1000, gen)
-          wallStart = Date.now()
+          wallStart = this.clock.now()
           recStart = this.times[this.index]
         }
         if (gen !== this.generation) return
         const t = this.times[this.index]
         if (Number.isFinite(this.speed)) {
           const due = wallStart + (t - recStart) / this.speed
-          const wait = due - Date.now()
+          const wait = due - this.clock.now()
           if (wait > 1) {
             await this.sleep(wait, gen)
             if (gen !== this.generation) return

@@ -1,18 +1,18 @@
 /**
  * Serial port source (serialport 13). Default line settings 115200 8N1 (Smarty, DSMR 5);
  * 9600 7E1 for DSMR 2.2/3 meters. Errors are turned into plain words for installers.
+ * Receive times come from the source's {@link Clock} (the system clock unless given).
  */
 import { EventEmitter } from 'node:events'
 import { existsSync } from 'node:fs'
 import { SerialPort } from 'serialport'
+import { formatLineSettings } from '../../shared/line-settings'
 import { DEFAULT_LINE_SETTINGS, type LineSettings, type PortInfo } from '../../shared/types'
+import { systemClock, type Clock } from './clock'
 import type { ByteSource, ByteSourceEvents } from './source'
 
-/** "115200 8N1" style summary of line settings. */
-export function formatLineSettings(s: LineSettings): string {
-  const p = { none: 'N', even: 'E', odd: 'O', mark: 'M', space: 'S' }[s.parity]
-  return `${s.baudRate} ${s.dataBits}${p}${s.stopBits}`
-}
+// kept here for the modules that import it with the port (the pure home is src/shared/line-settings.ts)
+export { formatLineSettings }
 
 /** Why a port could not be opened (stable codes, docs/verdict-codes.md). */
 export type PortErrorCode = 'port_not_found' | 'port_permission_denied' | 'port_busy' | 'port_error'
@@ -65,19 +65,28 @@ export async function listPorts(): Promise<PortInfo[]> {
   }))
 }
 
-/** Bytes from a serial port, with their receive time. */
+/** Options of {@link SerialSource}. */
+export interface SerialSourceOptions {
+  /** Stamps each chunk with its receive time (default {@link systemClock}). */
+  clock?: Clock
+}
+
+/** Bytes from a serial port, with their receive time (ms since the epoch, from the source's clock). */
 export class SerialSource extends EventEmitter<ByteSourceEvents> implements ByteSource {
   readonly settings: LineSettings
+  private readonly clock: Clock
   private port: SerialPort | null = null
   private stopping = false
   private watchdog: NodeJS.Timeout | null = null
 
   constructor(
     readonly path: string,
-    settings: Partial<LineSettings> = {}
+    settings: Partial<LineSettings> = {},
+    opts: SerialSourceOptions = {}
   ) {
     super()
     this.settings = { ...DEFAULT_LINE_SETTINGS, ...settings }
+    this.clock = opts.clock ?? systemClock
   }
 
   get label(): string {
@@ -109,12 +118,13 @@ export class SerialSource extends EventEmitter<ByteSourceEvents> implements Byte
     const mask = (1 << this.settings.dataBits) - 1
     port.on('data', (chunk: Buffer) => {
       if (mask !== 0xff) for (let i = 0; i < chunk.length; i++) chunk[i] &= mask
-      this.emit('data', chunk, Date.now())
+      this.emit('data', chunk, this.clock.now())
     })
     port.on('error', (err: Error) => {
       if (this.listenerCount('error') > 0) this.emit('error', new Error(explainPortError(this.path, err)))
     })
     // a pulled USB adapter removes its device node; some drivers never report it otherwise
+    // (a poll of the device, not a judgement of time: Node's timer, whatever the clock)
     if (existsSync(this.path)) {
       this.watchdog = setInterval(() => {
         if (!existsSync(this.path) && port.isOpen) port.close(() => undefined)

@@ -3,7 +3,9 @@
  * general-glo-ciphering (AES-128-GCM, {@link encryptGlo}) with a given P1 key, system title
  * and rising frame counter, written at a cadence (10 s on a real Smarty: Luxmetering
  * E-Meter P1 spec v1.1.3 §3.2.1 — the first frame at most 1 s after the request line
- * goes active). Used by `p1studio simulate`, the demo generator and the tests.
+ * goes active). Used by `p1studio simulate`, the demo generator and the tests. The cadence
+ * runs on a {@link Clock}: the system clock, or a {@link ManualClock} that a test advances
+ * in exact 10 s steps.
  */
 import { EventEmitter } from 'node:events'
 import { SerialPort } from 'serialport'
@@ -12,6 +14,7 @@ import { encryptGlo } from '../p1/encrypt'
 import { SmartyModel } from './smarty-model'
 import { IRREGULAR_FACTORS, OTHER_AUTH_KEY_HEX, faultEvery, meterLine, otherKey, type MeterFault } from './faults'
 import { sameFormat, transmitOverLine, type UartFormat } from './uart-model'
+import { systemClock, type Clock, type ClockTimer } from './clock'
 
 /** Default system title: "SAG" + "gp" + 3 bytes: the serial number 089067 of the model's meter id SAG1030700089067, as on real Smarty meters. */
 export const DEFAULT_SYSTEM_TITLE = Buffer.from('5341476770015BEB', 'hex')
@@ -43,6 +46,8 @@ export interface VirtualMeterOptions {
    * (uart-model.ts). Absent → the receiver is taken to match the meter's line.
    */
   receiver?: () => UartFormat | null
+  /** Paces the frames and dates the telegrams (default {@link systemClock}). */
+  clock?: Clock
 }
 
 /** Events: 'frame' (frame bytes, telegram bytes, frame counter), 'error' (write failed). */
@@ -68,7 +73,8 @@ export class VirtualMeter extends EventEmitter<VirtualMeterEvents> {
   private readonly fault: MeterFault
   private readonly plain: boolean
   private readonly receiver: (() => UartFormat | null) | null
-  private timer: NodeJS.Timeout | null = null
+  private readonly clock: Clock
+  private timer: ClockTimer | null = null
   private lastStep: number | null = null
   private sent = 0
 
@@ -87,17 +93,19 @@ export class VirtualMeter extends EventEmitter<VirtualMeterEvents> {
     this.fault = opts.fault ?? { name: 'none' }
     this.plain = opts.plain ?? false
     this.receiver = opts.receiver ?? null
+    this.clock = opts.clock ?? systemClock
     if (this.fault.name === 'wrong-key') this.key = otherKey(this.key)
     if (this.fault.name === 'auth-key') this.authKey = Buffer.from(OTHER_AUTH_KEY_HEX, 'hex')
   }
 
   /**
-   * Build the next frame for instant `now`: step the model by the time since the previous
-   * frame, encrypt (unless plain), advance the frame counter (the meter stops at 0xFFFFFFFF).
+   * Build the next frame for instant `now` (default: now on the meter's clock): step the
+   * model by the time since the previous frame, encrypt (unless plain), advance the frame
+   * counter (the meter stops at 0xFFFFFFFF).
    * Content faults apply here: wrong-key, auth-key, bad-crc, flip, truncate.
    * @returns the frame as the meter emits it, or null once the frame counter is exhausted.
    */
-  nextFrame(now: Date = new Date()): Buffer | null {
+  nextFrame(now: Date = new Date(this.clock.now())): Buffer | null {
     if (this.nextFrameCounter > 0xffffffff) return null
     const dt = this.lastStep === null ? 10 : (now.getTime() - this.lastStep) / 1000
     this.lastStep = now.getTime()
@@ -146,9 +154,10 @@ export class VirtualMeter extends EventEmitter<VirtualMeterEvents> {
   }
 
   /**
-   * Start sending: the first frame at once, then one per interval. Sending faults apply
-   * here: silence (nothing written), drop (every Nth frame not written), irregular
-   * (intervals vary), inverted / wrong-baud (see {@link onTheWire}). Idempotent.
+   * Start sending: the first frame at once, then one per interval on the meter's clock.
+   * Sending faults apply here: silence (nothing written), drop (every Nth frame not
+   * written), irregular (intervals vary), inverted / wrong-baud (see {@link onTheWire}).
+   * Idempotent.
    */
   start(): void {
     if (this.timer) return
@@ -163,14 +172,14 @@ export class VirtualMeter extends EventEmitter<VirtualMeterEvents> {
       if (this.fault.name !== 'silence' && !dropped) {
         Promise.resolve(this.write(this.onTheWire(frame))).catch((e: Error) => this.emit('error', e))
       }
-      this.timer = setTimeout(tick, this.delayAfter(this.sent++))
+      this.timer = this.clock.setTimeout(tick, this.delayAfter(this.sent++))
     }
-    this.timer = setTimeout(tick, 0)
+    this.timer = this.clock.setTimeout(tick, 0)
   }
 
   /** Stop sending. */
   stop(): void {
-    if (this.timer) clearTimeout(this.timer)
+    this.timer?.cancel()
     this.timer = null
   }
 
