@@ -39,8 +39,11 @@ export type DecodeErrorCode =
  *   CRC: the P1 key is right, the meter uses another authentication key (see DESIGN.md).
  * - `no_crc` a telegram without CRC (DSMR 2.2/3): integrity not checked.
  * - `malformed_line` some lines could not be parsed (kept in `Telegram.malformedLines`).
+ * - `frame_counter_rewind` the frame counter of this system title is not above the last one
+ *   decoded (a replayed or re-sent frame); a reset to 0 (key renewal, Luxmetering E-Meter P1
+ *   spec v1.1.3 §3.2.5) is not one.
  */
-export type DecodeWarningCode = 'auth_key_mismatch' | 'no_crc' | 'malformed_line'
+export type DecodeWarningCode = 'auth_key_mismatch' | 'no_crc' | 'malformed_line' | 'frame_counter_rewind'
 
 /** One value inside the parentheses of a COSEM line, e.g. `(000006.695*kWh)` → {value: 6.695, unit: "kWh"}. */
 export interface CosemValue {
@@ -154,8 +157,14 @@ export interface DecodeFailure {
   offset: number
   receivedAt: number
   kind: FrameKind | null
-  /** The offending bytes (frame, or skipped data up to 4 kB), upper-case hex. */
+  /**
+   * Evidence, upper-case hex: the frame's own bytes when they are a frame (at most 4 kB + its
+   * 18-byte header), only the header bytes when they are not (a DLMS header, a telegram's
+   * identification line) — never arbitrary input.
+   */
   frameHex: string
+  /** Bytes of the stream from `offset` this failure covers (may exceed what `frameHex` shows). */
+  length: number
   dlms: DlmsHeader | null
   /** Decrypted text when decryption worked but the telegram failed (crc_mismatch). */
   text: string | null

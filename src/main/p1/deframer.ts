@@ -10,13 +10,28 @@
  * start (`/XXX5…` identification line) inside a pending plain telegram. A pending frame
  * followed by silence longer than `idleGapMs` (the next chunk's `receivedAt`) is truncated.
  *
+ * Frames back to back with no idle gap (file decoding, stdin, TCP relays) are found wherever
+ * the reads split the stream: the search for a new frame start covers a pending frame from its
+ * second byte (a frame cut inside its own header is cut there), a plain telegram start inside a
+ * DLMS body counts when its identification line and the blank line after it are complete, and
+ * a candidate start that the bytes so far neither confirm nor rule out (an incomplete header)
+ * makes the deframer wait for the next read instead of guessing. The same stream therefore gives
+ * the same events whatever the read sizes. The price: a frame whose last bytes could begin a
+ * header (≈ 0.8 % of Smarty frames end in 0xDB or "/") is emitted with the next read, at the
+ * next push after an idle gap, or by {@link Deframer.idle} — never lost, never split wrongly.
+ *
+ * Error events carry evidence, not arbitrary input: the header bytes when the bytes are not a
+ * frame (at most the 18-byte DLMS header, or a telegram's identification line), a frame's own
+ * bytes when they are one (a DLMS frame cut short), and never more than
+ * {@link MAX_EVIDENCE_BYTES}; `length` gives the stretch of the stream the error covers.
+ *
  * Fast and flat: candidates are found with `indexOf`, a pending partial frame is kept in one
  * growable buffer (no per-read `Buffer.concat`), a read that starts with no pending bytes is
  * scanned in place, and scanning of a pending frame resumes where the previous read stopped.
  * Memory is bounded by `maxFrameBytes` plus the largest read. Never throws.
  */
 import type { DecodeErrorCode, DlmsHeader, FrameKind } from '../../shared/types'
-import { GLO_TAG, parseGloHeader, SYSTEM_TITLE_LENGTH } from './dlms'
+import { GLO_TAG, parseGloHeader, SC_ENCRYPTED, SYSTEM_TITLE_LENGTH } from './dlms'
 
 /** What the deframer emits. Offsets are byte offsets in the stream; times are ms since the epoch. */
 export type DeframerEvent =
@@ -27,13 +42,17 @@ export type DeframerEvent =
   | { type: 'frame'; kind: FrameKind; bytes: Buffer; offset: number; receivedAt: number; dlms?: DlmsHeader }
   /**
    * A frame that cannot be used: `truncated_frame`, `unsupported_length_form`,
-   * `malformed_frame`, `overlong_frame`. `bytes` = the offending bytes (at most 4 kB, a copy).
+   * `malformed_frame`, `overlong_frame`. `length` = bytes of the stream from `offset` the error
+   * is about; `bytes` = evidence (a copy): the header bytes when they are not a frame (≤ 18 bytes
+   * of a DLMS header, or a telegram's identification line), the frame's own bytes for a DLMS
+   * frame cut short; never more than {@link MAX_EVIDENCE_BYTES}.
    */
   | {
       type: 'error'
       code: DecodeErrorCode
       message: string
       offset: number
+      length: number
       bytes: Buffer
       receivedAt: number
       kind: FrameKind | null
@@ -55,8 +74,14 @@ const CR = 0x0d
 const LF = 0x0a
 /** Longest identification line accepted (DSMR 5.0.2 allows 96 characters after the baud char). */
 const MAX_IDENT = 128
-/** Error events carry at most this many bytes. */
-const MAX_ERROR_BYTES = 4096
+/** Bytes of a general-glo-ciphering header up to the end of the frame counter (`82 LL LL` form). */
+const DLMS_HEADER_BYTES = 18
+/**
+ * Most bytes an error event (and so a `DecodeFailure.frameHex`) ever carries: a 4 kB frame —
+ * the buffer size a Smarty with M-Bus devices needs (DESIGN.md: frames reach 1.5 kB; firmware
+ * with 1 kB buffers cuts them) — plus its 18-byte DLMS header.
+ */
+export const MAX_EVIDENCE_BYTES = 4096 + DLMS_HEADER_BYTES
 
 function isLetter(c: number): boolean {
   return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)
@@ -71,25 +96,60 @@ const NO = 0
 const MAYBE = -1
 
 /**
- * Is `b[i]` (a `/`) the start of a plain telegram? `/` + 3 letters (manufacturer FLAG id) + a
- * printable character (baud rate / version), then the rest of the identification line up to
- * LF within {@link MAX_IDENT} bytes, without NUL, `/`, `!`, parentheses or a CR not followed by
- * LF (DSMR 5.0.2 §6.2). YES, NO, or MAYBE when `b` ends (at `end`) too early to tell.
+ * Where does the identification line of a plain telegram starting at `b[i]` (a `/`) end?
+ * `/` + 3 letters (manufacturer FLAG id) + a printable character other than `/` (baud rate /
+ * version), then the rest of the line up to LF within {@link MAX_IDENT} bytes, without NUL, `/`,
+ * `!`, parentheses or a CR not followed by LF (DSMR 5.0.2 §6.2).
+ * @returns the index of the LF, NO (-1) or MAYBE (-2) when `b` ends (at `end`) too early to tell.
  */
-function plainStart(b: Uint8Array, i: number, end: number): number {
+function identEnd(b: Uint8Array, i: number, end: number): number {
   for (let k = 1; k <= 4; k++) {
-    if (i + k >= end) return MAYBE
+    if (i + k >= end) return IDENT_MAYBE
     const c = b[i + k]
-    if (k < 4 ? !isLetter(c) : c < 0x21 || c > 0x7e) return NO
+    if (k < 4 ? !isLetter(c) : c < 0x21 || c > 0x7e || c === SLASH) return IDENT_NO
   }
   const limit = Math.min(end, i + MAX_IDENT)
   for (let k = i + 5; k < limit; k++) {
     const c = b[k]
-    if (c === LF) return YES
-    if (c === 0 || c === SLASH || c === BANG || c === 0x28 || c === 0x29) return NO
-    if (c === CR && k + 1 < end && b[k + 1] !== LF) return NO
+    if (c === LF) return k
+    if (c === 0 || c === SLASH || c === BANG || c === 0x28 || c === 0x29) return IDENT_NO
+    if (c === CR && k + 1 < end && b[k + 1] !== LF) return IDENT_NO
   }
-  return limit === end && end < i + MAX_IDENT ? MAYBE : NO
+  return limit === end && end < i + MAX_IDENT ? IDENT_MAYBE : IDENT_NO
+}
+const IDENT_NO = -1
+const IDENT_MAYBE = -2
+
+/** Is `b[i]` (a `/`) the start of a plain telegram (its identification line)? YES, NO or MAYBE. */
+function plainStart(b: Uint8Array, i: number, end: number): number {
+  const k = identEnd(b, i, end)
+  return k >= 0 ? YES : k === IDENT_MAYBE ? MAYBE : NO
+}
+
+/**
+ * A plain telegram start strict enough to cut a DLMS frame (whose ciphertext is random bytes):
+ * the identification line and the blank line after it (`\r\n` or `\n`), DSMR 5.0.2 §6.2.
+ */
+function plainHeaderAt(b: Uint8Array, i: number, end: number): number {
+  const k = identEnd(b, i, end)
+  if (k === IDENT_NO) return NO
+  if (k === IDENT_MAYBE || k + 1 >= end) return MAYBE
+  const c = b[k + 1]
+  if (c === LF) return YES
+  if (c !== CR) return NO
+  if (k + 2 >= end) return MAYBE
+  return b[k + 2] === LF ? YES : NO
+}
+
+/** No plain telegram start is looked for (the body of a DLMS frame that is not encrypted). */
+function noPlainStart(): number {
+  return NO
+}
+
+/** End of the evidence kept for a plain telegram start at `b[i]`: its identification line. */
+function identEvidenceEnd(b: Uint8Array, i: number, end: number): number {
+  const k = identEnd(b, i, end)
+  return k >= 0 ? k + 1 : Math.min(end, i + MAX_IDENT)
 }
 
 /** Do `b[i…i+2]` hold three ASCII letters (the manufacturer part of a system title)? */
@@ -171,6 +231,21 @@ export class Deframer {
     return out
   }
 
+  /**
+   * Time passes without bytes (`now`, ms since the epoch): once the line has been silent for
+   * longer than `idleGapMs` since the last read, the pending bytes are settled now — a complete
+   * frame still waiting for a possible next start is emitted, an incomplete one is truncated —
+   * as the next read after the gap would do. Live sources call it from their clock; it keeps a
+   * frame from waiting for the next burst 10 s later. Never throws.
+   */
+  idle(now: number): DeframerEvent[] {
+    const out: DeframerEvent[] = []
+    if (this.len === 0 || !Number.isFinite(now) || now - this.lastReceivedAt <= this.idleGapMs) return out
+    this.scanPending(out, true)
+    this.flushPending(out, 'silence')
+    return out
+  }
+
   /** Bytes held for an unfinished frame (for tests and the line monitor). */
   get pendingBytes(): number {
     return this.len
@@ -245,6 +320,11 @@ export class Deframer {
     out.push({ type: 'skipped', offset, length, receivedAt: this.timeAt(offset) })
   }
 
+  /**
+   * Report an error about the `length` stream bytes at `view[start]` (the scan goes on after
+   * them); the event carries `view[start, evidenceEnd)` as evidence, capped at
+   * {@link MAX_EVIDENCE_BYTES} and at the bytes at hand.
+   */
   private error(
     out: DeframerEvent[],
     code: DecodeErrorCode,
@@ -252,20 +332,13 @@ export class Deframer {
     view: Buffer,
     base: number,
     start: number,
-    end: number,
-    kind: FrameKind | null
+    length: number,
+    kind: FrameKind | null,
+    evidenceEnd: number = start + length
   ): void {
     const offset = base + start
-    const stop = Math.min(end, start + MAX_ERROR_BYTES, view.length)
-    out.push({
-      type: 'error',
-      code,
-      message,
-      offset,
-      bytes: Buffer.from(view.subarray(start, stop)),
-      receivedAt: this.timeAt(offset),
-      kind
-    })
+    const stop = Math.max(start, Math.min(evidenceEnd, start + MAX_EVIDENCE_BYTES, view.length))
+    out.push({ type: 'error', code, message, offset, length, bytes: copyOf(view, start, stop), receivedAt: this.timeAt(offset), kind })
   }
 
   /** The pending bytes can never complete (silence or end of input). */
@@ -279,7 +352,12 @@ export class Deframer {
     if (c === GLO_TAG && (n < 2 || view[1] === SYSTEM_TITLE_LENGTH) && (n < 5 || titleLooksReal(view, 2, n))) kind = 'dlms'
     else if (c === SLASH && plainStart(view, 0, n) !== NO) kind = 'plain'
     if (kind !== null && n >= 5) {
-      this.error(out, 'truncated_frame', `Frame cut short after ${n} bytes (${why} before its end).`, view, base, 0, n, kind)
+      // a DLMS frame with a complete header is a frame (cut short): its own bytes; otherwise
+      // only what could be a header
+      let evidence = Math.min(n, DLMS_HEADER_BYTES)
+      if (kind === 'plain') evidence = identEvidenceEnd(view, 0, n)
+      else if (parseGloHeader(view, 0).status === 'ok') evidence = n
+      this.error(out, 'truncated_frame', `Frame cut short after ${n} bytes (${why} before its end).`, view, base, 0, n, kind, evidence)
     } else {
       this.skipped(out, base, n)
     }
@@ -290,7 +368,8 @@ export class Deframer {
 
   /**
    * Scan `view` (stream offset of view[0] = `base`) for frames. @returns how many bytes are
-   * done with; the rest (an unfinished frame, or a possible start) stays pending.
+   * done with; the rest (an unfinished frame, or a possible start) stays pending. `final`: no
+   * byte will follow (end of input, idle gap), so a start the bytes cannot confirm is none.
    */
   private scan(out: DeframerEvent[], view: Buffer, base: number, final: boolean): number {
     const n = view.length
@@ -314,7 +393,7 @@ export class Deframer {
         pos = cand
         if (pos >= n) break
       }
-      const r = view[pos] === GLO_TAG ? this.tryDlms(out, view, base, pos) : this.tryPlain(out, view, base, pos, final)
+      const r = view[pos] === GLO_TAG ? this.tryDlms(out, view, base, pos, final) : this.tryPlain(out, view, base, pos, final)
       if (r < 0) return pos // need more bytes
       pos = r
     }
@@ -322,23 +401,73 @@ export class Deframer {
   }
 
   /**
-   * Is there a DLMS header at `view[i]` that clearly starts a new frame? Same system title as
-   * the pending frame at `pos`, or a title starting with three letters and a complete valid
-   * header with security control byte 0x30 and a length within limits.
+   * Does a DLMS header at `view[i]` start a new frame inside the pending frame at `pos`? YES for
+   * `DB 08` + the pending frame's system title, or a title starting with three letters and a
+   * complete valid header with security control byte 0x30 and a length within limits; NO when
+   * the bytes rule it out; MAYBE when they are consistent so far but end too early to tell.
    */
-  private newHeaderAt(view: Buffer, pos: number, i: number): boolean {
+  private newHeaderAt(view: Buffer, pos: number, i: number): number {
     const n = view.length
-    if (i + 2 > n || view[i + 1] !== SYSTEM_TITLE_LENGTH) return false
-    let same = i + 10 <= n
-    for (let k = 2; same && k < 10; k++) if (view[i + k] !== view[pos + k]) same = false
-    if (same) return true
-    if (!titleLooksReal(view, i + 2, n)) return false
+    if (i + 1 >= n) return MAYBE
+    if (view[i + 1] !== SYSTEM_TITLE_LENGTH) return NO
+    let k = 2
+    while (k < 10 && i + k < n && view[i + k] === view[pos + k]) k++
+    if (k === 10) return YES
+    if (i + k >= n) return MAYBE // the same title so far
+    for (let j = 2; j < 5; j++) {
+      if (i + j >= n) return MAYBE
+      if (!isLetter(view[i + j])) return NO
+    }
     const h = parseGloHeader(view, i)
-    return h.status === 'ok' && h.header.securityControl === 0x30 && h.totalLength <= this.maxFrameBytes
+    if (h.status === 'incomplete') return MAYBE
+    return h.status === 'ok' && h.header.securityControl === 0x30 && h.totalLength <= this.maxFrameBytes ? YES : NO
+  }
+
+  /**
+   * The earliest new frame start inside the pending frame at `pos`, searched in `[from, limit)`:
+   * DLMS headers ({@link newHeaderAt}), plain telegram starts (`plainCheck`: identification line
+   * only inside a plain telegram, with the blank line after it inside a DLMS frame).
+   * @returns `{ cut }` for the first confirmed start, else `{ wait }` for the first start the
+   * bytes at hand cannot decide (-1 if none, or when `final`).
+   */
+  private findCut(view: Buffer, pos: number, from: number, limit: number, final: boolean, plainCheck: (b: Uint8Array, i: number, end: number) => number): { cut: number; wait: number } {
+    const n = view.length
+    let cut = -1
+    let wait = -1
+    let next = view.indexOf(GLO_TAG, from)
+    while (next >= 0 && next < limit) {
+      const r = this.newHeaderAt(view, pos, next)
+      if (r === YES) {
+        cut = next
+        break
+      }
+      if (r === MAYBE && !final) {
+        wait = next
+        break
+      }
+      next = view.indexOf(GLO_TAG, next + 1)
+    }
+    const plainLimit = Math.min(limit, cut >= 0 ? cut : n, wait >= 0 ? wait : n)
+    next = view.indexOf(SLASH, from)
+    while (next >= 0 && next < plainLimit) {
+      const r = plainCheck(view, next, n)
+      if (r === YES) {
+        cut = next
+        break
+      }
+      if (r === MAYBE && !final) {
+        wait = next
+        break
+      }
+      next = view.indexOf(SLASH, next + 1)
+    }
+    // a start the bytes cannot decide yet comes before any confirmed one: wait for it
+    if (wait >= 0 && (cut < 0 || wait < cut)) return { cut: -1, wait }
+    return { cut, wait: -1 }
   }
 
   /** @returns next scan position, or -1 if more bytes are needed. */
-  private tryDlms(out: DeframerEvent[], view: Buffer, base: number, pos: number): number {
+  private tryDlms(out: DeframerEvent[], view: Buffer, base: number, pos: number, final: boolean): number {
     const n = view.length
     // DB 08 and a system title whose manufacturer part is three letters (DLMS FLAG id);
     // anything else is noise
@@ -349,33 +478,32 @@ export class Deframer {
     const h = parseGloHeader(view, pos)
     if (h.status === 'incomplete') return -1
     if (h.status === 'invalid') {
-      this.error(out, h.code, h.message, view, base, pos, pos + 18, 'dlms')
+      this.error(out, h.code, h.message, view, base, pos, 2, 'dlms', pos + DLMS_HEADER_BYTES)
       return pos + 2
     }
     if (h.totalLength > this.maxFrameBytes) {
       const msg = `Length field announces ${h.totalLength} bytes, more than the ${this.maxFrameBytes}-byte limit.`
-      this.error(out, 'malformed_frame', msg, view, base, pos, pos + 18, 'dlms')
+      this.error(out, 'malformed_frame', msg, view, base, pos, 2, 'dlms', pos + DLMS_HEADER_BYTES)
       return pos + 2
     }
     const total = h.totalLength
     const stop = Math.min(n, pos + total)
-    // a new frame starting inside this one's body: this one was cut (firmware limit, lost bytes)
-    const bodyFrom = pos + h.headerLength + 5
-    let from = bodyFrom
-    if (this.hintStart === base + pos) from = Math.max(bodyFrom, this.hintSearched - base - 20)
-    let next = view.indexOf(GLO_TAG, from)
-    while (next >= 0 && next < stop) {
-      if (this.newHeaderAt(view, pos, next)) {
-        const msg = `Frame cut short after ${next - pos} of ${total} bytes: the next frame starts inside it.`
-        this.error(out, 'truncated_frame', msg, view, base, pos, next, 'dlms')
-        this.hintStart = -1
-        return next
-      }
-      next = view.indexOf(GLO_TAG, next + 1)
+    // a new frame starting inside this one (its header included): this one was cut (firmware
+    // limit, lost bytes)
+    let from = pos + 1
+    if (this.hintStart === base + pos) from = Math.max(from, this.hintSearched - base)
+    // (a frame that is authenticated only, SC 0x10, carries a plain telegram as its body)
+    const encrypted = (h.header.securityControl & SC_ENCRYPTED) !== 0
+    const { cut, wait } = this.findCut(view, pos, from, stop, final, encrypted ? plainHeaderAt : noPlainStart)
+    if (cut >= 0) {
+      const msg = `Frame cut short after ${cut - pos} of ${total} bytes: the next frame starts inside it.`
+      this.error(out, 'truncated_frame', msg, view, base, pos, cut - pos, 'dlms')
+      this.hintStart = -1
+      return cut
     }
-    if (n - pos < total) {
+    if (wait >= 0 || n - pos < total) {
       this.hintStart = base + pos
-      this.hintSearched = base + n
+      this.hintSearched = base + (wait >= 0 ? wait : n)
       return -1
     }
     this.hintStart = -1
@@ -399,41 +527,31 @@ export class Deframer {
       return pos + 1
     }
     if (st === MAYBE) return -1
-    let from = pos + 5
-    if (this.hintStart === base + pos) from = Math.max(from, this.hintSearched - base - MAX_IDENT)
+    let from = pos + 1
+    if (this.hintStart === base + pos) from = Math.max(from, this.hintSearched - base)
     const bang = view.indexOf(BANG, from)
     const limit = bang < 0 ? n : bang
     // a new telegram (or a DLMS frame) starting inside this one: this one was cut
-    let next = view.indexOf(SLASH, from)
-    while (next >= 0 && next < limit) {
-      if (plainStart(view, next, n) === YES) {
-        const msg = `Telegram cut short after ${next - pos} bytes: the next telegram starts inside it.`
-        this.error(out, 'truncated_frame', msg, view, base, pos, next, 'plain')
-        this.hintStart = -1
-        return next
-      }
-      next = view.indexOf(SLASH, next + 1)
+    const { cut, wait } = this.findCut(view, pos, from, limit, final, plainStart)
+    if (cut >= 0) {
+      const msg =
+        view[cut] === SLASH
+          ? `Telegram cut short after ${cut - pos} bytes: the next telegram starts inside it.`
+          : `Telegram cut short after ${cut - pos} bytes: an encrypted frame starts inside it.`
+      this.error(out, 'truncated_frame', msg, view, base, pos, cut - pos, 'plain', identEvidenceEnd(view, pos, n))
+      this.hintStart = -1
+      return cut
     }
-    next = view.indexOf(GLO_TAG, from)
-    while (next >= 0 && next < limit) {
-      if (this.newHeaderAt(view, pos, next)) {
-        const msg = `Telegram cut short after ${next - pos} bytes: an encrypted frame starts inside it.`
-        this.error(out, 'truncated_frame', msg, view, base, pos, next, 'plain')
-        this.hintStart = -1
-        return next
-      }
-      next = view.indexOf(GLO_TAG, next + 1)
-    }
+    if (wait >= 0) return this.waitAt(base, pos, wait)
     if (bang < 0) {
       if (n - pos > this.maxFrameBytes) {
         const msg = `Telegram runs past ${this.maxFrameBytes} bytes without its end mark "!".`
-        this.error(out, 'overlong_frame', msg, view, base, pos, n, 'plain')
+        // every start inside was ruled out (none confirmed, none undecided): all of it goes
+        this.error(out, 'overlong_frame', msg, view, base, pos, n - pos, 'plain', identEvidenceEnd(view, pos, n))
         this.hintStart = -1
-        return pos + 1
+        return n
       }
-      this.hintStart = base + pos
-      this.hintSearched = base + n
-      return -1
+      return this.waitAt(base, pos, n)
     }
     // "!" then 0–4 hex CRC digits then CR LF
     let i = bang + 1
@@ -460,9 +578,10 @@ export class Deframer {
     return end
   }
 
-  private waitAt(base: number, pos: number, bang: number): number {
+  /** Wait for more bytes for the telegram at `pos`; every start before `resumeAt` is ruled out. */
+  private waitAt(base: number, pos: number, resumeAt: number): number {
     this.hintStart = base + pos
-    this.hintSearched = base + bang
+    this.hintSearched = base + resumeAt
     return -1
   }
 }

@@ -88,7 +88,8 @@ describe('Deframer', () => {
   it('a telegram whose end never comes: truncated at end of input, overlong past maxFrameBytes', () => {
     const p = p5Telegram(1)
     const evs = run([p.subarray(0, 500)])
-    expect(errors(evs).map((e) => [e.code, e.kind, e.offset, e.bytes.length])).toEqual([['truncated_frame', 'plain', 0, 500]])
+    // the error covers 500 bytes; its evidence is the identification line only
+    expect(errors(evs).map((e) => [e.code, e.kind, e.offset, e.length, e.bytes.toString('latin1')])).toEqual([['truncated_frame', 'plain', 0, 500, '/Lux5\\253663653_B\r\n']])
     const long = Buffer.concat([Buffer.from('/ABC5 meter\r\n\r\n'), Buffer.alloc(3000, '1-0:1.8.0(1)\r\n')])
     const evs2 = run([long], undefined, { maxFrameBytes: 1024 })
     expect(errors(evs2).map((e) => e.code)).toEqual(['overlong_frame'])
@@ -173,4 +174,75 @@ describe('Deframer', () => {
     expect(() => d.push(new Uint8Array([0xdb, 0x08]) as Buffer, 0)).not.toThrow()
     expect(() => d.end()).not.toThrow()
   })
+})
+
+/**
+ * Frames back to back with no idle gap (file decoding, stdin, TCP relays such as ser2net or
+ * ESP bridges): wherever the reads split the stream, every valid frame is found, and the
+ * events are those of the same stream read at once.
+ */
+describe('Deframer: back-to-back frames at every split position', () => {
+  const [a, b] = smartyFrames(2)
+  const e1 = hexFile('lu_nexxtlab_go-smarty-reader_frame.hex') // another system title
+  const p = p5Telegram(1)
+  const v5 = txtFile('other_dsmr_parser_TELEGRAM_V5.txt')
+  const summary = (evs: Ev[]) => evs.filter((e) => e.type !== 'skipped').map((e) => (e.type === 'frame' ? ['frame', e.kind, e.offset, e.bytes.toString('hex')] : e.type === 'error' ? ['error', e.code, e.kind, e.offset] : []))
+  const splitEverywhere = (stream: Buffer, check: (evs: Ev[], cut: number) => void): void => {
+    for (let cut = 1; cut < stream.length; cut++) check(run([stream.subarray(0, cut), stream.subarray(cut)]), cut)
+  }
+
+  const pairs: [string, Buffer, Buffer][] = [
+    ['DLMS + DLMS (same system title)', a, b],
+    ['DLMS + DLMS (other system title)', a, e1],
+    ['plain + plain', p, v5],
+    ['DLMS + plain', a, p],
+    ['plain + DLMS', v5, b]
+  ]
+  for (const [name, x, y] of pairs) {
+    it(`${name}: both frames, no error, at every split position`, () => {
+      const stream = Buffer.concat([x, y])
+      const want = [
+        ['frame', x[0] === 0xdb ? 'dlms' : 'plain', 0, x.toString('hex')],
+        ['frame', y[0] === 0xdb ? 'dlms' : 'plain', x.length, y.toString('hex')]
+      ]
+      expect(summary(run([stream]))).toEqual(want)
+      splitEverywhere(stream, (evs, cut) => expect(summary(evs), `split at ${cut}`).toEqual(want))
+    })
+  }
+
+  const truncations: [string, Buffer, Buffer][] = [
+    ['DLMS cut, then DLMS', a, b],
+    ['DLMS cut, then DLMS of another meter', a, e1],
+    ['DLMS cut, then plain', a, p],
+    ['plain cut, then plain', p, v5],
+    ['plain cut, then DLMS', p, b]
+  ]
+  for (const [name, x, y] of truncations) {
+    it(`${name}: the valid frame is never lost, whatever the cut and the split`, () => {
+      const yKind = y[0] === 0xdb ? 'dlms' : 'plain'
+      // a cut frame is recognisable once its DLMS header or its identification line is complete
+      const recognisable = x[0] === 0xdb ? 18 : x.indexOf(0x0a) + 2
+      // every cut of x, the stream read at once
+      for (let t = 1; t < x.length; t++) {
+        const evs = run([Buffer.concat([x.subarray(0, t), y])])
+        const f = frames(evs)
+        expect(f.filter((e) => e.offset >= t).map((e) => [e.kind, e.offset, e.bytes.equals(y)]), `cut at ${t}`).toEqual([[yKind, t, true]])
+        // the cut frame is reported as truncated (or, when too short to tell, as bytes skipped;
+        // a telegram cut after its "!" ends there, as DSMR 2.2 telegrams without CRC do)
+        for (const e of [...errors(evs), ...f.filter((e) => e.offset < t)]) expect(e.offset + (e.type === 'error' ? e.length : e.bytes.length), `cut at ${t}`).toBeLessThanOrEqual(t)
+        const ended = x[0] === 0x2f && x.subarray(0, t).includes(0x21)
+        if (t >= recognisable && !ended) expect(errors(evs).map((e) => [e.code, e.offset, e.length]), `cut at ${t}`).toEqual([['truncated_frame', 0, t]])
+      }
+      // cuts in the header, in the last bytes and in the body; reads split anywhere near the
+      // junction and every 29th byte elsewhere: the events of one read
+      const cuts = [...Array.from({ length: 20 }, (_, i) => i + 1), ...Array.from({ length: 20 }, (_, i) => x.length - 1 - i), 611]
+      for (const t of cuts) {
+        const stream = Buffer.concat([x.subarray(0, t), y])
+        const want = summary(run([stream]))
+        for (let cut = 1; cut < stream.length; cut += Math.abs(cut - t) < 40 || cut < 140 ? 1 : 29) {
+          expect(summary(run([stream.subarray(0, cut), stream.subarray(cut)])), `cut at ${t}, split at ${cut}`).toEqual(want)
+        }
+      }
+    })
+  }
 })
