@@ -1,29 +1,9 @@
 /**
- * Display helpers for the renderer: value formatting that keeps the meter's decimals,
- * plain words for error codes, relative times.
+ * Display helpers for the renderer: meter values with the meter's decimals, instants,
+ * durations, sizes and relative times. One place for every number and date the views show.
  */
-import type { CosemObject, DecodeErrorCode, DecodeWarningCode } from '@shared/types'
-
-/** Plain words for decode error codes (docs/verdict-codes.md). */
-export const FAILURE_WORDS: Record<DecodeErrorCode, string> = {
-  gcm_tag_mismatch: 'wrong key or corrupted',
-  crc_mismatch: 'CRC error',
-  truncated_frame: 'truncated',
-  unsupported_length_form: 'unknown length form',
-  missing_key: 'no key set',
-  malformed_line: 'malformed line',
-  malformed_frame: 'malformed frame',
-  malformed_telegram: 'not a telegram',
-  overlong_frame: 'too long'
-}
-
-/** Explanations of warnings shown above the live values. */
-export const WARNING_WORDS: Record<DecodeWarningCode, string> = {
-  auth_key_mismatch:
-    'The P1 key is right, but this meter uses another authentication key: the GCM tag does not verify with the one set. The telegram was accepted because its CRC is valid. Set the meter\'s authentication key on the Connect tab.',
-  no_crc: 'This telegram carries no CRC (DSMR 2.2/3): its integrity cannot be checked.',
-  malformed_line: 'Some lines of this telegram could not be read; they are shown raw.'
-}
+import type { CosemObject } from '@shared/types'
+import type { EvidenceValue } from '@shared/diagnostics'
 
 /**
  * The value as the meter wrote it, without padding zeros: "000006.695" → "6.695",
@@ -49,13 +29,65 @@ export function formatInstant(iso: string): string {
   return m ? `${m[1]} ${m[2]} (UTC${m[3] === 'Z' ? '' : m[3]})` : iso
 }
 
-/** Seconds since `ms` as "4 s", "2 min 5 s", "1 h 3 min". */
+/** Seconds since `ms` as "4 s", "2 min 5 s", "1 h 3 min"; null → "—". */
 export function ago(ms: number | null, now: number): string {
   if (ms === null) return '—'
   const s = Math.max(0, Math.round((now - ms) / 1000))
   if (s < 60) return `${s} s`
   if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`
+}
+
+/** A duration in seconds as "2 h 5 min", "3 min 4 s" or "12 s". */
+export function duration(s: number): string {
+  const h = Math.floor(s / 3600)
+  const m = Math.floor((s % 3600) / 60)
+  const sec = Math.floor(s % 60)
+  return h ? `${h} h ${m} min` : m ? `${m} min ${sec} s` : `${sec} s`
+}
+
+/** A bucket width in ms as "1 h", "5 min" or "30 s". */
+export function bucketWidth(ms: number): string {
+  return ms >= 3600_000 ? `${Math.round(ms / 3600_000)} h` : ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`
+}
+
+/** Bytes as megabytes with two decimals, "1.23 MB". */
+export function megabytes(n: number): string {
+  return (n / 1e6).toFixed(2) + ' MB'
+}
+
+/** A number with fixed decimals; null → "—". */
+export function fixed(v: number | null | undefined, digits: number): string {
+  return v === null || v === undefined ? '—' : v.toFixed(digits)
+}
+
+/** Date and time of an instant (ms), as the browser writes it. */
+export function dateTime(ms: number | string): string {
+  return new Date(ms).toLocaleString()
+}
+
+/** Time of day of an instant (ms). */
+export function timeOfDay(ms: number): string {
+  return new Date(ms).toLocaleTimeString()
+}
+
+/** Hours and minutes of an instant (ms), for quarter-hour labels. */
+export function hourMinute(ms: number): string {
+  return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
+}
+
+/** Log time stamp "HH:MM:SS.mmm" of an instant (ms). */
+export function logClock(t: number): string {
+  const d = new Date(t)
+  const two = (n: number, w = 2): string => String(n).padStart(w, '0')
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${two(d.getMilliseconds(), 3)}`
+}
+
+/** A check's evidence figure: lists joined, null or empty → "—". */
+export function evidenceText(v: EvidenceValue): string {
+  if (v === null) return '—'
+  if (Array.isArray(v)) return v.length ? v.join(', ') : '—'
+  return String(v)
 }
 
 /** Hex string → array of byte values. */

@@ -3,10 +3,10 @@
  * (validation from the main side), show config.h / ESPHome output, provision Wi-Fi over
  * Improv and verify the board's MQTT output. Calls the methods of BoardApi
  * (src/shared/board.ts) on the session's client and follows the 'board' events. No protocol
- * logic here; secrets are typed in but never read back (views are masked).
+ * logic and no DOM here; secrets are typed in but never read back (views are masked).
  */
 import { defineStore } from 'pinia'
-import { ref, shallowRef } from 'vue'
+import { computed, ref, shallowRef } from 'vue'
 import type {
   BoardApi,
   BoardChipInfo,
@@ -27,31 +27,37 @@ import type {
   MqttVerifyReport,
   MqttVerifyRequest
 } from '@shared/board'
+import { localError, toApiError } from '../api/errors'
+import { requireClient, useActions } from './action'
 import { useSessionStore } from './session'
 
-const LOG_LIMIT = 500
+/** Log lines kept in the view. */
+export const LOG_LIMIT = 500
 
-/** The message of an API error without Electron's "Error invoking remote method …" prefix. */
-export function apiMessage(e: unknown): string {
-  return ((e as Error)?.message ?? String(e)).replace(/^Error invoking remote method '[^']+': (Error: )?/, '')
-}
+/** What the last successful action did, for the view to word. */
+export type BoardDone =
+  | { kind: 'flashed'; durationS: number; resetDone: boolean }
+  | { kind: 'saved'; name: string }
+  | { kind: 'exported'; fileName: string }
+  | { kind: 'imported'; name: string }
+  | { kind: 'configSaved'; path: string }
+  | { kind: 'copied' }
 
 export const useBoardStore = defineStore('board', () => {
   const session = useSessionStore()
-  const api = (): BoardApi => {
-    if (!session.client) throw new Error('Not connected to P1 Studio.')
-    return session.client as unknown as BoardApi
-  }
+  const api = (): BoardApi => requireClient(session.client)
 
-  const busy = ref<string | null>(null)
-  const error = ref<string | null>(null)
-  const message = ref<string | null>(null)
+  const { busy, error, run } = useActions()
+  const done = shallowRef<BoardDone | null>(null)
   const chip = shallowRef<BoardChipInfo | null>(null)
   const progress = shallowRef<BoardFlashProgress | null>(null)
   const flashResult = shallowRef<BoardFlashResult | null>(null)
   const log = shallowRef<BoardLogLine[]>([])
   const monitor = shallowRef<BoardMonitorState | null>(null)
   const profiles = shallowRef<BoardProfileView[]>([])
+  /** Id of the profile chosen in the profile list ('' = none). */
+  const selectedId = ref('')
+  const current = computed<BoardProfileView | null>(() => profiles.value.find((p) => p.id === selectedId.value) ?? null)
   const validation = shallowRef<BoardValidation | null>(null)
   const config = shallowRef<BoardConfigOutput | null>(null)
   const improv = shallowRef<ImprovResult | null>(null)
@@ -76,7 +82,7 @@ export const useBoardStore = defineStore('board', () => {
     if (!session.client) return
     if (!subscribed) {
       subscribed = true
-      session.client.on('board' as never, onEvent as (d: never) => void)
+      session.client.on('board', onEvent)
     }
     try {
       const s = await api().boardState()
@@ -84,125 +90,99 @@ export const useBoardStore = defineStore('board', () => {
       log.value = s.log
       profiles.value = await api().boardProfiles()
     } catch (e) {
-      error.value = apiMessage(e)
+      error.value = toApiError(e)
     }
   }
 
-  /** Run one action: busy flag, error and message handling. */
-  async function run<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
-    error.value = null
-    message.value = null
-    busy.value = what
-    try {
-      return await fn()
-    } catch (e) {
-      error.value = apiMessage(e)
-      return undefined
-    } finally {
-      busy.value = null
-    }
-  }
+  /** Run an action; a success note replaces the last one. */
+  const act = <T>(what: string, fn: () => Promise<T>) =>
+    run(what, async () => {
+      done.value = null
+      return fn()
+    })
 
   const readChip = (path: string, reset: 'auto' | 'none') =>
-    run('chip', async () => {
+    act('chip', async () => {
       chip.value = null
       chip.value = await api().boardInfo({ path, reset })
     })
 
   const flash = (req: BoardFlashRequest) =>
-    run('flash', async () => {
+    act('flash', async () => {
       progress.value = null
       flashResult.value = null
       const r = await api().boardFlash(req)
       flashResult.value = r
       chip.value = r.info
-      message.value = `Flashed and verified in ${r.durationS.toFixed(1)} s.${r.resetDone ? ' The board was reset into the new firmware.' : ' Press RESET on the board to start the new firmware.'}`
+      done.value = { kind: 'flashed', durationS: r.durationS, resetDone: r.resetDone }
     })
 
-  const monitorStart = (path: string, baudRate: number) => run('monitor', async () => (monitor.value = await api().boardMonitorStart({ path, baudRate })))
-  const monitorStop = () => run('monitor', async () => (monitor.value = await api().boardMonitorStop()))
-  const udpStart = (port: number) => run('udp', async () => (monitor.value = await api().udpLogStart({ port })))
-  const udpStop = () => run('udp', async () => (monitor.value = await api().udpLogStop()))
+  const monitorStart = (path: string, baudRate: number) => act('monitor', async () => (monitor.value = await api().boardMonitorStart({ path, baudRate })))
+  const monitorStop = () => act('monitor', async () => (monitor.value = await api().boardMonitorStop()))
+  const udpStart = (port: number) => act('udp', async () => (monitor.value = await api().udpLogStart({ port })))
+  const udpStop = () => act('udp', async () => (monitor.value = await api().udpLogStop()))
   const clearLog = (): void => {
     log.value = []
   }
 
-  const loadProfiles = () => run('profiles', async () => (profiles.value = await api().boardProfiles()))
+  const loadProfiles = () => act('profiles', async () => (profiles.value = await api().boardProfiles()))
 
   /** Validate without saving (the form calls this while typing). Never sets `error`. */
   async function validate(input: BoardProfileInput): Promise<void> {
     try {
       validation.value = await api().boardValidateProfile(input)
     } catch (e) {
-      validation.value = { ok: false, errors: [{ field: 'name', message: apiMessage(e) }], notes: [] }
+      validation.value = { ok: false, errors: [{ field: 'name', message: toApiError(e).message }], notes: [] }
     }
   }
 
   const saveProfile = (input: BoardProfileInput) =>
-    run('save', async () => {
+    act('save', async () => {
       const p = await api().boardSaveProfile(input)
       profiles.value = await api().boardProfiles()
-      message.value = `Saved "${p.name}".`
+      done.value = { kind: 'saved', name: p.name }
       return p
     })
 
   const deleteProfile = (id: string) =>
-    run('delete', async () => {
+    act('delete', async () => {
       await api().boardDeleteProfile({ id })
       profiles.value = await api().boardProfiles()
       config.value = null
     })
 
-  function download(name: string, text: string, type: string): void {
-    const blob = new Blob([text], { type })
-    const a = document.createElement('a')
-    a.href = URL.createObjectURL(blob)
-    a.download = name
-    document.body.appendChild(a)
-    a.click()
-    a.remove()
-    setTimeout(() => URL.revokeObjectURL(a.href), 10_000)
-  }
-
+  /** The profile as JSON without secrets, for the view to download. */
   const exportProfile = (id: string) =>
-    run('export', async () => {
+    act('export', async () => {
       const r = await api().boardExportProfile({ id })
-      download(r.fileName, r.json, 'application/json')
-      message.value = `Exported without secrets as ${r.fileName}.`
+      done.value = { kind: 'exported', fileName: r.fileName }
+      return r
     })
 
   const importProfile = (json: string) =>
-    run('import', async () => {
+    act('import', async () => {
       const p = await api().boardImportProfile({ json })
       profiles.value = await api().boardProfiles()
-      message.value = `Imported "${p.name}" (enter its secrets: P1 key, passwords).`
+      done.value = { kind: 'imported', name: p.name }
       return p
     })
 
-  const configText = (id: string, format: BoardConfigFormat) => run('config', async () => (config.value = await api().boardConfigText({ id, format })))
+  const configText = (id: string, format: BoardConfigFormat) => act('config', async () => (config.value = await api().boardConfigText({ id, format })))
 
   const saveConfig = (id: string, format: BoardConfigFormat, force = false) =>
-    run('config', async () => {
+    act('config', async () => {
       const r = await api().boardSaveConfig({ id, format, force })
-      message.value = `Written with its secrets to ${r.path}.`
+      done.value = { kind: 'configSaved', path: r.path }
     })
 
-  async function copyConfig(): Promise<void> {
-    if (!config.value) return
-    try {
-      await navigator.clipboard.writeText(config.value.text)
-      message.value = 'Copied (secrets masked).'
-    } catch {
-      error.value = 'The clipboard is not available here; use Download.'
-    }
-  }
-
-  function downloadConfig(): void {
-    if (config.value) download(config.value.fileName, config.value.text, 'text/plain')
+  /** Note that the preview was copied (the view does the copying), or that the clipboard refused. */
+  function copied(ok: boolean): void {
+    error.value = ok ? null : localError('clipboard_unavailable', 'The clipboard is not available here; use Download.')
+    done.value = ok ? { kind: 'copied' } : null
   }
 
   const provision = (req: { path: string; ssid?: string; password?: string; profileId?: string }) =>
-    run('improv', async () => {
+    act('improv', async () => {
       improv.value = null
       improv.value = await api().improvProvision(req)
     })
@@ -216,31 +196,33 @@ export const useBoardStore = defineStore('board', () => {
     try {
       report.value = await api().mqttVerify(req)
     } catch (e) {
-      error.value = apiMessage(e)
+      error.value = toApiError(e)
     } finally {
       verifying.value = false
     }
   }
 
-  const cancelVerify = () => run('verify', () => api().mqttVerifyCancel())
-  const sourceOpen = (req: MqttVerifyRequest) => run('source', async () => (monitor.value = await api().mqttSourceOpen(req)))
-  const sourceClose = () => run('source', async () => (monitor.value = await api().mqttSourceClose()))
+  const cancelVerify = () => act('verify', () => api().mqttVerifyCancel())
+  const sourceOpen = (req: MqttVerifyRequest) => act('source', async () => (monitor.value = await api().mqttSourceOpen(req)))
+  const sourceClose = () => act('source', async () => (monitor.value = await api().mqttSourceClose()))
 
-  /** Field → message of the last validation. */
-  function fieldError(field: string): string | null {
-    return validation.value?.errors.find((e: BoardFieldError) => e.field === field)?.message ?? null
+  /** The last validation's message for a field, null if none. */
+  function fieldError(field: string): BoardFieldError | null {
+    return validation.value?.errors.find((e: BoardFieldError) => e.field === field) ?? null
   }
 
   return {
     busy,
     error,
-    message,
+    done,
     chip,
     progress,
     flashResult,
     log,
     monitor,
     profiles,
+    selectedId,
+    current,
     validation,
     config,
     improv,
@@ -263,8 +245,7 @@ export const useBoardStore = defineStore('board', () => {
     importProfile,
     configText,
     saveConfig,
-    copyConfig,
-    downloadConfig,
+    copied,
     provision,
     verify,
     cancelVerify,

@@ -1,10 +1,13 @@
 /**
  * The diagnostics wizard's store: runs a diagnosis through the API, follows its progress
- * events, keeps the last report and saves it as a file (HTML or JSON download).
+ * events, keeps the last report and fetches it as a file's text (HTML or JSON) for the view
+ * to download.
  */
 import { defineStore } from 'pinia'
 import { ref, shallowRef } from 'vue'
 import type { DiagnoseRequest, DiagnosisProgress, DiagnosisReport } from '@shared/diagnostics'
+import { toApiError, type ApiError } from '../api/errors'
+import { requireClient } from './action'
 import { useSessionStore } from './session'
 
 export const useDiagnosisStore = defineStore('diagnosis', () => {
@@ -12,7 +15,9 @@ export const useDiagnosisStore = defineStore('diagnosis', () => {
   const running = ref(false)
   const progress = shallowRef<DiagnosisProgress | null>(null)
   const report = shallowRef<DiagnosisReport | null>(null)
-  const error = ref<string | null>(null)
+  const error = shallowRef<ApiError | null>(null)
+  /** What the running (or last) diagnosis listens to: a port path, or the open source's label. */
+  const target = ref<string>('')
   let subscribed = false
 
   function subscribe(): void {
@@ -31,33 +36,43 @@ export const useDiagnosisStore = defineStore('diagnosis', () => {
     error.value = null
     report.value = null
     progress.value = null
+    target.value = req.path ?? session.sourceLabel
     try {
       report.value = await session.client.diagnose(req)
     } catch (e) {
-      error.value = (e as Error).message.replace(/^Error invoking remote method '[^']+': (Error: )?/, '')
+      error.value = toApiError(e)
     } finally {
       running.value = false
     }
   }
 
   async function cancel(): Promise<void> {
-    await session.client?.cancelDiagnosis()
+    try {
+      await requireClient(session.client).cancelDiagnosis()
+    } catch (e) {
+      error.value = toApiError(e)
+    }
   }
 
-  /** Download the last report as `p1studio-diagnosis-<verdict>-<time>.<ext>`. */
-  async function save(format: 'html' | 'json'): Promise<void> {
-    if (!session.client || !report.value) return
-    const text = await session.client.getDiagnosisReport(format)
-    if (text === null) return
-    const blob = new Blob([text], { type: format === 'html' ? 'text/html' : 'application/json' })
-    const a = document.createElement('a')
-    a.href = URL.createObjectURL(blob)
-    a.download = `p1studio-diagnosis-${report.value.verdict}-${report.value.startedAt.replace(/[:.]/g, '-')}.${format}`
-    document.body.appendChild(a)
-    a.click()
-    a.remove()
-    setTimeout(() => URL.revokeObjectURL(a.href), 10_000)
+  /**
+   * The last report as a file: `p1studio-diagnosis-<verdict>-<time>.<ext>` and its text.
+   * @returns null when there is no report (or the main side has none).
+   */
+  async function reportFile(format: 'html' | 'json'): Promise<{ name: string; text: string; type: string } | null> {
+    if (!session.client || !report.value) return null
+    try {
+      const text = await session.client.getDiagnosisReport(format)
+      if (text === null) return null
+      return {
+        name: `p1studio-diagnosis-${report.value.verdict}-${report.value.startedAt.replace(/[:.]/g, '-')}.${format}`,
+        text,
+        type: format === 'html' ? 'text/html' : 'application/json'
+      }
+    } catch (e) {
+      error.value = toApiError(e)
+      return null
+    }
   }
 
-  return { running, progress, report, error, start, cancel, save, subscribe }
+  return { running, progress, report, error, target, start, cancel, reportFile, subscribe }
 })

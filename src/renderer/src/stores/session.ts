@@ -1,38 +1,33 @@
 /**
- * The session store: mirrors the main side's status, the last telegram and the last 100
- * frames, and forwards user actions to the API. No protocol logic here.
+ * The session store: the API client, the transport state, the main side's status (source,
+ * key, stats, capture) and the serial port list; opens and closes sources and sets the key.
+ * Frames live in the frames store, which this store feeds. No protocol logic here.
  */
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import type { FrameRecord, P1StudioClient, SessionStatus, SetKeyRequest, SourceRequest } from '@shared/contract'
-import { RECENT_FRAMES_LIMIT } from '@shared/contract'
+import type { P1StudioClient, SessionStatus, SetKeyRequest, SourceRequest } from '@shared/contract'
 import type { PortInfo } from '@shared/types'
 import type { ConnectionState } from '../api/ws-client'
+import { requireClient, useActions } from './action'
+import { useFramesStore } from './frames'
 
-export type OkRecord = Extract<FrameRecord, { ok: true }>
+export type { OkRecord } from './frames'
 
 export const useSessionStore = defineStore('session', () => {
+  const framesStore = useFramesStore()
   const client = shallowRef<P1StudioClient | null>(null)
   const status = ref<SessionStatus | null>(null)
-  const frames = shallowRef<FrameRecord[]>([])
-  const lastTelegram = shallowRef<OkRecord | null>(null)
   const ports = ref<PortInfo[]>([])
   const connection = ref<ConnectionState>('connecting')
-  const actionError = ref<string | null>(null)
-  const busy = ref(false)
+  const { busy: busyAction, error, run } = useActions()
+  const busy = computed(() => busyAction.value !== null)
+  const api = (): P1StudioClient => requireClient(client.value)
 
-  function addFrame(rec: FrameRecord): void {
-    const next = frames.value.length >= RECENT_FRAMES_LIMIT ? frames.value.slice(1) : frames.value.slice()
-    next.push(rec)
-    frames.value = next
-    if (rec.ok) lastTelegram.value = rec
-  }
-
-  /** Wire the store to a client; loads status and history, subscribes to events. */
+  /** Wire the store to a client: subscribes to 'status' and 'frame', loads status and recent frames. */
   async function attach(c: P1StudioClient, onConnection?: (l: (s: ConnectionState) => void) => () => void): Promise<void> {
     client.value = c
     c.on('status', (s) => (status.value = s))
-    c.on('frame', (f) => addFrame(f))
+    c.on('frame', (f) => framesStore.add(f))
     onConnection?.((s) => {
       const was = connection.value
       connection.value = s
@@ -41,42 +36,29 @@ export const useSessionStore = defineStore('session', () => {
     await refresh()
   }
 
+  /** Reload status and recent frames (after a reconnect). */
   async function refresh(): Promise<void> {
     if (!client.value) return
     const [s, recent] = await Promise.all([client.value.getStatus(), client.value.getRecentFrames()])
     status.value = s
-    frames.value = recent.slice(-RECENT_FRAMES_LIMIT)
-    lastTelegram.value = (recent.filter((r) => r.ok).pop() as OkRecord | undefined) ?? null
+    framesStore.load(recent)
   }
 
-  async function run<T>(fn: () => Promise<T>): Promise<T | undefined> {
-    actionError.value = null
-    busy.value = true
-    try {
-      return await fn()
-    } catch (e) {
-      actionError.value = (e as Error).message.replace(/^Error invoking remote method '[^']+': (Error: )?/, '')
-      return undefined
-    } finally {
-      busy.value = false
-    }
-  }
-
-  const refreshPorts = () => run(async () => (ports.value = await client.value!.listPorts()))
+  const refreshPorts = () => run('ports', async () => (ports.value = await api().listPorts()))
   const openSource = (req: SourceRequest) =>
-    run(async () => {
-      frames.value = []
-      lastTelegram.value = null
-      status.value = await client.value!.openSource(req)
+    run('open', async () => {
+      framesStore.clear()
+      status.value = await api().openSource(req)
     })
-  const closeSource = () => run(async () => (status.value = await client.value!.closeSource()))
+  const closeSource = () => run('close', async () => (status.value = await api().closeSource()))
   const setKey = (req: SetKeyRequest) =>
-    run(async () => {
-      const key = await client.value!.setKey(req)
+    run('key', async () => {
+      const key = await api().setKey(req)
       if (status.value) status.value = { ...status.value, key }
       return key
     })
 
+  /** The open source in a few words, e.g. "/dev/ttyUSB0 115200 8N1", "demo", "replay x.p1cap (end)". */
   const sourceLabel = computed(() => {
     const s = status.value?.source
     if (!s || s.kind === 'none') return 'no source'
@@ -87,5 +69,5 @@ export const useSessionStore = defineStore('session', () => {
     return `${s.path} ${s.settings.baudRate} ${s.settings.dataBits}${p}${s.settings.stopBits}${s.open ? '' : ' (closed)'}`
   })
 
-  return { client, status, frames, lastTelegram, ports, connection, actionError, busy, attach, refresh, refreshPorts, openSource, closeSource, setKey, sourceLabel, addFrame }
+  return { client, status, ports, connection, error, busy, attach, refresh, refreshPorts, openSource, closeSource, setKey, sourceLabel }
 })

@@ -1,0 +1,121 @@
+/**
+ * The Capture tab's store: the capture folder's files, starting and stopping a capture of
+ * the open source, opening a file as a replay, importing dumps, exporting, and the replay
+ * controls (pace, pause, seek). The running capture's figures come with the session status.
+ */
+import { defineStore } from 'pinia'
+import { computed, ref, shallowRef } from 'vue'
+import type { CaptureFileInfo, CaptureStatus, ExportResult, P1StudioClient, ReplaySpeed, ReplayState } from '@shared/contract'
+import { requireClient, useActions } from './action'
+import { useSessionStore } from './session'
+
+/** Export formats of a capture. */
+export type ExportFormat = 'csv' | 'jsonl' | 'raw'
+
+export const useCaptureStore = defineStore('capture', () => {
+  const session = useSessionStore()
+  const files = shallowRef<CaptureFileInfo[]>([])
+  /** Replay pace for files opened from the list and for the running replay. */
+  const speed = ref<ReplaySpeed>(1)
+  const { busy, error, run, quiet } = useActions()
+  /** The last stop / import / export, for the view to word. */
+  const stopped = shallowRef<CaptureStatus | null>(null)
+  const imported = shallowRef<CaptureFileInfo | null>(null)
+  const exported = shallowRef<{ format: ExportFormat; result: ExportResult } | null>(null)
+  const api = (): P1StudioClient => requireClient(session.client)
+
+  const status = computed<CaptureStatus | null>(() => session.status?.capture ?? null)
+  const replay = computed<ReplayState | null>(() => (session.status?.source.kind === 'capture' ? session.status.source.replay : null))
+  const canCapture = computed(() => !!session.status && session.status.source.kind !== 'none' && !status.value?.active)
+
+  function clearResults(): void {
+    stopped.value = null
+    imported.value = null
+    exported.value = null
+  }
+
+  /** Reload the file list; a failure shows as the error but does not clear the last message. */
+  async function refresh(): Promise<void> {
+    const list = await quiet(() => api().listCaptures())
+    if (list) files.value = list
+  }
+
+  const start = (name: string, splitDaily: boolean) =>
+    run('start', async () => {
+      clearResults()
+      await api().startCapture({ name: name.trim() || undefined, splitDaily })
+    })
+
+  async function stop(): Promise<void> {
+    const s = await run('stop', async () => {
+      clearResults()
+      return api().stopCapture()
+    })
+    if (s) stopped.value = s
+    await refresh()
+  }
+
+  /** Open a capture or dump as the session's source (replayed at `speed`). @returns true if it opened. */
+  async function open(path: string): Promise<boolean> {
+    clearResults()
+    error.value = null
+    await session.openSource({ kind: 'capture', path, speed: speed.value })
+    if (session.error) {
+      error.value = session.error
+      return false
+    }
+    return true
+  }
+
+  async function importFile(path: string): Promise<void> {
+    const f = await run('import', async () => {
+      clearResults()
+      return api().importFile({ path: path.trim() })
+    })
+    if (f) {
+      imported.value = f
+      await refresh()
+    }
+  }
+
+  async function exportFile(path: string, format: ExportFormat): Promise<void> {
+    const r = await run('export', async () => {
+      clearResults()
+      return api().exportCapture({ path, format })
+    })
+    if (r) exported.value = { format, result: r }
+  }
+
+  /** Apply `speed` to the running replay. */
+  async function applySpeed(): Promise<void> {
+    if (replay.value) await quiet(() => api().setReplay({ speed: speed.value }))
+  }
+  /** Jump to a fraction 0…1 of the replay's recorded time. */
+  const seek = (fraction: number) => quiet(() => api().setReplay({ seek: fraction }))
+  async function togglePause(): Promise<void> {
+    const r = replay.value
+    if (r) await quiet(() => api().setReplay({ paused: !r.paused }))
+  }
+
+  return {
+    files,
+    speed,
+    busy,
+    error,
+    stopped,
+    imported,
+    exported,
+    status,
+    replay,
+    canCapture,
+    refresh,
+    start,
+    stop,
+    open,
+    importFile,
+    exportFile,
+    applySpeed,
+    seek,
+    togglePause
+  }
+})
