@@ -42,6 +42,12 @@ export interface DecoderOptions {
    * ~15 % of a frame's decoding. It is then ''. Failures always carry their (capped) evidence.
    */
   frameHex?: boolean
+  /**
+   * The meter's time zone (IANA name, default Europe/Luxembourg): its `YYMMDDhhmmssW|S`
+   * timestamps are local time there (see parseTelegram). An unknown name falls back to the
+   * default; validate settings with isTimeZone (src/shared/meter-time.ts).
+   */
+  zone?: string
 }
 
 /** What {@link P1Decoder.push} returns, in stream order. */
@@ -101,11 +107,13 @@ export class P1Decoder {
   private readonly withHex: boolean
   /** Last frame counter decoded per system title (hex), for `frame_counter_rewind`. */
   private readonly lastCounter = new Map<string, number>()
+  private readonly telegramOpts: { zone?: string }
 
   /** @throws TypeError if a key is given but is not 32 hex digits / 16 bytes. */
   constructor(opts: DecoderOptions = {}) {
     this.deframer = new Deframer({ maxFrameBytes: opts.maxFrameBytes, idleGapMs: opts.idleGapMs })
     this.withHex = opts.frameHex !== false
+    this.telegramOpts = { zone: opts.zone }
     this.setKeys(opts.key ?? null, opts.authKey)
   }
 
@@ -184,7 +192,7 @@ export class P1Decoder {
     const u = r.unverified
     if (u.length > 0 && u[0] === 0x2f) {
       const text = u.toString('latin1')
-      const t = parseTelegramText(u, text)
+      const t = parseTelegramText(u, text, this.telegramOpts)
       if (t.crcOk === true) return this.ok(kind, bytes, offset, receivedAt, dlms, false, text, t, ['auth_key_mismatch'])
     }
     const msg = 'GCM tag does not verify: wrong P1 key for this meter, or the frame was corrupted.'
@@ -208,7 +216,7 @@ export class P1Decoder {
         kind === 'dlms' ? 'Decrypted data is not a DSMR telegram (no "/" … "!").' : 'Data is not a DSMR telegram (no "/" … "!").'
       return failure('malformed_telegram', msg, kind, bytes, bytes.length, offset, receivedAt, dlms, text)
     }
-    const t = parseTelegramText(plain, text)
+    const t = parseTelegramText(plain, text, this.telegramOpts)
     if (kind === 'plain' && t.objects.length === 0) {
       // "/XXXn…!" without a single COSEM line: noise that happened to look like a telegram
       return { type: 'skipped', offset, length: bytes.length, receivedAt }

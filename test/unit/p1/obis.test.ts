@@ -39,7 +39,7 @@ describe('OBIS catalogue', () => {
     expect(describeObis('1-0:71.7.0')).toMatchObject({ unit: 'A', phase: 3 })
     expect(describeObis('1-0:49.7.0')).toMatchObject({ unit: 'kVA', phase: 2 })
     expect(describeObis('1-0:72.32.0')).toMatchObject({ group: 'quality', phase: 3 })
-    expect(describeObis('0-0:42.0.0')?.valueType).toBe('hexText')
+    expect(describeObis('0-0:42.0.0')?.valueType).toBe('hexId')
     expect(describeObis('0-0:1.0.0')?.valueType).toBe('timestamp')
     expect(describeObis('0-3:24.2.1')).toMatchObject({ code: '0-3:24.2.1', valueType: 'timestampedNumber', channel: 3 })
     expect(describeObis('1-1:31.4.0')).toMatchObject({ unit: 'A', valueType: 'multi' })
