@@ -32,9 +32,29 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 /** The command names `main` knows (besides help and version). */
 export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS)
 
+let pipesWatched = false
+
+/**
+ * A reader that goes away (`p1studio decode … | head -1`: EPIPE) ends the process quietly
+ * with status 0, as the command's output is simply no longer wanted; any other failure to
+ * write the output (disk full) is one plain line and status 1. Never a stack trace.
+ */
+function watchOutputPipes(): void {
+  if (pipesWatched) return
+  pipesWatched = true
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') process.exit(0)
+    process.stderr.write(`p1studio: cannot write the output${e.code === 'ENOSPC' ? ': the disk is full' : e.code ? ` (${e.code})` : ''}\n`)
+    process.exit(1)
+  })
+  // nothing sensible to say when stderr itself is gone
+  process.stderr.on('error', () => undefined)
+}
+
 /** Run the CLI with `argv` (without node and script). @returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv
+  watchOutputPipes()
   try {
     switch (cmd) {
       case undefined:

@@ -1,11 +1,14 @@
 /**
  * `p1studio monitor --port PATH …`: decode live from a serial port, one JSON line per frame
- * as `decode` prints them (docs/cli.md); stops after `--count N` telegrams or Ctrl-C.
+ * on stdout as `decode` prints them (docs/cli.md), and after each burst the line's counters
+ * on stderr (bytes, bursts, frames found, decoded, last failure and its reason). Stops after
+ * `--count N` telegrams or Ctrl-C / SIGTERM (exit 0); a port that vanishes ends it with exit 1.
  */
 import { P1Decoder } from '../p1/pipeline'
 import { eventJson } from '../p1/event-json'
 import { SerialSource } from '../line/serial-source'
 import { UsageError, intOpt, keyOpt, lineSettings, parse } from './args'
+import { BURST_GAP_MS, LineCounters } from './line-counters'
 
 /** Run `monitor` with its arguments. @returns the exit status. @throws UsageError, Error (port). */
 export async function cmdMonitor(args: string[]): Promise<number> {
@@ -21,25 +24,53 @@ export async function cmdMonitor(args: string[]): Promise<number> {
   })
   if (!values.port) throw new UsageError('monitor needs --port PATH')
   const count = intOpt(values.count, 'count', 1, Number.MAX_SAFE_INTEGER)
-  const decoder = new P1Decoder({ key: keyOpt(values.key, 'P1 key'), authKey: keyOpt(values['auth-key'], 'Authentication key') })
+  const decoder = new P1Decoder({ key: keyOpt(values.key, 'P1 key'), authKey: keyOpt(values['auth-key'], 'Authentication key'), frameHex: false })
   const src = new SerialSource(String(values.port), lineSettings(values))
   await src.start()
   process.stderr.write(`monitoring ${src.label} (Ctrl-C to stop)\n`)
+  const counters = new LineCounters()
   return new Promise<number>((resolveExit) => {
     let telegrams = 0
-    const finish = (code: number): void => {
-      void src.stop().then(() => resolveExit(code))
+    let stopping = false
+    let shown = ''
+    // the counters are printed once a burst is over: a pause of BURST_GAP_MS after its last chunk
+    let burstTimer: NodeJS.Timeout | null = null
+    const show = (): void => {
+      burstTimer = null
+      const line = counters.summary()
+      if (line !== shown) process.stderr.write(line + '\n')
+      shown = line
     }
-    process.once('SIGINT', () => finish(0))
+    const onSignal = (): void => finish(0)
+    const finish = (code: number): void => {
+      if (stopping) return
+      stopping = true
+      if (burstTimer) clearTimeout(burstTimer)
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+      show()
+      void src.stop().then(() => resolveExit(code), () => resolveExit(code))
+    }
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
     src.on('data', (chunk, at) => {
+      if (stopping) return
+      counters.chunk(chunk.length, at)
       for (const ev of decoder.push(chunk, at)) {
+        counters.event(ev)
         const line = eventJson(ev)
         if (line) process.stdout.write(line + '\n')
         if (ev.type === 'telegram' && count !== undefined && ++telegrams >= count) return finish(0)
       }
+      if (burstTimer) clearTimeout(burstTimer)
+      burstTimer = setTimeout(show, BURST_GAP_MS)
     })
     src.on('error', (e) => process.stderr.write(e.message + '\n'))
     src.on('end', (reason) => {
+      if (stopping) return
+      stopping = true
+      if (burstTimer) clearTimeout(burstTimer)
+      show()
       process.stderr.write(reason + '\n')
       resolveExit(1)
     })

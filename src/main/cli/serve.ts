@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { StudioSession } from '../host/session'
 import { startWebServer } from '../host/web'
 import { ROOT, UsageError, appVersion, keyOpt, lineSettings, parse } from './args'
+import { ensureUiBuilt, projectUiPaths } from './ui-build'
 
 function openBrowser(url: string): void {
   const cmd = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'cmd' : 'xdg-open'
@@ -20,7 +21,11 @@ function openBrowser(url: string): void {
   }
 }
 
-/** `serve`: StudioSession + web server. Resolves when stopped by a signal. */
+/**
+ * `serve`: StudioSession + web server, after building the UI when it is missing or stale
+ * (./ui-build; not with P1STUDIO_RENDERER_DIR). Resolves with 0 when stopped by a signal.
+ * @throws UsageError for wrong arguments, Error when the address is taken.
+ */
 export async function cmdServe(args: string[]): Promise<number> {
   const { values } = parse(args, {
     port: { type: 'string' },
@@ -56,6 +61,11 @@ export async function cmdServe(args: string[]): Promise<number> {
   })
   const settings = lineSettings(values)
   const staticDir = process.env.P1STUDIO_RENDERER_DIR ?? join(ROOT, 'out', 'renderer')
+  if (process.env.P1STUDIO_RENDERER_DIR === undefined) {
+    const ui = await ensureUiBuilt(projectUiPaths(ROOT), (line) => process.stderr.write(line + '\n'))
+    if (ui.state === 'missing') process.stderr.write(`P1 Studio: ${ui.message}\n`)
+    else if (ui.state === 'stale') process.stderr.write(`P1 Studio: serving the user interface as last built (${ui.reason})\n`)
+  }
   const server = await startWebServer({ session, host, port, token: values.token as string | undefined, staticDir })
   if (values.port) {
     try {

@@ -63,14 +63,16 @@ export function usageText(): string {
 
 Usage: p1studio <command> [options]
 
-  decode [--key HEX] [--auth-key HEX] FILE|-
+  decode [--key HEX | --key-file FILE] [--auth-key HEX] FILE|-
       Decode a raw byte stream (a file, or - for stdin). One JSON line per frame:
       {"systemTitle","frameCounter","identification","crcOk","warnings","objects":{…}}
       or {"error":{"code","message"},"offset"} for a frame that failed.
       Exit 0 if at least one telegram decoded (or the input held no frame), 1 otherwise.
-  monitor --port PATH [--key HEX] [--auth-key HEX] [--baud N] [--data-bits N]
+  monitor --port PATH [--key HEX | --key-file FILE] [--auth-key HEX] [--baud N] [--data-bits N]
           [--parity none|even|odd] [--stop-bits N] [--count N]
-      The same, live from a serial port (default 115200 8N1); stops after N telegrams.
+      The same, live from a serial port (default 115200 8N1); stops after N telegrams
+      (exit 0; Ctrl-C too; 1 when the port vanishes). After each burst, the line's counters
+      on stderr: bytes, bursts, frames found, decoded, the last failure and its reason.
   simulate --port PATH --key HEX [--interval SECONDS] [--system-title HEX] [--count N]
            [--plain] [--fault NAME [--every N] [--truncate-at N]] [--peer PATH]
       Virtual Smarty meter: writes encrypted frames to a port (default every 10 s).
@@ -81,5 +83,10 @@ Usage: p1studio <command> [options]
         [--token TOKEN] [--open] [--capture-dir DIR] [--history FILE.duckdb]
       The P1 Studio UI in a browser (default 127.0.0.1:8417, demo source).
 ${DIAGNOSE_USAGE}${CAPTURE_USAGE}${HISTORY_USAGE}${BOARD_USAGE}  help, --help, --version
+
+The P1 key: wherever --key HEX is accepted, --key-file FILE (a file holding the 32 hex
+digits, readable by you only: chmod 600) and the environment variable P1STUDIO_KEY work
+too. Prefer them: a key given with --key is visible to every local user while the
+command runs (ps, /proc/PID/cmdline).
 `
 }
