@@ -340,3 +340,62 @@ export async function resolve(specifier, context, next) {
     expect(statSync(join(root, 'out/cli/cli.mjs')).size).toBeGreaterThan(0)
   })
 })
+
+describe('serve builds the user interface when it is missing or stale (ui-build)', () => {
+  /** A tiny Vite project beside the real node_modules: its UI builds in about a second. */
+  function miniProject(name: string, withTools = true): { paths: import('../../src/main/cli/ui-build').UiBuildPaths; main: string } {
+    const root = join(tmp, name)
+    mkdirSync(join(root, 'web'), { recursive: true })
+    writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'mini', private: true, type: 'module' }))
+    if (withTools) symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'))
+    writeFileSync(join(root, 'web', 'index.html'), '<!doctype html><html><body><script type="module" src="./main.js"></script></body></html>\n')
+    const main = join(root, 'web', 'main.js')
+    writeFileSync(main, "document.body.textContent = 'one'\n")
+    writeFileSync(join(root, 'mini.config.mjs'), `export default { root: ${JSON.stringify(join(root, 'web'))}, base: './', logLevel: 'error' }\n`)
+    return { paths: { root, outDir: join(root, 'out', 'renderer'), sources: [join(root, 'web')], config: join(root, 'mini.config.mjs') }, main }
+  }
+  const scripts = (outDir: string): string[] => [...readFileSync(join(outDir, 'index.html'), 'utf8').matchAll(/assets\/([^"]+\.js)/g)].map((m) => m[1])
+
+  it('builds when missing, leaves a current build alone, rebuilds a stale one keeping the assets pages already loaded', { timeout: 300_000 }, async () => {
+    const { ensureUiBuilt } = await import('../../src/main/cli/ui-build')
+    const { paths, main } = miniProject('ui-a')
+    const said: string[] = []
+    const first = await ensureUiBuilt(paths, (l) => said.push(l))
+    expect(first.state).toBe('built')
+    expect(said.join('\n')).toMatch(/building the user interface/)
+    const [oldJs] = scripts(paths.outDir)
+    expect(readFileSync(join(paths.outDir, 'assets', oldJs), 'utf8')).toMatch(/textContent\s*=\s*.one./)
+    expect((await ensureUiBuilt(paths, () => undefined)).state).toBe('fresh')
+
+    writeFileSync(main, "document.body.textContent = 'two'\n")
+    utimesSync(main, new Date(Date.now() + 2000), new Date(Date.now() + 2000))
+    const again = await ensureUiBuilt(paths, (l) => said.push(l))
+    expect(again.state).toBe('built')
+    const [newJs] = scripts(paths.outDir)
+    expect(newJs).not.toBe(oldJs)
+    expect(readFileSync(join(paths.outDir, 'assets', newJs), 'utf8')).toMatch(/textContent\s*=\s*.two./)
+    // a page loaded before the swap still finds its script
+    expect(existsSync(join(paths.outDir, 'assets', oldJs))).toBe(true)
+    expect(readdirSync(join(paths.outDir, '..')).filter((f) => f.startsWith('.renderer'))).toEqual([])
+  })
+
+  it('another live process building: serve the UI there; a dead builder\'s lock is taken over; no build tools: says how', { timeout: 300_000 }, async () => {
+    const { ensureUiBuilt } = await import('../../src/main/cli/ui-build')
+    const { paths, main } = miniProject('ui-b')
+    expect((await ensureUiBuilt(paths, () => undefined)).state).toBe('built')
+    utimesSync(main, new Date(Date.now() + 2000), new Date(Date.now() + 2000))
+    const lock = join(paths.outDir, '..', '.renderer-build.lock')
+    mkdirSync(lock)
+    writeFileSync(join(lock, 'pid'), String(process.pid)) // alive: this test process
+    expect(await ensureUiBuilt(paths, () => undefined)).toEqual({ state: 'stale', reason: 'another P1 Studio process is rebuilding it' })
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout
+    writeFileSync(join(lock, 'pid'), dead)
+    expect((await ensureUiBuilt(paths, () => undefined)).state).toBe('built')
+    expect(existsSync(lock)).toBe(false)
+
+    const bare = miniProject('ui-c', false)
+    const r = await ensureUiBuilt(bare.paths, () => undefined)
+    expect(r.state).toBe('missing')
+    expect(r.state === 'missing' && r.message).toMatch(/npm install.*npm run build:renderer/)
+  })
+})
