@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { openPtyPair } from '../helpers/pty'
+import { VIRTUAL_T0, VirtualLine } from '../helpers/virtual-line'
 import { SerialSource } from '../../src/main/line/serial-source'
 import { VirtualMeter, openSerialWriter } from '../../src/main/line/virtual-meter'
 import { P1Decoder } from '../../src/main/p1/pipeline'
@@ -60,6 +61,29 @@ describe('virtual meter → pty → serial source → decoder', () => {
     }
     expect(got.map((t) => t.dlms!.frameCounter).slice(0, 5)).toEqual([5000, 5001, 5002, 5003, 5004])
     expect(got[0].telegram.objects.find((o) => o.obis === '0-0:42.0.0')!.value).toBe('SAG1030700089067')
+  })
+
+  it('the serial source stamps each chunk with its clock: the real 10 s cadence in virtual time', async () => {
+    const line = await VirtualLine.open()
+    cleanups.push(() => line.close())
+    const source = line.openSource({})
+    const decoder = new P1Decoder({ key: KEY })
+    const got: DecodedTelegram[] = []
+    const stamps = new Set<number>()
+    let fourth!: () => void
+    const four = new Promise<void>((r) => (fourth = r))
+    source.on('data', (chunk, at) => {
+      stamps.add(at)
+      for (const ev of decoder.push(chunk, at)) if (ev.type === 'telegram' && got.push(ev.telegram) === 4) fourth()
+    })
+    await source.start()
+    await line.startMeter({ key: KEY, systemTitle: TITLE }, 2500)
+    await line.drive(four)
+    // every chunk of a frame carries the virtual instant the meter sent it, however the pty split it
+    expect([...stamps].map((t) => t - VIRTUAL_T0)).toEqual([2500, 12_500, 22_500, 32_500])
+    expect(got.map((t) => t.receivedAt - VIRTUAL_T0)).toEqual([2500, 12_500, 22_500, 32_500])
+    // and the meter's clock in the telegram is the same clock
+    expect(got.map((t) => Date.parse(t.telegram.meterTime!) - VIRTUAL_T0)).toEqual([2000, 12_000, 22_000, 32_000])
   })
 
   it('a pty that disappears under an open source ends it with a plain message, no crash', async () => {
