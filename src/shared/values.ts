@@ -21,15 +21,18 @@ const TO_KILO: Record<string, [string, number]> = {
   varh: ['kvarh', 1e-3],
   VA: ['kVA', 1e-3],
   VAh: ['kVAh', 1e-3],
-  // case variants seen in the Luxmetering table ("Kvar")
+  // case variants seen in the Luxmetering table ("Kvar") and in Swedish meters (Kaifa, Aidon: "kVAr", "kVArh")
   Kvar: ['kvar', 1],
+  Kvarh: ['kvarh', 1],
+  kVAr: ['kvar', 1],
+  kVArh: ['kvarh', 1],
   KW: ['kW', 1],
   KWh: ['kWh', 1]
 }
 
 /**
  * Express a value in the unit the app displays: W → kW, Wh → kWh, var → kvar, varh → kvarh,
- * VA → kVA (÷ 1000); other units unchanged. Rounded to 9 decimals so 6545766 Wh → 6545.766 kWh
+ * VA → kVA (÷ 1000); spelling variants kVAr/kVArh/Kvar → kvar/kvarh; other units unchanged. Rounded to 9 decimals so 6545766 Wh → 6545.766 kWh
  * exactly. @returns null for a value that is not a finite number.
  */
 export function toDisplayUnit(value: unknown, unit: string | null): Quantity | null {

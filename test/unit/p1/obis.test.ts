@@ -2,12 +2,15 @@
  * OBIS catalogue (src/shared/obis.ts): every code a Smarty may send is named, every code of
  * every vector is described, M-Bus patterns and suffixes resolve.
  */
-import { readdirSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { describeObis, normaliseObis, OBIS_CATALOGUE } from '../../../src/shared/obis'
+import { describeObis, describeState, normaliseObis, OBIS_CATALOGUE } from '../../../src/shared/obis'
 import { parseTelegram } from '../../../src/main/p1/telegram'
 import { decodeBuffer } from '../../../src/main/p1/pipeline'
+import { resolve } from 'node:path'
 import { hexFile, NEXXTLAB_KEY, ok, txtFile, VECTORS } from './helpers'
+
+const CORPUS = resolve(__dirname, '../../fixtures/corpus')
 
 /** DESIGN.md "Codes a Smarty may send" (Electris P1 specification 2021-03-05 / SmartyReader v1.7) and Luxmetering Table 3.1. */
 const SMARTY_CODES = [
@@ -40,15 +43,22 @@ describe('OBIS catalogue', () => {
     expect(describeObis('1-0:49.7.0')).toMatchObject({ unit: 'kVA', phase: 2 })
     expect(describeObis('1-0:72.32.0')).toMatchObject({ group: 'quality', phase: 3 })
     expect(describeObis('0-0:42.0.0')?.valueType).toBe('hexId')
+    expect(describeObis('0-0:96.13.0')?.valueType).toBe('hexText')
+    expect(describeObis('1-0:99.97.0')?.valueType).toBe('profile')
     expect(describeObis('0-0:1.0.0')?.valueType).toBe('timestamp')
     expect(describeObis('0-3:24.2.1')).toMatchObject({ code: '0-3:24.2.1', valueType: 'timestampedNumber', channel: 3 })
     expect(describeObis('1-1:31.4.0')).toMatchObject({ unit: 'A', valueType: 'multi' })
   })
 
   it('describes every code of every vector (Luxembourg and the other meters)', () => {
-    const texts = readdirSync(VECTORS)
-      .filter((f) => f.endsWith('.txt'))
-      .map((f) => [f, parseTelegram(txtFile(f))] as const)
+    const texts = [
+      ...readdirSync(VECTORS)
+        .filter((f) => f.endsWith('.txt'))
+        .map((f) => [f, parseTelegram(txtFile(f))] as const),
+      ...readdirSync(CORPUS)
+        .filter((f) => f.endsWith('.txt'))
+        .map((f) => [f, parseTelegram(readFileSync(resolve(CORPUS, f)))] as const)
+    ]
     const e1 = ok(decodeBuffer(hexFile('lu_nexxtlab_go-smarty-reader_frame.hex'), { key: NEXXTLAB_KEY })).telegram
     let n = 0
     for (const [f, t] of [...texts, ['E1', e1] as const]) {
@@ -57,7 +67,7 @@ describe('OBIS catalogue', () => {
         n++
       }
     }
-    expect(n).toBeGreaterThan(500)
+    expect(n).toBeGreaterThan(650)
   })
 
   it('ignores *255 / .255 suffixes; unknown codes and M-Bus channels beyond 4 are null', () => {
@@ -78,5 +88,33 @@ describe('OBIS catalogue', () => {
       expect(i.name.length, i.code).toBeGreaterThan(3)
       if (i.phase !== null) expect(i.name, i.code).toMatch(/L[123]$/)
     }
+  })
+})
+
+describe('Belgian e-MUCS objects and enumerations (issues 14, 15)', () => {
+  it('names and types the e-MUCS objects: version, EAN, current average demand, month maximum with its time, 13-month history', () => {
+    expect(describeObis('0-0:96.1.4')).toMatchObject({ name: 'Version information (e-MUCS)', valueType: 'text', unit: null })
+    expect(describeObis('0-0:96.1.2')).toMatchObject({ name: 'EAN code (e-MUCS)', valueType: 'hexId' })
+    expect(describeObis('0-3:96.1.2')).toMatchObject({ name: 'EAN code (e-MUCS)', valueType: 'hexId', channel: 3, group: 'mbus' })
+    expect(describeObis('1-0:1.4.0')).toMatchObject({ unit: 'kW', group: 'power', valueType: 'number' })
+    expect(describeObis('1-0:1.6.0')).toMatchObject({ unit: 'kW', valueType: 'timestampedNumber' })
+    expect(describeObis('0-0:98.1.0')).toMatchObject({ unit: 'kW', valueType: 'profile' })
+  })
+
+  it('gives enumerated values their meaning: breaker/relay state, valve position, M-Bus device type (EN 13757-3)', () => {
+    expect([0, 1, 2].map((v) => describeState('0-0:96.3.10', v))).toEqual(['disconnected', 'connected', 'ready for reconnection'])
+    expect(describeState('0-1:96.3.10', 1)).toBe('connected')
+    expect(describeState('0-4:96.3.10', 0)).toBe('disconnected')
+    expect([0, 1, 2].map((v) => describeState('0-2:24.4.0', v))).toEqual(['closed (disconnected)', 'open (connected)', 'ready for reconnection'])
+    expect(describeState('0-1:24.1.0', 3)).toBe('gas')
+    expect(describeState('0-2:24.1.0', '007')).toBe('water')
+    expect(describeState('0-3:24.1.0', 4)).toBe('heat (outlet)')
+    expect(describeState('0-4:24.1.0', 12)).toBe('heat (inlet)')
+    // not enumerated, or not one of the states
+    expect([describeState('1-0:1.8.0', 1), describeState('0-0:96.3.10', 7), describeState('0-0:96.3.10', 'ON'), describeState('0-1:24.1.0', 1.5)]).toEqual([null, null, null, null])
+    // on a real telegram: the Luxmetering appendix's four M-Bus channels
+    const t = parseTelegram(txtFile('lu_luxmetering_spec_v1.1.3_appendixA_telegram.txt'))
+    const types = t.objects.filter((o) => /^0-\d:24\.1\.0$/.test(o.obis)).map((o) => describeState(o.obis, o.value))
+    expect(types).toEqual(['gas', 'water', 'water', 'gas'])
   })
 })

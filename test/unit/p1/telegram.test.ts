@@ -2,13 +2,19 @@
  * Telegram parser: value shapes (DSMR 5.0.2 §6.4–6.5), timestamps, CRC, robustness of
  * line parsing. Real telegrams from test/fixtures/vectors plus small edited ones.
  */
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseTelegram, parseTimestamp } from '../../../src/main/p1/telegram'
+import { parseCosemDateTime } from '../../../src/main/p1/cosem-datetime'
+import { decodeBuffer } from '../../../src/main/p1/pipeline'
+import { isTimeZone, wallTimeToIso, zoneOffsetMinutes } from '../../../src/shared/meter-time'
 import { crc16Arc } from '../../../src/main/p1/crc16'
 import { crc16ArcSliced } from '../../../src/main/p1/crc16-sliced'
 import { obj, randomBytes, rng, txtFile, withCrc } from './helpers'
 
 const tg = (body: string): string => `/ISK5\\2M550T-1012\r\n\r\n${body}!`
+const corpus = (f: string): Buffer => readFileSync(resolve(__dirname, '../../fixtures/corpus', f))
 
 describe('parseTimestamp', () => {
   it('W is UTC+1, S is UTC+2 (DSMR 5.0.2 TST)', () => {
@@ -207,5 +213,158 @@ describe('CRC-16/ARC slicing-by-16', () => {
     const t = txtFile('lu_nexxtlab_go-smarty-reader_plaintext.txt')
     expect(crc16ArcSliced(t, 0, t.indexOf(0x21) + 1)).toBe(0xcfde)
     expect(crc16ArcSliced(withCrc('/x!'), 0, 3)).toBe(crc16Arc(Buffer.from('/x!')))
+  })
+})
+
+describe('quirks of real meters (issue 14), each on the text the meter sends', () => {
+  it('Iskra AM550: 1-0:0.2.0((ER11)) keeps its value as text "(ER11)" instead of dropping the line', () => {
+    const t = parseTelegram(corpus('se_iskra_AM550_esphome-13751.txt'))
+    expect(t.malformedLines).toEqual([])
+    expect(obj(t, '1-0:0.2.0')).toMatchObject({ value: '(ER11)', unit: null, raw: '1-0:0.2.0((ER11))' })
+    expect(obj(t, '1-0:0.2.0').values).toEqual([{ value: '(ER11)', unit: null, raw: '(ER11)' }])
+    // an unknown code with nested brackets too, and brackets inside a value with a unit
+    const u = parseTelegram(tg('9-9:9.9.9((A)(B))\r\n1-0:1.8.0(000001.000*kWh)\r\n'))
+    expect(u.objects.map((o) => o.value)).toEqual(['(A)(B)', 1])
+    // brackets that do not pair up (esphome-libs/dsmr_parser test): the text between the first ( and the last )
+    const v = parseTelegram(tg('1-1:0.2.0((ER12)\r\n1-1:0.2.8(ER13))\r\n'))
+    expect(v.objects.map((o) => o.value)).toEqual(['(ER12', 'ER13)'])
+    expect(v.malformedLines).toEqual([])
+  })
+
+  it('Kamstrup DSMR 2.2: a text message wrapped over three lines is one value; a torn line is still malformed', () => {
+    const t = parseTelegram(corpus('nl_kamstrup_KMP5_wrapped_esphome-libs-dsmr_parser.txt'))
+    expect(t.malformedLines).toEqual([])
+    expect(t.objects.map((o) => o.obis)).toEqual(['0-1:24.3.0', '0-0:96.13.0'])
+    expect(obj(t, '0-0:96.13.0').value).toBe('0123456789:;<=>?'.repeat(5))
+    expect(obj(t, '0-0:96.13.0').values[0].raw.split('\r\n')).toHaveLength(3)
+    // not a wrap: the next line opens a value of its own, or the wrap never closes
+    const bad = parseTelegram(tg('0-0:96.13.0(3031\r\n1-0:1.8.0(000001.000*kWh)\r\n0-0:96.13.1(3031\r\n3233\r\n'))
+    expect(bad.malformedLines).toEqual(['0-0:96.13.0(3031', '0-0:96.13.1(3031', '3233'])
+    expect(bad.objects.map((o) => [o.obis, o.value])).toEqual([['1-0:1.8.0', 1]])
+  })
+
+  it('plain decimal serials stay digits; hex is decoded only for octet strings and only into a plausible identifier', () => {
+    const t = parseTelegram(
+      tg(
+        '0-0:96.1.0(23456745)\r\n' + // decimal serial: bytes 23 45 67 45 would read "#EgE"
+          '0-1:96.1.0(41424344)\r\n' + // an M-Bus id (octet string, DSMR 5.0.2 §6.5): "ABCD"
+          '0-0:96.1.1(2020202020202020)\r\n' + // only spaces: no identifier
+          '0-0:42.0.0(WSE1012403352978)\r\n' + // E.ON Hungary Wasion: the name in plain text (esphome-libs/dsmr_parser#53)
+          '0-0:96.14.0(TARIFF 1)\r\n' +
+          '0-0:96.3.10(ON)\r\n' +
+          '0-0:17.0.0(24000*W)\r\n' +
+          '1-3:0.2.8(50)\r\n' // S2 octet string, read as the version number it is
+      )
+    )
+    expect(t.objects.map((o) => o.value)).toEqual(['23456745', 'ABCD', '2020202020202020', 'WSE1012403352978', 'TARIFF 1', 'ON', 24000, 50])
+    expect(obj(t, '0-0:96.1.0').values[0].raw).toBe('23456745')
+    expect(obj(t, '0-1:96.1.0').values[0].raw).toBe('41424344')
+    // the Iskra AM550's serial and E.ON Hungary's hex one
+    expect(obj(parseTelegram(corpus('se_iskra_AM550_esphome-13751.txt')), '0-0:96.1.0').value).toBe('77516706')
+    expect(obj(parseTelegram(txtFile('other_dsmr_parser_TELEGRAM_V5_EON_HU.txt')), '0-0:96.1.0').value).toBe('890082200002160')
+  })
+
+  it('ESR5: a COSEM date-time octet string as the meter clock (dsmr_parser#160) is 2024-06-28 10:43:43, deviation −120 min, DST', () => {
+    const t = parseTelegram(tg('0-0:1.0.0(07E8061C050A2B2B00FF8880)\r\n1-0:1.8.0(000001.000*kWh)\r\n'))
+    expect(obj(t, '0-0:1.0.0')).toMatchObject({ value: '2024-06-28T10:43:43+02:00', time: '2024-06-28T10:43:43+02:00' })
+    expect(obj(t, '0-0:1.0.0').values[0].raw).toBe('07E8061C050A2B2B00FF8880')
+    expect(t.meterTime).toBe('2024-06-28T10:43:43+02:00')
+    expect(new Date(t.meterTime!).toISOString()).toBe('2024-06-28T08:43:43.000Z')
+    expect(parseCosemDateTime('07E8061C050A2B2B00FF8880')).toEqual({
+      year: 2024, month: 6, day: 28, hour: 10, minute: 43, second: 43, hundredths: 0,
+      weekday: 5, deviation: -120, status: 0x80, dst: true, iso: '2024-06-28T10:43:43+02:00'
+    })
+    // deviation not specified (0x8000): the meter's zone decides, the DST bit settles the autumn hour
+    expect(parseCosemDateTime('07E80A1B07021E0000800080')?.iso).toBe('2024-10-27T02:30:00+02:00')
+    expect(parseCosemDateTime('07E80A1B07021E0000800000')?.iso).toBe('2024-10-27T02:30:00+01:00')
+    expect(parseCosemDateTime('07E8011E020A000000800000', 'Europe/Dublin')?.iso).toBe('2024-01-30T10:00:00+00:00')
+    // hundredths, and a positive deviation (UTC−5 h: deviation +300)
+    expect(parseCosemDateTime('07E8011E020A00003201 2C00'.replace(' ', ''))?.iso).toBe('2024-01-30T10:00:00.50-05:00')
+    // not date-times: month 13, 31 April, unspecified date, not hex, wrong length
+    for (const s of ['07E80D1C050A2B2B00FF8880', '07E8041F050A2B2B00FF8880', 'FFFFFFFFFF0A2B2B00FF8880', '07E8061C050A2B2B00FF888G', '07E8061C050A2B2B00FF88']) {
+      expect(parseCosemDateTime(s), s).toBeNull()
+    }
+    // on an identifier object the same 24 hex digits are not a clock
+    const id = parseTelegram(tg('0-0:96.1.1(07E8061C050A2B2B00FF8880)\r\n'))
+    expect(obj(id, '0-0:96.1.1').value).toBe('07E8061C050A2B2B00FF8880')
+  })
+
+  it('Iskra IE.5 (Belgium): the month maximum 1-0:1.6.0 sent reading first, time after (P1-Dongel-ESP32#87)', () => {
+    const t = parseTelegram(tg('0-0:96.1.4(3231313130)\r\n0-0:1.0.0(260104162515W)\r\n1-0:1.4.0(03.336*kW)\r\n1-0:1.6.0(08.796*kW)(260102010000)\r\n'))
+    expect(obj(t, '1-0:1.6.0')).toMatchObject({ value: 8.796, unit: 'kW', time: '2026-01-02T01:00:00+01:00' })
+    expect(obj(t, '1-0:1.4.0')).toMatchObject({ value: 3.336, unit: 'kW' })
+    expect(obj(t, '0-0:96.1.4').value).toBe('3231313130')
+    expect(t.malformedLines).toEqual([])
+  })
+})
+
+describe("the meter's zone", () => {
+  it('W/S give the standard/daylight offset of the meter zone: a Luxembourg W is UTC+1, an Irish W is UTC+0', () => {
+    expect(parseTimestamp('240130102122W')).toBe('2024-01-30T10:21:22+01:00')
+    expect(parseTimestamp('240130102122W', 'Europe/Dublin')).toBe('2024-01-30T10:21:22+00:00')
+    expect(parseTimestamp('240706104157S', 'Europe/Dublin')).toBe('2024-07-06T10:41:57+01:00')
+    expect(parseTimestamp('240706104157S', 'Europe/London')).toBe('2024-07-06T10:41:57+01:00')
+    expect(parseTimestamp('240130102122W', 'Europe/Helsinki')).toBe('2024-01-30T10:21:22+02:00')
+    expect(parseTimestamp('240130102122W', 'UTC')).toBe('2024-01-30T10:21:22+00:00')
+    expect(parseTimestamp('240130102122W', 'Mars/Olympus')).toBeNull()
+  })
+
+  it('the flag settles the autumn hour that occurs twice; without a flag the zone rules decide', () => {
+    const first = parseTimestamp('241027023000S')!
+    const second = parseTimestamp('241027023000W')!
+    expect([first, second]).toEqual(['2024-10-27T02:30:00+02:00', '2024-10-27T02:30:00+01:00'])
+    expect(Date.parse(second) - Date.parse(first)).toBe(3_600_000)
+    expect(parseTimestamp('241027013000S', 'Europe/Dublin')).toBe('2024-10-27T01:30:00+01:00')
+    expect(parseTimestamp('241027013000W', 'Europe/Dublin')).toBe('2024-10-27T01:30:00+00:00')
+    // DSMR 2.2/3 (no flag) in Dublin: summer and winter by the zone's rules
+    expect(parseTimestamp('240712160000', 'Europe/Dublin')).toBe('2024-07-12T16:00:00+01:00')
+    expect(parseTimestamp('240212160000', 'Europe/Dublin')).toBe('2024-02-12T16:00:00+00:00')
+    expect(wallTimeToIso({ year: 2024, month: 3, day: 31, hour: 2, minute: 30, second: 0 }, 'Europe/Luxembourg', null)).toBe('2024-03-31T02:30:00+02:00')
+    expect(zoneOffsetMinutes('Europe/Luxembourg', Date.UTC(2024, 6, 1))).toBe(120)
+    expect(zoneOffsetMinutes('Europe/Luxembourg', Date.UTC(2024, 9, 27, 0, 59, 59))).toBe(120)
+    expect(zoneOffsetMinutes('Europe/Luxembourg', Date.UTC(2024, 9, 27, 1, 0, 0))).toBe(60)
+    expect([isTimeZone('Europe/Dublin'), isTimeZone('Nowhere/Atlantis'), isTimeZone(''), isTimeZone(42)]).toEqual([true, false, false, false])
+  })
+
+  it('parseTelegram and P1Decoder take the zone; an unknown zone falls back to Europe/Luxembourg; same bytes, new zone, new times', () => {
+    const text = tg('0-0:1.0.0(240130102122W)\r\n0-1:24.2.1(240130100000W)(00012.345*m3)\r\n')
+    const lu = parseTelegram(text)
+    const ie = parseTelegram(text, { zone: 'Europe/Dublin' })
+    expect(lu.meterTime).toBe('2024-01-30T10:21:22+01:00')
+    expect(ie.meterTime).toBe('2024-01-30T10:21:22+00:00')
+    expect(obj(ie, '0-1:24.2.1').time).toBe('2024-01-30T10:00:00+00:00')
+    expect(parseTelegram(text, { zone: 'Mars/Olympus' }).meterTime).toBe('2024-01-30T10:21:22+01:00')
+    const plain = withCrc(`${text}`)
+    const ev = decodeBuffer(plain, { zone: 'Europe/Dublin' }).find((e) => e.type === 'telegram')
+    expect(ev?.type === 'telegram' && ev.telegram.telegram.meterTime).toBe('2024-01-30T10:21:22+00:00')
+  })
+})
+
+describe('repeated lines', () => {
+  it('every telegram gets its own objects, equal to a parse from scratch, even when the meter repeats its lines', () => {
+    const a = parseTelegram(txtFile('lu_relip_simulator_telegram.txt'))
+    const b = parseTelegram(txtFile('lu_relip_simulator_telegram.txt'))
+    const c = parseTelegram(txtFile('lu_relip_simulator_telegram.txt'))
+    expect(c).toEqual(a)
+    expect(c.objects[5]).not.toBe(b.objects[5])
+    expect(c.objects[5].values).not.toBe(b.objects[5].values)
+    // a consumer that changes its copy changes nothing for the next telegram
+    b.objects[5].value = -1
+    b.objects[5].values.push({ value: 1, unit: null, raw: '1' })
+    expect(parseTelegram(txtFile('lu_relip_simulator_telegram.txt'))).toEqual(a)
+  })
+
+  it('a changed line, an inserted line or a changed CR LF is read from its own bytes', () => {
+    const base = txtFile('lu_relip_simulator_telegram.txt').toString('latin1')
+    parseTelegram(base)
+    parseTelegram(base)
+    const changed = parseTelegram(base.replace('1-0:2.8.0(055437.011*kWh)', '1-0:2.8.0(055437.012*kWh)'))
+    expect(obj(changed, '1-0:2.8.0').value).toBe(55437.012)
+    const inserted = parseTelegram(base.replace('1-0:1.8.0(', '1-0:1.8.1(000001.000*kWh)\r\n1-0:1.8.0('))
+    expect(inserted.objects).toHaveLength(49)
+    expect(inserted.objects.map((o) => o.raw)).toEqual([...parseTelegram(base).objects.map((o) => o.raw)].flatMap((r) => (r.startsWith('1-0:1.8.0(') ? ['1-0:1.8.1(000001.000*kWh)', r] : [r])))
+    // the same line continued by a longer one is not the same line
+    const longer = parseTelegram(base.replace('1-0:2.8.0(055437.011*kWh)', '1-0:2.8.0(055437.011*kWh)(1)'))
+    expect(obj(longer, '1-0:2.8.0').values).toHaveLength(2)
   })
 })

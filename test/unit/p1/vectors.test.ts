@@ -343,3 +343,230 @@ describe('C. other DSMR variants (dsmr_parser)', () => {
     }
   })
 })
+
+// ---- D. the public corpus (test/fixtures/corpus, sources and licences in test/fixtures/README.md) ----
+
+const CORPUS = resolve(__dirname, '../../fixtures/corpus')
+const corpusFile = (f: string): Buffer => readFileSync(resolve(CORPUS, f))
+
+/** [OBIS code, value, unit, time] as the meter's text says, read by hand (time only where the object carries one). */
+type Row = [string, number | string | null, string | null, string?]
+
+/** Every object of the telegram, in order, with exactly these values; no malformed line. */
+function expectObjects(t: DecodedTelegram, rows: Row[]): void {
+  expect(t.telegram.malformedLines).toEqual([])
+  expect(t.telegram.objects.map((o) => o.obis)).toEqual(rows.map((r) => r[0]))
+  t.telegram.objects.forEach((o, k) => {
+    const [code, value, unit, time] = rows[k]
+    expect([o.value, o.unit], code).toEqual([value, unit])
+    expect(o.time, code).toBe(time ?? null)
+  })
+}
+
+describe('D. public corpus: real meters, object by object', () => {
+  it('BE Fluvius e-MUCS (FLU5\\253769484_A, Sagemcom, home-assistant/core#107813): CRC 4921, EAN-style ids, demand registers, maximum demand history, gas 24.2.3', () => {
+    const t = ok(decodeBuffer(corpusFile('be_fluvius_FLU5_ha-core-107813.txt')))
+    expect(t.telegram.crcSent).toBe(0x4921)
+    expect(t.warnings).toEqual([])
+    expectObjects(t, [
+      ['0-0:96.1.4', '50217', null],
+      ['0-0:96.1.1', '1SAG3105056625', null],
+      ['0-0:1.0.0', '2024-01-12T23:18:15+01:00', null, '2024-01-12T23:18:15+01:00'],
+      ['1-0:1.8.1', 116.372, 'kWh'],
+      ['1-0:1.8.2', 62.193, 'kWh'],
+      ['1-0:2.8.1', 112.716, 'kWh'],
+      ['1-0:2.8.2', 42.757, 'kWh'],
+      ['0-0:96.14.0', 2, null],
+      ['1-0:1.4.0', 0.028, 'kW'],
+      ['1-0:1.6.0', 2.485, 'kW', '2024-01-07T19:00:00+01:00'],
+      ['0-0:98.1.0', 3, null],
+      ['1-0:1.7.0', 0.099, 'kW'],
+      ['1-0:2.7.0', 0, 'kW'],
+      ['1-0:21.7.0', 0.027, 'kW'],
+      ['1-0:41.7.0', 0.061, 'kW'],
+      ['1-0:61.7.0', 0.01, 'kW'],
+      ['1-0:22.7.0', 0, 'kW'],
+      ['1-0:42.7.0', 0, 'kW'],
+      ['1-0:62.7.0', 0, 'kW'],
+      ['1-0:32.7.0', 230.7, 'V'],
+      ['1-0:52.7.0', 230.7, 'V'],
+      ['1-0:72.7.0', 229.2, 'V'],
+      ['1-0:31.7.0', 0.17, 'A'],
+      ['1-0:51.7.0', 0.49, 'A'],
+      ['1-0:71.7.0', 0.12, 'A'],
+      ['0-0:96.3.10', 1, null],
+      ['0-0:17.0.0', 999.9, 'kW'],
+      ['1-0:31.4.0', 999, 'A'],
+      ['0-0:96.13.0', null, null],
+      ['0-1:24.1.0', 3, null],
+      ['0-1:96.1.1', '7FLO2123006385', null],
+      ['0-1:24.4.0', 1, null],
+      ['0-1:24.2.3', 338.711, 'm3', '2024-01-12T23:16:46+01:00']
+    ])
+    expect(t.telegram.meterTime).toBe('2024-01-12T23:18:15+01:00')
+    expect(obj(t, '0-0:96.1.1').values[0].raw).toBe('3153414733313035303536363235')
+    expect(obj(t, '0-0:98.1.0').values).toHaveLength(12)
+  })
+
+  it('SE Kaifa MA304H4E (KFM5KAIFA-METER, dsmr-reader#1394): CRC 7D16, 1-0:x.8.0 totals, kVArh/kVAr units, reactive power per phase', () => {
+    const t = ok(decodeBuffer(corpusFile('se_kaifa_MA304H4E_dsmr-reader-1394.txt')))
+    expect(t.telegram.crcSent).toBe(0x7d16)
+    expectObjects(t, [
+      ['0-0:1.0.0', '2021-05-24T09:42:10+01:00', null, '2021-05-24T09:42:10+01:00'],
+      ['1-0:1.8.0', 424.413, 'kWh'],
+      ['1-0:2.8.0', 0, 'kWh'],
+      ['1-0:3.8.0', 2.116, 'kVArh'],
+      ['1-0:4.8.0', 170.745, 'kVArh'],
+      ['1-0:1.7.0', 0.182, 'kW'],
+      ['1-0:2.7.0', 0, 'kW'],
+      ['1-0:3.7.0', 0, 'kVAr'],
+      ['1-0:4.7.0', 0.069, 'kVAr'],
+      ['1-0:21.7.0', 0.053, 'kW'],
+      ['1-0:22.7.0', 0, 'kW'],
+      ['1-0:41.7.0', 0.107, 'kW'],
+      ['1-0:42.7.0', 0, 'kW'],
+      ['1-0:61.7.0', 0.02, 'kW'],
+      ['1-0:62.7.0', 0, 'kW'],
+      ['1-0:23.7.0', 0, 'kVAr'],
+      ['1-0:24.7.0', 0.016, 'kVAr'],
+      ['1-0:43.7.0', 0, 'kVAr'],
+      ['1-0:44.7.0', 0.023, 'kVAr'],
+      ['1-0:63.7.0', 0, 'kVAr'],
+      ['1-0:64.7.0', 0.029, 'kVAr'],
+      ['1-0:32.7.0', 230.7, 'V'],
+      ['1-0:52.7.0', 227.8, 'V'],
+      ['1-0:72.7.0', 232.3, 'V'],
+      ['1-0:31.7.0', 0.4, 'A'],
+      ['1-0:51.7.0', 0.5, 'A'],
+      ['1-0:71.7.0', 0.1, 'A']
+    ])
+    // W in May: the meter's clock is in standard time whatever the season (it is sent as such)
+    expect(new Date(t.telegram.meterTime!).toISOString()).toBe('2021-05-24T08:42:10.000Z')
+  })
+
+  it('SE Aidon 6534 (ADN9 6534, arduino-dsmr#47): CRC 7D79, values', () => {
+    const t = ok(decodeBuffer(corpusFile('se_aidon_6534_arduino-dsmr-47.txt')))
+    expect(t.telegram.crcSent).toBe(0x7d79)
+    expect(t.telegram.identification).toBe('ADN9 6534')
+    expectObjects(t, [
+      ['0-0:1.0.0', '2023-03-02T09:38:10+01:00', null, '2023-03-02T09:38:10+01:00'],
+      ['1-0:1.8.0', 31157.405, 'kWh'],
+      ['1-0:2.8.0', 0, 'kWh'],
+      ['1-0:3.8.0', 857.557, 'kVArh'],
+      ['1-0:4.8.0', 918.106, 'kVArh'],
+      ['1-0:1.7.0', 4.344, 'kW'],
+      ['1-0:2.7.0', 0, 'kW'],
+      ['1-0:3.7.0', 0.314, 'kVAr'],
+      ['1-0:4.7.0', 0, 'kVAr'],
+      ['1-0:21.7.0', 1.083, 'kW'],
+      ['1-0:22.7.0', 0, 'kW'],
+      ['1-0:41.7.0', 1.855, 'kW'],
+      ['1-0:42.7.0', 0, 'kW'],
+      ['1-0:61.7.0', 1.408, 'kW'],
+      ['1-0:62.7.0', 0, 'kW'],
+      ['1-0:23.7.0', 0.351, 'kVAr'],
+      ['1-0:24.7.0', 0, 'kVAr'],
+      ['1-0:43.7.0', 0, 'kVAr'],
+      ['1-0:44.7.0', 0.545, 'kVAr'],
+      ['1-0:63.7.0', 0.507, 'kVAr'],
+      ['1-0:64.7.0', 0, 'kVAr'],
+      ['1-0:32.7.0', 231.9, 'V'],
+      ['1-0:52.7.0', 232.6, 'V'],
+      ['1-0:72.7.0', 232.7, 'V'],
+      ['1-0:31.7.0', 4.9, 'A'],
+      ['1-0:51.7.0', 8.3, 'A'],
+      ['1-0:71.7.0', 6.4, 'A']
+    ])
+  })
+
+  it('SE Iskra AM550 (ISk5\\2M550T-2006, esphome#13751): (ER11) kept as text, decimal serial kept, clock from 0.9.2 + 0.9.1', () => {
+    const t = ok(decodeBuffer(corpusFile('se_iskra_AM550_esphome-13751.txt')))
+    expect(t.warnings).toEqual(['no_crc']) // the log was cut before the CRC (see README)
+    expectObjects(t, [
+      ['1-0:0.9.1', '074212', null],
+      ['1-0:0.9.2', '260204', null],
+      ['0-0:96.1.0', '77516706', null],
+      ['0-2:25.6.0', 'ER23', null],
+      ['0-0:25.1.0', 'ER23', null],
+      ['1-0:1.8.0', 69319.763, 'kWh'],
+      ['1-0:2.8.0', 0, 'kWh'],
+      ['1-0:3.8.0', 101.544, 'kvarh'],
+      ['1-0:4.8.0', 10630.581, 'kvarh'],
+      ['1-0:1.7.0', 4.392, 'kW'],
+      ['1-0:2.7.0', 0, 'kW'],
+      ['1-0:3.7.0', 0, 'kvar'],
+      ['1-0:4.7.0', 0.178, 'kvar'],
+      ['1-0:21.7.0', 3.758, 'kW'],
+      ['1-0:22.7.0', 0, 'kW'],
+      ['1-0:41.7.0', 0.58, 'kW'],
+      ['1-0:42.7.0', 0, 'kW'],
+      ['1-0:61.7.0', 0.055, 'kW'],
+      ['1-0:62.7.0', 0, 'kW'],
+      ['1-0:31.7.0', 17, 'A'],
+      ['1-0:32.7.0', 218, 'V'],
+      ['1-0:51.7.0', 2, 'A'],
+      ['1-0:52.7.0', 234.5, 'V'],
+      ['1-0:71.7.0', 0, 'A'],
+      ['1-0:72.7.0', 234.8, 'V'],
+      ['1-0:0.2.0', '(ER11)', null],
+      ['1-0:0.2.8', '(ER11)', null]
+    ])
+    expect(obj(t, '1-0:0.2.0')).toMatchObject({ raw: '1-0:0.2.0((ER11))', values: [{ value: '(ER11)', unit: null, raw: '(ER11)' }] })
+    expect(t.telegram.meterTime).toBe('2026-02-04T07:42:12+01:00')
+  })
+
+  it('NL Iskra MT382 DSMR 2.2 (ISk5\\2MT382-1003, dsmr-tools#54): no CRC, gas on M-Bus channel 2 in the two-line form', () => {
+    const t = ok(decodeBuffer(corpusFile('nl_iskra_MT382-1003_dsmr-tools-54.txt')))
+    expect(t.warnings).toEqual(['no_crc'])
+    expectObjects(t, [
+      ['0-0:96.1.1', 'ZBEV005106844912', null],
+      ['1-0:1.8.1', 16722.627, 'kWh'],
+      ['1-0:1.8.2', 19412.712, 'kWh'],
+      ['1-0:2.8.1', 859.681, 'kWh'],
+      ['1-0:2.8.2', 1817.11, 'kWh'],
+      ['0-0:96.14.0', 2, null],
+      ['1-0:1.7.0', 0.59, 'kW'],
+      ['1-0:2.7.0', 0, 'kW'],
+      ['0-0:17.0.0', 999, 'kW'],
+      ['0-0:96.3.10', 1, null],
+      ['0-0:96.13.1', null, null],
+      ['0-0:96.13.0', null, null],
+      ['0-2:24.1.0', 3, null],
+      ['0-2:96.1.0', '28011008306429013', null],
+      ['0-2:24.3.0', 13376.292, 'm3', '2021-11-23T20:00:00+01:00'],
+      ['0-2:24.4.0', 1, null]
+    ])
+  })
+
+  it('NL Kamstrup DSMR 3 (KMP5, smeterd#19): ids as the user redacted them stay text; gas two-line form', () => {
+    const t = ok(decodeBuffer(corpusFile('nl_kamstrup_KMP5_smeterd-19.txt')))
+    expect(t.telegram.identification).toBe('KMP5 ZABFxxx')
+    expectObjects(t, [
+      ['0-0:96.1.1', 'xxx', null],
+      ['1-0:1.8.1', 6007.111, 'kWh'],
+      ['1-0:1.8.2', 3918.394, 'kWh'],
+      ['1-0:2.8.1', 3127.41, 'kWh'],
+      ['1-0:2.8.2', 7082.845, 'kWh'],
+      ['0-0:96.14.0', 2, null],
+      ['1-0:1.7.0', 0.04, 'kW'],
+      ['1-0:2.7.0', 0, 'kW'],
+      ['0-0:96.13.1', null, null],
+      ['0-0:96.13.0', null, null],
+      ['0-1:24.1.0', 3, null],
+      ['0-1:96.1.0', 'yyy', null],
+      ['0-1:24.3.0', 5676.653, 'm3', '2018-01-19T10:00:00+01:00']
+    ])
+  })
+
+  it('NL Kamstrup DSMR 2.2 (KMP5, esphome-libs/dsmr_parser test): a text message wrapped over three lines is joined', () => {
+    const t = ok(decodeBuffer(corpusFile('nl_kamstrup_KMP5_wrapped_esphome-libs-dsmr_parser.txt')))
+    expectObjects(t, [
+      ['0-1:24.3.0', 124.477, 'm3', '2012-05-17T02:00:00+02:00'],
+      ['0-0:96.13.0', '0123456789:;<=>?'.repeat(5), null]
+    ])
+    const msg = obj(t, '0-0:96.13.0')
+    const hex = '303132333435363738393A3B3C3D3E3F'
+    expect(msg.values[0].raw).toBe(`${hex}${hex}\r\n${hex}${hex}\r\n${hex}`)
+    expect(msg.raw).toBe(`0-0:96.13.0(${hex}${hex}\r\n${hex}${hex}\r\n${hex})`)
+  })
+})
