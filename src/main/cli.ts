@@ -26,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   export: async () => (await import('./cli/capture-commands')).captureCommands.export,
   'capture-info': async () => (await import('./cli/capture-commands')).captureCommands['capture-info'],
   stats: async () => (await import('./cli/history-commands')).historyCommands.stats,
+  history: async () => (await import('./cli/history-commands')).historyCommands.history,
   board: async () => (await import('./cli/board-commands')).boardCommands.board
 }
 

@@ -4,8 +4,13 @@
  * numbers the app's History tab shows (src/shared/history.ts). Needs no database: files are
  * decoded and aggregated in memory (one small row per telegram).
  */
-import { DEFAULT_PRICE_EUR_PER_KWH, dailyStats, readingOf, type CounterReading } from '../../shared/history'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { DEFAULT_PRICE_EUR_PER_KWH, HISTORY_TIME_ZONE, dailyStats, readingOf, type CounterReading } from '../../shared/history'
 import { openInput } from '../capture/importers'
+import { exportHistory, isTimeZone, parseRangeBound, type HistoryExportFormat } from '../history/export'
+import { importIntoHistory } from '../history/import'
+import { HistoryStore } from '../history/store'
 import { P1Decoder } from '../p1/pipeline'
 import { UsageError, keyOpt, parse } from './args'
 
@@ -74,5 +79,143 @@ async function cmdStats(args: string[]): Promise<number> {
   return 0
 }
 
+/** The history database: `--history FILE`, else history.duckdb in the data folder ($P1STUDIO_DATA_DIR, else ~/P1Studio), as the app and serve use it. */
+export function historyPath(opt: unknown): string {
+  if (typeof opt === 'string' && opt) return opt
+  return join(process.env.P1STUDIO_DATA_DIR || join(homedir(), 'P1Studio'), 'history.duckdb')
+}
+
+/** Open the store; a database held by a running P1 Studio is said in plain words. @throws Error. */
+async function openStore(path: string): Promise<HistoryStore> {
+  try {
+    return await HistoryStore.open(path)
+  } catch (e) {
+    if (/lock/i.test((e as Error).message)) throw new Error(`The history ${path} is in use by a running P1 Studio (the app or serve): stop it first, or use its History tab.`, { cause: e })
+    throw e
+  }
+}
+
+const mb = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1e3))} kB`)
+
+/** `history export --format parquet|csv [--meter ID] [--from DATE] [--to DATE] --out FILE`. */
+async function cmdHistoryExport(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    format: { type: 'string' },
+    meter: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    out: { type: 'string' },
+    history: { type: 'string' },
+    tz: { type: 'string' },
+    force: { type: 'boolean' },
+    json: { type: 'boolean' }
+  })
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`)
+  const format = String(values.format ?? '')
+  if (format !== 'parquet' && format !== 'csv') throw new UsageError('--format must be parquet or csv')
+  if (!values.out) throw new UsageError('history export needs --out FILE')
+  const tz = values.tz === undefined ? HISTORY_TIME_ZONE : String(values.tz)
+  if (!isTimeZone(tz)) throw new UsageError(`--tz: unknown time zone "${tz}" (e.g. Europe/Luxembourg)`)
+  const bound = (name: 'from' | 'to'): number | undefined => {
+    if (values[name] === undefined) return undefined
+    try {
+      return parseRangeBound(String(values[name]), name === 'to', tz)
+    } catch (e) {
+      throw new UsageError(`--${name}: ${(e as Error).message}`)
+    }
+  }
+  const from = bound('from')
+  const to = bound('to')
+  if (from !== undefined && to !== undefined && to <= from) throw new UsageError('--to must not be before --from')
+  const store = await openStore(historyPath(values.history))
+  try {
+    const r = await exportHistory(store, {
+      format: format as HistoryExportFormat,
+      out: String(values.out),
+      meterId: values.meter === undefined ? undefined : String(values.meter),
+      from,
+      to,
+      overwrite: values.force === true,
+      timeZone: tz
+    })
+    if (values.json) process.stdout.write(JSON.stringify(r) + '\n')
+    process.stderr.write(`exported ${r.rows} readings of ${r.meters.join(', ')} to ${r.path} (${format}, ${mb(r.bytes)})\n`)
+    return 0
+  } finally {
+    store.close()
+  }
+}
+
+/** `history import FILE… --key HEX`: captures and dumps into the history (duplicates skipped). */
+async function cmdHistoryImport(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { key: { type: 'string' }, 'auth-key': { type: 'string' }, history: { type: 'string' }, json: { type: 'boolean' } })
+  if (positionals.length === 0) throw new UsageError('history import needs at least one FILE')
+  const key = keyOpt(values.key, 'P1 key') ?? null
+  const authKey = keyOpt(values['auth-key'], 'Authentication key')
+  const store = await openStore(historyPath(values.history))
+  const tty = process.stderr.isTTY
+  let telegrams = 0
+  let failedFiles = 0
+  const results = []
+  try {
+    for (const file of positionals) {
+      const r = await importIntoHistory(store, file, {
+        key,
+        authKey,
+        onProgress: tty ? (f, n) => process.stderr.write(`\r\x1b[K${file}: ${Math.round(f * 100)} %, ${n} telegrams`) : undefined
+      })
+      results.push(r)
+      telegrams += r.telegrams
+      const added = r.meters.map((m) => `${m.added} new readings of ${m.meterId}`).join(', ') || 'no reading'
+      let line = `${tty ? '\r\x1b[K' : ''}${file}: ${r.telegrams} telegrams, ${added}`
+      if (r.failed) line += `; ${r.failed} frames failed (${Object.entries(r.failures).map(([c, n]) => `${c} ${n}`).join(', ')})`
+      process.stderr.write(line + '\n')
+      if (r.warning) process.stderr.write(r.warning + '\n')
+      if (r.telegrams === 0 && r.failed > 0) {
+        failedFiles++
+        process.stderr.write(r.failures.missing_key ? 'No P1 key given: add --key HEX.\n' : r.failures.gcm_tag_mismatch ? 'The P1 key does not open these frames.\n' : '')
+      }
+    }
+  } finally {
+    store.close()
+  }
+  if (values.json) process.stdout.write(JSON.stringify(results) + '\n')
+  return failedFiles > 0 && telegrams === 0 ? 1 : 0
+}
+
+/** `history meters`: the meters with a history, their reading count and time span. */
+async function cmdHistoryMeters(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { history: { type: 'string' }, json: { type: 'boolean' } })
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`)
+  const store = await openStore(historyPath(values.history))
+  try {
+    const meters = await store.meters()
+    if (values.json) process.stdout.write(JSON.stringify(meters) + '\n')
+    else {
+      const iso = (t: number | null): string => (t === null ? '—' : new Date(t).toISOString().replace('.000Z', 'Z'))
+      for (const m of meters) process.stdout.write(`${m.meterId}  ${m.readings} readings  ${iso(m.first)} … ${iso(m.last)}\n`)
+      if (meters.length === 0) process.stderr.write('The history is empty.\n')
+    }
+    return 0
+  } finally {
+    store.close()
+  }
+}
+
+/** `history export|import|meters …`. */
+async function cmdHistory(args: string[]): Promise<number> {
+  const [sub, ...rest] = args
+  switch (sub) {
+    case 'export':
+      return cmdHistoryExport(rest)
+    case 'import':
+      return cmdHistoryImport(rest)
+    case 'meters':
+      return cmdHistoryMeters(rest)
+    default:
+      throw new UsageError(sub === undefined ? 'history needs export, import or meters' : `unknown history command "${sub}" (export, import, meters)`)
+  }
+}
+
 /** Command name → run(args) → exit status. */
-export const historyCommands: Record<string, (args: string[]) => Promise<number>> = { stats: cmdStats }
+export const historyCommands: Record<string, (args: string[]) => Promise<number>> = { stats: cmdStats, history: cmdHistory }

@@ -35,6 +35,14 @@ export const CAPTURE_USAGE = `  capture --port PATH --out FILE [--duration SECON
 export const HISTORY_USAGE = `  stats FILE... [--key HEX] [--auth-key HEX] [--class KW] [--price EUR_PER_KWH] [--json]
       Per local day: imported/exported kWh, peak 15-minute demand, energy above the power
       class (default 7 kW) and its cost (default 0.1139 €/kWh), from the meter's clock.
+  history export --format parquet|csv --out FILE [--meter ID] [--from DATE] [--to DATE]
+                 [--tz ZONE] [--force] [--history FILE.duckdb] [--json]
+      The history's readings as Parquet (pandas, pyarrow, DuckDB) or CSV; dates are the
+      meter's local days (Europe/Luxembourg), --to included; the file is 0600.
+  history import FILE... [--key HEX] [--auth-key HEX] [--history FILE.duckdb]
+      Captures and dumps into the history (readings already there are skipped).
+  history meters [--json]
+      The meters in the history, their readings and time span.
 `
 
 /** Usage lines of `board` (src/main/cli/board-commands.ts). */

@@ -104,6 +104,11 @@ export class HistoryStore {
     return new HistoryStore(instance, con, path)
   }
 
+  /** The DuckDB connection, for the modules that add tables or export (history/export.ts, history/recorder.ts). */
+  get connection(): DuckDBConnection {
+    return this.con
+  }
+
   /** Close the database. */
   close(): void {
     try {
