@@ -38,8 +38,9 @@ export interface RunOptions extends DiagnoseRequest {
   sourceLabel?: string
   /**
    * What time is. A {@link Clock} (default {@link systemClock}; 'wall' is the same): the
-   * clock the source stamps its bytes with, which also runs the run's timers. 'data': the
-   * recorded receive times of a replay are the time (the system clock only paces progress).
+   * clock the source stamps its bytes with, which also runs the run's timers and dates the
+   * report (`startedAt`, `durationS`, progress `elapsedS`). 'data': the recorded receive
+   * times of a replay are what is judged; the system clock runs the timers and dates the report.
    */
   clock?: Clock | 'wall' | 'data'
   /** Compare the meter's clock with the receive times (default true; false for the demo, whose day is fixed). */
