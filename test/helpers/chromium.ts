@@ -7,8 +7,13 @@ import { chromium, type Browser, type Locator } from 'playwright-core'
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
-/** Launch headless Chromium (playwright gives it a fresh temporary profile). Throws a plain message if it is not installed. */
-export async function launchChromium(): Promise<{ browser: Browser; close(): Promise<void> }> {
+/**
+ * Launch headless Chromium (playwright gives it a fresh temporary profile). Throws a plain
+ * message if it is not installed.
+ * @param extraArgs more command-line switches, e.g. `--host-resolver-rules=MAP rebind.test 127.0.0.1`
+ *   (a name that resolves to this machine, as DNS rebinding makes it)
+ */
+export async function launchChromium(extraArgs: string[] = []): Promise<{ browser: Browser; close(): Promise<void> }> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`Chromium not found at ${CHROMIUM_PATH}: apt-get install chromium`)
   }
@@ -22,7 +27,8 @@ export async function launchChromium(): Promise<{ browser: Browser; close(): Pro
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
-      '--disable-quic'
+      '--disable-quic',
+      ...extraArgs
     ]
   })
   return {
