@@ -336,12 +336,18 @@ function timeOf(v: CosemValue): string | null {
  * @returns the index of the line end (CR, LF or `end`), or -1 if the rest of the line is not
  * a sequence of groups.
  */
-function groupsAt(b: Uint8Array, text: string, i: number, end: number, kind: Kind, values: CosemValue[], zone: string): number {
-  let first = values.length === 0
+function groupsAt(b: Uint8Array, text: string, i: number, end: number, kind: Kind, values: CosemValue[] | null, zone: string): number {
+  let first = values === null || values.length === 0
   let prevReading = false
+  // values === null: collect into an array of the exact size, left in `groupsOut`
+  let one: CosemValue | null = null
+  let many: CosemValue[] | null = null
   while (i < end) {
     let c = b[i]
-    if (c !== LPAREN) return c === CR || c === LF ? i : -1
+    if (c !== LPAREN) {
+      if (c !== CR && c !== LF) return -1
+      break
+    }
     const a = i + 1
     let j = a
     let star = -1
@@ -422,13 +428,20 @@ function groupsAt(b: Uint8Array, text: string, i: number, end: number, kind: Kin
         } else v = { value: raw, unit: null, raw }
       }
     }
-    values.push(v)
+    if (values !== null) values.push(v)
+    else if (one === null) one = v
+    else if (many === null) many = [one, v]
+    else many.push(v)
     prevReading = star >= 0 && typeof v.value === 'number'
     first = false
     i = j + 1
   }
+  if (values === null) groupsOut = many ?? (one !== null ? [one] : [])
   return i
 }
+
+/** The values collected by the last {@link groupsAt} call made without an array. */
+let groupsOut: CosemValue[] = []
 
 /** Index of the LF ending the line that contains `i` (or `end`). */
 function lineEnd(b: Uint8Array, i: number, end: number): number {
@@ -631,9 +644,13 @@ export function parseTelegramText(b: Uint8Array, text: string, opts?: TelegramOp
           }
         }
         if (entry !== null) {
-          const values: CosemValue[] = []
-          le = groupsAt(b, text, i, end, entry.kind, values, zone)
-          if (le < 0) le = unbalancedValue(b, text, i, end, values)
+          let values: CosemValue[]
+          le = groupsAt(b, text, i, end, entry.kind, null, zone)
+          if (le >= 0) values = groupsOut
+          else {
+            values = []
+            le = unbalancedValue(b, text, i, end, values)
+          }
           if (le >= 0) {
             obj = { obis: entry.text, value: null, unit: null, time: null, values, raw: text.slice(ls, le) }
             settle(obj, entry.kind)
