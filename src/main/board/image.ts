@@ -18,6 +18,8 @@
  * ESP8266 core also writes "v2" images with magic 0xEA.
  */
 
+import { constants as FS, promises as fsp } from 'node:fs'
+
 /** ESP32-family image chip ids → esptool chip names (esptool-js 0.7 `IMAGE_CHIP_ID`). */
 export const IMAGE_CHIP_NAMES: Record<number, string> = {
   0: 'ESP32',
@@ -151,4 +153,52 @@ export function parseImageArg(arg: string): { path: string; offset: number } {
   const n = /^0x[0-9a-f]+$/i.test(off) ? parseInt(off, 16) : /^\d+$/.test(off) ? Number(off) : NaN
   if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${arg}: the offset after @ must be a number such as 0x10000`)
   return { path: arg.slice(0, at), offset: n }
+}
+
+/**
+ * Largest image file accepted, bytes: 16 MiB, the largest flash of an ESP8266/ESP32 module
+ * (esptool's flash sizes stop at 16MB for both families' SmartyReader boards).
+ */
+export const MAX_IMAGE_BYTES = 16 * 1024 * 1024
+
+/**
+ * Read a firmware image file, refusing what is not one before reading it: only regular
+ * files of at most {@link MAX_IMAGE_BYTES} (`/dev/zero` as an image once read until the
+ * server held 11.9 GB). FIFOs and devices are opened non-blocking and refused on fstat; a file
+ * that grows while read is cut at the limit and refused.
+ * @returns the file's bytes. @throws Error with one plain sentence naming the file.
+ */
+export async function readImageFile(path: string): Promise<Uint8Array> {
+  let fh: fsp.FileHandle
+  try {
+    fh = await fsp.open(path, FS.O_RDONLY | (FS.O_NONBLOCK ?? 0))
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : 'it cannot be opened'
+    throw new Error(`Cannot read the image ${path}: ${why}`)
+  }
+  try {
+    const st = await fh.stat()
+    if (st.isDirectory()) throw new Error(`Cannot read the image ${path}: it is a folder`)
+    if (!st.isFile()) throw new Error(`${path} is not a firmware file (it is a device, pipe or socket): choose the .bin file of the build.`)
+    if (st.size > MAX_IMAGE_BYTES) throw new Error(`${path} is ${(st.size / 1048576).toFixed(1)} MB: a firmware image is at most 16 MB (the largest flash). Choose the .bin file of the build.`)
+    // read at most one byte more than the limit: a file that grows while read is refused, not followed
+    const buf = Buffer.allocUnsafe(Math.min(st.size, MAX_IMAGE_BYTES) + 1)
+    let n = 0
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, n, buf.length - n, n)
+      if (bytesRead === 0) break
+      n += bytesRead
+      if (n === buf.length) {
+        if (n > MAX_IMAGE_BYTES) throw new Error(`${path} grew beyond 16 MB while it was read: a firmware image is at most 16 MB.`)
+        break
+      }
+    }
+    return new Uint8Array(buf.buffer, buf.byteOffset, n)
+  } catch (e) {
+    if (e instanceof Error && e.message.includes(path)) throw e
+    throw new Error(`Cannot read the image ${path}: ${(e as NodeJS.ErrnoException).code === 'EIO' ? 'input/output error' : 'it cannot be read'}`)
+  } finally {
+    await fh.close()
+  }
 }

@@ -7,11 +7,11 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import type { BoardObject, BoardFlashProgress, MqttVerifyReport } from '../../shared/board'
+import type { BoardObject, BoardFlashProgress, FirmwareGeneration, MqttVerifyReport } from '../../shared/board'
 import { parseConfigH, writeConfigH } from '../board/config-h'
 import { writeEsphomeSecrets, writeEsphomeYaml } from '../board/esphome'
 import { flashBoard, readBoardInfo } from '../board/flasher'
-import { parseImageArg } from '../board/image'
+import { parseImageArg, readImageFile } from '../board/image'
 import { improvProvision } from '../board/improv'
 import { SerialMonitor, UdpLogListener } from '../board/monitor'
 import { verifyMqtt } from '../board/mqtt-verify'
@@ -78,13 +78,8 @@ async function cmdFlash(args: string[]): Promise<number> {
       throw new UsageError((e as Error).message)
     }
   })
-  const images = specs.map((s) => {
-    try {
-      return { name: basename(s.path), offset: s.offset, data: new Uint8Array(readFileSync(s.path)) }
-    } catch (e) {
-      throw new Error(`Cannot read ${s.path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`)
-    }
-  })
+  // only regular files of at most 16 MB (image.ts): never a device, pipe or endless file
+  const images = await Promise.all(specs.map(async (s) => ({ name: basename(s.path), offset: s.offset, data: await readImageFile(s.path) })))
   const r = await flashBoard({
     path: String(values.port),
     images,
@@ -144,11 +139,13 @@ export function loadProfileFile(file: string): BoardProfile {
 }
 
 async function cmdConfig(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { profile: { type: 'string' }, format: { type: 'string' }, key: { type: 'string' }, out: { type: 'string' } })
+  const { values, positionals } = parse(args, { profile: { type: 'string' }, format: { type: 'string' }, layout: { type: 'string' }, key: { type: 'string' }, out: { type: 'string' } })
   if (!values.profile) throw new UsageError('board config needs --profile FILE')
   if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`)
   const format = values.format ?? 'config.h'
   if (format !== 'config.h' && format !== 'esphome') throw new UsageError('--format must be config.h or esphome')
+  const layout = values.layout === undefined ? undefined : String(values.layout)
+  if (layout !== undefined && layout !== 'v1.6' && layout !== 'v1.7') throw new UsageError('--layout must be v1.6 or v1.7 (the SmartyReader config.h)')
   const key = keyOpt(values.key, 'P1 key')
   const p = loadProfileFile(String(values.profile))
   if (key) p.secrets.KEY_SMARTY = key
@@ -158,7 +155,7 @@ async function cmdConfig(args: string[]): Promise<number> {
   if (values.out) {
     const out = String(values.out)
     try {
-      if (format === 'config.h') writeFileSync(out, writeConfigH(p), { mode: 0o600 })
+      if (format === 'config.h') writeFileSync(out, writeConfigH(p, { layout }), { mode: 0o600 })
       else {
         writeFileSync(out, writeEsphomeYaml(p), { mode: 0o600 })
         writeFileSync(join(dirname(out), 'secrets.yaml'), writeEsphomeSecrets(p), { mode: 0o600 })
@@ -169,7 +166,7 @@ async function cmdConfig(args: string[]): Promise<number> {
     process.stderr.write(`written: ${out}${format === 'esphome' ? ` and ${join(dirname(out), 'secrets.yaml')}` : ''}\n`)
     return 0
   }
-  process.stdout.write(format === 'config.h' ? writeConfigH(p, { maskSecrets: true }) : writeEsphomeYaml(p))
+  process.stdout.write(format === 'config.h' ? writeConfigH(p, { maskSecrets: true, layout }) : writeEsphomeYaml(p))
   process.stderr.write(format === 'config.h' ? 'note: secrets are masked on screen; use --out FILE to write config.h with them.\n' : 'note: secrets are !secret references; use --out FILE to write secrets.yaml too.\n')
   return 0
 }
@@ -189,7 +186,7 @@ async function p1Reference(path: string, key: string | undefined): Promise<{ get
 
 function verifyText(r: MqttVerifyReport): string {
   const MARK: Record<string, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', skip: 'skip' }
-  const lines = [`Verdict: ${r.verdict} — ${r.summary}`, `Broker ${r.url}, topic ${r.topic}, ${r.mode === 'unknown' ? 'format unknown' : r.mode === 'cooked' ? 'PUBLISH_COOKED JSON' : 'one topic per field'}`, '']
+  const lines = [`Verdict: ${r.verdict} — ${r.summary}`, `Broker ${r.url}, topic ${r.topic}, ${r.firmware ? r.firmware.label : 'firmware not recognised'}`, '']
   for (const c of r.checks) {
     lines.push(`${MARK[c.status].padEnd(4)}  ${c.title}${c.code ? ` [${c.code}]` : ''}: ${c.summary}`)
     if (c.advice && c.status !== 'pass') lines.push(`      next: ${c.advice}`)
@@ -205,6 +202,7 @@ async function cmdVerify(args: string[]): Promise<number> {
     tolerance: { type: 'string' },
     duration: { type: 'string' },
     mode: { type: 'string' },
+    firmware: { type: 'string' },
     username: { type: 'string' },
     password: { type: 'string' },
     ca: { type: 'string' },
@@ -220,6 +218,9 @@ async function cmdVerify(args: string[]): Promise<number> {
   if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`)
   const mode = values.mode ?? 'auto'
   if (!['auto', 'fields', 'cooked'].includes(String(mode))) throw new UsageError('--mode must be auto, fields or cooked')
+  const FIRMWARE: Record<string, FirmwareGeneration | 'auto'> = { auto: 'auto', 'v1.5': 'smartyreader-v1.5', 'v1.6': 'smartyreader-v1.6', 'v1.7': 'smartyreader-v1.7', esphome: 'esphome-dsmr' }
+  const firmware = FIRMWARE[String(values.firmware ?? 'auto')]
+  if (!firmware) throw new UsageError('--firmware must be auto, v1.5, v1.6, v1.7 or esphome')
   if (values.key && !values.p1) throw new UsageError('--key goes with --p1 PATH (the meter read directly)')
   const key = keyOpt(values.key, 'P1 key')
   let ca: string | undefined
@@ -240,10 +241,11 @@ async function cmdVerify(args: string[]): Promise<number> {
       password: values.password as string | undefined,
       ca,
       rejectUnauthorized: values.insecure !== true,
-      intervalS: intOpt(values.interval, 'interval', 0.1, 86_400) ?? 60,
+      intervalS: intOpt(values.interval, 'interval', 0.1, 86_400),
       toleranceS: intOpt(values.tolerance, 'tolerance', 0, 3600),
       durationS: intOpt(values.duration, 'duration', 0.5, 7200),
       mode: mode as 'auto' | 'fields' | 'cooked',
+      firmware,
       reference: ref?.get,
       onProgress: (p) => {
         if (p.phase === 'done') {

@@ -1,8 +1,10 @@
 /** Image header checks (esptool "Firmware Image Format") on the fixture images. */
-import { readFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { closeSync, mkdtempSync, openSync, readFileSync, truncateSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { checkImages, inspectImage, parseImageArg } from '../../../src/main/board/image'
+import { checkImages, inspectImage, MAX_IMAGE_BYTES, parseImageArg, readImageFile } from '../../../src/main/board/image'
 
 const FIX = join(import.meta.dirname, '../../fixtures/board')
 const img = (n: string): Uint8Array => new Uint8Array(readFileSync(join(FIX, n)))
@@ -48,5 +50,37 @@ describe('image headers', () => {
     expect(parseImageArg('dir/app.bin@0x10000')).toEqual({ path: 'dir/app.bin', offset: 0x10000 })
     expect(parseImageArg('a@b.bin@4096')).toEqual({ path: 'a@b.bin', offset: 4096 })
     expect(() => parseImageArg('app.bin@zz')).toThrow(/offset after @ must be a number/)
+  })
+})
+
+describe('readImageFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'p1s-img-'))
+
+  it('reads a regular file', async () => {
+    expect(await readImageFile(join(FIX, 'esp8266-app.bin'))).toEqual(img('esp8266-app.bin'))
+    const exact = join(dir, 'exact16.bin')
+    closeSync(openSync(exact, 'w'))
+    truncateSync(exact, MAX_IMAGE_BYTES)
+    expect((await readImageFile(exact)).length).toBe(16 * 1024 * 1024)
+  })
+
+  it('refuses /dev/zero and other devices before reading them', async () => {
+    await expect(readImageFile('/dev/zero')).rejects.toThrow(/^\/dev\/zero is not a firmware file \(it is a device, pipe or socket\): choose the \.bin file of the build\.$/)
+    await expect(readImageFile('/dev/urandom')).rejects.toThrow(/is not a firmware file/)
+  })
+
+  it('refuses a FIFO without waiting for a writer', async () => {
+    const fifo = join(dir, 'fifo.bin')
+    execFileSync('mkfifo', [fifo])
+    await expect(readImageFile(fifo)).rejects.toThrow(/fifo\.bin is not a firmware file/)
+  })
+
+  it('refuses a file over 16 MB (sparse: nothing is allocated), a folder and a missing file, in plain words', async () => {
+    const big = join(dir, 'big.bin')
+    closeSync(openSync(big, 'w'))
+    truncateSync(big, MAX_IMAGE_BYTES + 1)
+    await expect(readImageFile(big)).rejects.toThrow(/big\.bin is 16\.0 MB: a firmware image is at most 16 MB/)
+    await expect(readImageFile(dir)).rejects.toThrow(/^Cannot read the image .*: it is a folder$/)
+    await expect(readImageFile(join(dir, 'missing.bin'))).rejects.toThrow(/^Cannot read the image .*missing\.bin: no such file$/)
   })
 })

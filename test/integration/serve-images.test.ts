@@ -1,0 +1,75 @@
+/**
+ * A browser asking serve to flash what is not a firmware file (issue 12: `/dev/zero` as an image
+ * took the server from 152 MB to 11.9 GB): the request goes over the real WebSocket into the
+ * session's board service, which refuses devices, pipes and files over 16 MB before reading
+ * them, in plain words, and the server's memory does not move.
+ */
+import { execFileSync } from 'node:child_process'
+import { closeSync, mkdtempSync, openSync, truncateSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import { StudioSession } from '../../src/main/host/session'
+import { startWebServer, type WebServer } from '../../src/main/host/web'
+
+const dir = mkdtempSync(join(tmpdir(), 'p1s-images-'))
+writeFileSync(join(dir, 'index.html'), '<!doctype html><title>images</title>')
+let session: StudioSession
+let server: WebServer
+let ws: WebSocket
+let nextId = 1
+
+beforeAll(async () => {
+  session = new StudioSession({ version: 'images', boardsDir: join(dir, 'boards'), captureDir: join(dir, 'captures') })
+  server = await startWebServer({ session, port: 0, staticDir: dir })
+  ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, { origin: `http://127.0.0.1:${server.port}` })
+  await new Promise((r, j) => {
+    ws.once('open', r)
+    ws.once('error', j)
+  })
+})
+afterAll(async () => {
+  ws?.close()
+  await server?.close()
+  await session?.dispose()
+})
+
+function flash(imagePath: string): Promise<{ result?: unknown; error?: { message: string } }> {
+  const id = nextId++
+  return new Promise((resolve) => {
+    const onMsg = (raw: WebSocket.RawData): void => {
+      const m = JSON.parse(String(raw))
+      if (m.id === id) {
+        ws.off('message', onMsg)
+        resolve(m)
+      }
+    }
+    ws.on('message', onMsg)
+    ws.send(JSON.stringify({ id, method: 'boardFlash', params: { path: join(dir, 'no-such-port'), reset: 'none', images: [{ path: imagePath, offset: 0x10000 }] } }))
+  })
+}
+
+describe('firmware images named by a browser', () => {
+  it('/dev/zero is refused before a byte is read; RSS stays put', async () => {
+    const before = process.memoryUsage().rss
+    const r = await flash('/dev/zero')
+    const grown = (process.memoryUsage().rss - before) / 1048576
+    console.log(`boardFlash /dev/zero: RSS +${grown.toFixed(1)} MB, answer: ${r.error?.message}`)
+    expect(r.error?.message).toBe('/dev/zero is not a firmware file (it is a device, pipe or socket): choose the .bin file of the build.')
+    expect(grown).toBeLessThan(64)
+  })
+
+  it('a FIFO is refused at once (no wait for a writer)', async () => {
+    const fifo = join(dir, 'fw.fifo')
+    execFileSync('mkfifo', [fifo])
+    expect((await flash(fifo)).error?.message).toMatch(/fw\.fifo is not a firmware file/)
+  })
+
+  it('a file over 16 MB is refused by its size, not read', async () => {
+    const big = join(dir, 'huge.bin')
+    closeSync(openSync(big, 'w'))
+    truncateSync(big, 64 * 1024 * 1024) // sparse: costs no disk
+    expect((await flash(big)).error?.message).toMatch(/huge\.bin is 64\.0 MB: a firmware image is at most 16 MB/)
+  })
+})
