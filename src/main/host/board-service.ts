@@ -13,7 +13,7 @@
  * masked); files with secrets are written into the profiles folder only.
  */
 import { EventEmitter } from 'node:events'
-import { readFile, mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { z } from 'zod'
 import type {
@@ -38,6 +38,7 @@ import type {
 import { writeConfigH } from '../board/config-h'
 import { esphomeName, writeEsphomeSecrets, writeEsphomeYaml } from '../board/esphome'
 import { FlashError, flashBoard, readBoardInfo } from '../board/flasher'
+import { readImageFile } from '../board/image'
 import { improvProvision } from '../board/improv'
 import { SerialMonitor, UdpLogListener } from '../board/monitor'
 import { MqttFieldSource } from '../board/mqtt-source'
@@ -188,11 +189,8 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Bo
     const r = parse(flashSchema, req, 'flash request')
     const images = await Promise.all(
       r.images.map(async (i) => {
-        try {
-          return { name: basename(i.path), offset: i.offset, data: new Uint8Array(await readFile(i.path)), path: i.path }
-        } catch (e) {
-          throw new Error(`Cannot read the image ${i.path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`)
-        }
+        // only regular files of at most 16 MB (image.ts): never a device, pipe or endless file
+        return { name: basename(i.path), offset: i.offset, data: await readImageFile(i.path), path: i.path }
       })
     )
     return this.exclusive('flash', r.path, async () => {
