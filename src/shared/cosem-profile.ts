@@ -3,7 +3,7 @@
  * it): `(n)(column code)…(column code)(time)(value)…(time)(value)…` — the number of entries,
  * the OBIS code of each captured column, then per entry the capture time and one value per
  * column. Real examples:
- * - power failure event log, DSMR 5.0.2 1-0:99.97.0 (column 0-0:96.7.19):
+ * - power failure event log, DSMR 5.0.2 §6.11 1-0:99.97.0 (column 0-0:96.7.19):
  *   `(2)(0-0:96.7.19)(101208152415W)(0000000240*s)(101208151004W)(0000000301*s)` =
  *   failures that ended at those times and lasted 240 s and 301 s;
  * - maximum demand history, Fluvius e-MUCS 0-0:98.1.0 (columns 1-0:1.6.0 twice: time of
@@ -77,8 +77,8 @@ export interface PowerFailure {
 }
 
 /**
- * The power failure event log (1-0:99.97.0, DSMR 5.0.2 "Power Failure Event Log (long power
- * failures)": end time and duration in seconds) as (end, duration) pairs, oldest first as
+ * The power failure event log (1-0:99.97.0, DSMR 5.0.2 §6.11 and §7 "Power Failure Event Log
+ * (long power failures)": end time and duration in seconds) as (end, duration) pairs, oldest first as
  * sent. @returns [] for an empty log `(0)(0-0:96.7.19)` or `()`, or a buffer without its one
  * column code.
  */

@@ -54,8 +54,9 @@ export interface ObisInfo {
 type Row = [code: string, name: string, unit: string | null, group: ObisGroup, valueType?: ObisValueType, states?: Readonly<Record<number, string>>]
 
 /**
- * Disconnect-control state (DLMS Blue Book class 70 `control_state`; DSMR 5.0.2 breaker
- * state 0-0:96.3.10, Luxmetering Table 3.1 relay 1/2 control state 0-1/0-2:96.3.10).
+ * Disconnect-control state (DLMS Blue Book interface class 70 "Disconnect control",
+ * attribute 3 `control_state`): Luxmetering E-Meter P1 spec v1.1.3 Table 3.1 breaker control
+ * state 0-0:96.3.10 and relay 1/2 control state 0-1/0-2:96.3.10 (class 70, attribute 3, I1).
  */
 export const BREAKER_STATES: Readonly<Record<number, string>> = {
   0: 'disconnected',
@@ -63,7 +64,10 @@ export const BREAKER_STATES: Readonly<Record<number, string>> = {
   2: 'ready for reconnection'
 }
 
-/** Valve position of an M-Bus gas/water meter (DSMR 5.0.2 0-n:24.4.0; same disconnect-control states). */
+/**
+ * Valve position of an M-Bus gas/water meter, 0-n:24.4.0 (Luxmetering Table 3.1 "valve position
+ * gas channel x": class 70, attribute 3 — the same disconnect-control states).
+ */
 export const VALVE_STATES: Readonly<Record<number, string>> = {
   0: 'closed (disconnected)',
   1: 'open (connected)',
