@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
 import { parseTelegram, parseTimestamp } from '../../../src/main/p1/telegram'
 import { parseCosemDateTime } from '../../../src/main/p1/cosem-datetime'
 import { decodeBuffer } from '../../../src/main/p1/pipeline'
@@ -369,5 +370,61 @@ describe('repeated lines', () => {
     // the same line continued by a longer one is not the same line
     const longer = parseTelegram(base.replace('1-0:2.8.0(055437.011*kWh)', '1-0:2.8.0(055437.011*kWh)(1)'))
     expect(obj(longer, '1-0:2.8.0').values).toHaveLength(2)
+  })
+})
+
+describe('the grammar, on telegrams no meter in the corpus sends (fast-check)', () => {
+  /** One generated COSEM line: its text and what the parser must read from it. */
+  interface Line {
+    text: string
+    obis: string
+    value: number | string | null
+    unit: string | null
+    time: string | null
+  }
+  const pad = (n: number, w: number): string => String(n).padStart(w, '0')
+  const decimal = fc
+    .tuple(fc.integer({ min: 0, max: 999_999 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 6, max: 10 }), fc.boolean())
+    .map(([int, decimals, width, negative]) => {
+      const digits = pad(int, width)
+      const text = decimals === 0 ? digits : `${digits.slice(0, width - decimals)}.${digits.slice(width - decimals)}`
+      return { text: negative ? `-${text}` : text, value: (negative ? -1 : 1) * Number(text) }
+    })
+  const unit = fc.constantFrom('kWh', 'kW', 'kvar', 'kvarh', 'V', 'A', 'm3', 'GJ', 'Wh', 'W', 's', 'kVA')
+  // unknown codes (A-B:C.D.E beyond the catalogue): read by the shape of their values
+  const code = fc.tuple(fc.integer({ min: 2, max: 9 }), fc.integer({ min: 0, max: 9 }), fc.integer({ min: 100, max: 255 }), fc.integer({ min: 0, max: 99 }), fc.integer({ min: 0, max: 99 })).map(([a, b, c, d, e]) => `${a}-${b}:${c}.${d}.${e}`)
+  const stamp = fc
+    .tuple(fc.integer({ min: 2001, max: 2037 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 28 }), fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }), fc.integer({ min: 0, max: 59 }), fc.boolean())
+    .map(([y, mo, d, h, mi, s, summer]) => ({
+      text: `${pad(y % 100, 2)}${pad(mo, 2)}${pad(d, 2)}${pad(h, 2)}${pad(mi, 2)}${pad(s, 2)}${summer ? 'S' : 'W'}`,
+      iso: `${y}-${pad(mo, 2)}-${pad(d, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}${summer ? '+02:00' : '+01:00'}`
+    }))
+  const idText = fc.stringMatching(/^[A-Z][A-Z0-9]{3,15}$/)
+  const line: fc.Arbitrary<Line> = fc.oneof(
+    fc.tuple(code, decimal, unit).map(([c, d, u]) => ({ text: `${c}(${d.text}*${u})`, obis: c, value: d.value, unit: u, time: null })),
+    fc.tuple(code, decimal).map(([c, d]) => ({ text: `${c}(${d.text})`, obis: c, value: d.value, unit: null, time: null })),
+    fc.tuple(fc.integer({ min: 1, max: 4 }), stamp, decimal).map(([n, s, d]) => ({ text: `0-${n}:24.2.1(${s.text})(${d.text}*m3)`, obis: `0-${n}:24.2.1`, value: d.value, unit: 'm3', time: s.iso })),
+    fc.tuple(fc.integer({ min: 1, max: 4 }), idText).map(([n, id]) => ({ text: `0-${n}:96.1.0(${Buffer.from(id).toString('hex').toUpperCase()})`, obis: `0-${n}:96.1.0`, value: id, unit: null, time: null })),
+    fc.tuple(code, fc.stringMatching(/^[A-Za-z][A-Za-z ]{0,10}[a-z]$/)).map(([c, t]) => ({ text: `${c}(${t})`, obis: c, value: t, unit: null, time: null })),
+    fc.tuple(code, fc.stringMatching(/^[A-Z]{2}[0-9]{2}$/)).map(([c, t]) => ({ text: `${c}((${t}))`, obis: c, value: `(${t})`, unit: null, time: null })),
+    code.map((c) => ({ text: `${c}()`, obis: c, value: null, unit: null, time: null }))
+  )
+
+  it('every generated line reads back as generated, with and without a meter clock, parsed once and again from its templates', () => {
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 40 }), stamp, (lines, clock) => {
+        const body = [`0-0:1.0.0(${clock.text})`, ...lines.map((l) => l.text)].join('\r\n')
+        const telegram = withCrc(`/XYZ5\\generated\r\n\r\n${body}\r\n!`)
+        for (let pass = 0; pass < 3; pass++) {
+          const t = parseTelegram(telegram)
+          expect(t.crcOk).toBe(true)
+          expect(t.malformedLines).toEqual([])
+          expect(t.meterTime).toBe(clock.iso)
+          expect(t.objects.slice(1).map((o) => [o.obis, o.value, o.unit, o.time])).toEqual(lines.map((l) => [l.obis, l.value, l.unit, l.time]))
+          expect(t.objects.slice(1).map((o) => o.raw)).toEqual(lines.map((l) => l.text))
+        }
+      }),
+      { numRuns: 300 }
+    )
   })
 })
