@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   monitor: async () => (await import('./cli/monitor')).cmdMonitor,
   simulate: async () => (await import('./cli/simulate')).cmdSimulate,
   serve: async () => (await import('./cli/serve')).cmdServe,
+  token: async () => (await import('./cli/token')).cmdToken,
   diagnose: async () => (await import('./cli/diagnose-commands')).diagnoseCommands.diagnose,
   capture: async () => (await import('./cli/capture-commands')).captureCommands.capture,
   replay: async () => (await import('./cli/capture-commands')).captureCommands.replay,

@@ -4,7 +4,8 @@
  */
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { StudioSession } from '../host/session'
+import { dataDir, StudioSession } from '../host/session'
+import { loadServeToken } from '../host/serve-token'
 import { startWebServer } from '../host/web'
 import { ROOT, UsageError, appVersion, keyOpt, lineSettings, parse } from './args'
 import { ensureUiBuilt, projectUiPaths } from './ui-build'
@@ -19,6 +20,20 @@ function openBrowser(url: string): void {
   } catch {
     process.stdout.write(`Open ${url} in your browser.\n`)
   }
+}
+
+/** `--token T`: at least 16 URL-safe characters (it goes into the address and a cookie). @throws UsageError */
+function tokenOpt(v: unknown): string {
+  const t = String(v)
+  if (!/^[A-Za-z0-9._~-]{16,256}$/.test(t)) throw new UsageError('--token must be 16 to 256 letters, digits or . _ ~ - (or leave it out: serve keeps its own, see p1studio token)')
+  return t
+}
+
+/** `--host-name NAME` (repeatable): names a browser may use for this server besides loopback. @throws UsageError */
+function hostNamesOpt(v: unknown): string[] {
+  const names = (Array.isArray(v) ? v : v === undefined ? [] : [v]).map((n) => String(n).toLowerCase())
+  for (const n of names) if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(n) || n.length > 253) throw new UsageError(`--host-name ${n}: give a host name such as pi.local or p1.example.org`)
+  return names
 }
 
 /**
@@ -41,7 +56,8 @@ export async function cmdServe(args: string[]): Promise<number> {
     'stop-bits': { type: 'string' },
     'capture-dir': { type: 'string' },
     history: { type: 'string' },
-    capture: { type: 'string' }
+    capture: { type: 'string' },
+    'host-name': { type: 'string', multiple: true }
   })
   if ([values.port, values.demo, values.capture].filter(Boolean).length > 1) throw new UsageError('choose one of --port PATH, --capture FILE or --demo')
   let host = '127.0.0.1'
@@ -66,7 +82,8 @@ export async function cmdServe(args: string[]): Promise<number> {
     if (ui.state === 'missing') process.stderr.write(`P1 Studio: ${ui.message}\n`)
     else if (ui.state === 'stale') process.stderr.write(`P1 Studio: serving the user interface as last built (${ui.reason})\n`)
   }
-  const server = await startWebServer({ session, host, port, token: values.token as string | undefined, staticDir })
+  const token = values.token === undefined ? (await loadServeToken(dataDir())).token : tokenOpt(values.token)
+  const server = await startWebServer({ session, host, port, token, hostNames: hostNamesOpt(values['host-name']), staticDir })
   if (values.port) {
     try {
       await session.openSource({ kind: 'serial', path: String(values.port), settings })

@@ -88,8 +88,13 @@ Usage: p1studio <command> [options]
       --peer: the other end of a pty pair; inverted/wrong-baud lines are then delivered as a
       UART set like that end would read them (bit-level model).
   serve [--port PATH | --capture FILE | --demo] [--key HEX] [--auth-key HEX] [--listen HOST:PORT]
-        [--token TOKEN] [--open] [--capture-dir DIR] [--history FILE.duckdb]
-      The P1 Studio UI in a browser (default 127.0.0.1:8417, demo source).
+        [--token TOKEN] [--host-name NAME]... [--open] [--capture-dir DIR] [--history FILE.duckdb]
+      The P1 Studio UI in a browser (default 127.0.0.1:8417, demo source). The address it
+      prints carries the access token (see token); --open opens it. Browsers may reach it
+      as 127.0.0.1, localhost or this computer's addresses, or a NAME given with --host-name.
+  token [--new]
+      Print serve's access token (kept in the data folder, the same across restarts);
+      --new replaces it.
 ${DIAGNOSE_USAGE}${CAPTURE_USAGE}${HISTORY_USAGE}${BOARD_USAGE}  help, --help, --version
 
 The P1 key: wherever --key HEX is accepted, --key-file FILE (a file holding the 32 hex
