@@ -3,8 +3,9 @@
  * side share for flashing, configuring and verifying a board, and the list of methods the
  * renderer may call ({@link BOARD_METHODS}, {@link BoardApi}). Pure data, JSON-serialisable.
  *
- * Sources: SmartyReader v1.7 sketch (github.com/weigu1/SmartyReader,
- * Arduino/SmartyReader_P1_WiFi_Ethernet/SmartyReader_v1_7: `config.h`, `SmartyReader_v1_7.ino`),
+ * Sources: SmartyReader sketches (github.com/weigu1/SmartyReader: SmartyReader_v1_5.ino,
+ * SmartyReader_v1_6.ino + config.h, Arduino/SmartyReader_P1_WiFi_Ethernet/SmartyReader_v1_7:
+ * `config.h`, `SmartyReader_v1_7.ino`), ESPHome's dsmr component (esphome/components/dsmr),
  * Espressif esptool "Serial Protocol" documentation, Improv Wi-Fi serial protocol
  * (improv-wifi.com/serial). docs/board.md describes the whole feature.
  *
@@ -15,6 +16,49 @@ import type { CheckStatus, EvidenceValue } from './diagnostics'
 
 /** Board families the SmartyReader firmware supports. */
 export type BoardFamily = 'esp8266' | 'esp32'
+
+/**
+ * Firmware generations in the field that P1 Studio verifies and reads over MQTT (docs/board.md):
+ * SmartyReader v1.5 (SmartyReader_v1_5.ino, 2021), v1.6 (SmartyReader_v1_6.ino + config.h,
+ * 2022), v1.7 (SmartyReader_v1_7.ino + config.h, 2025) of github.com/weigu1/SmartyReader, and
+ * ESPHome's `dsmr` component (esphome/components/dsmr).
+ */
+export const FIRMWARE_GENERATIONS = ['smartyreader-v1.5', 'smartyreader-v1.6', 'smartyreader-v1.7', 'esphome-dsmr'] as const
+export type FirmwareGeneration = (typeof FIRMWARE_GENERATIONS)[number]
+
+/** Display names of the generations ("SmartyReader v1.5", "ESPHome dsmr"). */
+export const FIRMWARE_LABELS: Record<FirmwareGeneration, string> = {
+  'smartyreader-v1.5': 'SmartyReader v1.5',
+  'smartyreader-v1.6': 'SmartyReader v1.6',
+  'smartyreader-v1.7': 'SmartyReader v1.7',
+  'esphome-dsmr': 'ESPHome dsmr'
+}
+
+/**
+ * How a firmware lays out its MQTT output:
+ * - `v15-json`: v1.5 default, one JSON object on TOPIC (timestamp, equipment_id, energies, powers from energy);
+ * - `v15-text`: v1.5 `PUBLISH_ALL 0`, `TOPIC/<name>` = "<name> = <value> <unit>";
+ * - `v15-json-fields`: v1.5 `PUBLISH_ALL 1`, `TOPIC/<name>` = {"<name>_value": v, "<name>_unit": "kW"};
+ * - `fields`: v1.6/v1.7 without PUBLISH_COOKED, `TOPIC/<name>_<unit>` per field plus the calculated values;
+ * - `cooked`: v1.6/v1.7 with PUBLISH_COOKED, one JSON object of calculated values on TOPIC;
+ * - `esphome`: `<prefix>/sensor/<object id>/state` and `<prefix>/text_sensor/<object id>/state`.
+ */
+export type FirmwareFormat = 'v15-json' | 'v15-text' | 'v15-json-fields' | 'fields' | 'cooked' | 'esphome'
+
+/** The firmware recognised from what a board publishes. */
+export interface DetectedFirmware {
+  generation: FirmwareGeneration
+  format: FirmwareFormat
+  /** e.g. "SmartyReader v1.5, PUBLISH_ALL 1 (one JSON object per field)". */
+  label: string
+  /** What gave it away, e.g. 'key "energy_consumption [kWh]" in the JSON on lamsmarty'. */
+  reason: string
+  /** v1.6 and v1.7 could not be told apart (no calculated value that differs between them); the expected one (or v1.7) was taken. */
+  ambiguous: boolean
+}
+
+/** config.h layouts the writer produces (SmartyReader v1.6 and v1.7; v1.5 keeps its settings in the sketch). */
+export type ConfigHLayout = 'v1.6' | 'v1.7'
 
 /** What the ROM bootloader told about the chip (esptool-js over the serial port). */
 export interface BoardChipInfo {
@@ -144,6 +188,11 @@ export interface BoardDefines {
  * are dotted quads ("192.168.1.10"); the writer turns them into the sketch's byte arrays.
  */
 export interface BoardSettings {
+  /**
+   * Not a config.h name: the firmware this board runs. It chooses the config.h layout (v1.6 or
+   * v1.7), what the MQTT verification expects, and the sketch notes. Absent: smartyreader-v1.7.
+   */
+  firmware?: FirmwareGeneration
   MY_WIFI_SSID: string
   /** MQTT broker, IPv4 address or host name. */
   MQTT_SERVER: string
@@ -268,6 +317,8 @@ export interface BoardKeyCheck {
 /** A generated configuration for display (secrets masked). */
 export interface BoardConfigOutput {
   format: BoardConfigFormat
+  /** config.h layout written (null for ESPHome). */
+  layout?: ConfigHLayout | null
   /** Suggested file name: "config.h" or "<hostname>.yaml". */
   fileName: string
   /** The text with secrets masked (the saved file has them). */
@@ -322,13 +373,18 @@ export interface MqttVerifyRequest extends Partial<MqttConnectRequest> {
   profileId?: string
   /** Base topic (MQTT_TOPIC_OUT); the verifier subscribes to TOPIC and TOPIC/#. */
   topic?: string
-  /** Expected publish interval, s (PUBLISH_TIME / 1000). */
+  /**
+   * Expected publish interval, s (PUBLISH_TIME / 1000). Absent: the detected firmware's default
+   * (v1.5: 20 s, v1.6/v1.7: 60 s, ESPHome: every telegram, 10 s).
+   */
   intervalS?: number
   /** Allowed lateness, s (default 10 s + 20 % of the interval: the sketch publishes on the first telegram after PUBLISH_TIME). */
   toleranceS?: number
   /** Longest listening time, s (default 3 intervals + tolerance + 5 s; it stops after 3 publications). */
   durationS?: number
   mode?: MqttPublishMode
+  /** The firmware the board should run ('auto' or absent: detect it; a profile gives its own). A different one found is a warning. */
+  firmware?: FirmwareGeneration | 'auto'
 }
 
 /** Checks of an MQTT verification, in order. */
@@ -354,7 +410,7 @@ export interface MqttCheckResult {
   id: MqttCheckId
   title: string
   status: CheckStatus
-  code: MqttVerdictCode | 'early_messages' | 'some_fields_missing' | null
+  code: MqttVerdictCode | 'early_messages' | 'some_fields_missing' | 'unexpected_firmware' | null
   summary: string
   evidence: Record<string, EvidenceValue>
   advice: string | null
@@ -368,8 +424,10 @@ export interface MqttVerifyReport {
   /** Broker URL (without credentials) and topic. */
   url: string
   topic: string
-  /** Publish mode seen (or expected). */
+  /** Publish mode seen (or expected): one topic per value, or one JSON object on the topic. */
   mode: 'fields' | 'cooked' | 'unknown'
+  /** The firmware recognised from the messages (null: nothing arrived, or nothing a known firmware publishes). */
+  firmware?: DetectedFirmware | null
   startedAt: string
   durationS: number
 }
@@ -388,6 +446,8 @@ export interface BoardObject {
   obis: string
   value: number | string | null
   unit: string | null
+  /** The telegram line as the meter sent it (when known): lets the verifier compare text the firmware copies verbatim. */
+  raw?: string
 }
 
 /** Names of the methods in {@link BoardApi}, for transports. */
@@ -443,10 +503,10 @@ export interface BoardApi {
   boardExportProfile(req: { id: string }): Promise<{ fileName: string; json: string }>
   /** Import an exported profile (secrets stay empty). */
   boardImportProfile(req: { json: string }): Promise<BoardProfileView>
-  /** config.h (SmartyReader v1.7 layout) or ESPHome YAML, secrets masked, with the key check. */
-  boardConfigText(req: { id: string; format: BoardConfigFormat }): Promise<BoardConfigOutput>
+  /** config.h (SmartyReader v1.6 or v1.7 layout: `layout`, else the profile's firmware) or ESPHome YAML, secrets masked, with the key check. */
+  boardConfigText(req: { id: string; format: BoardConfigFormat; layout?: ConfigHLayout }): Promise<BoardConfigOutput>
   /** Write the file with its secrets into the profiles folder. @throws if the key was checked and does not fit this meter, unless force. */
-  boardSaveConfig(req: { id: string; format: BoardConfigFormat; force?: boolean }): Promise<{ path: string; keyCheck: BoardKeyCheck }>
+  boardSaveConfig(req: { id: string; format: BoardConfigFormat; layout?: ConfigHLayout; force?: boolean }): Promise<{ path: string; keyCheck: BoardKeyCheck }>
   /** Improv Wi-Fi serial: device info, send the credentials (the profile's when profileId is given), state and URL. */
   improvProvision(req: { path: string; ssid?: string; password?: string; profileId?: string; baudRate?: number; timeoutS?: number }): Promise<ImprovResult>
   /** Verify a board's MQTT output; progress as 'board' events of kind 'verify'. */

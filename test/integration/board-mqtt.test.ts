@@ -1,24 +1,26 @@
 /**
- * MQTT verification against Debian's mosquitto on a loopback port: a fake SmartyReader (an
- * MQTT.js client) publishes what the v1.7 sketch publishes for telegrams of the virtual meter
- * (src/main/line/smarty-model.ts); the reference is the same telegrams decoded by the P1
- * parser, as the session would hand them over. Verdicts for on-time, late, mismatching,
- * silent boards and broker problems; the MQTT field source maps a board back to OBIS objects.
+ * MQTT verification and the MQTT field source against Debian's mosquitto on a loopback port,
+ * for every firmware generation in the field: a fake board (test/helpers/fake-boards.ts)
+ * publishes exactly what SmartyReader v1.5 (default, PUBLISH_ALL 0, PUBLISH_ALL 1), v1.6 and
+ * v1.7 (per-field and PUBLISH_COOKED) or ESPHome's dsmr publish for the virtual meter's
+ * telegrams; the reference is the same telegrams decoded by the P1 parser, as the session
+ * hands them over.
  *
- * The fake board re-implements the sketch's parse_dsmr_string() and publish functions on the
- * telegram text (indexOf the OBIS code, text between brackets, unit cut at '*', hex meter id,
- * timestamp to "20YY-MM-DDThh:mm:ss", Arduino String(double) = 2 decimals) independently of
- * the verifier's mapping; only the sketch's field table is shared.
+ * Time is virtual: meter, boards, verifier and source share one ManualClock, advanced one second
+ * at a time at the firmware's real intervals (10 s cadence, v1.5's 20 s, v1.6/v1.7's 60 s); after
+ * each step the test waits — on a condition, never a duration — until the verifier has every
+ * message the board published. Only the silent-board test runs on the real clock.
  */
-import { connect, type MqttClient } from 'mqtt'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { BoardObject, MqttVerifyReport } from '../../src/shared/board'
-import { CALCULATED_FIELDS, DSMR_FIELDS } from '../../src/main/board/firmware-fields'
+import { ManualClock } from '../../src/main/line/clock'
+import { ESPHOME_DSMR_FIELDS } from '../../src/main/board/esphome-fields'
+import { ESPHOME_SENSORS, ESPHOME_TEXT_SENSORS } from '../../src/main/board/esphome'
 import { MqttFieldSource } from '../../src/main/board/mqtt-source'
-import { verifyMqtt } from '../../src/main/board/mqtt-verify'
-import { SmartyModel } from '../../src/main/line/smarty-model'
-import { parseTelegram } from '../../src/main/p1/telegram'
+import { verifyMqtt, type VerifyOptions } from '../../src/main/board/mqtt-verify'
+import { ClockedMeter, EsphomeBoard, SmartyV15Board, SmartyV16V17Board, type FakeBoard } from '../helpers/fake-boards'
 import { freePort, startMosquitto, type Broker } from '../helpers/mosquitto'
+import { waitUntil } from '../helpers/virtual-line'
 
 let broker: Broker
 let authBroker: Broker
@@ -32,227 +34,301 @@ afterAll(async () => {
   await authBroker?.stop()
 })
 
-/** What the sketch's parse_dsmr_string() stores per dsmr[] row ("NA" when absent). */
-function sketchValues(text: string): string[] {
-  const values = DSMR_FIELDS.map(() => 'NA')
-  values[0] = text.slice(0, text.indexOf('\n') - 1)
-  for (let i = 1; i < DSMR_FIELDS.length; i++) {
-    const id = DSMR_FIELDS[i].obis
-    let j = text.indexOf(id)
-    if (j < 0) continue
-    while (text[j] !== '(') j++
-    if (id === '0-1:24.2.1') {
-      j++
-      while (text[j] !== '(') j++
-    }
-    j++
-    let tmp = ''
-    while (text[j] !== ')') tmp += text[j++]
-    if (id === '0-0:42.0.0') {
-      let s = ''
-      for (let k = 0; k < Math.floor(tmp.length / 2); k++) s += String.fromCharCode((tmp.charCodeAt(k * 2) - 48) * 16 + (tmp.charCodeAt(k * 2 + 1) - 48))
-      tmp = s
-    }
-    if (id === '0-0:1.0.0') tmp = `20${tmp.slice(0, 2)}-${tmp.slice(2, 4)}-${tmp.slice(4, 6)}T${tmp.slice(6, 8)}:${tmp.slice(8, 10)}:${tmp.slice(10, 12)}`
-    const star = tmp.indexOf('*')
-    values[i] = star >= 0 ? tmp.slice(0, star) : tmp
-  }
-  return values
-}
-
-/** mqtt_publish_all() / mqtt_publish_cooked() of the sketch for one telegram. */
-function sketchMessages(text: string, topic: string, cooked: boolean, tweak?: (v: string[]) => void): [string, string][] {
-  const v = sketchValues(text)
-  tweak?.(v)
-  const d = (i: number): number => Number(v[i])
-  const calc = new Map<string, number>([
-    ['energy_consumption_calc_kWh', d(4)],
-    ['energy_production_calc_kWh', d(5)],
-    ['power_consumption_calc_W', d(8) * 1000],
-    ['power_production_calc_W', d(9) * 1000],
-    ['power_consumption_l1_calc_W', d(30) * 1000],
-    ['power_consumption_l2_calc_W', d(31) * 1000],
-    ['power_consumption_l3_calc_W', d(32) * 1000],
-    ['power_production_l1_calc_W', d(33) * 1000],
-    ['power_production_l2_calc_W', d(34) * 1000],
-    ['power_production_l3_calc_W', d(35) * 1000]
-  ])
-  if (cooked) {
-    const doc: Record<string, unknown> = { ntp_datetime: '2026-11-24T10:00:00', smarty_datetime: v[2], smarty_id: v[3] }
-    for (const c of CALCULATED_FIELDS) if (c.publish === 'y') doc[c.name] = calc.get(c.name) ?? 0
-    return [[topic, JSON.stringify(doc)]]
-  }
-  const out: [string, string][] = [[`${topic}/ntp_datetime`, '2026-11-24T10:00:00']]
-  DSMR_FIELDS.forEach((f, i) => {
-    if (v[i] === 'NA' || f.publish !== 'y') return
-    const msg = f.type === 'f' ? Number(v[i]).toFixed(2) : f.type === 'i' ? String(parseInt(v[i], 10)) : v[i]
-    out.push([`${topic}/${f.unit ? `${f.name}_${f.unit}` : f.name}`, msg])
-  })
-  for (const c of CALCULATED_FIELDS) if (c.publish === 'y') out.push([`${topic}/${c.name}`, (calc.get(c.name) ?? 0).toFixed(2)])
-  return out
-}
-
-/** A SmartyReader publishing the virtual meter's telegrams every `everyMs`; the meter clock steps 10 s per telegram. */
-class FakeBoard {
-  reference: BoardObject[] | null = null
-  /** Every reference by the meter time the sketch publishes. */
-  readonly history = new Map<string, BoardObject[]>()
-  published = 0
-  private client: MqttClient | null = null
-  private timer: NodeJS.Timeout | null = null
-  private model = new SmartyModel({ seed: 7, meterId: 'SAG1030700089067' })
-  private clock = new Date('2026-03-02T11:00:00Z').getTime()
-
-  constructor(
-    private readonly o: { url: string; topic: string; everyMs: number; cooked?: boolean; tweak?: (v: string[]) => void; username?: string; password?: string }
-  ) {}
-
-  async start(): Promise<void> {
-    const client = connect(this.o.url, { clientId: 'SmartyReader_LAM_1', username: this.o.username, password: this.o.password, reconnectPeriod: 0 })
-    await new Promise<void>((res, rej) => {
-      client.once('connect', () => res())
-      client.once('error', rej)
-    })
-    this.client = client
-    const tick = (): void => {
-      this.clock += 10_000
-      const now = new Date(this.clock)
-      this.model.step(now, 10)
-      const tel = this.model.telegram(now)
-      // the meter's telegram as the P1 source decodes it (what the session passes as reference)
-      this.reference = parseTelegram(tel).objects.map((x) => ({ obis: x.obis, value: x.value, unit: x.unit }))
-      this.history.set(String(this.reference.find((x) => x.obis === '0-0:1.0.0')!.value).slice(0, 19), this.reference)
-      for (const [t, m] of sketchMessages(tel.toString('latin1'), this.o.topic, this.o.cooked === true, this.o.tweak)) client.publish(t, m)
-      this.published++
-    }
-    tick()
-    this.timer = setInterval(tick, this.o.everyMs)
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer)
-    const c = this.client
-    this.client = null
-    if (c) await new Promise<void>((r) => c.end(true, {}, () => r()))
-  }
-}
-
-let board: FakeBoard | null = null
+/** 2026-03-02 11:00:00 UTC = 12:00:00 in Luxembourg (winter time). */
+const T0 = Date.UTC(2026, 2, 2, 11, 0, 0)
+let boards: FakeBoard[] = []
 afterEach(async () => {
-  await board?.stop()
-  board = null
+  await Promise.all(boards.map((b) => b.stop()))
+  boards = []
 })
 
-async function startBoard(o: Partial<ConstructorParameters<typeof FakeBoard>[0]> & { everyMs: number }): Promise<FakeBoard> {
-  board = new FakeBoard({ url: broker.url, topic: 'lamsmarty', ...o })
+/** The ESPHome configuration P1 Studio's YAML writes: dsmr key → name. */
+const ESPHOME_CONFIG: [string, string][] = [...ESPHOME_SENSORS, ...ESPHOME_TEXT_SENSORS].map((k) => [k, ESPHOME_DSMR_FIELDS.find((f) => f.key === k)!.name])
+
+type BoardKind = 'v15' | 'v16' | 'v17' | 'esphome'
+interface Rig {
+  clock: ManualClock
+  meter: ClockedMeter
+  board: FakeBoard
+  /** The board's own topic (ESPHome states stay retained on the broker: no test sees another's). */
+  topic: string
+}
+let rigs = 0
+
+/** Meter and board on a fresh clock; the board boots at `start`, the meter sends its first telegram 3 s later. */
+async function rig(kind: BoardKind, o: Record<string, unknown> = {}, start = T0, meterOpts = {}): Promise<Rig> {
+  const clock = new ManualClock(start)
+  const meter = new ClockedMeter(clock, meterOpts)
+  const topic = (o.topic as string) ?? `${kind === 'esphome' ? 'smartyreader' : 'lamsmarty'}-${++rigs}`
+  const base = { url: broker.url, topic, ...o }
+  const board =
+    kind === 'v15'
+      ? new SmartyV15Board(clock, meter, base)
+      : kind === 'esphome'
+        ? new EsphomeBoard(clock, meter, { sensors: ESPHOME_CONFIG, ...base })
+        : new SmartyV16V17Board(clock, meter, { generation: kind === 'v16' ? 'v1.6' : 'v1.7', ...base })
   await board.start()
-  return board
+  boards.push(board)
+  clock.setTimeout(() => meter.start(), 3000)
+  return { clock, meter, board, topic }
+}
+
+/** Let the board run `ms` of virtual time before anyone listens (its messages go nowhere, or stay retained). */
+async function runFor(r: Rig, ms: number): Promise<void> {
+  for (let t = 0; t < ms; t += 1000) {
+    r.clock.advance(1000)
+    await r.board.flush()
+  }
+}
+
+/**
+ * Verify with the rig's clock, driving it a second at a time until the verifier is done.
+ * Between steps: wait until the verifier has received everything the board published.
+ */
+async function verify(r: Rig, o: Partial<VerifyOptions> = {}): Promise<MqttVerifyReport> {
+  let listening = false
+  let received = 0
+  let done = false
+  const run = verifyMqtt({
+    url: broker.url,
+    topic: r.topic,
+    reference: () => r.meter.latest,
+    clock: r.clock,
+    ...o,
+    onProgress: (p) => (listening ||= p.phase === 'listening'),
+    onMessage: (m) => (received += m.retained ? 0 : 1)
+  }).finally(() => (done = true))
+  await waitUntil(
+    () => listening || done,
+    () => 'the verifier to subscribe'
+  )
+  const before = r.board.sent
+  for (let i = 0; !done && i < 3600; i++) {
+    r.clock.advance(1000)
+    await r.board.flush()
+    const want = r.board.sent - before
+    await waitUntil(
+      () => done || received >= want,
+      () => `the verifier to receive ${want} messages (has ${received})`
+    )
+  }
+  return run
 }
 
 const check = (r: MqttVerifyReport, id: string) => r.checks.find((c) => c.id === id)!
+const detail = (r: MqttVerifyReport): string => JSON.stringify(r.checks, null, 1)
 
-describe('MQTT verification', () => {
-  it('on time, per-field topics, values agree with the meter: ok', async () => {
-    const b = await startBoard({ everyMs: 1000 })
-    const r = await verifyMqtt({ url: broker.url, topic: 'lamsmarty', intervalS: 1, toleranceS: 0.5, durationS: 8, reference: () => b.reference })
-    expect(r.verdict, JSON.stringify(r.checks, null, 1)).toBe('ok')
-    expect(r.mode).toBe('fields')
-    expect(r.checks.map((c) => c.status)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass'])
-    expect(check(r, 'interval').evidence.publications as number).toBeGreaterThanOrEqual(3)
-    expect(check(r, 'values').summary).toMatch(/^\d+ values agree with the meter's telegram of 2026-03-02T1\d:\d\d:\d\d\.$/)
-    expect(Number(check(r, 'values').summary.split(' ')[0])).toBeGreaterThan(20)
+describe('MQTT verification of every firmware generation (virtual time)', () => {
+  it('SmartyReader v1.5 default JSON every 20 s, across midnight: ok, the powers and day energies within its float arithmetic', async () => {
+    // 22:58:00 UTC = 23:58:00 in Luxembourg: the day energy is saved between 23:55 and midnight
+    const r = await rig('v15', {}, Date.UTC(2026, 2, 2, 22, 58, 0))
+    // listening from 23:59:30: publications at 23:59:40, 00:00:00, 00:00:20 (telegrams of 23:59:33, 23:59:53, 00:00:13)
+    await runFor(r, 90_000)
+    const rep = await verify(r)
+    expect(rep.verdict, detail(rep)).toBe('ok')
+    expect(rep.firmware).toMatchObject({ generation: 'smartyreader-v1.5', format: 'v15-json' })
+    expect(rep.mode).toBe('cooked')
+    expect(check(rep, 'interval').evidence).toMatchObject({ expectedIntervalS: 20, intervalsS: [20, 20] })
+    expect(check(rep, 'fields').summary).toBe(
+      `SmartyReader v1.5 (default: one JSON object with energy and power) found: all 8 expected fields in the JSON on ${r.topic}.`
+    )
+    expect(check(rep, 'values').evidence.compared).toBe(8)
+    expect(check(rep, 'values').evidence.meterTime).toBe('2026-03-03T00:00:13')
   })
 
-  it('on time with PUBLISH_COOKED (one JSON object on the topic): ok', async () => {
-    const b = await startBoard({ everyMs: 1000, cooked: true })
-    const r = await verifyMqtt({ url: broker.url, topic: 'lamsmarty', intervalS: 1, toleranceS: 0.5, durationS: 8, reference: () => b.reference })
-    expect(r.verdict, JSON.stringify(r.checks, null, 1)).toBe('ok')
-    expect(r.mode).toBe('cooked')
-    expect(check(r, 'fields').status).toBe('pass')
-    expect(check(r, 'values').evidence.compared).toBe(12) // 10 calculated copies (no gas meter) + id + time
+  it('SmartyReader v1.5 right after boot: nan powers on its first publication are a note', async () => {
+    const r = await rig('v15')
+    const rep = await verify(r)
+    expect(rep.verdict, detail(rep)).toBe('ok')
+    expect(check(rep, 'values').evidence.notes).toContain(
+      '"power_consumption [kW]" is nan in the first publication seen: the sketch divides by a zero interval on its first publication after starting.'
+    )
   })
 
-  it('late: publications every 2.5 s where 1 s is configured', async () => {
-    const b = await startBoard({ everyMs: 2500 })
-    const r = await verifyMqtt({ url: broker.url, topic: 'lamsmarty', intervalS: 1, toleranceS: 0.5, durationS: 6, reference: () => b.reference })
-    expect(r.verdict).toBe('late_messages')
-    expect(check(r, 'interval').summary).toMatch(/^Publications are late: up to 2\.\d s apart where 1 s \(\+0\.5 s\) are expected\.$/)
-    expect(check(r, 'fields').status).toBe('pass')
+  it("SmartyReader v1.5 PUBLISH_ALL 0 (the meter's text) and PUBLISH_ALL 1 (JSON per field): ok", async () => {
+    for (const mode of ['text', 'json'] as const) {
+      const r = await rig('v15', { mode })
+      await runFor(r, 25_000)
+      const rep = await verify(r)
+      expect(rep.verdict, detail(rep)).toBe('ok')
+      expect(rep.firmware?.format).toBe(mode === 'text' ? 'v15-text' : 'v15-json-fields')
+      expect(check(rep, 'fields').status).toBe('pass')
+      expect(Number(check(rep, 'values').evidence.compared)).toBeGreaterThan(40)
+      await r.board.stop()
+    }
   })
 
-  it('mismatch: the board publishes another power than the meter sent', async () => {
-    const b = await startBoard({ everyMs: 1000, tweak: (v) => (v[8] = String(Number(v[8]) + 1.5)) })
-    const r = await verifyMqtt({ url: broker.url, topic: 'lamsmarty', intervalS: 1, toleranceS: 0.5, durationS: 8, reference: () => b.reference })
-    expect(r.verdict).toBe('values_mismatch')
-    const v = check(r, 'values')
-    expect(v.summary).toMatch(/act_pwr_imported_p_plus_kW: board [\d.]+, meter [\d.]+/)
-    expect(v.summary).toMatch(/power_consumption_calc_W/)
-    expect(v.evidence.mismatches).toHaveLength(2)
+  it('SmartyReader v1.6 (its default: one topic per field) and PUBLISH_COOKED, every 60 s: ok', async () => {
+    for (const cooked of [false, true]) {
+      const r = await rig('v16', { cooked })
+      await runFor(r, 30_000)
+      const rep = await verify(r, { intervalS: 60, firmware: 'smartyreader-v1.6' })
+      expect(rep.verdict, detail(rep)).toBe('ok')
+      expect(rep.firmware).toMatchObject({ generation: 'smartyreader-v1.6', format: cooked ? 'cooked' : 'fields', ambiguous: false })
+      expect(check(rep, 'interval').evidence).toMatchObject({ intervalsS: [60, 60] })
+      expect(check(rep, 'fields').status).toBe('pass')
+      await r.board.stop()
+    }
   })
 
-  it('another meter: the meter id differs', async () => {
-    const b = await startBoard({ everyMs: 1000, cooked: true, tweak: (v) => (v[3] = 'SAG1030700099999') })
-    const r = await verifyMqtt({ url: broker.url, topic: 'lamsmarty', intervalS: 1, toleranceS: 0.5, durationS: 8, reference: () => b.reference })
-    expect(r.verdict).toBe('values_mismatch')
-    expect(check(r, 'values').summary).toMatch(/smarty_id: board "SAG1030700099999", meter "SAG1030700089067"/)
+  it('SmartyReader v1.7 (its default: PUBLISH_COOKED) and one topic per field, every 60 s: ok', async () => {
+    for (const cooked of [true, false]) {
+      const r = await rig('v17', { cooked }, T0, { mbusGas: true })
+      await runFor(r, 30_000)
+      const rep = await verify(r, { intervalS: 60 })
+      expect(rep.verdict, detail(rep)).toBe('ok')
+      expect(rep.firmware).toMatchObject({ generation: 'smartyreader-v1.7', format: cooked ? 'cooked' : 'fields' })
+      expect(check(rep, 'fields').status).toBe('pass')
+      // cooked: 11 calculated copies (with gas) + id + time; fields: the telegram's fields (but the empty messages) and the copies
+      if (cooked) expect(check(rep, 'values').evidence.compared).toBe(13)
+      else expect(check(rep, 'values').evidence.compared).toBeGreaterThan(50)
+      await r.board.stop()
+    }
   })
 
-  it('without a P1 source the values are not compared (and the verdict says so)', async () => {
-    await startBoard({ everyMs: 1000 })
-    const r = await verifyMqtt({ url: broker.url, topic: 'lamsmarty', intervalS: 1, toleranceS: 0.5, durationS: 8 })
-    expect(r.verdict).toBe('values_not_compared')
-    expect(check(r, 'values')).toMatchObject({ status: 'skip', code: 'values_not_compared' })
-  })
-
-  it('a silent board: no_messages', async () => {
-    const r = await verifyMqtt({ url: broker.url, topic: 'lamsmarty', intervalS: 1, toleranceS: 0.5, durationS: 2 })
-    expect(r.verdict).toBe('no_messages')
-    expect(check(r, 'messages').summary).toMatch(/^Nothing arrived on lamsmarty or lamsmarty\/# in 2 s\.$/)
-  })
-
-  it('broker problems: refused credentials, nothing listening', async () => {
-    const bad = await verifyMqtt({ url: authBroker.url, username: 'smarty', password: 'wrong', topic: 'lamsmarty', intervalS: 1, durationS: 2 })
-    expect(bad.verdict).toBe('broker_auth_failed')
-    expect(check(bad, 'broker').summary).toBe(`The broker at ${authBroker.url} refused the user name or password.`)
-    const good = await verifyMqtt({ url: authBroker.url, username: 'smarty', password: 'p1-secret', topic: 'lamsmarty', intervalS: 1, durationS: 1 })
-    expect(check(good, 'broker').status).toBe('pass')
-    const port = await freePort()
-    const none = await verifyMqtt({ url: `mqtt://127.0.0.1:${port}`, topic: 'x', intervalS: 1, durationS: 1 })
-    expect(none.verdict).toBe('broker_unreachable')
-    expect(check(none, 'broker').summary).toMatch(/connection refused/)
+  it('ESPHome dsmr with the YAML P1 Studio writes: retained states from before, then a state per telegram: ok', async () => {
+    const r = await rig('esphome')
+    await runFor(r, 30_000)
+    const rep = await verify(r)
+    expect(rep.verdict, detail(rep)).toBe('ok')
+    expect(rep.firmware).toMatchObject({ generation: 'esphome-dsmr', format: 'esphome' })
+    expect(check(rep, 'messages').evidence.retained).toBe(1 + 23 + 3) // status + sensors + text sensors
+    expect(check(rep, 'interval').summary).toBe("Every 10 s (expected 10 s (ESPHome dsmr's default)).")
+    expect(check(rep, 'values').evidence.compared).toBe(25) // 23 sensors, the version and the timestamp
   })
 })
 
-describe('MQTT field source', () => {
-  it('turns per-field topics and the cooked JSON back into OBIS objects', async () => {
-    const src = new MqttFieldSource({ url: broker.url, topic: 'lamsmarty', burstGapMs: 200 })
-    const got: BoardObject[][] = []
-    src.on('objects', (o) => got.push(o))
-    await src.start()
-    try {
-      const b = await startBoard({ everyMs: 700 })
-      await new Promise((r) => setTimeout(r, 1600))
-      await b.stop()
-      expect(got.length).toBeGreaterThanOrEqual(2)
-      const last = got[got.length - 1]
-      const ref = b.history.get(String(last.find((o) => o.obis === '0-0:1.0.0')!.value))!
-      expect(ref).toBeDefined()
-      const p = last.find((o) => o.obis === '1-0:1.7.0')!
-      expect(p.unit).toBe('kW')
-      expect(Math.abs((p.value as number) - (ref.find((o) => o.obis === '1-0:1.7.0')!.value as number))).toBeLessThanOrEqual(0.005)
-      expect(last.find((o) => o.obis === '0-0:42.0.0')?.value).toBe('SAG1030700089067')
-      expect(last.find((o) => o.obis === '1-0:32.7.0')?.unit).toBe('V')
-      got.length = 0
-      const c = await startBoard({ everyMs: 700, cooked: true })
-      await new Promise((r) => setTimeout(r, 900))
-      await c.stop()
-      const j = got[got.length - 1]
-      const jt = String(j.find((o) => o.obis === '0-0:1.0.0')?.value)
-      expect(jt).toMatch(/^2026-03-02T/)
-      expect(j.find((o) => o.obis === '1-0:1.7.0')?.value).toBe(c.history.get(jt)!.find((o) => o.obis === '1-0:1.7.0')!.value)
-    } finally {
-      await src.stop()
-    }
-    expect(src.messages).toBeGreaterThan(100)
+describe('MQTT verification names what is wrong (virtual time)', () => {
+  it('v1.7 per field publishing another power than the meter sent: values_mismatch naming both topics', async () => {
+    const r = await rig('v17', { cooked: false, tweak: (v: string[]) => (v[8] = String(Number(v[8]) + 1.5)) })
+    await runFor(r, 30_000)
+    const rep = await verify(r, { intervalS: 60 })
+    expect(rep.verdict).toBe('values_mismatch')
+    expect(check(rep, 'values').summary).toMatch(/act_pwr_imported_p_plus_kW: board [\d.]+, meter [\d.]+ kW/)
+    expect(check(rep, 'values').evidence.mismatches).toHaveLength(2) // and power_consumption_calc_W
   })
+
+  it('v1.5 reading another meter: values_mismatch naming the id', async () => {
+    const r = await rig('v15', { tweak: (v: string[]) => (v[3] = 'SAG1030700099999') })
+    await runFor(r, 30_000)
+    const rep = await verify(r)
+    expect(rep.verdict).toBe('values_mismatch')
+    expect(check(rep, 'values').summary).toMatch(/equipment_id: board "SAG1030700099999", meter "SAG1030700089067"/)
+  })
+
+  it('ESPHome without the power sensor: missing_fields; a v1.7 board late at 90 s where 60 s are configured: late_messages', async () => {
+    const e = await rig('esphome', { sensors: ESPHOME_CONFIG.filter(([k]) => k !== 'power_delivered') })
+    const rep = await verify(e)
+    expect(rep.verdict).toBe('missing_fields')
+    expect(check(rep, 'fields').summary).toBe(`ESPHome dsmr (one topic per sensor) found; ${e.topic}/… lacks 1-0:1.7.0.`)
+    await e.board.stop()
+    const l = await rig('v17', { publishMs: 90_000 })
+    const late = await verify(l, { intervalS: 60 })
+    expect(late.verdict).toBe('late_messages')
+    // the first publication comes 93 s after subscribing (first telegram after 90 s of uptime), the next 90 s later;
+    // the limit (3 × 60 s + 22 s + 5 s) ends listening before a third
+    expect(check(late, 'interval').summary).toBe('Publications are late: up to 93 s apart where 60 s (+22 s) are expected.')
+    expect(check(late, 'interval').evidence).toMatchObject({ intervalsS: [90], firstWaitS: 93 })
+    expect(late.durationS).toBe(207)
+  })
+
+  it('a v1.5 board where the profile names v1.7 (cooked): ok, with a warning naming v1.5', async () => {
+    const r = await rig('v15')
+    await runFor(r, 25_000)
+    const rep = await verify(r, { firmware: 'smartyreader-v1.7', mode: 'cooked', intervalS: 20 })
+    expect(rep.verdict).toBe('ok')
+    expect(check(rep, 'fields')).toMatchObject({ status: 'warn', code: 'unexpected_firmware' })
+    expect(check(rep, 'fields').summary).toMatch(/^SmartyReader v1\.5 .* found, but the profile names SmartyReader v1\.7\.$/)
+  })
+
+  it('without a P1 source the values are not compared (and the verdict says so)', async () => {
+    const r = await rig('v17')
+    const rep = await verify(r, { intervalS: 60, reference: () => null })
+    expect(rep.verdict).toBe('values_not_compared')
+    expect(check(rep, 'values')).toMatchObject({ status: 'skip', code: 'values_not_compared' })
+  })
+
+  it('broker problems: refused credentials, nothing listening', async () => {
+    const clock = new ManualClock(T0)
+    const bad = await verifyMqtt({ url: authBroker.url, username: 'smarty', password: 'wrong', topic: 'lamsmarty', intervalS: 1, clock })
+    expect(bad.verdict).toBe('broker_auth_failed')
+    expect(check(bad, 'broker').summary).toBe(`The broker at ${authBroker.url} refused the user name or password.`)
+    const port = await freePort()
+    const none = await verifyMqtt({ url: `mqtt://127.0.0.1:${port}`, topic: 'x', intervalS: 1, clock })
+    expect(none.verdict).toBe('broker_unreachable')
+    expect(check(none, 'broker').summary).toMatch(/connection refused/)
+    let listening = false
+    const good = verifyMqtt({
+      url: authBroker.url,
+      username: 'smarty',
+      password: 'p1-secret',
+      topic: 'lamsmarty',
+      intervalS: 10,
+      durationS: 30,
+      clock,
+      onProgress: (p) => (listening ||= p.phase === 'listening')
+    })
+    await waitUntil(
+      () => listening,
+      () => 'the verifier to subscribe'
+    )
+    clock.advance(30_000)
+    const g = await good
+    expect(check(g, 'broker').status).toBe('pass')
+    expect(g.verdict).toBe('no_messages')
+    expect(check(g, 'messages').summary).toBe('Nothing arrived on lamsmarty or lamsmarty/# in 30 s.')
+  })
+
+  it('a silent board on the real clock: no_messages', async () => {
+    const r = await verifyMqtt({ url: broker.url, topic: 'lamsmarty', intervalS: 1, toleranceS: 0.5, durationS: 1 })
+    expect(r.verdict).toBe('no_messages')
+    expect(check(r, 'messages').summary).toMatch(/^Nothing arrived on lamsmarty or lamsmarty\/# in 1 s\.$/)
+  })
+})
+
+describe('MQTT field source: every generation back to OBIS objects (virtual time)', () => {
+  const cases: [string, BoardKind, Record<string, unknown>, string[]][] = [
+    ['v1.5 default', 'v15', {}, ['1-0:1.8.0', '1-0:2.8.0', '0-0:42.0.0']],
+    ['v1.5 PUBLISH_ALL 0', 'v15', { mode: 'text' }, ['1-0:1.7.0', '1-0:32.7.0', '0-0:96.7.21']],
+    ['v1.5 PUBLISH_ALL 1', 'v15', { mode: 'json' }, ['1-0:1.7.0', '1-0:32.7.0', '1-0:31.7.0']],
+    ['v1.6 per field', 'v16', { cooked: false }, ['1-0:1.7.0', '1-0:32.7.0', '1-0:21.7.0']],
+    ['v1.7 cooked', 'v17', { cooked: true }, ['1-0:1.7.0', '1-0:1.8.0', '1-0:22.7.0']],
+    ['ESPHome', 'esphome', {}, ['1-0:1.7.0', '1-0:32.7.0', '0-0:96.7.21']]
+  ]
+  for (const [name, kind, o, codes] of cases) {
+    it(`${name}: the live objects match the meter's telegram of the same meter time`, async () => {
+      const r = await rig(kind, o)
+      const src = new MqttFieldSource({ url: broker.url, topic: r.topic, clock: r.clock, burstGapMs: 300 })
+      const got: BoardObject[][] = []
+      src.on('objects', (objs) => got.push(objs))
+      await src.start()
+      try {
+        const before = r.board.sent
+        for (let i = 0; i < 130 && got.length < 2; i++) {
+          r.clock.advance(1000)
+          await r.board.flush()
+          await waitUntil(
+            () => src.messages >= r.board.sent - before,
+            () => `the source to receive ${r.board.sent - before} messages`
+          )
+        }
+        expect(got.length).toBeGreaterThanOrEqual(2)
+        const last = got[got.length - 1]
+        const time = String(last.find((x) => x.obis === '0-0:1.0.0')?.value)
+        const ref = r.meter.history.get(time)!
+        expect(ref, `no telegram of ${time}`).toBeDefined()
+        for (const code of codes) {
+          const mine = last.find((x) => x.obis === code)
+          const want = ref.find((x) => x.obis === code)!
+          expect(mine, code).toBeDefined()
+          if (typeof want.value === 'number') expect(Math.abs((mine!.value as number) - want.value), code).toBeLessThanOrEqual(0.0051)
+          else expect(mine!.value, code).toBe(want.value)
+          if (want.unit) expect(mine!.unit, code).toBe(want.unit)
+        }
+        expect(src.firmware?.generation).toBe({ v15: 'smartyreader-v1.5', v16: 'smartyreader-v1.6', v17: 'smartyreader-v1.7', esphome: 'esphome-dsmr' }[kind])
+      } finally {
+        await src.stop()
+      }
+    })
+  }
 })

@@ -1,18 +1,23 @@
 /**
- * `config.h` of the SmartyReader v1.7 sketch: writer (the sketch's own layout, order,
- * comments and publish tables, with the profile's values) and parser (any config.h in that
- * layout, hand-edited or not: comments, spacing, `const char*`/`const char *`, CRLF).
+ * `config.h` of the SmartyReader v1.6 and v1.7 sketches: writer (the sketch's own layout,
+ * order, comments and publish tables, with the profile's values) and parser (any config.h in
+ * either layout, hand-edited or not: comments, spacing, `const char*`/`const char *`, CRLF).
  *
- * Layout source: github.com/weigu1/SmartyReader, Arduino/SmartyReader_P1_WiFi_Ethernet/
- * SmartyReader_v1_7/config.h (v1.7, 2025-05-28). The struct `Dsmr_field` table and the
- * `calculated` table are the firmware's (see firmware-fields.ts); their 'y'/'n' publish flags
- * are written as the sketch ships them.
+ * Layout sources (github.com/weigu1/SmartyReader):
+ * - v1.7: Arduino/SmartyReader_P1_WiFi_Ethernet/SmartyReader_v1_7/config.h (2025-05-28): power
+ *   classes (`class_kW`, `exceed_money_per_kWh`), will and birth messages, `byte AUTH_DATA[]`,
+ *   62 calculated values;
+ * - v1.6: Arduino/SmartyReader_P1_WiFi/SmartyReader_v1_6/config.h (2022): none of those,
+ *   `uint8_t AUTH_DATA[]`, 45 calculated values (rows 2 and 3 named `…_cumul_day_kWh`).
+ * The struct `Dsmr_field` table (54 rows, the same in both) and the `calculated` table are the
+ * firmware's (see firmware-fields.ts); their 'y'/'n' publish flags are written as the sketch ships them.
  *
- * Round trip: `parseConfigH(writeConfigH(p))` gives back `p.settings` and `p.secrets`.
+ * Round trip: `parseConfigH(writeConfigH(p))` gives back `p.settings` (with `firmware` from the
+ * layout) and `p.secrets`; v1.6 leaves out the v1.7-only settings.
  */
-import type { BoardSecrets, BoardSettings } from '../../shared/board'
-import { CALCULATED_FIELDS, DSMR_FIELDS } from './firmware-fields'
-import type { BoardProfile } from './profile'
+import type { BoardSecrets, BoardSettings, ConfigHLayout } from '../../shared/board'
+import { CALCULATED_FIELDS, CALCULATED_FIELDS_V16, DSMR_FIELDS, V16_ONLY_CALCULATED, V17_ONLY_CALCULATED } from './firmware-fields'
+import { configLayout, type BoardProfile } from './profile'
 
 /** A C string literal (quotes and backslashes escaped; the validator forbids control characters). */
 function cstr(s: string): string {
@@ -27,13 +32,29 @@ const num = (n: number): string => (Number.isInteger(n) ? String(n) : String(n))
 export interface ConfigHOptions {
   /** Replace secrets by masks (for display): the key bytes by "0x••" except the last two, passwords by "••••••". */
   maskSecrets?: boolean
+  /** Layout (default: v1.6 for a profile whose firmware is SmartyReader v1.6, else v1.7). */
+  layout?: ConfigHLayout
 }
 
+/** Settings only the v1.7 layout has. */
+export const V17_ONLY_SETTINGS = [
+  'class_kW',
+  'exceed_money_per_kWh',
+  'WILL_QOS',
+  'WILL_TOPIC',
+  'WILL_MESSAGE',
+  'WILL_RETAIN',
+  'BIRTH_TOPIC',
+  'BIRTH_MESSAGE',
+  'BIRTH_RETAIN'
+] as const
+
 /**
- * config.h for the SmartyReader v1.7 sketch.
+ * config.h for the SmartyReader v1.7 or v1.6 sketch.
  * @returns the file's text (LF line ends)
  */
 export function writeConfigH(p: BoardProfile, opts: ConfigHOptions = {}): string {
+  const v16 = (opts.layout ?? configLayout(p)) === 'v1.6'
   const s = p.settings
   const mask = opts.maskSecrets === true
   const sec = (v: string): string => (mask && v !== '' ? '••••••' : v)
@@ -43,7 +64,28 @@ export function writeConfigH(p: BoardProfile, opts: ConfigHOptions = {}): string
   const mac = hexBytes(s.NET_MAC.replace(/[:-]/g, ''))
   const meter = p.meterId || 'SAGxxx'
   const dsmr = DSMR_FIELDS.map((f) => `  {${f.nr},"${f.name}", "${f.obis}", "${f.unit}","NA",'${f.type}','${f.publish}'},`).join('\n')
-  const calc = CALCULATED_FIELDS.map((f) => `  {${f.nr},"${f.name}",0.0,'${f.publish}'},`).join('\n')
+  const calc = (v16 ? CALCULATED_FIELDS_V16 : CALCULATED_FIELDS).map((f) => `  {${f.nr},"${f.name}",0.0,'${f.publish}'},`).join('\n')
+  const classes = v16
+    ? ''
+    : `/****** Exceed classes and exceed money per kWh (can change over time) ******/
+byte class_kW[] = {${s.class_kW.join(',')}};
+const double exceed_money_per_kWh[] {${s.exceed_money_per_kWh.map(num).join(', ')}};
+
+`
+  const willBirth = v16
+    ? ''
+    : `// will
+const int WILL_QOS = ${s.WILL_QOS};
+const char* WILL_TOPIC = ${cstr(s.WILL_TOPIC)};
+const char* WILL_MESSAGE = ${cstr(s.WILL_MESSAGE)};
+const boolean WILL_RETAIN = ${s.WILL_RETAIN};
+//birth
+const char* BIRTH_TOPIC = ${cstr(s.BIRTH_TOPIC)};
+const char* BIRTH_MESSAGE = ${cstr(s.BIRTH_MESSAGE)};
+const boolean BIRTH_RETAIN = ${s.BIRTH_RETAIN};
+`
+  const authDecl = v16 ? 'uint8_t AUTH_DATA[] = {' : 'byte AUTH_DATA[] = {'
+  const authPad = ' '.repeat(authDecl.length)
   return `/*!!!!!! Things you must change: !!!!!!*/
 
 /****** WiFi SSID and PASSWORD ******/
@@ -60,11 +102,7 @@ const char *MQTT_SERVER = ${cstr(s.MQTT_SERVER)};
 
 /*+++++++ Things you can change: +++++++*/
 
-/****** Exceed classes and exceed money per kWh (can change over time) ******/
-byte class_kW[] = {${s.class_kW.join(',')}};
-const double exceed_money_per_kWh[] {${s.exceed_money_per_kWh.map(num).join(', ')}};
-
-/****** Publishes every in milliseconds ******/
+${classes}/****** Publishes every in milliseconds ******/
 const long PUBLISH_TIME = ${s.PUBLISH_TIME};
 /****** Time used to calculate the mean, min and max values in minutes ******/
 const int SAMPLE_TIME_MIN = ${s.SAMPLE_TIME_MIN};
@@ -77,16 +115,7 @@ const short MY_MQTT_PORT = ${s.MY_MQTT_PORT}; // or 8883
 // only if you use MQTTPASSWORD (uncomment //#define MQTTPASSWORD in ino file)
 const char *MY_MQTT_USER = ${cstr(s.MY_MQTT_USER)};
 const char *MY_MQTT_PASS = ${cstr(sec(p.secrets.MY_MQTT_PASS))};
-// will
-const int WILL_QOS = ${s.WILL_QOS};
-const char* WILL_TOPIC = ${cstr(s.WILL_TOPIC)};
-const char* WILL_MESSAGE = ${cstr(s.WILL_MESSAGE)};
-const boolean WILL_RETAIN = ${s.WILL_RETAIN};
-//birth
-const char* BIRTH_TOPIC = ${cstr(s.BIRTH_TOPIC)};
-const char* BIRTH_MESSAGE = ${cstr(s.BIRTH_MESSAGE)};
-const boolean BIRTH_RETAIN = ${s.BIRTH_RETAIN};
-
+${willBirth}
 /****** WiFi and network settings ******/
 const char *NET_MDNSNAME = ${cstr(s.NET_MDNSNAME)};      // optional (access with SmartyReaderLAM.local)
 const char *NET_HOSTNAME = ${cstr(s.NET_HOSTNAME)};      // optional
@@ -110,9 +139,9 @@ const byte NET_DNS_BYTES[4] = {${s.NET_DNS_BYTES.split('.').join(',')}}; //  sec
 byte NET_MAC[6] = {${mac.join(', ')}};  // for ethernet (e.g. Funduino board with W5100)
 
 // Auth data: hard coded in Lux (no need to change it!) but not in Austria :)  (17 byte!)
-byte AUTH_DATA[] = {${auth.slice(0, 8).join(', ')},
-                    ${auth.slice(8, 16).join(', ')},
-                    ${auth.slice(16).join(', ')}};
+${authDecl}${auth.slice(0, 8).join(', ')},
+${authPad}${auth.slice(8, 16).join(', ')},
+${authPad}${auth.slice(16).join(', ')}};
 
 /*------ Things you can change: Define which parameter are published ------*/
 
@@ -153,11 +182,16 @@ ${calc}
 
 /** What {@link parseConfigH} found. */
 export interface ParsedConfigH {
+  /**
+   * The layout: v1.7 when the file has power classes, will/birth settings or a v1.7-only
+   * calculated value; v1.6 when it has a v1.6-only calculated name or none of the v1.7 settings.
+   */
+  layout: ConfigHLayout
   settings: Partial<BoardSettings>
   secrets: Partial<BoardSecrets>
   /** Settings names found. */
   found: string[]
-  /** Known settings the file does not define. */
+  /** Known settings (of its layout) the file does not define. */
   missing: string[]
   /** Publish flags of the tables ('y' = published), by field name. */
   publish: { dsmr: Record<string, boolean>; calculated: Record<string, boolean> }
@@ -240,8 +274,9 @@ function cNumber(tok: string): number {
 }
 
 /**
- * Read the settings out of a SmartyReader config.h (v1.6/v1.7 layout). Unknown lines are
- * ignored; values that cannot be read are left out (and named in `missing`). Never throws.
+ * Read the settings out of a SmartyReader config.h (v1.6 or v1.7 layout, told apart by what it
+ * defines). Unknown lines are ignored; values that cannot be read are left out (and named in
+ * `missing`). Never throws.
  */
 export function parseConfigH(text: string): ParsedConfigH {
   const src = stripComments(text.replace(/\r\n?/g, '\n'))
@@ -313,13 +348,20 @@ export function parseConfigH(text: string): ParsedConfigH {
     found.push('exceed_money_per_kWh')
   }
   const publish = { dsmr: {} as Record<string, boolean>, calculated: {} as Record<string, boolean> }
-  for (const m of src.matchAll(/\{\s*\d+\s*,\s*"([^"]+)"\s*,\s*"[^"]*"\s*,\s*"[^"]*"\s*,\s*"[^"]*"\s*,\s*'.'\s*,\s*'(.)'\s*\}/g)) publish.dsmr[m[1]] = m[2] === 'y'
+  for (const m of src.matchAll(/\{\s*\d+\s*,\s*"([^"]+)"\s*,\s*"[^"]*"\s*,\s*"[^"]*"\s*,\s*"[^"]*"\s*,\s*'.'\s*,\s*'(.)'\s*\}/g))
+    publish.dsmr[m[1]] = m[2] === 'y'
   for (const m of src.matchAll(/\{\s*\d+\s*,\s*"([^"]+)"\s*,\s*[-\d.eE]+\s*,\s*'(.)'\s*\}/g)) publish.calculated[m[1]] = m[2] === 'y'
+  const calcNames = Object.keys(publish.calculated)
+  const v17 = calcNames.some((n) => V17_ONLY_CALCULATED.has(n)) || (V17_ONLY_SETTINGS as readonly string[]).some((n) => found.includes(n))
+  const layout: ConfigHLayout = v17 || (!calcNames.some((n) => V16_ONLY_CALCULATED.has(n)) && found.length === 0) ? 'v1.7' : 'v1.6'
+  if (found.length > 0) settings.firmware = layout === 'v1.6' ? 'smartyreader-v1.6' : 'smartyreader-v1.7'
+  const names = layout === 'v1.6' ? CONFIG_H_NAMES.filter((n) => !(V17_ONLY_SETTINGS as readonly string[]).includes(n)) : CONFIG_H_NAMES
   return {
+    layout,
     settings: settings as Partial<BoardSettings>,
     secrets: secrets as Partial<BoardSecrets>,
     found,
-    missing: CONFIG_H_NAMES.filter((n) => !found.includes(n)),
+    missing: names.filter((n) => !found.includes(n)),
     publish
   }
 }

@@ -1,7 +1,16 @@
 /**
- * What the SmartyReader v1.7 firmware publishes over MQTT, and how its names map to OBIS
- * codes. Tables from the sketch's config.h (`Dsmr_field dsmr[]`, `calculated
- * calculated_parameter[]`) and SmartyReader_v1_7.ino:
+ * What the SmartyReader firmware generations publish over MQTT, and how their names map to
+ * OBIS codes. Tables from github.com/weigu1/SmartyReader:
+ *
+ * - v1.7: config.h (`Dsmr_field dsmr[]`, 54 rows; `calculated calculated_parameter[]`, 62 rows)
+ *   and SmartyReader_v1_7.ino (Arduino/SmartyReader_P1_WiFi_Ethernet/SmartyReader_v1_7);
+ * - v1.6: the same `dsmr[]` table, 45 calculated rows where rows 2 and 3 are named
+ *   `…_cumul_day_kWh` but hold Wh (Arduino/SmartyReader_P1_WiFi/SmartyReader_v1_6/config.h and
+ *   SmartyReader_v1_6.ino: `calculated_parameter[2].value = energy_consumption_cumul_day` in Wh);
+ * - v1.5: its own 51-row `dsmr[]` in SmartyReader_v1_5.ino (no gas device/valve/id rows,
+ *   gas_index before the limiter and the voltages), published without units in the topic.
+ *
+ * v1.6 and v1.7 publish alike:
  *
  * - `mqtt_publish_all()` (PUBLISH_COOKED off): every DSMR field with a value and publish 'y'
  *   under `TOPIC/<name>_<unit>` (or `TOPIC/<name>` when the unit is empty), e.g.
@@ -9,7 +18,7 @@
  *   decimals), 'i' as integers, 's' as text (timestamp as "2020-07-06T10:31:40", meter id
  *   decoded); then every calculated value with 'y' under `TOPIC/<name>`; with GET_NTP_TIME
  *   also `TOPIC/ntp_datetime`.
- * - `mqtt_publish_cooked()` (PUBLISH_COOKED on, the sketch's default): one JSON object on
+ * - `mqtt_publish_cooked()` (PUBLISH_COOKED on: v1.7's default, off in v1.6): one JSON object on
  *   `TOPIC`: ntp_datetime (GET_NTP_TIME), smarty_datetime (dsmr[2]), smarty_id (dsmr[3]) and
  *   the calculated values with 'y'. Calculated powers are in W (OBIS kW × 1000), energies kWh.
  */
@@ -85,8 +94,20 @@ const DSMR: D[] = [
   ['gas_meter_id_hex', '0-1:96.1.0', '', 's']
 ]
 
-/** The sketch's DSMR table (54 rows, nr 0–53), publish flags as shipped (all 'y'). */
+/** The v1.6/v1.7 sketches' DSMR table (54 rows, nr 0–53), publish flags as shipped (all 'y'). */
 export const DSMR_FIELDS: DsmrField[] = DSMR.map(([name, obis, unit, type], nr) => ({ nr, name, obis, unit, type, publish: 'y' }))
+
+/**
+ * SmartyReader_v1_5.ino's `dsmr[]` (51 rows): rows 0–45 as in v1.6/v1.7, then gas_index,
+ * limiter_curr_monitor, volt_l1…l3. Same names, OBIS codes, units and types; no publish flag
+ * (everything with a value is published under PUBLISH_ALL).
+ */
+export const DSMR_FIELDS_V15: DsmrField[] = [...DSMR.slice(0, 46).map((r) => r[0]), 'gas_index', 'limiter_curr_monitor', 'volt_l1', 'volt_l2', 'volt_l3'].map(
+  (name, nr) => ({
+    ...DSMR_FIELDS.find((f) => f.name === name)!,
+    nr
+  })
+)
 
 /** One row of the sketch's `calculated_parameter[]` table. */
 export interface CalculatedField {
@@ -162,8 +183,26 @@ const CALC_NAMES = [
 /** Rows the sketch ships with 'n' (the 15-minute values and everything for the 12 kW class). */
 const CALC_OFF = new Set([47, 48, 49, 52, 55, 58, 61])
 
-/** The sketch's calculated values (62 rows, nr 0–61) with its publish flags. */
+/** The v1.7 sketch's calculated values (62 rows, nr 0–61) with its publish flags. */
 export const CALCULATED_FIELDS: CalculatedField[] = CALC_NAMES.map((name, nr) => ({ nr, name, publish: CALC_OFF.has(nr) ? 'n' : 'y' }))
+
+/**
+ * The v1.6 sketch's calculated values (45 rows, nr 0–44, all 'y'): v1.7's first 45 with rows 2
+ * and 3 named `energy_…_calc_cumul_day_kWh` (their value is in Wh all the same).
+ */
+export const CALCULATED_FIELDS_V16: CalculatedField[] = CALC_NAMES.slice(0, 45).map((name, nr) => ({
+  nr,
+  name: nr === 2 ? 'energy_consumption_calc_cumul_day_kWh' : nr === 3 ? 'energy_production_calc_cumul_day_kWh' : name,
+  publish: 'y'
+}))
+
+/** Calculated names only v1.7 publishes (day energy in Wh, gas, power-class excess). */
+export const V17_ONLY_CALCULATED: ReadonlySet<string> = new Set(CALC_NAMES.filter((n, i) => i >= 45 || i === 2 || i === 3))
+/** Calculated names only v1.6 publishes. */
+export const V16_ONLY_CALCULATED: ReadonlySet<string> = new Set(['energy_consumption_calc_cumul_day_kWh', 'energy_production_calc_cumul_day_kWh'])
+
+/** v1.5 field name → row (names are unique in v1.5 except breaker_ctrl_state_0: first row wins). */
+export const V15_FIELD_BY_NAME: ReadonlyMap<string, DsmrField> = new Map([...DSMR_FIELDS_V15].reverse().map((f) => [f.name, f]))
 
 /** The sub-topic a DSMR field is published under: "<name>_<unit>" or "<name>". */
 export function fieldTopic(f: DsmrField): string {
@@ -174,7 +213,12 @@ export function fieldTopic(f: DsmrField): string {
 export const FIELD_BY_TOPIC: ReadonlyMap<string, DsmrField> = new Map([...DSMR_FIELDS].reverse().map((f) => [fieldTopic(f), f]))
 
 /** OBIS code → DSMR field. */
-export const FIELD_BY_OBIS: ReadonlyMap<string, DsmrField> = new Map([...DSMR_FIELDS].filter((f) => f.obis).reverse().map((f) => [f.obis, f]))
+export const FIELD_BY_OBIS: ReadonlyMap<string, DsmrField> = new Map(
+  [...DSMR_FIELDS]
+    .filter((f) => f.obis)
+    .reverse()
+    .map((f) => [f.obis, f])
+)
 
 /**
  * Calculated (cooked) values that are a telegram value in other units: name → OBIS code and
@@ -211,8 +255,36 @@ export function firmwareTimestamp(iso: string): string {
 }
 
 /**
+ * The meter time of a decoded telegram as the firmware names it ("YYYY-MM-DDThh:mm:ss", the
+ * meter's own wall clock), from 0-0:1.0.0: its raw line when known (`0-0:1.0.0(260302120000W)`,
+ * DSMR 5.0.2 §6.4 format YYMMDDhhmmssX), else the local part of the decoded ISO value. Null
+ * when the telegram has none.
+ */
+export function meterTimeOf(objs: readonly { obis: string; value: number | string | null; raw?: string }[]): string | null {
+  const o = objs.find((x) => x.obis === '0-0:1.0.0')
+  if (!o) return null
+  const m = o.raw ? /\((\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})[SW]?\)/.exec(o.raw) : null
+  if (m) return `20${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}`
+  return typeof o.value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.test(o.value) ? o.value.slice(0, 19) : null
+}
+
+/**
  * The DSMR fields and cooked keys the verifier requires: the meter's id, time, and energy
  * and power in both directions (every Smarty sends them).
  */
-export const REQUIRED_FIELD_TOPICS = ['timestamp', 'equipment_id', 'act_energy_imported_p_plus_kWh', 'act_energy_exported_p_minus_kWh', 'act_pwr_imported_p_plus_kW', 'act_pwr_exported_p_minus_kW']
-export const REQUIRED_COOKED_KEYS = ['smarty_datetime', 'smarty_id', 'energy_consumption_calc_kWh', 'energy_production_calc_kWh', 'power_consumption_calc_W', 'power_production_calc_W']
+export const REQUIRED_FIELD_TOPICS = [
+  'timestamp',
+  'equipment_id',
+  'act_energy_imported_p_plus_kWh',
+  'act_energy_exported_p_minus_kWh',
+  'act_pwr_imported_p_plus_kW',
+  'act_pwr_exported_p_minus_kW'
+]
+export const REQUIRED_COOKED_KEYS = [
+  'smarty_datetime',
+  'smarty_id',
+  'energy_consumption_calc_kWh',
+  'energy_production_calc_kWh',
+  'power_consumption_calc_W',
+  'power_production_calc_W'
+]

@@ -177,7 +177,7 @@ async function p1Reference(path: string, key: string | undefined): Promise<{ get
   const dec = new P1Decoder({ key: key ?? null, frameHex: false })
   let latest: BoardObject[] | null = null
   src.on('data', (chunk, t) => {
-    for (const ev of dec.push(chunk, t)) if (ev.type === 'telegram') latest = ev.telegram.telegram.objects.map((o) => ({ obis: o.obis, value: o.value, unit: o.unit }))
+    for (const ev of dec.push(chunk, t)) if (ev.type === 'telegram') latest = ev.telegram.telegram.objects.map((o) => ({ obis: o.obis, value: o.value, unit: o.unit, raw: o.raw }))
   })
   src.on('error', () => undefined)
   await src.start()

@@ -32,9 +32,11 @@ import type {
   BoardProfileView,
   BoardValidation,
   ImprovResult,
+  ConfigHLayout,
   MqttVerifyReport,
   MqttVerifyRequest
 } from '../../shared/board'
+import { FIRMWARE_GENERATIONS } from '../../shared/board'
 import { writeConfigH } from '../board/config-h'
 import { esphomeName, writeEsphomeSecrets, writeEsphomeYaml } from '../board/esphome'
 import { FlashError, flashBoard, readBoardInfo } from '../board/flasher'
@@ -43,8 +45,9 @@ import { improvProvision } from '../board/improv'
 import { SerialMonitor, UdpLogListener } from '../board/monitor'
 import { MqttFieldSource } from '../board/mqtt-source'
 import { verifyMqtt, type ReferenceFn } from '../board/mqtt-verify'
-import { mergeProfile, profileInputSchema, profileView, validateProfile, type BoardProfile } from '../board/profile'
+import { configLayout, mergeProfile, profileFirmware, profileInputSchema, profileView, validateProfile, type BoardProfile } from '../board/profile'
 import { ProfileStore, type SecretStore } from '../board/profile-store'
+import type { Clock } from '../line/clock'
 
 /** What the session hands the service. */
 export interface BoardServiceOptions {
@@ -58,6 +61,8 @@ export interface BoardServiceOptions {
   reference?: ReferenceFn
   /** Called before the service opens a serial port, so the session can release it (one owner per port). */
   openPortGuard?: (path: string) => Promise<void>
+  /** Time for the MQTT verification and field source (receive times, limits); default the system clock. */
+  clock?: Clock
 }
 
 export interface BoardServiceEvents {
@@ -82,8 +87,9 @@ const monitorSchema = z.object({ path, baudRate: z.number().int().min(300).max(3
 const udpSchema = z.object({ port: z.number().int().min(1).max(65535).optional(), host: z.string().min(1).max(64).optional() }).strict()
 const idSchema = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, { message: 'is not a profile id' }) }).strict()
 const formatSchema = z.enum(['config.h', 'esphome'])
-const configSchema = z.object({ id: idSchema.shape.id, format: formatSchema }).strict()
-const saveConfigSchema = z.object({ id: idSchema.shape.id, format: formatSchema, force: z.boolean().optional() }).strict()
+const layoutSchema = z.enum(['v1.6', 'v1.7']).optional()
+const configSchema = z.object({ id: idSchema.shape.id, format: formatSchema, layout: layoutSchema }).strict()
+const saveConfigSchema = z.object({ id: idSchema.shape.id, format: formatSchema, layout: layoutSchema, force: z.boolean().optional() }).strict()
 const importSchema = z.object({ json: z.string().max(200_000) }).strict()
 const improvSchema = z
   .object({
@@ -107,7 +113,8 @@ const verifySchema = z
     intervalS: z.number().min(0.1).max(86_400).optional(),
     toleranceS: z.number().min(0).max(3600).optional(),
     durationS: z.number().min(0.5).max(7200).optional(),
-    mode: z.enum(['auto', 'fields', 'cooked']).optional()
+    mode: z.enum(['auto', 'fields', 'cooked']).optional(),
+    firmware: z.enum([...FIRMWARE_GENERATIONS, 'auto']).optional()
   })
   .strict()
 
@@ -323,29 +330,30 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Bo
     if (!v.ok) throw new Error(`Complete the profile first: ${v.errors[0].field}: ${v.errors[0].message}`)
   }
 
-  private render(p: BoardProfile, format: BoardConfigFormat, masked: boolean): { fileName: string; text: string } {
-    if (format === 'config.h') return { fileName: 'config.h', text: writeConfigH(p, { maskSecrets: masked }) }
+  private render(p: BoardProfile, format: BoardConfigFormat, masked: boolean, layout?: ConfigHLayout): { fileName: string; text: string } {
+    if (format === 'config.h') return { fileName: 'config.h', text: writeConfigH(p, { maskSecrets: masked, layout: layout ?? configLayout(p) }) }
     return { fileName: `${esphomeName(p)}.yaml`, text: writeEsphomeYaml(p, { secrets: 'references' }) }
   }
 
-  async boardConfigText(req: { id: string; format: BoardConfigFormat }): Promise<BoardConfigOutput> {
+  async boardConfigText(req: { id: string; format: BoardConfigFormat; layout?: ConfigHLayout }): Promise<BoardConfigOutput> {
     const r = parse(configSchema, req, 'configuration request')
     const p = await this.profile(r.id)
     this.ready(p)
     const keyCheck = this.keyCheck(p)
-    const { fileName, text } = this.render(p, r.format, true)
+    const layout = r.format === 'config.h' ? (r.layout ?? configLayout(p)) : null
+    const { fileName, text } = this.render(p, r.format, true, layout ?? undefined)
     const notes = r.format === 'config.h' ? validateProfile(p).notes : ['Secrets (Wi-Fi, P1 key, MQTT) go into secrets.yaml next to the YAML when saved.', 'Improv serial is not enabled: on a SmartyReader UART0 belongs to the meter.']
-    return { format: r.format, fileName, text, notes, keyCheck }
+    return { format: r.format, layout, fileName, text, notes, keyCheck }
   }
 
-  async boardSaveConfig(req: { id: string; format: BoardConfigFormat; force?: boolean }): Promise<{ path: string; keyCheck: BoardKeyCheck }> {
+  async boardSaveConfig(req: { id: string; format: BoardConfigFormat; layout?: ConfigHLayout; force?: boolean }): Promise<{ path: string; keyCheck: BoardKeyCheck }> {
     const r = parse(saveConfigSchema, req, 'configuration request')
     const p = await this.profile(r.id)
     this.ready(p)
     const keyCheck = this.keyCheck(p)
     if (keyCheck.checked && !keyCheck.ok && !r.force) throw new Error(`Not saved: ${keyCheck.message} Check the key, or save anyway.`)
     const dir = join(this.opts.profilesDir, p.id)
-    const { fileName, text } = this.render(p, r.format, false)
+    const { fileName, text } = this.render(p, r.format, false, r.layout)
     try {
       await mkdir(dir, { recursive: true })
       await writeFile(join(dir, fileName), text, { mode: 0o600 })
@@ -372,26 +380,29 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Bo
   }
 
   /** Fill a verify/source request from its profile. */
-  private async resolveMqtt(input: MqttVerifyRequest): Promise<MqttVerifyRequest & { url: string; topic: string; intervalS: number; ntp: boolean }> {
+  private async resolveMqtt(input: MqttVerifyRequest): Promise<MqttVerifyRequest & { url: string; topic: string; ntp: boolean }> {
     const r = parse(verifySchema, input, 'MQTT request')
     let fromProfile: Partial<MqttVerifyRequest> & { ntp?: boolean } = {}
     if (r.profileId) {
       const p = await this.profile(r.profileId)
       const s = p.settings
+      // PUBLISH_TIME and PUBLISH_COOKED are config.h's (v1.6/v1.7); v1.5 publishes every 20 s, ESPHome every telegram
+      const configH = ['smartyreader-v1.6', 'smartyreader-v1.7'].includes(profileFirmware(p))
       fromProfile = {
         url: `${s.MY_MQTT_PORT === 8883 ? 'mqtts' : 'mqtt'}://${s.MQTT_SERVER}:${s.MY_MQTT_PORT}`,
         username: p.defines.MQTTPASSWORD ? s.MY_MQTT_USER : undefined,
         password: p.defines.MQTTPASSWORD ? p.secrets.MY_MQTT_PASS : undefined,
         topic: s.MQTT_TOPIC_OUT,
-        intervalS: s.PUBLISH_TIME / 1000,
-        mode: p.defines.PUBLISH_COOKED ? 'cooked' : 'fields',
-        ntp: p.defines.GET_NTP_TIME
+        intervalS: configH ? s.PUBLISH_TIME / 1000 : undefined,
+        mode: configH ? (p.defines.PUBLISH_COOKED ? 'cooked' : 'fields') : 'auto',
+        ntp: p.defines.GET_NTP_TIME,
+        firmware: profileFirmware(p)
       }
     }
     const m = { ...fromProfile, ...Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) } as MqttVerifyRequest & { ntp?: boolean }
     if (!m.url) throw new Error('Give the broker URL (or a profile).')
     if (!m.topic) throw new Error('Give the topic (or a profile).')
-    return { ...m, url: m.url, topic: m.topic, intervalS: m.intervalS ?? 60, ntp: m.ntp ?? true }
+    return { ...m, url: m.url, topic: m.topic, ntp: m.ntp ?? true }
   }
 
   async mqttVerify(req: MqttVerifyRequest): Promise<MqttVerifyReport> {
@@ -400,7 +411,7 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Bo
     const ac = new AbortController()
     this.verifyAbort = ac
     try {
-      const report = await verifyMqtt({ ...m, signal: ac.signal, reference: this.opts.reference, onProgress: (p) => this.emitBoard({ kind: 'verify', ...p }) })
+      const report = await verifyMqtt({ ...m, signal: ac.signal, reference: this.opts.reference, clock: this.opts.clock, onProgress: (p) => this.emitBoard({ kind: 'verify', ...p }) })
       this.note('mqtt', `Verification of ${report.topic} on ${report.url}: ${report.verdict} — ${report.summary}`)
       return report
     } finally {
@@ -415,7 +426,16 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Bo
   async mqttSourceOpen(req: MqttVerifyRequest): Promise<BoardMonitorState> {
     const m = await this.resolveMqtt(req)
     await this.mqttSourceClose()
-    const src = new MqttFieldSource({ url: m.url, username: m.username, password: m.password, ca: m.ca, rejectUnauthorized: m.rejectUnauthorized, topic: m.topic })
+    const src = new MqttFieldSource({
+      url: m.url,
+      username: m.username,
+      password: m.password,
+      ca: m.ca,
+      rejectUnauthorized: m.rejectUnauthorized,
+      topic: m.topic,
+      firmware: m.firmware && m.firmware !== 'auto' ? m.firmware : undefined,
+      clock: this.opts.clock
+    })
     src.on('objects', (objs, t) => this.emit('objects', objs, t))
     src.on('error', (msg) => {
       this.sourceError = msg
