@@ -6,7 +6,7 @@ import { createSocket } from 'node:dgram'
 import { SerialPort } from 'serialport'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { BoardLogLine } from '../../src/shared/board'
-import { SerialMonitor, UdpLogListener } from '../../src/main/board/monitor'
+import { chooseUdpBind, SerialMonitor, systemNetwork, UdpLogListener, type UdpNetwork } from '../../src/main/board/monitor'
 import { openPtyPair } from '../helpers/pty'
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -70,5 +70,57 @@ describe('UDP log listener', () => {
     cleanups.push(() => a.stop())
     const b = new UdpLogListener(a.boundPort!, '127.0.0.1')
     await expect(b.start()).rejects.toThrow(new RegExp(`^UDP port ${a.boundPort} is already in use`))
+  })
+})
+
+describe('UDP log listener: which address it binds', () => {
+  /** A made-up network: this computer is 192.168.1.20 on the LAN; routes as given. */
+  const lan = (routes: Record<string, string | null> = {}): UdpNetwork => ({
+    addresses: () => ['127.0.0.1', '192.168.1.20'],
+    routeTo: async (ip) => routes[ip] ?? null
+  })
+
+  it('not every interface by default: loopback, unless a profile or the board says where the board sends', async () => {
+    expect(await chooseUdpBind({}, lan())).toMatchObject({ address: '127.0.0.1', reason: expect.stringMatching(/^this computer only, as no board address is known/) })
+    expect(await chooseUdpBind({ pcIps: ['10.9.9.9', '192.168.1.20'] }, lan())).toEqual({ address: '192.168.1.20', reason: "the firmware's UDP_LOG_PC_IP (192.168.1.20)" })
+    expect(await chooseUdpBind({ pcIps: ['192.168.128.70'] }, lan())).toMatchObject({ address: '127.0.0.1' }) // someone else's PC
+    expect(await chooseUdpBind({ boardIp: '192.168.1.77' }, lan({ '192.168.1.77': '192.168.1.20' }))).toEqual({ address: '192.168.1.20', reason: "this computer's address towards the board at 192.168.1.77" })
+    expect(await chooseUdpBind({ boardIp: '10.0.0.5' }, lan())).toMatchObject({ address: '127.0.0.1' }) // no route
+    expect(await chooseUdpBind({ host: '0.0.0.0' }, lan())).toMatchObject({ address: '0.0.0.0', reason: expect.stringMatching(/as asked/) })
+    expect(await chooseUdpBind({ host: 'localhost', pcIps: ['192.168.1.20'] }, lan())).toEqual({ address: '127.0.0.1', reason: 'as asked' })
+  })
+
+  it('an address that is not this computer’s is a plain error, before any socket', async () => {
+    await expect(chooseUdpBind({ host: '192.168.1.99' }, lan())).rejects.toThrow('192.168.1.99 is not an address of this computer, so no log can arrive there: choose one of 127.0.0.1, 192.168.1.20 (or 0.0.0.0 for every interface).')
+    await expect(chooseUdpBind({ host: 'fe80::1' }, lan())).rejects.toThrow(/^fe80::1 is not an IPv4 address/)
+    // on the real network too (192.0.2.0/24 is TEST-NET-1: never this machine unless its interface says so)
+    const foreign = ['198.51.100.7', '203.0.113.9'].find((a) => !systemNetwork.addresses().includes(a))!
+    const l = new UdpLogListener(0, foreign)
+    await expect(l.start()).rejects.toThrow(new RegExp(`^${foreign.replace(/\./g, '\\.')} is not an address of this computer`))
+    expect(l.isOpen).toBe(false)
+  })
+
+  it('by default on a real socket: bound to 127.0.0.1, not 0.0.0.0', async () => {
+    const udp = new UdpLogListener(0)
+    await udp.start()
+    cleanups.push(() => udp.stop())
+    expect(udp.bound?.address).toBe('127.0.0.1')
+    expect((udp as unknown as { socket: { address(): { address: string } } }).socket.address().address).toBe('127.0.0.1')
+    const lines: BoardLogLine[] = []
+    udp.on('line', (l) => lines.push(l))
+    const tx = createSocket('udp4')
+    cleanups.push(() => new Promise<void>((r) => tx.close(() => r())))
+    await new Promise<void>((r) => tx.send(Buffer.from('hello from the board\n'), udp.boundPort!, '127.0.0.1', () => r()))
+    for (let i = 0; i < 100 && lines.length === 0; i++) await wait(20)
+    expect(lines.map((l) => l.line)).toEqual(['hello from the board'])
+  })
+
+  it('towards a board on this machine’s real network: the interface on the route (or loopback when there is none)', async () => {
+    const lanAddr = systemNetwork.addresses().find((a) => !a.startsWith('127.'))
+    const boardIp = lanAddr ? lanAddr.replace(/\.\d+$/, lanAddr.endsWith('.50') ? '.51' : '.50') : '127.0.0.1'
+    const udp = new UdpLogListener(0, { boardIp })
+    await udp.start()
+    cleanups.push(() => udp.stop())
+    expect(udp.bound?.address).toBe(lanAddr ?? '127.0.0.1')
   })
 })

@@ -6,13 +6,15 @@
  * - {@link UdpLogListener}: the SmartyReader firmware's UDP log (ESPToolbox
  *   `Tb.set_udp_log(true, UDP_LOG_PC_IP, UDP_LOG_PORT)`, port 6666 by default — what
  *   `nc -kulw 0 6666` shows). `Tb.log()` sends pieces without a newline, `Tb.log_ln()` ends
- *   the line, so text is collected per sender until a newline.
+ *   the line, so text is collected per sender until a newline. It binds the address the board
+ *   sends to ({@link chooseUdpBind}), never every interface unless asked.
  *
  * Lines end at LF (CR dropped); a partial line is emitted after `flushMs` of silence (boot
  * messages, prompts). Events: 'line' (BoardLogLine), 'error' (plain sentence), 'close'.
  */
 import { createSocket, type Socket } from 'node:dgram'
 import { EventEmitter } from 'node:events'
+import { networkInterfaces } from 'node:os'
 import { SerialPort } from 'serialport'
 import type { BoardLogLine, BoardLogSource } from '../../shared/board'
 import { classifyPortError, explainPortError, PortOpenError } from '../line/serial-source'
@@ -105,23 +107,117 @@ export class SerialMonitor extends EventEmitter<MonitorEvents> {
   }
 }
 
+/**
+ * What decides the address the UDP log listener binds (issue 12: not 0.0.0.0 by default, so
+ * that no one on the network — or on the internet, on a public interface — can write into the
+ * log shown to the user). First match wins:
+ * 1. `host`: the address the user asked for (`--bind`, a request's `host`); it must be one of
+ *    this computer's IPv4 addresses, or 0.0.0.0 to listen on every interface on purpose;
+ * 2. `pcIps`: the firmware's UDP_LOG_PC_IP (SmartyReader config.h, UDP_LOG_PC_IP_BYTES), when
+ *    it is one of this computer's addresses — exactly where the board sends;
+ * 3. `boardIp`: this computer's address on the route to the board;
+ * 4. else 127.0.0.1 (only this computer can send).
+ */
+export interface UdpBindHints {
+  host?: string
+  pcIps?: readonly string[]
+  boardIp?: string
+}
+
+/** The chosen address and why, in words for the log. */
+export interface UdpBindChoice {
+  address: string
+  reason: string
+}
+
+/** How the listener learns about this computer's network (tests inject their own). */
+export interface UdpNetwork {
+  /** This computer's IPv4 addresses (loopback included). */
+  addresses(): string[]
+  /** The local IPv4 address the OS would send from to `ip` (null if no route). */
+  routeTo(ip: string): Promise<string | null>
+}
+
+/** The real network: os.networkInterfaces() and a connected UDP socket (connect() sends nothing). */
+export const systemNetwork: UdpNetwork = {
+  addresses: () => {
+    const out: string[] = []
+    for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4') out.push(a.address)
+    return out
+  },
+  routeTo: (ip) =>
+    new Promise((resolve) => {
+      const s = createSocket('udp4')
+      const done = (addr: string | null): void => {
+        s.close()
+        resolve(addr)
+      }
+      s.once('error', () => done(null))
+      try {
+        s.connect(9, ip, () => {
+          try {
+            done(s.address().address)
+          } catch {
+            done(null)
+          }
+        })
+      } catch {
+        done(null)
+      }
+    })
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/
+
+/**
+ * Choose the address to bind ({@link UdpBindHints}). Pure but for `net`.
+ * @throws Error in plain words when `host` is not an IPv4 address of this computer.
+ */
+export async function chooseUdpBind(hints: UdpBindHints, net: UdpNetwork = systemNetwork): Promise<UdpBindChoice> {
+  const mine = net.addresses()
+  if (hints.host !== undefined) {
+    const h = hints.host.trim().toLowerCase() === 'localhost' ? '127.0.0.1' : hints.host.trim()
+    if (h === '0.0.0.0') return { address: h, reason: 'all interfaces, as asked: any computer on the network can send to this log' }
+    if (!IPV4.test(h)) throw new Error(`${hints.host} is not an IPv4 address: the SmartyReader sends its log over IPv4 (e.g. 192.168.1.20, or 0.0.0.0 for every interface).`)
+    if (!mine.includes(h)) throw new Error(`${h} is not an address of this computer, so no log can arrive there: choose one of ${mine.join(', ')} (or 0.0.0.0 for every interface).`)
+    return { address: h, reason: 'as asked' }
+  }
+  for (const ip of hints.pcIps ?? []) {
+    if (IPV4.test(ip) && mine.includes(ip)) return { address: ip, reason: `the firmware's UDP_LOG_PC_IP (${ip})` }
+  }
+  if (hints.boardIp !== undefined && IPV4.test(hints.boardIp)) {
+    const local = await net.routeTo(hints.boardIp)
+    if (local && mine.includes(local)) return { address: local, reason: `this computer's address towards the board at ${hints.boardIp}` }
+  }
+  return {
+    address: '127.0.0.1',
+    reason: "this computer only, as no board address is known: set the firmware's UDP_LOG_PC_IP to this computer's address, or choose the address to listen on"
+  }
+}
+
 /** The SmartyReader firmware's UDP log. */
 export class UdpLogListener extends EventEmitter<MonitorEvents> {
   private socket: Socket | null = null
   private splitter: LineSplitter
+  private readonly hints: UdpBindHints
   /** Port actually bound (0 asks the OS for one). */
   boundPort: number | null = null
+  /** Address bound and why (after start). */
+  bound: UdpBindChoice | null = null
 
   /**
    * @param port UDP port (default 6666, the sketch's UDP_LOG_PORT)
-   * @param host address to bind (default all IPv4 interfaces)
+   * @param bind the address to bind (a string: as `host`), or hints to choose it
+   *   ({@link chooseUdpBind}; default: loopback unless a profile or the board's address says more)
    */
   constructor(
     readonly port = 6666,
-    readonly host = '0.0.0.0',
-    flushMs = 500
+    bind: string | UdpBindHints = {},
+    flushMs = 500,
+    private readonly net: UdpNetwork = systemNetwork
   ) {
     super()
+    this.hints = typeof bind === 'string' ? { host: bind } : bind
     this.splitter = new LineSplitter('udp', (l) => this.emit('line', l), flushMs)
   }
 
@@ -129,19 +225,21 @@ export class UdpLogListener extends EventEmitter<MonitorEvents> {
     return this.socket !== null
   }
 
-  /** Bind. @throws Error with a plain sentence (port in use, permission) */
+  /** Bind. @throws Error with a plain sentence (address not this computer's, port in use, permission) */
   async start(): Promise<void> {
     if (this.socket) return
+    const choice = await chooseUdpBind(this.hints, this.net)
     const s = createSocket({ type: 'udp4', reuseAddr: false })
     await new Promise<void>((resolve, reject) => {
       s.once('error', (err: Error & { code?: string }) => {
         s.close()
-        reject(new Error(explainUdpError(err, this.port)))
+        reject(new Error(explainUdpError(err, this.port, choice.address)))
       })
-      s.bind(this.port, this.host, () => resolve())
+      s.bind(this.port, choice.address, () => resolve())
     })
+    this.bound = choice
     s.removeAllListeners('error')
-    s.on('error', (err: Error & { code?: string }) => this.emit('error', explainUdpError(err, this.port)))
+    s.on('error', (err: Error & { code?: string }) => this.emit('error', explainUdpError(err, this.port, choice.address)))
     s.on('message', (msg, rinfo) => this.splitter.push(`${rinfo.address}:${rinfo.port}`, msg.toString('utf8')))
     this.socket = s
     this.boundPort = s.address().port
@@ -158,8 +256,9 @@ export class UdpLogListener extends EventEmitter<MonitorEvents> {
   }
 }
 
-function explainUdpError(err: Error & { code?: string }, port: number): string {
+function explainUdpError(err: Error & { code?: string }, port: number, address: string): string {
   if (err.code === 'EADDRINUSE') return `UDP port ${port} is already in use (another log listener, e.g. "nc -kulw 0 ${port}"?). Stop it or choose another port.`
   if (err.code === 'EACCES') return `Not allowed to listen on UDP port ${port} (ports below 1024 need administrator rights).`
-  return `Cannot listen on UDP port ${port}: ${err.message}`
+  if (err.code === 'EADDRNOTAVAIL') return `${address} is no longer an address of this computer (network changed?): start the log listener again.`
+  return `Cannot listen on UDP port ${port} at ${address} (${err.code ?? 'error'}).`
 }

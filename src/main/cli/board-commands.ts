@@ -273,17 +273,20 @@ async function cmdImprov(args: string[]): Promise<number> {
 }
 
 async function cmdMonitor(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { port: { type: 'string' }, baud: { type: 'string' }, udp: { type: 'boolean' }, duration: { type: 'string' } })
+  const { values, positionals } = parse(args, { port: { type: 'string' }, baud: { type: 'string' }, udp: { type: 'boolean' }, duration: { type: 'string' }, bind: { type: 'string' }, board: { type: 'string' } })
   const udpPort = values.udp ? (positionals[0] !== undefined ? intOpt(positionals[0], 'udp', 1, 65535) : 6666) : undefined
   if (!values.port && udpPort === undefined) throw new UsageError('board monitor needs --port PATH or --udp [PORT]')
   if (values.port && udpPort !== undefined) throw new UsageError('choose one of --port PATH or --udp [PORT]')
   if (!values.udp && positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`)
   const durationS = intOpt(values.duration, 'duration', 0.1, 86_400)
-  const mon = values.port ? new SerialMonitor(String(values.port), intOpt(values.baud, 'baud', 300, 3_000_000) ?? 115200) : new UdpLogListener(udpPort)
+  if ((values.bind !== undefined || values.board !== undefined) && udpPort === undefined) throw new UsageError('--bind and --board go with --udp')
+  const bindHints = { host: values.bind === undefined ? undefined : String(values.bind), boardIp: values.board === undefined ? undefined : String(values.board) }
+  const mon = values.port ? new SerialMonitor(String(values.port), intOpt(values.baud, 'baud', 300, 3_000_000) ?? 115200) : new UdpLogListener(udpPort, bindHints)
   mon.on('line', (l) => process.stdout.write(`${stamp(l.time)}${l.source === 'udp' ? ` ${l.from}` : ''}  ${l.line}\n`))
   mon.on('error', (m) => process.stderr.write(`${m}\n`))
   await mon.start()
-  process.stderr.write(values.port ? `monitoring ${values.port}; Ctrl-C to stop\n` : `listening on UDP port ${udpPort}; Ctrl-C to stop\n`)
+  const bound = mon instanceof UdpLogListener ? mon.bound : null
+  process.stderr.write(values.port ? `monitoring ${values.port}; Ctrl-C to stop\n` : `listening on UDP ${bound?.address}:${udpPort} (${bound?.reason}); Ctrl-C to stop\n`)
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve()
     process.once('SIGINT', stop)

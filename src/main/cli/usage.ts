@@ -61,8 +61,10 @@ export const BOARD_USAGE = `  board info --port PATH [--no-reset] [--json]
       read on --p1. Exit 0 for "ok" (or "values_not_compared" without --p1).
   board improv --port PATH --ssid SSID [--password P] [--json]
       Send Wi-Fi credentials over Improv serial (ESPHome, Tasmota): state and URL.
-  board monitor (--port PATH [--baud N] | --udp [PORT]) [--duration S]
+  board monitor (--port PATH [--baud N] | --udp [PORT] [--board IP | --bind ADDR]) [--duration S]
       A board's debug output (serial) or the SmartyReader's UDP log (port 6666), timestamped.
+      The UDP log listens on this computer's address towards --board IP, on --bind ADDR
+      (one of this computer's, or 0.0.0.0 for all), else on 127.0.0.1 only.
 `
 
 /** The text of `p1studio help`. */
