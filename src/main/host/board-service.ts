@@ -250,7 +250,9 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Bo
   async udpLogStart(req: { port?: number; host?: string }): Promise<BoardMonitorState> {
     const r = parse(udpSchema, req, 'UDP log request')
     await this.udpLogStop()
-    const u = new UdpLogListener(r.port ?? 6666, r.host ?? '0.0.0.0')
+    // bind where the boards send (a profile's UDP_LOG_PC_IP that is ours), else loopback: never every interface unasked
+    const pcIps = r.host === undefined ? (await this.store.list()).profiles.map((p) => p.settings.UDP_LOG_PC_IP_BYTES) : []
+    const u = new UdpLogListener(r.port ?? 6666, { host: r.host, pcIps })
     u.on('line', (l) => this.addLog(l))
     u.on('error', (msg) => {
       this.udpError = msg
@@ -264,6 +266,7 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Bo
       this.pushState()
       throw e
     }
+    if (u.bound) this.note('udp', `Listening on ${u.bound.address}:${u.boundPort}: ${u.bound.reason}.`)
     this.udp = u
     return this.pushState()
   }
