@@ -116,6 +116,8 @@ export function sketchMktime(iso: string): number {
 export abstract class FakeBoard {
   /** Messages published (all topics, retained or not). */
   sent = 0
+  /** Topics published with the retain flag (the broker hands their last message to every new subscriber). */
+  readonly retainedTopics = new Set<string>()
   protected client: MqttClient | null = null
   protected bootAt = 0
   private inflight: Promise<void>[] = []
@@ -163,6 +165,7 @@ export abstract class FakeBoard {
     if (!this.client) return
     const c = this.client
     this.sent++
+    if (retain) this.retainedTopics.add(topic)
     this.inflight.push(new Promise<void>((r) => c.publish(topic, payload, { qos: 1, retain }, () => r())))
   }
 

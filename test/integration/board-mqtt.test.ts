@@ -83,11 +83,13 @@ async function runFor(r: Rig, ms: number): Promise<void> {
 
 /**
  * Verify with the rig's clock, driving it a second at a time until the verifier is done.
- * Between steps: wait until the verifier has received everything the board published.
+ * First wait for the broker's retained copies (one per retained topic of the board), then,
+ * between steps, until the verifier has received everything the board published.
  */
 async function verify(r: Rig, o: Partial<VerifyOptions> = {}): Promise<MqttVerifyReport> {
   let listening = false
   let received = 0
+  let retained = 0
   let done = false
   const run = verifyMqtt({
     url: broker.url,
@@ -96,11 +98,16 @@ async function verify(r: Rig, o: Partial<VerifyOptions> = {}): Promise<MqttVerif
     clock: r.clock,
     ...o,
     onProgress: (p) => (listening ||= p.phase === 'listening'),
-    onMessage: (m) => (received += m.retained ? 0 : 1)
+    onMessage: (m) => (m.retained ? retained++ : received++)
   }).finally(() => (done = true))
   await waitUntil(
     () => listening || done,
     () => 'the verifier to subscribe'
+  )
+  const keep = r.board.retainedTopics.size
+  await waitUntil(
+    () => done || retained >= keep,
+    () => `the broker's ${keep} retained messages (has ${retained})`
   )
   const before = r.board.sent
   for (let i = 0; !done && i < 3600; i++) {
@@ -239,6 +246,18 @@ describe('MQTT verification names what is wrong (virtual time)', () => {
     expect(rep.verdict).toBe('ok')
     expect(check(rep, 'fields')).toMatchObject({ status: 'warn', code: 'unexpected_firmware' })
     expect(check(rep, 'fields').summary).toMatch(/^SmartyReader v1\.5 .* found, but the profile names SmartyReader v1\.7\.$/)
+  })
+
+  it('an ESPHome board that went silent: its retained states are no publication, no_messages', async () => {
+    const r = await rig('esphome')
+    await runFor(r, 25_000)
+    await r.board.stop()
+    const rep = await verify(r, { durationS: 60 })
+    expect(rep.verdict).toBe('no_messages')
+    expect(check(rep, 'messages').summary).toBe(
+      `Only 27 retained values from before (the broker's copy); nothing new arrived on ${r.topic} or ${r.topic}/# in 60 s.`
+    )
+    expect(rep.firmware?.generation).toBe('esphome-dsmr')
   })
 
   it('without a P1 source the values are not compared (and the verdict says so)', async () => {
