@@ -20,13 +20,18 @@ rec.on('recorded', (_n, t) => out(`recorded ${t}`))
 rec.on('error', (e) => process.stderr.write(e.message + '\n'))
 const decoder = new P1Decoder({ key })
 const src = sourceFromSpec(spec)
-src.on('data', (chunk, at) => {
-  rec.bytes(chunk, at)
-  for (const ev of decoder.push(chunk, at)) {
+const handle = (evs: ReturnType<P1Decoder['push']>): void => {
+  for (const ev of evs) {
     if (ev.type === 'telegram') rec.telegram(ev.telegram)
     else if (ev.type === 'failure') rec.failure(ev.failure)
   }
+}
+src.on('data', (chunk, at) => {
+  rec.bytes(chunk, at)
+  handle(decoder.push(chunk, at))
 })
+// a frame ending in a byte that could start a header is settled after the idle gap (Deframer.idle)
+setInterval(() => handle(decoder.idle(Date.now())), 500)
 if (src instanceof TcpSource) src.connection.on('change', (e) => e.state === 'connected' && out('connected'))
 await src.start()
 process.once('SIGTERM', () => {
