@@ -301,7 +301,8 @@ describe('MQTT verification names what is wrong (virtual time)', () => {
   it('a silent board on the real clock: no_messages', async () => {
     const r = await verifyMqtt({ url: broker.url, topic: 'lamsmarty', intervalS: 1, toleranceS: 0.5, durationS: 1 })
     expect(r.verdict).toBe('no_messages')
-    expect(check(r, 'messages').summary).toMatch(/^Nothing arrived on lamsmarty or lamsmarty\/# in 1 s\.$/)
+    // real time: how long it listened depends on the machine's load, the verdict does not
+    expect(check(r, 'messages').summary).toMatch(/^Nothing arrived on lamsmarty or lamsmarty\/# in \d+ s\.$/)
   })
 })
 
