@@ -1,18 +1,26 @@
 /**
  * Electron main process: a thin shell over StudioSession (plain Node services).
- * Hardening: context isolation, sandboxed renderer, no Node integration, CSP, navigation
- * and new windows blocked (external links open in the OS browser).
+ * Hardening: context isolation, sandboxed renderer, no Node integration, CSP with
+ * `connect-src` only what the app uses (host/desktop-guard.ts), IPC served only to the app's
+ * own renderer (host/ipc.ts), navigation, new windows, webviews and permissions refused
+ * (external links open in the OS browser). The packaged app's Electron fuses are set in
+ * electron-builder.yml (RunAsNode off, cookie encryption, ASAR integrity, app only from ASAR).
  */
 import { app, BrowserWindow, Menu, session as electronSession, shell } from 'electron'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { StudioSession } from './host/session'
 import { wireIpc } from './host/ipc'
+import { desktopCsp, isAppSender, type AppRenderer } from './host/desktop-guard'
 import { safeStorageKeyStore, safeStorageSecretStore } from './keystore'
 
 const HERE = fileURLToPath(new URL('.', import.meta.url))
-const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; object-src 'none'; base-uri 'none'"
+/** The app's renderer: the built page, or the dev server when not packaged. */
+const RENDERER: AppRenderer = {
+  rendererFile: join(HERE, '../renderer/index.html'),
+  devUrl: !app.isPackaged && process.env.ELECTRON_RENDERER_URL ? process.env.ELECTRON_RENDERER_URL : null
+}
+const CSP = desktopCsp(RENDERER.devUrl ?? null)
 
 let win: BrowserWindow | null = null
 let studio: StudioSession | null = null
@@ -42,13 +50,20 @@ function createWindow(): void {
   win.webContents.on('will-navigate', (e, url) => {
     if (url !== win?.webContents.getURL()) e.preventDefault()
   })
-  const devUrl = process.env.ELECTRON_RENDERER_URL
-  if (!app.isPackaged && devUrl) void win.loadURL(devUrl)
-  else void win.loadFile(join(HERE, '../renderer/index.html'))
+  if (RENDERER.devUrl) void win.loadURL(RENDERER.devUrl)
+  else void win.loadFile(RENDERER.rendererFile)
 }
 
 app.on('web-contents-created', (_e, contents) => {
   contents.on('will-attach-webview', (e) => e.preventDefault())
+  // no frame may navigate the app's window (or an iframe) away from the app's own page
+  contents.on('will-frame-navigate', (e) => {
+    if (!isAppSender({ url: e.url, parent: null }, RENDERER)) e.preventDefault()
+  })
+  contents.setWindowOpenHandler(({ url }) => {
+    if (/^https?:\/\//.test(url)) void shell.openExternal(url)
+    return { action: 'deny' }
+  })
 })
 
 app.whenReady().then(async () => {
@@ -67,7 +82,7 @@ app.whenReady().then(async () => {
   )
   studio = new StudioSession({ version: app.getVersion(), keyStore: safeStorageKeyStore(), captureDir: join(app.getPath('documents'), 'P1Studio', 'captures'), historyPath: join(app.getPath('userData'), 'history.duckdb'), boardsDir: join(app.getPath('userData'), 'boards'), secrets: safeStorageSecretStore() })
   await studio.loadRememberedKey()
-  wireIpc(studio, () => win?.webContents ?? null)
+  wireIpc(studio, () => win?.webContents ?? null, RENDERER)
   createWindow()
   // with no port chosen the app shows the demo, so the first start always shows values
   await studio.openSource({ kind: 'demo' }).catch(() => undefined)

@@ -70,8 +70,14 @@ export interface KeyStatus {
   origin: 'none' | 'entered' | 'keychain' | 'cli'
   /** The authentication key (not secret: Luxembourg publishes it), upper-case hex. */
   authKey: string
-  /** The key can be remembered in the OS keychain (Electron safeStorage available). */
+  /** The key can be remembered in the OS keychain (Electron safeStorage with a real keychain). */
   canRemember: boolean
+  /**
+   * Electron only: why the key cannot be remembered on this computer, e.g. Linux without a
+   * keyring (safeStorage's `basic_text`): "…the P1 key is kept for this run only." Null or
+   * absent when it can, and in serve mode.
+   */
+  keychainNote?: string | null
 }
 
 /** Snapshot of the whole session, sent on connect and on every change of source/key. */

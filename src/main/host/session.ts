@@ -70,6 +70,8 @@ import { decodeBuffer } from '../p1/pipeline'
 /** Where a remembered P1 key is kept (Electron: safeStorage). */
 export interface KeyStore {
   available(): boolean
+  /** Why the key cannot be remembered here (plain sentence for the key status), null when it can. */
+  note?(): string | null
   load(): Promise<string | null>
   save(key: string | null): Promise<void>
 }
@@ -603,7 +605,8 @@ export class StudioSession extends EventEmitter<{ [K in keyof P1StudioEvents]: [
       masked: this.key ? maskKey(this.key) : null,
       origin: this.keyOrigin,
       authKey: this.authKey,
-      canRemember: this.keyStore?.available() ?? false
+      canRemember: this.keyStore?.available() ?? false,
+      keychainNote: this.keyStore?.note?.() ?? null
     }
   }
 
