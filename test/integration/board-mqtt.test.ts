@@ -313,6 +313,8 @@ describe('MQTT field source: every generation back to OBIS objects (virtual time
     ['v1.5 PUBLISH_ALL 1', 'v15', { mode: 'json' }, ['1-0:1.7.0', '1-0:32.7.0', '1-0:31.7.0']],
     ['v1.6 per field', 'v16', { cooked: false }, ['1-0:1.7.0', '1-0:32.7.0', '1-0:21.7.0']],
     ['v1.7 cooked', 'v17', { cooked: true }, ['1-0:1.7.0', '1-0:1.8.0', '1-0:22.7.0']],
+    ['v1.6 PUBLISH_COOKED', 'v16', { cooked: true }, ['1-0:1.7.0', '1-0:2.8.0', '1-0:41.7.0']],
+    ['v1.7 per field', 'v17', { cooked: false }, ['1-0:1.7.0', '0-0:17.0.0', '1-0:72.7.0', '0-0:96.3.10']],
     ['ESPHome', 'esphome', {}, ['1-0:1.7.0', '1-0:32.7.0', '0-0:96.7.21']]
   ]
   for (const [name, kind, o, codes] of cases) {
