@@ -6,7 +6,8 @@
  *   at most `maxFrames` of them (the newest kept; `dropped` counts the others), then the
  *   latest status only. A replay at full speed thus reaches a browser as ≤ 10 messages a
  *   second instead of thousands (8,578 events, 103 MB of JSON in 1.2 s before).
- * - Every other message (answers, 'diagnosis', 'history', 'board' events) goes out at once.
+ * - Every other message ('diagnosis', 'history', 'board' events) goes out at once; an answer
+ *   too, right after the batch still waiting ({@link Outbox.reply}: order kept).
  * - Backpressure: while more than `softBytes` wait in the socket's buffer, a batch is held
  *   back (still bounded: newest frames, latest status); a client with more than
  *   `hardBytes` unsent is dropped (it stopped reading: a page that asks for 1.2 MB answers
@@ -105,9 +106,27 @@ export class Outbox {
     this.schedule()
   }
 
-  /** Send a message (JSON text) now: an answer or an uncoalesced event. @returns false if the client was dropped. */
+  /** Send a message (JSON text) now: an uncoalesced event. @returns false if the client was dropped. */
   send(text: string): boolean {
     if (this.closed) return false
+    return this.write(text)
+  }
+
+  /**
+   * Send an answer now, after the batch still waiting: what the session emitted before it
+   * answered reaches the page before the answer (a `getRecentFrames` answer is then never
+   * followed by older frames it already holds, nor an `openSource` answer by the previous
+   * source's frames). Skipped only while the client is behind (its batches wait anyway).
+   * @returns false if the client was dropped.
+   */
+  reply(text: string): boolean {
+    if (this.closed) return false
+    if ((this.frames.length > 0 || this.latestStatus !== null) && this.sink.bufferedAmount <= this.limits.softBytes) {
+      if (this.timer !== null) this.timers.clearTimeout(this.timer)
+      this.timer = null
+      this.flush()
+      if (this.closed) return false
+    }
     return this.write(text)
   }
 

@@ -261,7 +261,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     ws.on('close', gone)
     ws.on('error', gone)
     const answer = (id: number | null, body: { result: unknown } | { error: { message: string; code?: string } }): void => {
-      outbox.send(JSON.stringify({ id, ...body }))
+      outbox.reply(JSON.stringify({ id, ...body }))
     }
     ws.on('message', (raw, isBinary) => {
       let msg: unknown

@@ -103,4 +103,27 @@ describe('Outbox', () => {
     expect(t.pending()).toBe(0)
     expect(s.sent).toHaveLength(2)
   })
+  })
+
+  it('an answer goes out after the batch that was waiting: events emitted before it arrive before it', () => {
+    const t = manualTimers()
+    const s = sink()
+    const o = new Outbox(s, {}, t)
+    o.frame(frame(1))
+    o.status('{"n":1}')
+    expect(o.reply('{"id":7,"result":[1]}')).toBe(true)
+    expect(s.sent.map((x) => Object.keys(JSON.parse(x))[0])).toEqual(['batch', 'id'])
+    expect(t.pending()).toBe(0) // the batch's timer was cancelled
+    t.advance(100)
+    expect(s.sent).toHaveLength(2)
+    // nothing waiting: just the answer
+    o.reply('{"id":8,"result":null}')
+    expect(s.sent).toHaveLength(3)
+    // a client that is behind gets the answer without forcing the batch out
+    s.bufferedAmount = 2 << 20
+    o.frame(frame(2))
+    o.reply('{"id":9,"result":null}')
+    expect(JSON.parse(s.sent[3])).toEqual({ id: 9, result: null })
+    expect(t.pending()).toBe(1)
+  })
 })
