@@ -276,57 +276,46 @@ function fieldsCheck(fw: DetectedFirmware | null, ev: MqttEvidence, pubs: MqttMe
     missing: missing.slice(0, 30)
   }
   const found = `${fw.label} found`
-  if (missingRequired.length > 0) {
-    return {
-      id: 'fields',
-      title,
-      status: 'fail',
-      code: 'missing_fields',
-      summary: `${found}; ${where} lacks ${missingRequired.join(', ')}.`,
-      evidence,
-      advice: FIELD_ADVICE[fw.format]
-    }
-  }
+  const result = (status: MqttCheckResult['status'], code: MqttCheckResult['code'], summary: string, advice: string | null): MqttCheckResult => ({
+    id: 'fields',
+    title,
+    status,
+    code,
+    summary,
+    evidence,
+    advice
+  })
+  if (missingRequired.length > 0) return result('fail', 'missing_fields', `${found}; ${where} lacks ${missingRequired.join(', ')}.`, FIELD_ADVICE[fw.format])
   const want = ev.expect.firmware
   if (want && want !== fw.generation && !fw.ambiguous) {
-    return {
-      id: 'fields',
-      title,
-      status: 'warn',
-      code: 'unexpected_firmware',
-      summary: `${found}, but the profile names ${FIRMWARE_LABELS[want]}.`,
-      evidence,
-      advice: `Set the profile's firmware to ${FIRMWARE_LABELS[fw.generation]}, or flash the firmware the profile describes.`
-    }
+    return result(
+      'warn',
+      'unexpected_firmware',
+      `${found}, but the profile names ${FIRMWARE_LABELS[want]}.`,
+      `Set the profile's firmware to ${FIRMWARE_LABELS[fw.generation]}, or flash the firmware the profile describes.`
+    )
   }
   const modeWanted = ev.expect.mode
   const cookedNow = fw.format === 'cooked'
   if ((fw.generation === 'smartyreader-v1.6' || fw.generation === 'smartyreader-v1.7') && modeWanted !== 'auto' && (modeWanted === 'cooked') !== cookedNow) {
-    return {
-      id: 'fields',
-      title,
-      status: 'warn',
-      code: 'unexpected_firmware',
-      summary: `${found}, but the profile expects ${modeWanted === 'cooked' ? 'PUBLISH_COOKED (one JSON object)' : 'one topic per field'}.`,
-      evidence,
-      advice: `${cookedNow ? 'Comment out' : 'Uncomment'} "#define PUBLISH_COOKED" in the sketch, or change the profile.`
-    }
+    return result(
+      'warn',
+      'unexpected_firmware',
+      `${found}, but the profile expects ${modeWanted === 'cooked' ? 'PUBLISH_COOKED (one JSON object)' : 'one topic per field'}.`,
+      `${cookedNow ? 'Comment out' : 'Uncomment'} "#define PUBLISH_COOKED" in the sketch, or change the profile.`
+    )
   }
   if (missing.length > 0) {
-    return {
-      id: 'fields',
-      title,
-      status: 'warn',
-      code: 'some_fields_missing',
-      summary: `${found}: ${present.size} fields in ${where}; ${missing.length} expected ones are missing (${missing.slice(0, 6).join(', ')}${missing.length > 6 ? ', …' : ''}).`,
-      evidence,
-      advice:
-        fw.format === 'esphome'
-          ? "Sensors not in the YAML are not published; P1 Studio's ESPHome output lists them."
-          : "Fields set to 'n' in config.h are not published; with PUBLISH_COOKED only calculated values are."
-    }
+    return result(
+      'warn',
+      'some_fields_missing',
+      `${found}: ${present.size} fields in ${where}; ${missing.length} expected ones are missing (${missing.slice(0, 6).join(', ')}${missing.length > 6 ? ', …' : ''}).`,
+      fw.format === 'esphome'
+        ? "Sensors not in the YAML are not published; P1 Studio's ESPHome output lists them."
+        : "Fields set to 'n' in config.h are not published; with PUBLISH_COOKED only calculated values are."
+    )
   }
-  return { id: 'fields', title, status: 'pass', code: null, summary: `${found}: all ${expected.length} expected fields in ${where}.`, evidence, advice: null }
+  return result('pass', null, `${found}: all ${expected.length} expected fields in ${where}.`, null)
 }
 
 /** Judge the evidence. Pure; never throws. */
