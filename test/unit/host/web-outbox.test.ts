@@ -103,7 +103,6 @@ describe('Outbox', () => {
     expect(t.pending()).toBe(0)
     expect(s.sent).toHaveLength(2)
   })
-  })
 
   it('an answer goes out after the batch that was waiting: events emitted before it arrive before it', () => {
     const t = manualTimers()
