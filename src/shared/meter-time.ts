@@ -22,7 +22,7 @@ const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
 /** Days in `month` (1–12) of `year`. */
 export function daysInMonth(year: number, month: number): number {
-  return month === 2 && (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) ? 29 : DAYS_IN_MONTH[month - 1]
+  return month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : DAYS_IN_MONTH[month - 1]
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat | null>()

@@ -205,9 +205,7 @@ function internAt(cache: Map<number, Interned>, text: string, a: number, e: numb
   const hit = cache.get(h1)
   if (hit !== undefined && hit.h2 === h2 && hit.text.length === e - a) return hit
   const s = text.slice(a, e)
-  const entry: Interned = obis
-    ? { text: s, h2, kind: kindOf(describeObis(s)?.valueType), role: roleOf(s) }
-    : { text: s, h2, kind: Kind.Auto, role: Role.None }
+  const entry: Interned = obis ? { text: s, h2, kind: kindOf(describeObis(s)?.valueType), role: roleOf(s) } : { text: s, h2, kind: Kind.Auto, role: Role.None }
   if (hit === undefined) {
     if (cache.size >= 4096) cache.clear()
     cache.set(h1, entry)
@@ -415,10 +413,7 @@ function groupsAt(b: Uint8Array, text: string, i: number, end: number, kind: Kin
       else {
         const n = j - a
         const timeKind = kind === Kind.Timestamp || kind === Kind.TimestampedNumber
-        if (
-          (n === 13 || (n === 12 && ((first && timeKind) || (kind === Kind.TimestampedNumber && prevReading)))) &&
-          isTimestampForm(raw, true)
-        ) {
+        if ((n === 13 || (n === 12 && ((first && timeKind) || (kind === Kind.TimestampedNumber && prevReading)))) && isTimestampForm(raw, true)) {
           v = { value: parseTimestamp(raw, zone), unit: null, raw }
         } else if (n === 24 && (timeKind || kind === Kind.Profile) && isCosemDateTimeForm(raw)) {
           v = { value: parseCosemDateTime(raw, zone)?.iso ?? raw, unit: null, raw }

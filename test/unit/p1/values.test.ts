@@ -75,7 +75,13 @@ describe('profile buffers (src/shared/cosem-profile.ts)', () => {
     // E.ON Hungary's 0-0:98.1.0 is a billing snapshot without column codes: one entry, no monthly maxima
     const hu = parseTelegram(txtFile('other_dsmr_parser_TELEGRAM_V5_EON_HU.txt'))
     const snap = profileBuffer(findObject(hu, '0-0:98.1.0')!)!
-    expect([snap.count, snap.columns, snap.entries.length, snap.entries[0].time, snap.entries[0].values.length]).toEqual([null, [], 1, '2023-07-01T00:00:00+02:00', 19])
+    expect([snap.count, snap.columns, snap.entries.length, snap.entries[0].time, snap.entries[0].values.length]).toEqual([
+      null,
+      [],
+      1,
+      '2023-07-01T00:00:00+02:00',
+      19
+    ])
     expect(maximumDemandHistory(findObject(hu, '0-0:98.1.0')!)).toEqual([])
   })
 })
