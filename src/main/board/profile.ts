@@ -57,6 +57,11 @@ export const DEFAULT_DEFINES: BoardDefines = {
   OLD_HARDWARE: false
 }
 
+/** The `#define` defaults of a firmware's sketch: v1.6 ships with PUBLISH_COOKED commented out (SmartyReader_v1_6.ino), v1.7 with it on. */
+export function defaultDefines(firmware: FirmwareGeneration): BoardDefines {
+  return firmware === 'smartyreader-v1.6' ? { ...DEFAULT_DEFINES, PUBLISH_COOKED: false } : DEFAULT_DEFINES
+}
+
 /** config.h defaults of the v1.7 sketch (its placeholders for SSID, server and addresses). */
 export const DEFAULT_SETTINGS: BoardSettings = {
   firmware: 'smartyreader-v1.7',
@@ -231,6 +236,7 @@ export const profileInputSchema = z
  * field, secrets: string sets, null clears, absent keeps.
  */
 export function mergeProfile(input: BoardProfileInput, stored: BoardProfile | null, id: string): BoardProfile {
+  const firmware = input.settings?.firmware
   const base = stored ?? {
     id,
     name: '',
@@ -238,7 +244,9 @@ export function mergeProfile(input: BoardProfileInput, stored: BoardProfile | nu
     meterId: '',
     notes: '',
     board: 'esp8266' as BoardFamily,
-    defines: DEFAULT_DEFINES,
+    defines: defaultDefines(
+      typeof firmware === 'string' && (FIRMWARE_GENERATIONS as readonly string[]).includes(firmware) ? (firmware as FirmwareGeneration) : 'smartyreader-v1.7'
+    ),
     settings: DEFAULT_SETTINGS,
     secrets: EMPTY_SECRETS,
     updatedAt: ''
