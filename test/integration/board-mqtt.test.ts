@@ -239,6 +239,16 @@ describe('MQTT verification names what is wrong (virtual time)', () => {
     expect(late.durationS).toBe(207)
   })
 
+  it('ESPHome with a sensor the Smarty does not fit (electricity_threshold wants kW, the meter sends kVA): every telegram rejected, the log quoted', async () => {
+    const r = await rig('esphome', { sensors: [...ESPHOME_CONFIG, ['electricity_threshold', 'Electricity Threshold']] })
+    const rep = await verify(r, { durationS: 40 })
+    expect(rep.verdict).toBe('missing_fields')
+    expect(rep.firmware?.reason).toBe(`ESPHome log line on ${r.topic}/debug`)
+    expect(check(rep, 'fields').summary).toBe(
+      `ESPHome dsmr (one topic per sensor) found; ${r.topic}/… lacks 1-0:1.8.0, 1-0:1.7.0. The board logs: "[E][dsmr:electricity_threshold]: Invalid unit in "0-0:17.0.0(069.0*kVA)"".`
+    )
+  })
+
   it('a v1.5 board where the profile names v1.7 (cooked): ok, with a warning naming v1.5', async () => {
     const r = await rig('v15')
     await runFor(r, 25_000)

@@ -181,6 +181,9 @@ const ESPHOME_STATE = /^(sensor|text_sensor)\/([^/]+)\/state$/
 export function detectFirmware(msgs: readonly MqttMessage[], base: string, expected?: FirmwareGeneration | null): DetectedFirmware | null {
   const esphome = msgs.find((m) => ESPHOME_STATE.test(sub(m.topic, base) ?? ''))
   if (esphome) return detected('esphome-dsmr', 'esphome', `ESPHome state topic ${esphome.topic}`)
+  // no state at all, but ESPHome's own topics: its log lines ("[E][dsmr:…]: …") or status
+  const esphomeLog = msgs.find((m) => sub(m.topic, base) === 'debug' && /^\[[EWIDVC]\]\[[^\]]+\]:/.test(m.payload))
+  if (esphomeLog) return detected('esphome-dsmr', 'esphome', `ESPHome log line on ${esphomeLog.topic}`)
   for (const m of msgs) {
     const s = sub(m.topic, base)
     if (s === null || !V15_FIELD_BY_NAME.has(s)) continue

@@ -242,7 +242,8 @@ const FIELD_ADVICE: Record<DetectedFirmware['format'], string> = {
   'v15-json-fields': 'These fields come from every Smarty telegram: the board does not decode the meter (P1 key in the sketch, cable).',
   fields: 'These fields come from every Smarty telegram: the board does not decode the meter (P1 key, cable), or their publish flags are off in config.h.',
   cooked: 'Check the calculated table in config.h (publish flags), and that the board decrypts the telegrams (P1 key).',
-  esphome: 'Add the dsmr sensors energy_delivered_lux and power_delivered to the YAML (P1 Studio writes them), and check decryption_key.'
+  esphome:
+    'Add the dsmr sensors energy_delivered_lux and power_delivered to the YAML (P1 Studio writes them), and check decryption_key; a sensor whose unit the Smarty does not send (electricity_threshold, reactive powers per phase) makes the component reject every telegram.'
 }
 
 function fieldsCheck(fw: DetectedFirmware | null, ev: MqttEvidence, pubs: MqttMessage[][], ref: ReferenceTelegram | null): MqttCheckResult {
@@ -285,7 +286,16 @@ function fieldsCheck(fw: DetectedFirmware | null, ev: MqttEvidence, pubs: MqttMe
     evidence,
     advice
   })
-  if (missingRequired.length > 0) return result('fail', 'missing_fields', `${found}; ${where} lacks ${missingRequired.join(', ')}.`, FIELD_ADVICE[fw.format])
+  if (missingRequired.length > 0) {
+    // ESPHome says why in its log: the dsmr component rejects telegrams with a unit it does not expect
+    const log = fw.format === 'esphome' ? [...ev.messages].reverse().find((m) => m.topic === `${topic}/debug` && /^\[E\]/.test(m.payload)) : undefined
+    return result(
+      'fail',
+      'missing_fields',
+      `${found}; ${where} lacks ${missingRequired.join(', ')}.${log ? ` The board logs: "${log.payload.slice(0, 160)}".` : ''}`,
+      FIELD_ADVICE[fw.format]
+    )
+  }
   const want = ev.expect.firmware
   if (want && want !== fw.generation && !fw.ambiguous) {
     return result(
