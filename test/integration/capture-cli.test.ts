@@ -5,19 +5,21 @@
  * - kill -9 during a capture: the file reads, every frame written before the kill decodes;
  * - soak: 100 MB at full speed through a pty into a capture, not a byte lost (SHA-256).
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { readCapture, type ReadSummary } from '../../src/main/capture/reader'
+import { CaptureWriter } from '../../src/main/capture/writer'
 import { decodeBuffer } from '../../src/main/p1/pipeline'
 import { VirtualMeter, openSerialWriter } from '../../src/main/line/virtual-meter'
 import { openPtyPair } from '../helpers/pty'
 
 const ROOT = resolve(__dirname, '../..')
 const KEY = '11112222333344445555666677778888' // test key, not a meter's
+const E1 = Buffer.from(readFileSync(resolve(__dirname, '../fixtures/vectors/lu_nexxtlab_go-smarty-reader_frame.hex'), 'utf8').trim(), 'hex')
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
@@ -158,4 +160,116 @@ describe('captures through ptys', () => {
     expect(got.digest('hex')).toBe(sentHash)
     console.log(`soak: ${total / 1048576} MB in ${((Date.now() - started) / 1000).toFixed(1)} s`)
   }, 120_000)
+})
+
+/** The CLI's file commands as users run them: plain words, exit codes, 0600 files, no half files. */
+describe('file hygiene and plain messages of the capture commands', () => {
+  const run = (args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } => {
+    const r = spawnSync(process.execPath, [resolve(ROOT, 'bin/p1studio.mjs'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env, P1STUDIO_KEY: '' } })
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr }
+  }
+  const mode = (p: string): number => statSync(p).mode & 0o777
+  const dir = mkdtempSync(join(tmpdir(), 'p1s-hyg-'))
+  const cap = join(dir, 'in.p1cap')
+  {
+    const m = new VirtualMeter({ key: Buffer.from(KEY, 'hex'), write: () => undefined })
+    const w = new CaptureWriter({ path: cap, source: 'test', appVersion: 'test' })
+    const t0 = Date.UTC(2026, 3, 1, 8)
+    for (let i = 0; i < 6; i++) w.write(m.nextFrame(new Date(t0 + i * 10_000))!, t0 + i * 10_000)
+    w.close()
+  }
+
+  it('import: junk is refused with no file left; an existing capture is kept unless --force; 0600', () => {
+    writeFileSync(join(dir, 'junk.txt'), 'hello, this is not a meter dump\n'.repeat(50))
+    writeFileSync(join(dir, 'junk.bin'), Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919 + 13) & 0xff)))
+    for (const junk of ['junk.txt', 'junk.bin']) {
+      const r = run(['import', join(dir, junk), '--out', join(dir, `${junk}.p1cap`)])
+      expect(r.status, r.stderr).toBe(1)
+      expect(r.stderr).toMatch(new RegExp(`^p1studio: ${junk.replace('.', '\\.')} holds no P1 data: no encrypted DLMS frame and no DSMR telegram was found in it \\(read as (telegram text|raw binary dump|hex dump)\\)\\. Nothing was imported\\.\\n$`))
+    }
+    expect(readdirSync(dir).filter((n) => n.startsWith('junk') && n !== 'junk.txt' && n !== 'junk.bin')).toEqual([])
+    expect(readdirSync(dir).filter((n) => n.endsWith('.part'))).toEqual([])
+    const hex = join(dir, 'e1.hex')
+    writeFileSync(hex, E1.toString('hex'))
+    const out = join(dir, 'e1.p1cap')
+    expect(run(['import', hex, '--out', out]).status).toBe(0)
+    expect(mode(out)).toBe(0o600)
+    const again = run(['import', hex, '--out', out])
+    expect(again.status).toBe(1)
+    expect(again.stderr).toMatch(/already exists: P1 Studio does not overwrite files \(use --force to replace it\)\./)
+    const forced = run(['import', cap, '--out', out, '--force'])
+    expect(forced.status, forced.stderr).toBe(0)
+    expect(forced.stderr).toMatch(/^imported in\.p1cap \(P1 Studio capture\): 6 records, \d+ bytes, 6 frames → /)
+    expect(mode(out)).toBe(0o600)
+  }, 180_000)
+
+  it('export --out: 0600, never over an existing file unless --force, no temporary file left', () => {
+    const out = join(dir, 'x.csv')
+    const r = run(['export', cap, '--key', KEY, '--format', 'csv', '--out', out])
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stderr).toBe('exported 6 telegrams\n')
+    expect(mode(out)).toBe(0o600)
+    expect(readFileSync(out, 'utf8').split('\r\n')).toHaveLength(8)
+    const again = run(['export', cap, '--format', 'raw', '--out', out])
+    expect([again.status, again.stderr]).toEqual([1, `p1studio: ${out} already exists: P1 Studio does not overwrite files (use --force to replace it).\n`])
+    expect(run(['export', cap, '--format', 'raw', '--out', out, '--force']).status).toBe(0)
+    expect(readFileSync(out).subarray(0, 2).toString('hex')).toBe('db08')
+    expect(readdirSync(dir).filter((n) => n.endsWith('.part'))).toEqual([])
+  }, 180_000)
+
+  it('capture: a port that cannot be opened leaves no capture file', () => {
+    const out = join(dir, 'never.p1cap')
+    const r = run(['capture', '--port', join(dir, 'no-such-tty'), '--out', out, '--duration', '1'])
+    expect(r.status).toBe(1)
+    expect(r.stderr).not.toMatch(/at .*\.ts:\d+|Error:/)
+    expect(existsSync(out)).toBe(false)
+  }, 180_000)
+
+  it('replay without a key says what it can and cannot do, exit 1; with the key, exit 0', () => {
+    const r = run(['replay', cap, '--speed', 'inf'])
+    expect(r.status).toBe(1)
+    expect(r.stderr).toBe(
+      'No P1 key (--key, --key-file or P1STUDIO_KEY): encrypted frames are listed with their system title and frame counter, but cannot be decoded.\n' +
+        'replayed: 0 telegrams decoded, 6 encrypted frames not decoded (no P1 key)\n'
+    )
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l))
+    expect(lines.map((l) => [l.error.code, l.systemTitle, l.frameCounter])).toEqual([1, 2, 3, 4, 5, 6].map((n) => ['missing_key', '5341476770015BEB', n]))
+    const k = run(['replay', cap, '--speed', 'inf', '--key', KEY])
+    expect([k.status, k.stderr]).toEqual([0, 'replayed: 6 telegrams decoded\n'])
+  }, 180_000)
+
+  it('a damaged capture: capture-info, export and replay read around the damage and say where it is', () => {
+    const bad = join(dir, 'damaged.p1cap')
+    const b = readFileSync(cap)
+    b[Math.floor(b.length / 2)] ^= 0x55
+    writeFileSync(bad, b)
+    const info = run(['capture-info', bad])
+    expect(info.status).toBe(0)
+    const j = JSON.parse(info.stdout)
+    expect(j.dataRecords).toBe(5)
+    expect(j.damaged).toHaveLength(1)
+    expect(j.warning).toMatch(/^The capture is damaged at bytes [\d,]+–[\d,]+ \([\d,]+ bytes unreadable\): they were skipped; every record before and after them is intact and was read\.$/)
+    expect(info.stderr).toBe(j.warning + '\n')
+    const exp = run(['export', bad, '--key', KEY, '--format', 'jsonl'])
+    expect(exp.status).toBe(0)
+    expect(exp.stderr).toBe(`${j.warning}\nexported 5 telegrams\n`)
+    const rep = run(['replay', bad, '--speed', 'inf', '--key', KEY])
+    expect(rep.status).toBe(0)
+    expect(rep.stderr).toBe(`${j.warning}\nreplayed: 5 telegrams decoded\n`)
+  }, 180_000)
+
+  it('diagnose --report: refuses an existing file before the run, --force replaces it; 0600', () => {
+    const report = join(dir, 'r.html')
+    writeFileSync(report, 'mine')
+    const r = run(['diagnose', '--capture', cap, '--key', KEY, '--report', report])
+    expect([r.status, r.stderr]).toEqual([1, `p1studio: ${report} already exists: P1 Studio does not overwrite reports (use --force to replace it).\n`])
+    expect(readFileSync(report, 'utf8')).toBe('mine')
+    const f = run(['diagnose', '--capture', cap, '--key', KEY, '--report', report, '--force'])
+    expect(f.stderr).toMatch(/report saved: /)
+    expect(readFileSync(report, 'utf8')).toMatch(/^<!doctype html>/i)
+    expect(mode(report)).toBe(0o600)
+    const json = join(dir, 'new.json')
+    run(['diagnose', '--capture', cap, '--key', KEY, '--report', json])
+    expect(mode(json)).toBe(0o600)
+  }, 180_000)
 })

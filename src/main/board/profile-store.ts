@@ -3,15 +3,20 @@
  * and OTA passwords) only through an injected {@link SecretStore} — Electron passes one on
  * `safeStorage` (OS keychain), `p1studio serve` an in-memory one ({@link memorySecretStore}:
  * the secrets live as long as the process). Files are written atomically (temp + rename),
- * mode 0600. Exports never contain a secret.
+ * mode 0600, write errors (disk full…) in plain words. Exports never contain a secret.
+ *
+ * Files are schema-checked when read (zod): every field with its type, every known setting
+ * with the type of its default (a hand-edited `"MY_WIFI_SSID": 42` makes the file "damaged:
+ * settings.MY_WIFI_SSID must be text", never a "….trim is not a function" later on).
  *
  * File: `{ format: "p1studio-board-profile", version: 1, profile: {…, secrets: {NAME: <encrypted>}} }`.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
-import { BOARD_SECRET_KEYS, type BoardProfileInput, type BoardSecrets } from '../../shared/board'
+import { BOARD_SECRET_KEYS, FIRMWARE_GENERATIONS, type BoardProfileInput, type BoardSecrets } from '../../shared/board'
+import { fileError, writeFileSafely } from '../capture/safe-file'
 import { DEFAULT_DEFINES, DEFAULT_SETTINGS, EMPTY_SECRETS, formatErrors, mergeProfile, type BoardProfile } from './profile'
 
 /** Encrypts secrets for storage (Electron: safeStorage + base64). Both may throw. */
@@ -43,22 +48,65 @@ export function memorySecretStore(): SecretStore {
 const FORMAT = 'p1studio-board-profile'
 const EXPORT_FORMAT = 'p1studio-board-profile-export'
 
+const TEXT = { message: 'must be text' }
+const NUMBER = { message: 'must be a number' }
+const BOOL = { message: 'must be true or false' }
+
+/** Each known setting with the type of its default (values are range-checked on save). */
+function settingsTypeSchema(): z.ZodType<Record<string, unknown>> {
+  const shape: Record<string, z.ZodType> = { firmware: z.enum(FIRMWARE_GENERATIONS, { message: `must be one of ${FIRMWARE_GENERATIONS.join(', ')}` }).optional() }
+  for (const [k, v] of Object.entries(DEFAULT_SETTINGS)) {
+    if (k === 'firmware') continue
+    shape[k] = (
+      typeof v === 'string'
+        ? z.string(TEXT)
+        : typeof v === 'number'
+          ? z.number(NUMBER).finite(NUMBER)
+          : typeof v === 'boolean'
+            ? z.boolean(BOOL)
+            : z.array(z.number(NUMBER).finite(NUMBER), { message: 'must be a list of numbers' })
+    ).optional()
+  }
+  // settings this version does not know are kept as they are
+  return z.object(shape).catchall(z.unknown()) as unknown as z.ZodType<Record<string, unknown>>
+}
+
 const storedSchema = z.object({
-  format: z.literal(FORMAT),
-  version: z.literal(1),
+  format: z.literal(FORMAT, { message: `is not "${FORMAT}"` }),
+  version: z.literal(1, { message: 'is not 1 (a newer P1 Studio wrote it?)' }),
   profile: z.object({
-    id: z.string(),
-    name: z.string(),
-    customer: z.string().default(''),
-    meterId: z.string().default(''),
-    notes: z.string().default(''),
-    board: z.enum(['esp8266', 'esp32']).default('esp8266'),
-    defines: z.record(z.string(), z.boolean()).default({}),
-    settings: z.record(z.string(), z.unknown()).default({}),
-    secrets: z.record(z.string(), z.string()).default({}),
-    updatedAt: z.string().default('')
-  })
-})
+    id: z.string(TEXT).regex(/^[A-Za-z0-9_-]{1,80}$/, { message: 'must be letters, digits, - and _ (at most 80)' }),
+    name: z.string(TEXT),
+    customer: z.string(TEXT).default(''),
+    meterId: z.string(TEXT).default(''),
+    notes: z.string(TEXT).default(''),
+    board: z.enum(['esp8266', 'esp32'], { message: 'must be esp8266 or esp32' }).default('esp8266'),
+    defines: z.record(z.string(), z.boolean(BOOL), { message: 'must be an object of true/false switches' }).default({}),
+    settings: settingsTypeSchema().default({}),
+    secrets: z.record(z.string(), z.string(TEXT), { message: 'must be an object' }).default({}),
+    updatedAt: z.string(TEXT).default('')
+  }, { message: 'must be an object' })
+}, { message: 'is not a JSON object' })
+
+/** One plain sentence for a profile file that fails the schema: where and what. */
+function explainDamage(e: unknown, raw: unknown): string {
+  if (e instanceof z.ZodError) {
+    const i = e.issues[0]
+    const where = i.path.length ? i.path.join('.').replace(/^profile\./, '') : 'the file'
+    let v: unknown = raw
+    for (const k of i.path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined
+    const got = i.code === 'invalid_type' ? ` (it is ${describe(v)})` : ''
+    return `${where} ${i.message}${got}`
+  }
+  return e instanceof SyntaxError ? 'it is not valid JSON' : 'it cannot be read'
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null'
+  if (Array.isArray(v)) return 'a list'
+  if (v === undefined) return 'missing'
+  return typeof v === 'string' ? 'text' : typeof v === 'object' ? 'an object' : `a ${typeof v}`
+}
 
 const exportSchema = z.object({
   format: z.literal(EXPORT_FORMAT),
@@ -96,8 +144,10 @@ export class ProfileStore {
     return join(this.dir, `${id}.json`)
   }
 
-  private decode(raw: unknown): LoadedProfile {
+  /** @throws ZodError for a file that fails the schema. */
+  private decode(raw: unknown, fileId?: string): LoadedProfile {
     const s = storedSchema.parse(raw).profile
+    if (fileId !== undefined && s.id !== fileId) throw new z.ZodError([{ code: 'custom', path: ['profile', 'id'], message: `is "${s.id}", not the file's name "${fileId}"`, input: s.id }])
     const secrets: BoardSecrets = { ...EMPTY_SECRETS }
     const lost: string[] = []
     for (const k of BOARD_SECRET_KEYS) {
@@ -136,7 +186,7 @@ export class ProfileStore {
     const skipped: string[] = []
     for (const n of names) {
       try {
-        profiles.push(this.decode(JSON.parse(await readFile(join(this.dir, n), 'utf8'))))
+        profiles.push(this.decode(JSON.parse(await readFile(join(this.dir, n), 'utf8')), n.slice(0, -5)))
       } catch {
         skipped.push(n)
       }
@@ -153,10 +203,12 @@ export class ProfileStore {
     } catch {
       return null
     }
+    let raw: unknown
     try {
-      return this.decode(JSON.parse(text))
+      raw = JSON.parse(text)
+      return this.decode(raw, id)
     } catch (e) {
-      throw new Error(`The profile file ${this.file(id)} is damaged: ${(e as Error).message}`)
+      throw new Error(`The board profile file ${this.file(id)} is damaged: ${explainDamage(e, raw)}. Correct it in a text editor, or delete it and create the profile again.`)
     }
   }
 
@@ -182,12 +234,11 @@ export class ProfileStore {
     const body = { format: FORMAT, version: 1, profile: { ...p, secrets } }
     try {
       await mkdir(this.dir, { recursive: true })
-      const tmp = `${this.file(p.id)}.${process.pid}.tmp`
-      await writeFile(tmp, JSON.stringify(body, null, 2) + '\n', { mode: 0o600 })
-      await rename(tmp, this.file(p.id))
     } catch (e) {
-      throw new Error(`Cannot write the profile into ${this.dir}: ${(e as Error).message}`)
+      throw fileError(this.file(p.id), e, 'the board profile')
     }
+    // a temporary file beside it (0600), renamed over the old one when complete
+    writeFileSafely(this.file(p.id), JSON.stringify(body, null, 2) + '\n', { force: true, what: 'the board profile' })
   }
 
   /** Delete a profile (and its generated files). Idempotent. */

@@ -1,16 +1,22 @@
 /**
  * Export of a capture (or any importable file) as CSV, JSON Lines or raw bytes.
- * - CSV: one row per telegram: meter time (0-0:1.0.0, ISO 8601), receive time (ISO 8601),
- *   frame counter, then one column per OBIS code seen in the file, its unit in the header
- *   (`1-0:1.7.0 [kW]`). Two streaming passes (columns first), so memory stays flat.
+ * - CSV: one row per telegram: meter time (0-0:1.0.0, ISO 8601), receive time (ISO 8601;
+ *   empty for a record time that is no date), frame counter, then one column per OBIS code
+ *   seen in the file, its unit in the header (`1-0:1.7.0 [kW]`). Two streaming passes
+ *   (columns first), so memory stays flat.
  * - JSON Lines: exactly what `p1studio decode` prints, one line per frame.
  * - raw: the bytes as received, concatenated.
+ * Decoding builds no frame hex (never exported). {@link exportToFile} writes a file whole or
+ * not at all (temporary name, 0600, linked into place), with write errors in plain words.
  */
+import { createWriteStream } from 'node:fs'
 import type { Writable } from 'node:stream'
 import { P1Decoder, type DecodeEvent } from '../p1/pipeline'
 import { eventJson } from '../p1/event-json'
+import { isoTime } from './format'
 import { openInput } from './importers'
 import type { ReadSummary } from './reader'
+import { explainFileError, PendingFile } from './safe-file'
 
 /** Export formats. */
 export type ExportFormat = 'csv' | 'jsonl' | 'raw'
@@ -33,12 +39,22 @@ export interface ExportSummary {
   warning: string | null
 }
 
+/** Write with back-pressure; rejects once the stream has failed (disk full…). */
 function write(out: Writable, s: string | Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (out.errored) return reject(out.errored)
     if (out.write(s)) resolve()
     else {
-      out.once('drain', resolve)
-      out.once('error', reject)
+      const onDrain = (): void => {
+        out.off('error', onError)
+        resolve()
+      }
+      const onError = (e: Error): void => {
+        out.off('drain', onDrain)
+        reject(e)
+      }
+      out.once('drain', onDrain)
+      out.once('error', onError)
     }
   })
 }
@@ -51,7 +67,7 @@ const csvCell = (v: unknown): string => {
 
 async function* decodedEvents(path: string, opts: ExportOptions, summary: ReadSummary): AsyncGenerator<DecodeEvent> {
   const input = await openInput(path)
-  const decoder = new P1Decoder({ key: opts.key ?? null, authKey: opts.authKey })
+  const decoder = new P1Decoder({ key: opts.key ?? null, authKey: opts.authKey, frameHex: false })
   let last = 0
   for await (const r of input.records(summary)) {
     if (r.type !== 'data') continue
@@ -103,11 +119,43 @@ export async function exportFile(path: string, out: Writable, opts: ExportOption
       const t = ev.telegram
       const byCode = new Map<string, unknown>()
       for (const o of t.telegram.objects) if (!byCode.has(o.obis)) byCode.set(o.obis, o.value)
-      const row = [t.telegram.meterTime, new Date(t.receivedAt).toISOString(), t.dlms?.frameCounter ?? null, ...codes.map((c) => byCode.get(c))]
+      const row = [t.telegram.meterTime, isoTime(t.receivedAt), t.dlms?.frameCounter ?? null, ...codes.map((c) => byCode.get(c))]
       res.telegrams++
       await write(out, row.map(csvCell).join(',') + '\r\n')
     }
   }
   res.warning = summary.warning
   return res
+}
+
+/**
+ * Export `path` into the file `out`, whole or not at all: written under a temporary name
+ * beside it (0600), linked into place when complete (an existing file is kept unless
+ * `force`), removed on any failure.
+ * @throws Error in plain words (exists, disk full, quota, permission…), CaptureFormatError /
+ * Error for a bad input, TypeError for a malformed key. Nothing is left at `out` on failure.
+ */
+export async function exportToFile(path: string, out: string, opts: ExportOptions & { force?: boolean }): Promise<ExportSummary> {
+  const pending = new PendingFile(out, 'the export')
+  const stream = createWriteStream(pending.tempPath, { flags: 'w' })
+  let failure: unknown = null
+  stream.on('error', (e) => (failure ??= e))
+  try {
+    const res = await exportFile(path, stream, opts)
+    await new Promise<void>((resolve, reject) => {
+      stream.once('error', reject)
+      stream.end(() => resolve())
+    })
+    if (failure) throw failure
+    pending.commit(opts.force)
+    return res
+  } catch (e) {
+    stream.destroy()
+    pending.abort()
+    const errno = (failure ?? ((e as Error).cause as unknown) ?? e) as NodeJS.ErrnoException
+    if (errno && typeof errno === 'object' && typeof errno.code === 'string' && /^E[A-Z]+$/.test(errno.code)) {
+      throw new Error(explainFileError(out, errno, 'the export'), { cause: e })
+    }
+    throw e
+  }
 }

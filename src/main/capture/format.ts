@@ -70,6 +70,15 @@ export function encodeMetadata(time: number, meta: CaptureHeader | CaptureMetada
   return encodeRecord(RecordType.metadata, time, Buffer.from(JSON.stringify(meta), 'utf8'))
 }
 
+/**
+ * ISO 8601 of a time in ms since the epoch, or null when it is no date (NaN, ±Infinity, or
+ * beyond ±8.64e15 ms, JavaScript's date range): a record time from a damaged or crafted file
+ * must not end in "Invalid time value".
+ */
+export function isoTime(ms: number): string | null {
+  return typeof ms === 'number' && Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : null
+}
+
 /** CRC-32 of a record's type … payload, as stored after it. */
 export function recordCrc(bytes: Uint8Array): number {
   return crc32(bytes)

@@ -3,13 +3,16 @@
  * kill -9 or a power cut everything but the record being written is on disk; fsync every
  * second and on close. Counts bytes and frames (deframer, no key needed), records the
  * meter's system title once seen, can split files per local day. A P1 key never reaches it.
+ * Files are created exclusively with mode 0600; a file whose header cannot be written (disk
+ * full at the start) is removed, never left empty.
  */
 import { EventEmitter } from 'node:events'
-import { closeSync, fstatSync, fsyncSync, openSync, writeSync } from 'node:fs'
+import { closeSync, fstatSync, fsyncSync, openSync, unlinkSync, writeSync } from 'node:fs'
 import { basename, dirname, extname, join } from 'node:path'
 import { Deframer } from '../p1/deframer'
 import type { ByteSource } from '../line/source'
-import { CAPTURE_MAGIC, RecordType, encodeMetadata, encodeRecord, type CaptureHeader } from './format'
+import { CAPTURE_MAGIC, RecordType, encodeMetadata, encodeRecord, isoTime, type CaptureHeader } from './format'
+import { PRIVATE_FILE_MODE } from './safe-file'
 
 /** Options of {@link CaptureWriter}. */
 export interface CaptureWriterOptions {
@@ -46,6 +49,8 @@ export function explainWriteError(path: string, e: NodeJS.ErrnoException): strin
   switch (e.code) {
     case 'ENOSPC':
       return `The disk is full: capture stopped. ${path} is valid up to the last record written.`
+    case 'EIO':
+      return `The disk reported an error: capture stopped. ${path} is valid up to the last record written.`
     case 'EACCES':
     case 'EPERM':
       return `Cannot write to ${dirname(path)} (permission denied): choose another folder.`
@@ -65,7 +70,7 @@ export function explainWriteError(path: string, e: NodeJS.ErrnoException): strin
 }
 
 function localDay(t: number): string {
-  const d = new Date(t)
+  const d = new Date(Number.isFinite(t) && Math.abs(t) <= 8.64e15 ? t : Date.now())
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
 }
 
@@ -81,12 +86,13 @@ export class CaptureWriter extends EventEmitter<{ progress: [CaptureProgress]; e
   private firstTime: number | null = null
   private lastTime: number | null = null
   private systemTitle: string | null = null
-  private readonly deframer = new Deframer()
+  /** Counts frames and finds the system title: offsets and headers only, no frame copies. */
+  private readonly deframer = new Deframer({ copyFrames: false })
   private syncTimer: NodeJS.Timeout | null = null
   private dirty = false
   private failed: Error | null = null
 
-  /** Create the (first) file. @throws Error in plain words (exists, folder missing, no permission…). */
+  /** Create the (first) file. @throws Error in plain words (exists, folder missing, no permission, disk full…). */
   constructor(private readonly opts: CaptureWriterOptions) {
     super()
     if (!opts.splitDaily) this.openFile(opts.path, Date.now())
@@ -115,25 +121,46 @@ export class CaptureWriter extends EventEmitter<{ progress: [CaptureProgress]; e
   private openFile(path: string, t: number): void {
     let fd: number
     try {
-      fd = openSync(path, 'wx')
+      fd = openSync(path, 'wx', PRIVATE_FILE_MODE)
     } catch (e) {
-      throw new Error(explainWriteError(path, e as NodeJS.ErrnoException))
+      throw new Error(explainWriteError(path, e as NodeJS.ErrnoException), { cause: e })
     }
-    this.fd = fd
-    this.path = path
-    this.files.push(path)
-    this.fileBytes = 0
     const header: CaptureHeader = {
       format: 'p1studio-capture',
       version: 1,
       source: this.opts.source,
       lineSettings: this.opts.lineSettings ?? null,
       appVersion: this.opts.appVersion,
-      startedAt: new Date(t).toISOString(),
+      startedAt: isoTime(t) ?? new Date().toISOString(),
       ...this.opts.header
     }
-    this.put(Buffer.concat([CAPTURE_MAGIC, encodeMetadata(t, header)]))
-    if (this.systemTitle) this.put(encodeMetadata(t, { systemTitle: this.systemTitle }))
+    const head = [CAPTURE_MAGIC, encodeMetadata(t, header)]
+    if (this.systemTitle) head.push(encodeMetadata(t, { systemTitle: this.systemTitle }))
+    const buf = Buffer.concat(head)
+    try {
+      let done = 0
+      while (done < buf.length) done += writeSync(fd, buf, done, buf.length - done)
+    } catch (e) {
+      // no header, no capture: an empty or half header is removed, not left behind
+      try {
+        closeSync(fd)
+      } catch {
+        /* already gone */
+      }
+      try {
+        unlinkSync(path)
+      } catch {
+        /* already gone */
+      }
+      const err = e as NodeJS.ErrnoException
+      const why: Record<string, string> = { ENOSPC: 'The disk is full', EDQUOT: 'Disk quota exceeded', EFBIG: 'The file size limit is too small even for the header', EIO: 'The disk reported an error' }
+      throw new Error(err.code && why[err.code] ? `${why[err.code]}: the capture could not be started (${path} was not created).` : explainWriteError(path, err), { cause: e })
+    }
+    this.fd = fd
+    this.path = path
+    this.files.push(path)
+    this.fileBytes = buf.length
+    this.dirty = true
   }
 
   private put(buf: Buffer): void {
@@ -162,7 +189,7 @@ export class CaptureWriter extends EventEmitter<{ progress: [CaptureProgress]; e
       this.put(encodeRecord(RecordType.data, time, chunk))
     } catch (e) {
       const err = e as NodeJS.ErrnoException
-      this.fail(new Error(err.code ? explainWriteError(this.path, err) : err.message))
+      this.fail(err.code ? new Error(explainWriteError(this.path, err), { cause: e }) : err)
       return
     }
     this.bytes += chunk.length
@@ -176,7 +203,7 @@ export class CaptureWriter extends EventEmitter<{ progress: [CaptureProgress]; e
         try {
           this.put(encodeMetadata(time, { systemTitle: this.systemTitle }))
         } catch (e) {
-          this.fail(new Error(explainWriteError(this.path, e as NodeJS.ErrnoException)))
+          this.fail(new Error(explainWriteError(this.path, e as NodeJS.ErrnoException), { cause: e }))
           return
         }
       }
@@ -233,8 +260,15 @@ export class CaptureWriter extends EventEmitter<{ progress: [CaptureProgress]; e
     this.emit('error', err)
   }
 
+  /** The error that stopped the writer (disk full…), null while it works. */
+  get error(): Error | null {
+    return this.failed
+  }
+
   /** Flush, fsync and close. Idempotent. @returns the final figures. */
   close(): CaptureProgress {
+    // a last frame the deframer still held (it waits for a byte that could start a header)
+    if (!this.stopped && !this.failed) for (const ev of this.deframer.end(this.lastTime ?? undefined)) if (ev.type === 'frame') this.frames++
     const p = this.progress()
     this.stopped = true
     this.closeFile()

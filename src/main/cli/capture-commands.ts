@@ -1,18 +1,28 @@
 /**
  * `p1studio` capture commands: capture, replay, import, export, capture-info
- * (docs/cli.md, docs/capture-format.md).
+ * (docs/cli.md, docs/capture-format.md). Files they write are 0600 and never half written:
+ * `capture` opens the port before it creates the file (a capture file exists only once
+ * there is a line to record) and removes a file whose header could not be written; `import`
+ * and `export --out` write under a temporary name and link the file into place when it is
+ * complete (an existing file is kept unless `--force`); disk full and the like are said in
+ * plain words.
  */
-import { createWriteStream } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { basename } from 'node:path'
 import { formatLineSettings, SerialSource } from '../line/serial-source'
 import { ReplaySource } from '../line/replay-source'
 import { openSerialWriter } from '../line/virtual-meter'
 import { CaptureWriter, captureSource, type CaptureProgress } from '../capture/writer'
 import { captureInfo } from '../capture/reader'
-import { openInput } from '../capture/importers'
-import { exportFile, type ExportFormat } from '../capture/export'
+import { isoTime } from '../capture/format'
+import { importToCapture } from '../capture/import-capture'
+import { exportFile, exportToFile, type ExportFormat } from '../capture/export'
+import type { ByteSource } from '../line/source'
+import { P1Decoder, type DecodeEvent } from '../p1/pipeline'
+import { eventJson } from '../p1/event-json'
 import { DEFAULT_LINE_SETTINGS } from '../../shared/types'
 import { UsageError, appVersion, intOpt, keyOpt, lineSettings, parse } from './args'
+import { LineBatcher } from './output'
 
 /** Usage lines, inserted in `p1studio help`: kept in ./usage so that help loads no command module. */
 export { CAPTURE_USAGE } from './usage'
@@ -36,18 +46,30 @@ async function cmdCapture(args: string[]): Promise<number> {
   if (!values.out) throw new UsageError('capture needs --out FILE')
   const duration = intOpt(values.duration, 'duration', 0.1, 366 * 86400)
   const settings = { ...DEFAULT_LINE_SETTINGS, ...lineSettings(values) }
+  const out = String(values.out)
+  if (values['split-daily'] !== true && existsSync(out)) throw new Error(`${out} already exists: P1 Studio never overwrites a capture; choose another name.`)
   const src = new SerialSource(String(values.port), settings)
-  const writer = new CaptureWriter({
-    path: String(values.out),
-    source: src.label,
-    lineSettings: formatLineSettings(settings),
-    appVersion: appVersion(),
-    splitDaily: values['split-daily'] === true
-  })
+  // the port first: a port that cannot be opened leaves no capture file behind; what arrives
+  // between the open and the file's creation is kept
+  const early: [Buffer, number][] = []
+  const onEarly = (chunk: Buffer, at: number): void => void early.push([chunk, at])
+  src.on('data', onEarly)
   try {
     await src.start()
+  } finally {
+    src.off('data', onEarly)
+  }
+  let writer: CaptureWriter
+  try {
+    writer = new CaptureWriter({
+      path: out,
+      source: src.label,
+      lineSettings: formatLineSettings(settings),
+      appVersion: appVersion(),
+      splitDaily: values['split-daily'] === true
+    })
   } catch (e) {
-    writer.close()
+    await src.stop().catch(() => undefined)
     throw e
   }
   const tty = process.stderr.isTTY
@@ -90,6 +112,7 @@ async function cmdCapture(args: string[]): Promise<number> {
       process.stderr.write(`\n${e.message}\n`)
       finish()
     })
+    for (const [chunk, at] of early) writer.write(chunk, at)
   })
 }
 
@@ -102,15 +125,23 @@ function speedOpt(v: unknown): number {
 }
 
 async function cmdReplay(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { to: { type: 'string' }, speed: { type: 'string' }, key: { type: 'string' }, baud: { type: 'string' } })
+  const { values, positionals } = parse(args, {
+    to: { type: 'string' },
+    speed: { type: 'string' },
+    key: { type: 'string' },
+    'auth-key': { type: 'string' },
+    baud: { type: 'string' },
+    'data-bits': { type: 'string' },
+    parity: { type: 'string' },
+    'stop-bits': { type: 'string' }
+  })
   if (positionals.length !== 1) throw new UsageError('replay needs exactly one FILE')
   const speed = speedOpt(values.speed)
   const file = positionals[0]
   const src = new ReplaySource(file, { speed })
   if (!values.to) {
     // no port: decode as it plays (like monitor on a recording)
-    const { cmdDecodeEvents } = await import('./replay-print')
-    return cmdDecodeEvents(src, keyOpt(values.key, 'P1 key'))
+    return replayDecoded(src, keyOpt(values.key, 'P1 key'), keyOpt(values['auth-key'], 'Authentication key'))
   }
   const writer = await openSerialWriter(String(values.to), lineSettings(values))
   let sent = 0
@@ -148,48 +179,27 @@ async function cmdReplay(args: string[]): Promise<number> {
 }
 
 async function cmdImport(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { out: { type: 'string' } })
+  const { values, positionals } = parse(args, { out: { type: 'string' }, force: { type: 'boolean' } })
   if (positionals.length !== 1) throw new UsageError('import needs exactly one FILE')
   if (!values.out) throw new UsageError('import needs --out CAPTURE')
-  const input = await openInput(positionals[0])
-  // read everything first: a bad file must not leave a partial capture behind
-  const recs: { time: number; bytes: Buffer }[] = []
-  let header: Record<string, unknown> | null = null
-  for await (const r of input.records()) {
-    if (r.type === 'data') recs.push({ time: r.time, bytes: r.bytes })
-    else header ??= r.meta
-  }
-  const writer = new CaptureWriter({
-    path: String(values.out),
-    source: `imported from ${input.description}`,
-    lineSettings: (header?.lineSettings as string | null | undefined) ?? null,
-    appVersion: appVersion(),
-    header: { syntheticTimes: input.syntheticTimes, note: `format ${input.format}` }
-  })
-  for (const r of recs) writer.write(r.bytes, r.time)
-  const p = writer.close()
-  process.stderr.write(`imported ${input.description}: ${recs.length} records, ${p.bytes} bytes, ${p.frames} frames → ${values.out}${input.syntheticTimes ? ' (receive times made up: 10 s per frame)' : ''}\n`)
+  const r = await importToCapture(positionals[0], String(values.out), { appVersion: appVersion(), force: values.force === true })
+  if (r.warning) process.stderr.write(r.warning + '\n')
+  process.stderr.write(`imported ${r.description}: ${r.records} records, ${r.bytes} bytes, ${r.frames} frames → ${r.path}${r.syntheticTimes ? ' (receive times made up: 10 s per frame)' : ''}\n`)
   return 0
 }
 
 async function cmdExport(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { key: { type: 'string' }, 'auth-key': { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } })
+  const { values, positionals } = parse(args, { key: { type: 'string' }, 'auth-key': { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' } })
   if (positionals.length !== 1) throw new UsageError('export needs exactly one FILE')
   const format = String(values.format ?? '')
   if (!['csv', 'jsonl', 'raw'].includes(format)) throw new UsageError('--format must be csv, jsonl or raw')
-  const out = values.out ? createWriteStream(String(values.out), { flags: 'wx' }) : process.stdout
+  const opts = { format: format as ExportFormat, key: keyOpt(values.key, 'P1 key'), authKey: keyOpt(values['auth-key'], 'Authentication key') }
+  let res: Awaited<ReturnType<typeof exportFile>>
   if (values.out) {
-    await new Promise<void>((res, rej) => {
-      out.once('open' as never, () => res())
-      out.once('error', (e: NodeJS.ErrnoException) => rej(new Error(e.code === 'EEXIST' ? `${values.out} already exists.` : `Cannot write ${values.out}: ${e.message}`)))
-    })
-  }
-  const res = await exportFile(positionals[0], out, {
-    format: format as ExportFormat,
-    key: keyOpt(values.key, 'P1 key'),
-    authKey: keyOpt(values['auth-key'], 'Authentication key')
-  })
-  if (values.out) await new Promise<void>((r) => out.end(() => r()))
+    const out = String(values.out)
+    if (values.force !== true && existsSync(out)) throw new Error(`${out} already exists: P1 Studio does not overwrite files (use --force to replace it).`)
+    res = await exportToFile(positionals[0], out, { ...opts, force: values.force === true })
+  } else res = await exportFile(positionals[0], process.stdout, opts)
   if (res.warning) process.stderr.write(res.warning + '\n')
   process.stderr.write(format === 'raw' ? `exported ${res.bytes} bytes\n` : `exported ${res.telegrams} telegrams${res.failed ? `, ${res.failed} frames failed (see jsonl)` : ''}\n`)
   return 0
@@ -206,14 +216,65 @@ async function cmdInfo(args: string[]): Promise<number> {
       metadata: i.metadata,
       dataRecords: i.dataRecords,
       bytes: i.bytes,
-      firstTime: i.firstTime === null ? null : new Date(i.firstTime).toISOString(),
-      lastTime: i.lastTime === null ? null : new Date(i.lastTime).toISOString(),
-      spanS: span,
+      firstTime: i.firstTime === null ? null : isoTime(i.firstTime),
+      lastTime: i.lastTime === null ? null : isoTime(i.lastTime),
+      spanS: Number.isFinite(span) ? span : null,
+      damaged: i.damaged,
       warning: i.warning
     }) + '\n'
   )
   if (i.warning) process.stderr.write(i.warning + '\n')
   return 0
+}
+
+/**
+ * `replay FILE` without `--to`: one JSON line per frame as the recording plays (as `decode`
+ * prints them). Without a P1 key, says on stderr what it can and cannot do: encrypted frames
+ * are listed (system title, frame counter, `missing_key`) but not decoded. Ends with a summary
+ * line on stderr. @returns exit status as `decode`: 0 if at least one telegram decoded or the
+ * recording held no frame, 1 otherwise (e.g. encrypted frames and no key).
+ */
+async function replayDecoded(src: ByteSource, key: string | undefined, authKey: string | undefined): Promise<number> {
+  const decoder = new P1Decoder({ key: key ?? null, authKey, frameHex: false })
+  const out = new LineBatcher(process.stdout)
+  let decoded = 0
+  let failed = 0
+  let noKey = 0
+  let warnedNoKey = false
+  const gather = (evs: DecodeEvent[]): void => {
+    for (const ev of evs) {
+      const line = eventJson(ev)
+      if (line === null) continue
+      if (ev.type === 'telegram') decoded++
+      else if (ev.type === 'failure' && ev.failure.code === 'missing_key') {
+        noKey++
+        if (!warnedNoKey) {
+          warnedNoKey = true
+          process.stderr.write('No P1 key (--key, --key-file or P1STUDIO_KEY): encrypted frames are listed with their system title and frame counter, but cannot be decoded.\n')
+        }
+      } else failed++
+      out.line(line)
+    }
+    if (out.full) void out.flush()
+  }
+  let last = 0
+  src.on('data', (chunk, at) => {
+    last = at
+    gather(decoder.push(chunk, at))
+  })
+  src.on('error', (e) => process.stderr.write(e.message + '\n'))
+  await src.start()
+  const stop = (): void => void src.stop()
+  process.once('SIGINT', stop)
+  await new Promise<void>((resolve) => src.once('end', () => resolve()))
+  process.off('SIGINT', stop)
+  gather(decoder.end(last))
+  await out.flush()
+  const parts = [`${decoded} telegram${decoded === 1 ? '' : 's'} decoded`]
+  if (noKey) parts.push(`${noKey} encrypted frame${noKey === 1 ? '' : 's'} not decoded (no P1 key)`)
+  if (failed) parts.push(`${failed} failed`)
+  process.stderr.write(`replayed: ${parts.join(', ')}\n`)
+  return decoded > 0 || failed + noKey === 0 ? 0 : 1
 }
 
 /** Command name → run(args) → exit status. */

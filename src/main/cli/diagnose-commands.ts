@@ -2,12 +2,13 @@
  * `p1studio diagnose`: the installation diagnostics wizard on the command line.
  * Exit 0 when the verdict is `ok`, 1 otherwise, 2 for wrong arguments.
  */
-import { writeFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { extname } from 'node:path'
 import type { DiagnosisReport } from '../../shared/diagnostics'
 import { runDiagnosis } from '../diagnostics/runner'
 import { ReplaySource } from '../line/replay-source'
 import { assertNoKey, reportHtml, reportJson } from '../diagnostics/report'
+import { writeFileSafely } from '../capture/safe-file'
 import { UsageError, appVersion, intOpt, keyOpt, lineSettings, parse } from './args'
 
 /** Usage lines, inserted in `p1studio help`: kept in ./usage so that help loads no command module. */
@@ -37,6 +38,7 @@ async function cmdDiagnose(args: string[]): Promise<number> {
     cadence: { type: 'string' },
     json: { type: 'boolean' },
     report: { type: 'string', multiple: true },
+    force: { type: 'boolean' },
     'no-retry': { type: 'boolean' },
     baud: { type: 'string' },
     'data-bits': { type: 'string' },
@@ -47,6 +49,8 @@ async function cmdDiagnose(args: string[]): Promise<number> {
   const reports = ((values as Record<string, unknown>).report as string[] | undefined) ?? []
   for (const f of reports) {
     if (!['.html', '.htm', '.json'].includes(extname(f).toLowerCase())) throw new UsageError(`--report ${f}: the name must end in .html or .json`)
+    // before the run, not after a minute of listening: reports never silently replace a file
+    if (values.force !== true && existsSync(f)) throw new Error(`${f} already exists: P1 Studio does not overwrite reports (use --force to replace it).`)
   }
   const key = keyOpt(values.key, 'P1 key')
   const cadenceS = intOpt(values.cadence, 'cadence', 0.1, 3600) ?? 10
@@ -55,6 +59,8 @@ async function cmdDiagnose(args: string[]): Promise<number> {
   let replay: ReplaySource | null = null
   if (values.capture) {
     replay = new ReplaySource(String(values.capture), { speed: Infinity, paused: true })
+    // a torn or damaged capture is read anyway: its warning goes to stderr
+    replay.on('error', (e) => process.stderr.write(`${e.message}\n`))
     await replay.start()
   }
   const run = runDiagnosis({
@@ -87,11 +93,8 @@ async function cmdDiagnose(args: string[]): Promise<number> {
   for (const f of reports) {
     const text = /\.json$/i.test(f) ? reportJson(report) : reportHtml(report)
     assertNoKey(text, key)
-    try {
-      writeFileSync(f, text)
-    } catch (e) {
-      throw new Error(`Cannot write the report to ${f}: ${(e as Error).message}`)
-    }
+    // whole or not at all, 0600, linked into place (an existing file kept unless --force)
+    writeFileSafely(f, text, { force: values.force === true, what: 'the report' })
     process.stderr.write(`report saved: ${f}\n`)
   }
   process.stdout.write(values.json ? JSON.stringify(report) + '\n' : reportText(report))

@@ -11,7 +11,7 @@ export class UsageError extends Error {}
 
 /** Usage lines of `diagnose` (src/main/cli/diagnose-commands.ts). */
 export const DIAGNOSE_USAGE = `  diagnose --port PATH | --capture FILE [--key HEX] [--auth-key HEX] [--duration SECONDS] [--cadence SECONDS]
-           [--json] [--report FILE.html|FILE.json]... [--no-retry] [--baud N ...]
+           [--json] [--report FILE.html|FILE.json]... [--force] [--no-retry] [--baud N ...]
       Installation check: port, signal, polarity and line settings, framing, cadence,
       key, telegram. Prints the verdict (docs/verdict-codes.md); exit 0 only for "ok".
       --capture: judge a recorded capture (or dump) with its recorded receive times.
@@ -20,15 +20,18 @@ export const DIAGNOSE_USAGE = `  diagnose --port PATH | --capture FILE [--key HE
 /** Usage lines of the capture commands (src/main/cli/capture-commands.ts). */
 export const CAPTURE_USAGE = `  capture --port PATH --out FILE [--duration SECONDS] [--split-daily] [--baud N ...]
       Record every byte with its receive time into a capture file (docs/capture-format.md).
-  replay FILE [--to PATH] [--speed N]
+  replay FILE [--to PATH] [--speed N] [--key HEX] [--auth-key HEX]
       Play a capture (or dump) out of a serial port with its recorded timing / speed
-      (1 = as recorded, 10, 100, inf); without --to, print its frames as decode does.
-  import FILE --out CAPTURE
-      Turn a raw dump, hex dump or telegram text into a capture file.
-  export FILE [--key HEX] [--auth-key HEX] --format csv|jsonl|raw [--out PATH]
+      (1 = as recorded, 10, 100, inf); without --to, print its frames as decode does
+      (exit 1 when nothing could be decoded, e.g. encrypted frames and no key).
+  import FILE --out CAPTURE [--force]
+      Turn a raw dump, hex dump or telegram text into a capture file (refused if it holds
+      no P1 frame; never half a file).
+  export FILE [--key HEX] [--auth-key HEX] --format csv|jsonl|raw [--out PATH [--force]]
       CSV (one row per telegram, one column per OBIS code), JSON Lines, or raw bytes.
   capture-info FILE
-      Header, records, bytes, time span; says if the last record was torn.
+      Header, records, bytes, time span; says if the last record was torn or where the
+      file is damaged (damaged records are skipped, the rest is read).
 `
 
 /** Usage lines of `stats` (src/main/cli/history-commands.ts). */

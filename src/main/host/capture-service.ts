@@ -5,13 +5,12 @@
  * overwriting); a P1 key is only used to decode for CSV/JSONL export, never written.
  */
 import { EventEmitter } from 'node:events'
-import { createWriteStream } from 'node:fs'
 import { mkdir, readdir, stat } from 'node:fs/promises'
 import { basename, extname, join } from 'node:path'
 import type { CaptureFileInfo, CaptureStatus, ExportResult } from '../../shared/contract'
 import { CaptureWriter, captureSource, type CaptureProgress } from '../capture/writer'
-import { openInput } from '../capture/importers'
-import { exportFile, type ExportFormat } from '../capture/export'
+import { importToCapture } from '../capture/import-capture'
+import { exportToFile, type ExportFormat } from '../capture/export'
 import type { ByteSource } from '../line/source'
 
 const EXT = '.p1cap'
@@ -149,24 +148,10 @@ export class CaptureService extends EventEmitter<{ change: [] }> {
    * @throws CaptureFormatError / Error naming the problem and where.
    */
   async importFile(path: string): Promise<CaptureFileInfo> {
-    const input = await openInput(path)
-    const recs: { time: number; bytes: Buffer }[] = []
-    let lineSettings: string | null = null
-    for await (const r of input.records()) {
-      if (r.type === 'data') recs.push({ time: r.time, bytes: r.bytes })
-      else if (typeof r.meta.lineSettings === 'string') lineSettings ??= r.meta.lineSettings
-    }
     await this.ensureDir()
     const out = await this.freePath(safeName(basename(path, extname(path))), EXT)
-    const w = new CaptureWriter({
-      path: out,
-      source: `imported from ${input.description}`,
-      lineSettings,
-      appVersion: this.appVersion,
-      header: { syntheticTimes: input.syntheticTimes, note: `format ${input.format}` }
-    })
-    for (const r of recs) w.write(r.bytes, r.time)
-    w.close()
+    // 0600, under a temporary name until complete, nothing left on failure; junk refused
+    await importToCapture(path, out, { appVersion: this.appVersion })
     const st = await stat(out)
     return { name: basename(out), path: out, bytes: st.size, modifiedAt: st.mtime.toISOString() }
   }
@@ -176,9 +161,8 @@ export class CaptureService extends EventEmitter<{ change: [] }> {
     await this.ensureDir()
     const ext = { csv: '.csv', jsonl: '.jsonl', raw: '.bin' }[format]
     const out = await this.freePath(safeName(basename(path, extname(path))), ext)
-    const stream = createWriteStream(out, { flags: 'wx' })
-    const res = await exportFile(path, stream, { format, key: key ?? undefined, authKey })
-    await new Promise<void>((r) => stream.end(() => r()))
+    // 0600, under a temporary name until complete, nothing left on failure (disk full…)
+    const res = await exportToFile(path, out, { format, key: key ?? undefined, authKey })
     return { path: out, telegrams: res.telegrams, bytes: res.bytes, warning: res.warning }
   }
 

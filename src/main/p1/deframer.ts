@@ -66,6 +66,12 @@ export interface DeframerOptions {
   maxFrameBytes?: number
   /** A partial frame followed by silence longer than this (ms) is truncated (default 2000). */
   idleGapMs?: number
+  /**
+   * false: a frame's `bytes` is a view of the read (or of the deframer's own buffer), valid
+   * only until the next push — for callers that keep offsets and lengths, not bytes (cutting a
+   * dump into records, counting frames). Default true: a private copy.
+   */
+  copyFrames?: boolean
 }
 
 const SLASH = 0x2f
@@ -168,6 +174,7 @@ function copyOf(b: Buffer, from: number, to: number): Buffer {
 export class Deframer {
   private readonly maxFrameBytes: number
   private readonly idleGapMs: number
+  private readonly copyFrames: boolean
   /** Pending bytes `buf[0, len)`: stream bytes `[streamPos - len, streamPos)`. */
   private buf: Buffer
   private len = 0
@@ -186,6 +193,7 @@ export class Deframer {
     this.maxFrameBytes = typeof max === 'number' && max >= 64 ? Math.floor(max) : 8192
     const gap = opts.idleGapMs
     this.idleGapMs = typeof gap === 'number' && gap >= 0 ? gap : 2000
+    this.copyFrames = opts.copyFrames !== false
     this.buf = Buffer.allocUnsafe(Math.max(16384, this.maxFrameBytes * 2))
   }
 
@@ -510,7 +518,7 @@ export class Deframer {
     out.push({
       type: 'frame',
       kind: 'dlms',
-      bytes: copyOf(view, pos, pos + total),
+      bytes: this.copyFrames ? copyOf(view, pos, pos + total) : view.subarray(pos, pos + total),
       offset: base + pos,
       receivedAt: this.timeAt(base + pos),
       dlms: h.header
@@ -571,7 +579,7 @@ export class Deframer {
     out.push({
       type: 'frame',
       kind: 'plain',
-      bytes: copyOf(view, pos, end),
+      bytes: this.copyFrames ? copyOf(view, pos, end) : view.subarray(pos, end),
       offset: base + pos,
       receivedAt: this.timeAt(base + pos)
     })

@@ -1,5 +1,5 @@
 /** Board profiles on disk: secrets only through the SecretStore, exports without secrets. */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -75,5 +75,43 @@ describe('profile store', () => {
     const q = await b.get(p.id)
     expect(q?.secrets.KEY_SMARTY).toBe('')
     expect(q?.lostSecrets).toEqual(['KEY_SMARTY'])
+  })
+})
+
+describe('profile files are schema-checked when read', () => {
+  it('a setting of the wrong type makes the file "damaged" in plain words, never a TypeError later', async () => {
+    const store = new ProfileStore(dir, rot)
+    const p = await store.save({ name: 'E', settings: { MY_WIFI_SSID: 'home' } })
+    const file = join(dir, `${p.id}.json`)
+    const body = JSON.parse(readFileSync(file, 'utf8'))
+    const cases: [string, (b: typeof body) => void, RegExp][] = [
+      ['SSID a number', (b) => (b.profile.settings.MY_WIFI_SSID = 42), /settings\.MY_WIFI_SSID must be text \(it is a number\)/],
+      ['port as text', (b) => (b.profile.settings.MY_MQTT_PORT = '1883'), /settings\.MY_MQTT_PORT must be a number \(it is text\)/],
+      ['retain not boolean', (b) => (b.profile.settings.WILL_RETAIN = 'yes'), /settings\.WILL_RETAIN must be true or false/],
+      ['class_kW not a list', (b) => (b.profile.settings.class_kW = 7), /settings\.class_kW must be a list of numbers/],
+      ['unknown firmware', (b) => (b.profile.settings.firmware = 'tasmota'), /settings\.firmware must be one of smartyreader-v1\.5/],
+      ['define not boolean', (b) => (b.profile.defines.OTA = 1), /defines\.OTA must be true or false/],
+      ['name missing', (b) => delete b.profile.name, /name must be text \(it is missing\)/],
+      ['id of another file', (b) => (b.profile.id = 'other-id'), /id is "other-id", not the file's name/],
+      ['not JSON', () => undefined, /it is not valid JSON/]
+    ]
+    for (const [what, change, msg] of cases) {
+      const b = JSON.parse(JSON.stringify(body))
+      change(b)
+      writeFileSync(file, what === 'not JSON' ? '{"format": ' : JSON.stringify(b))
+      const err = await store.get(p.id).then(
+        () => null,
+        (e: Error) => e.message
+      )
+      expect(err, what).toMatch(/^The board profile file .*\.json is damaged: /)
+      expect(err, what).toMatch(msg)
+      expect(err, what).not.toMatch(/is not a function|ZodError|\[object|"code"/)
+      // listing skips it by name instead of failing
+      expect((await store.list()).skipped, what).toEqual([`${p.id}.json`])
+    }
+    // unknown settings (a newer version) are kept; a sound file reads again
+    body.profile.settings.SOME_FUTURE_SETTING = 'x'
+    writeFileSync(file, JSON.stringify(body))
+    expect((await store.get(p.id))?.settings.MY_WIFI_SSID).toBe('home')
   })
 })

@@ -10,7 +10,7 @@ import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { CaptureWriter } from '../../../src/main/capture/writer'
 import { CaptureFormatError, captureInfo, readCapture, type CaptureRecord, type ReadSummary } from '../../../src/main/capture/reader'
-import { detectFormat, openInput, parseHexDump } from '../../../src/main/capture/importers'
+import { detectFormat, HexDumpReader, normaliseTelegramText, openInput, parseHexDump, parseHexDumpFile } from '../../../src/main/capture/importers'
 import { exportFile } from '../../../src/main/capture/export'
 import { decodeBuffer } from '../../../src/main/p1/pipeline'
 import { VirtualMeter } from '../../../src/main/line/virtual-meter'
@@ -86,13 +86,63 @@ describe('capture writer and reader', () => {
     expect(s2.warning).toMatch(/incomplete/)
   })
 
-  it('damage in the middle is an error naming the byte offset', async () => {
+  it('salvage: a damaged record mid-capture is skipped with its byte range; everything before and after is read', async () => {
     const p = join(dir(), 'd.p1cap')
-    writeCapture(p, meterFrames(3))
+    const frames = meterFrames(6)
+    writeCapture(p, frames)
+    const whole = await all(p)
+    const data = whole.filter((r) => r.type === 'data') as Extract<CaptureRecord, { type: 'data' }>[]
     const b = readFileSync(p)
-    b[Math.floor(b.length / 2)] ^= 0xff
+    // one flipped byte in record 2; 40 bytes of junk written over the middle of record 5
+    b[data[1].offset + 100] ^= 0xff
+    b.fill(0x5a, data[4].offset + 300, data[4].offset + 340)
     writeFileSync(p, b)
-    await expect(all(p)).rejects.toThrow(/Damaged record at byte offset \d+/)
+    const summary: ReadSummary = { records: 0, tornAt: null, warning: null }
+    const got = (await all(p, summary)).filter((r) => r.type === 'data') as Extract<CaptureRecord, { type: 'data' }>[]
+    const kept = [0, 2, 3, 5]
+    expect(got.map((r) => r.offset)).toEqual(kept.map((k) => data[k].offset))
+    expect(got.map((r) => r.time)).toEqual(kept.map((k) => frames[k].time))
+    expect(got.every((r, i) => r.bytes.equals(frames[kept[i]].bytes))).toBe(true)
+    expect(summary.damaged).toEqual([
+      { offset: data[1].offset, length: data[2].offset - data[1].offset },
+      { offset: data[4].offset, length: data[5].offset - data[4].offset }
+    ])
+    expect(summary.tornAt).toBeNull()
+    expect(summary.warning).toMatch(/damaged at 2 places, bytes [\d,]+–[\d,]+, bytes [\d,]+–[\d,]+ \([\d,]+ bytes unreadable\): they were skipped; every record before and after them is intact/)
+    // the frames of the records read decode; capture-info reports the damage
+    const tels = decodeBuffer(Buffer.concat(got.map((r) => r.bytes)), { key: KEY }).filter((e) => e.type === 'telegram')
+    expect(tels).toHaveLength(4)
+    const info = await captureInfo(p)
+    expect(info).toMatchObject({ dataRecords: 4, damaged: summary.damaged, warning: summary.warning })
+    // strict reading still refuses it, naming the offset
+    await expect((async () => {
+      for await (const _ of readCapture(p, undefined, 0, { salvage: false })) void _
+    })()).rejects.toThrow(new RegExp(`Damaged record at byte offset ${data[1].offset}`))
+  })
+
+  it('salvage: a damaged header loses only the header; junk inserted between records is skipped', async () => {
+    const p = join(dir(), 'h.p1cap')
+    const frames = meterFrames(3)
+    writeCapture(p, frames)
+    const b = readFileSync(p)
+    b[8 + 20] ^= 0x01 // inside the header's JSON
+    writeFileSync(p, b)
+    const info = await captureInfo(p)
+    expect(info.header.source).toBe('unknown: header damaged')
+    expect(info.dataRecords).toBe(3)
+    expect(info.metadata).toMatchObject({ systemTitle: '5341476770015BEB' })
+    expect(info.damaged[0].offset).toBe(8)
+    // bytes inserted between two records (a tool appended garbage, a bad copy)
+    const q = join(dir(), 'i.p1cap')
+    writeCapture(q, frames)
+    const recs = (await all(q)).filter((r) => r.type === 'data')
+    const c = readFileSync(q)
+    const at = recs[1].offset
+    writeFileSync(q, Buffer.concat([c.subarray(0, at), Buffer.from('\x02\xff\xff\x00\x00 junk that is no record', 'latin1'), c.subarray(at)]))
+    const s: ReadSummary = { records: 0, tornAt: null, warning: null }
+    const got = (await all(q, s)).filter((r) => r.type === 'data') as Extract<CaptureRecord, { type: 'data' }>[]
+    expect(got.map((r) => r.bytes.length)).toEqual(frames.map((f) => f.bytes.length))
+    expect(s.damaged).toEqual([{ offset: at, length: 28 }])
   })
 
   it('bad files: empty, random bytes, wrong header — clear errors', async () => {
@@ -168,6 +218,47 @@ describe('importers', () => {
     expect(() => parseHexDump(text.join('\n'))).toThrow(/^line 17: "zz12" is not hex\.$/)
   })
 
+  it('hex dump files are streamed: the same bytes whatever the read size, across every line and token boundary', async () => {
+    const d = dir()
+    const frames = Buffer.concat([E1, meterFrames(1)[0].bytes])
+    const layouts: [string, string][] = [
+      ['xxd', xxd(frames)],
+      ['hexdump -C', hexdumpC(frames) + `\n${frames.length.toString(16).padStart(8, '0')}\n`],
+      ['od', od(frames)],
+      ['pairs CRLF', (frames.toString('hex').match(/.{1,48}/g) ?? []).map((l) => l.replace(/(..)/g, '$1 ')).join('\r\n')],
+      ['0x, commas', [...frames].map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(', ')],
+      // one line of 64 kB and more (plain hex, streamed in pieces): one token, and pairs
+      ['one long token', Buffer.concat(Array(20).fill(frames)).toString('hex')],
+      ['one long line of pairs', Buffer.concat(Array(14).fill(frames)).toString('hex').replace(/(..)/g, '$1 ')]
+    ]
+    for (const [name, text] of layouts) {
+      const want = name.startsWith('one long token') ? Buffer.concat(Array(20).fill(frames)) : name.startsWith('one long line') ? Buffer.concat(Array(14).fill(frames)) : frames
+      const f = join(d, `${name.replace(/\W+/g, '_')}.hex`)
+      writeFileSync(f, text)
+      expect(parseHexDump(text).equals(want), name).toBe(true)
+      expect(name.startsWith('one long') ? text.length > 65536 : true, name).toBe(true)
+      // reads of every size from 1 byte: every boundary is crossed
+      const raw = Buffer.from(text, 'latin1')
+      for (const size of [1, 2, 3, 7, 64, 4093]) {
+        const r = new HexDumpReader(raw.length >> 1)
+        for (let i = 0; i < raw.length; i += size) r.push(raw.subarray(i, i + size))
+        expect(r.end().equals(want), `${name}, reads of ${size}`).toBe(true)
+      }
+      // the file as streamed from disk
+      for (const size of [4093, 1 << 20]) expect((await parseHexDumpFile(f, size)).equals(want), `${name}, file reads of ${size}`).toBe(true)
+    }
+    // errors name the same line whatever the reads
+    const bad = xxd(E1).split('\n')
+    bad[16] = bad[16].replace(/^(\S+ )(\S+)/, '$1zz12')
+    writeFileSync(join(d, 'bad.hex'), bad.join('\n'))
+    for (const size of [5, 100]) await expect(parseHexDumpFile(join(d, 'bad.hex'), size)).rejects.toThrow(/^line 17: "zz12" is not hex\.$/)
+    writeFileSync(join(d, 'odd.hex'), 'ab'.repeat(40_000) + 'c')
+    await expect(parseHexDumpFile(join(d, 'odd.hex'), 1000)).rejects.toThrow(/^line 1: "abababababababababab" has an odd number of hex digits\.$/)
+    writeFileSync(join(d, '0x.hex'), 'db 0x 08')
+    expect(() => parseHexDump('db 0x 08')).toThrow(/^line 1: "0x" is not hex\.$/)
+    await expect(parseHexDumpFile(join(d, '0x.hex'), 3)).rejects.toThrow(/^line 1: "0x" is not hex\.$/)
+  })
+
   it('telegram text with LF line ends imports with CR LF and a valid CRC', async () => {
     const d = dir()
     const crlf = readFileSync(resolve(V, 'lu_relip_simulator_telegram.txt'))
@@ -181,6 +272,8 @@ describe('importers', () => {
     expect(times[1] - times[0]).toBe(10_000)
     const tels = decodeBuffer(Buffer.concat(data)).filter((e) => e.type === 'telegram')
     expect(tels).toHaveLength(2)
+    // CR runs before LF collapse into one CR; lone CRs and a final CR stay
+    expect(normaliseTelegramText(Buffer.from('a\nb\r\r\nc\rd\r')).toString('latin1')).toBe('a\r\nb\r\nc\rd\r')
   })
 
   it('raw binary dumps keep every byte, one record per frame', async () => {
