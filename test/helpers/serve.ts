@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { connect } from 'node:net'
 import { resolve } from 'node:path'
+import WebSocket from 'ws'
 
 export const ROOT = resolve(__dirname, '../..')
 
@@ -103,4 +104,34 @@ export function upgradeRequest(target: string, headers: Record<string, string>):
   const lines = [`GET ${target} HTTP/1.1`, 'Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13']
   for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`)
   return lines.join('\r\n') + '\r\n\r\n'
+}
+
+/** A WebSocket to serve as its own page opens it: its Origin, the token in the address. Resolves once open. */
+export async function pageSocket(where: { port: number; token: string }): Promise<WebSocket> {
+  const ws = new WebSocket(`ws://127.0.0.1:${where.port}/ws?token=${where.token}`, { origin: `http://127.0.0.1:${where.port}` })
+  await socketOpen(ws)
+  return ws
+}
+
+/** Resolves when `ws` opens; rejects on its first error. */
+export function socketOpen(ws: WebSocket): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    ws.once('open', () => resolvePromise())
+    ws.once('error', reject)
+  })
+}
+
+/** One contract call over a socket: sends `{id, method, params}`, resolves with the message answering `id`. */
+export function wsCall(ws: WebSocket, id: number, method: string, params?: unknown): Promise<{ id: number; result?: unknown; error?: { message: string; code?: string } }> {
+  return new Promise((resolvePromise) => {
+    const onMsg = (raw: WebSocket.RawData): void => {
+      const m = JSON.parse(String(raw))
+      if (m.id === id) {
+        ws.off('message', onMsg)
+        resolvePromise(m)
+      }
+    }
+    ws.on('message', onMsg)
+    ws.send(JSON.stringify({ id, method, params }))
+  })
 }

@@ -6,8 +6,7 @@
  * test a fresh process, so each test fails on its own.
  */
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
-import WebSocket from 'ws'
-import { rawHttp, startServe, stopServe, upgradeRequest, type ServeProcess } from '../helpers/serve'
+import { pageSocket, rawHttp, startServe, stopServe, upgradeRequest, type ServeProcess } from '../helpers/serve'
 
 let serve: ServeProcess | undefined
 
@@ -73,11 +72,7 @@ describe('serve survives hostile requests', () => {
   })
 
   it('messages that are JSON but not objects (null, [], "x", 1) are answered with an error', async () => {
-    const ws = new WebSocket(`ws://${host()}/ws?token=${serve!.token}`, { origin: serve!.origin })
-    await new Promise((r, j) => {
-      ws.once('open', r)
-      ws.once('error', j)
-    })
+    const ws = await pageSocket(serve!)
     const answers: { id: unknown; error?: { message: string } }[] = []
     ws.on('message', (raw) => {
       const m = JSON.parse(String(raw))

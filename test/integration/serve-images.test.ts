@@ -9,9 +9,10 @@ import { closeSync, mkdtempSync, openSync, truncateSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import WebSocket from 'ws'
+import type WebSocket from 'ws'
 import { StudioSession } from '../../src/main/host/session'
 import { startWebServer, type WebServer } from '../../src/main/host/web'
+import { pageSocket, wsCall } from '../helpers/serve'
 
 const dir = mkdtempSync(join(tmpdir(), 'p1s-images-'))
 writeFileSync(join(dir, 'index.html'), '<!doctype html><title>images</title>')
@@ -23,11 +24,7 @@ let nextId = 1
 beforeAll(async () => {
   session = new StudioSession({ version: 'images', boardsDir: join(dir, 'boards'), captureDir: join(dir, 'captures') })
   server = await startWebServer({ session, port: 0, staticDir: dir })
-  ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, { origin: `http://127.0.0.1:${server.port}` })
-  await new Promise((r, j) => {
-    ws.once('open', r)
-    ws.once('error', j)
-  })
+  ws = await pageSocket(server)
 })
 afterAll(async () => {
   ws?.close()
@@ -35,20 +32,8 @@ afterAll(async () => {
   await session?.dispose()
 })
 
-function flash(imagePath: string): Promise<{ result?: unknown; error?: { message: string } }> {
-  const id = nextId++
-  return new Promise((resolve) => {
-    const onMsg = (raw: WebSocket.RawData): void => {
-      const m = JSON.parse(String(raw))
-      if (m.id === id) {
-        ws.off('message', onMsg)
-        resolve(m)
-      }
-    }
-    ws.on('message', onMsg)
-    ws.send(JSON.stringify({ id, method: 'boardFlash', params: { path: join(dir, 'no-such-port'), reset: 'none', images: [{ path: imagePath, offset: 0x10000 }] } }))
-  })
-}
+const flash = (imagePath: string) =>
+  wsCall(ws, nextId++, 'boardFlash', { path: join(dir, 'no-such-port'), reset: 'none', images: [{ path: imagePath, offset: 0x10000 }] })
 
 describe('firmware images named by a browser', () => {
   it('/dev/zero is refused before a byte is read; RSS stays put', async () => {

@@ -12,11 +12,17 @@ import { afterAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { StudioSession } from '../../src/main/host/session'
 import { startWebServer, type WebServer } from '../../src/main/host/web'
-import { WsClient, type SocketLike } from '../../src/renderer/src/api/ws-client'
-import type { FrameRecord, SessionStatus } from '../../src/shared/contract'
-import { ROOT, startServe, stopServe, upgradeRequest, type ServeProcess } from '../helpers/serve'
+import type { FrameRecord, P1StudioClient, SessionStatus } from '../../src/shared/contract'
+import { pageSocket, ROOT, socketOpen, startServe, stopServe, upgradeRequest, type ServeProcess } from '../helpers/serve'
 
 const DEMO = join(ROOT, 'resources/demo/demo-day.bin')
+
+/**
+ * The renderer's WebSocket client (src/renderer/src/api/ws-client.ts), loaded at run time: it is
+ * type-checked with the renderer (tsconfig.web.json, DOM types), not with this Node test.
+ */
+const WS_CLIENT = '../../src/renderer/src/api/ws-client'
+type WsClientCtor = new (url: string, makeSocket: (url: string) => unknown) => P1StudioClient & { close(): void }
 const staticDir = mkdtempSync(join(tmpdir(), 'p1s-limits-'))
 writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>limits</title>')
 
@@ -33,15 +39,7 @@ async function until(what: string, cond: () => boolean, timeoutMs = 60_000): Pro
   }
 }
 
-function pageSocket(server: WebServer): WebSocket {
-  return new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, { origin: `http://127.0.0.1:${server.port}` })
-}
-
-const opened = (ws: WebSocket): Promise<void> =>
-  new Promise((r, j) => {
-    ws.once('open', () => r())
-    ws.once('error', j)
-  })
+const socketTo = (server: WebServer): WebSocket => new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, { origin: `http://127.0.0.1:${server.port}` })
 
 describe('serve limits', () => {
   it('a replay at full speed reaches the page as ≤ 10 batches a second; the client hands every batched frame to its listeners in order', async () => {
@@ -54,6 +52,7 @@ describe('serve limits', () => {
     let emitted = 0
     session.on('frame', () => emitted++)
     const raw = { messages: 0, batches: 0, dropped: 0, bytes: 0 }
+    const { WsClient } = (await import(WS_CLIENT)) as { WsClient: WsClientCtor }
     const client = new WsClient(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, (u) => {
       const ws = new WebSocket(u, { origin: `http://127.0.0.1:${server.port}` })
       ws.on('message', (data) => {
@@ -65,7 +64,7 @@ describe('serve limits', () => {
           raw.dropped += m.dropped
         }
       })
-      return ws as unknown as SocketLike
+      return ws
     })
     cleanup.push(() => client.close())
     const seen: FrameRecord[] = []
@@ -94,9 +93,9 @@ describe('serve limits', () => {
     const session = new StudioSession({ version: 'limits' })
     const server = await startWebServer({ session, port: 0, staticDir })
     cleanup.push(() => session.dispose(), () => server.close())
-    const sockets = Array.from({ length: 16 }, () => pageSocket(server))
-    await Promise.all(sockets.map(opened))
-    const extra = pageSocket(server)
+    const sockets = Array.from({ length: 16 }, () => socketTo(server))
+    await Promise.all(sockets.map(socketOpen))
+    const extra = socketTo(server)
     const status = await new Promise<number | string>((r) => {
       extra.once('unexpected-response', (_q, res) => r(res.statusCode!))
       extra.once('open', () => r('opened'))
@@ -105,8 +104,7 @@ describe('serve limits', () => {
     expect(status).toBe(503)
     sockets[0].close()
     await until('the server to see the close', () => server.clients === 15)
-    const again = pageSocket(server)
-    await opened(again)
+    const again = await pageSocket(server)
     for (const s of [...sockets, again]) s.close()
   })
 
@@ -116,8 +114,7 @@ describe('serve limits', () => {
     const session = new StudioSession({ version: 'limits', portLister: async () => (await gate, []) })
     const server = await startWebServer({ session, port: 0, staticDir })
     cleanup.push(() => session.dispose(), () => server.close())
-    const ws = pageSocket(server)
-    await opened(ws)
+    const ws = await pageSocket(server)
     const answers = new Map<number, { result?: unknown; error?: { message: string; code?: string } }>()
     ws.on('message', (raw) => {
       const m = JSON.parse(String(raw))
@@ -164,7 +161,7 @@ describe('a client that stops reading', () => {
     const pid = serve.child.pid!
     // fill the raw view's 100 frames: replay the day at full speed, through a well-behaved client
     const good = new WebSocket(`ws://127.0.0.1:${serve.port}/ws?token=${serve.token}`, { origin: serve.origin })
-    await opened(good)
+    await socketOpen(good)
     const answers = new Map<number, { result?: unknown }>()
     good.on('message', (raw) => {
       const m = JSON.parse(String(raw))

@@ -7,6 +7,7 @@ import WebSocket from 'ws'
 import { StudioSession } from '../../src/main/host/session'
 import { startWebServer, type WebServer } from '../../src/main/host/web'
 import { DemoSource } from '../../src/main/line/demo-source'
+import { pageSocket, socketOpen, wsCall as rpc } from '../helpers/serve'
 
 const staticDir = mkdtempSync(join(tmpdir(), 'p1s-web-'))
 writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>P1 Studio test</title>')
@@ -25,30 +26,6 @@ function onEvent(ws: WebSocket, listener: (event: string, data: unknown) => void
     if (Array.isArray(m.batch)) for (const e of m.batch) listener(e.event, e.data)
     else if (typeof m.event === 'string') listener(m.event, m.data)
   })
-}
-
-function rpc(ws: WebSocket, id: number, method: string, params?: unknown): Promise<{ id: number; result?: unknown; error?: { message: string } }> {
-  return new Promise((resolve) => {
-    const onMsg = (raw: WebSocket.RawData): void => {
-      const m = JSON.parse(String(raw))
-      if (m.id === id) {
-        ws.off('message', onMsg)
-        resolve(m)
-      }
-    }
-    ws.on('message', onMsg)
-    ws.send(JSON.stringify({ id, method, params }))
-  })
-}
-
-/** A socket as the served page opens it: its own Origin, the token in the address. */
-async function pageSocket(server: WebServer): Promise<WebSocket> {
-  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, { origin: `http://127.0.0.1:${server.port}` })
-  await new Promise((r, j) => {
-    ws.once('open', r)
-    ws.once('error', j)
-  })
-  return ws
 }
 
 describe('serve transport', () => {
@@ -124,10 +101,7 @@ describe('serve transport', () => {
     })
     expect(status).toBe(401)
     const viaCookie = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { origin, headers: { cookie } })
-    await new Promise((r, j) => {
-      viaCookie.once('open', r)
-      viaCookie.once('error', j)
-    })
+    await socketOpen(viaCookie)
     expect((await rpc(viaCookie, 1, 'getStatus')).result).toBeDefined()
     viaCookie.close()
     await session.dispose()
