@@ -277,10 +277,17 @@ export const OBIS_CATALOGUE: readonly ObisInfo[] = [
 const BY_CODE = new Map<string, ObisInfo>()
 for (const info of OBIS_CATALOGUE) BY_CODE.set(info.code, info)
 
-/** Normalise "1-0:1.8.0*255" / "1-0:1.8.0.255" / "1-0:1.8.0" to "1-0:1.8.0". */
+/**
+ * Normalise "1-0:1.8.0*255" / "1-0:1.8.0.255" / "1-0:1.8.0" to "1-0:1.8.0", and the reduced
+ * IEC 62056-21 address "1.8.0" of an electricity meter to "1-0:1.8.0". F = 255 means "the
+ * current value"; any other F (`1-0:1.8.0*96`, `1.8.0*18`: a billing period) is a different
+ * value and stays as sent.
+ */
 export function normaliseObis(code: string): string {
-  const m = /^(\d+-\d+:\d+\.\d+\.\d+)(?:[.*]\d+)?$/.exec(code)
-  return m ? m[1] : code
+  const m = /^(\d+-\d+:\d+\.\d+\.\d+)(?:[.*]255)?$/.exec(code)
+  if (m) return m[1]
+  const r = /^(\d+\.\d+\.\d+)(?:[.*]255)?$/.exec(code)
+  return r ? `1-0:${r[1]}` : code
 }
 
 const describeCache = new Map<string, ObisInfo | null>()

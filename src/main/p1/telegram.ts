@@ -184,8 +184,8 @@ const enum Role {
 function roleOf(code: string): Role {
   const c = code.length > 9 && (code.charCodeAt(9) === DOT || code.charCodeAt(9) === STAR) ? code.slice(0, 9) : code
   if (c === '0-0:1.0.0') return Role.Clock
-  if (c === '1-0:0.9.2') return Role.Date
-  if (c === '1-0:0.9.1') return Role.Time
+  if (c === '1-0:0.9.2' || c === '0.9.2') return Role.Date
+  if (c === '1-0:0.9.1' || c === '0.9.1') return Role.Time
   return Role.None
 }
 
@@ -211,6 +211,73 @@ function internAt(cache: Map<number, Interned>, text: string, a: number, e: numb
     cache.set(h1, entry)
   }
   return entry
+}
+
+const STX = 0x02
+
+function isUpper(c: number): boolean {
+  return c >= 0x41 && c <= 0x5a
+}
+
+/**
+ * IEC 62056-21 data set address at `b[ls…]` that is not a full DSMR OBIS code: the reduced
+ * form `C.D.E` (`1.8.0`, `32.7.0`, with an optional `*F` billing period), or the letter codes of
+ * manufacturer/service data (`F.F` error register, `C.1.0`, `C.90`), bare or after `A-B:`
+ * (`1-1:F.F`). Two-group digit codes (`1.7`) are not addresses.
+ * @returns the index of the `(` after the address, or -1.
+ */
+function iecAddressEnd(b: Uint8Array, ls: number, end: number): number {
+  let i = ls
+  let prefixed = false
+  // optional A-B:
+  let k = i
+  while (k < end && isDigit(b[k])) k++
+  if (k > i && k < end && b[k] === 0x2d) {
+    let m = k + 1
+    while (m < end && isDigit(b[m])) m++
+    if (m > k + 1 && m < end && b[m] === 0x3a) {
+      prefixed = true
+      i = m + 1
+    } else return -1
+  }
+  const letterC = i < end && isUpper(b[i])
+  let groups = 0
+  let letters = 0
+  for (;;) {
+    if (i < end && isUpper(b[i]) && !(i + 1 < end && isUpper(b[i + 1]))) {
+      i++
+      letters++
+    } else {
+      const g = i
+      while (i < end && isDigit(b[i])) i++
+      if (i === g) return -1
+    }
+    groups++
+    if (groups > 4) return -1
+    if (i < end && b[i] === DOT) i++
+    else break
+  }
+  if (i < end && b[i] === STAR) {
+    const g = ++i
+    while (i < end && isDigit(b[i])) i++
+    if (i === g) return -1
+  }
+  if (i >= end || b[i] !== LPAREN) return -1
+  if (letterC) return groups <= 3 ? i : -1
+  if (prefixed || letters > 0) return -1
+  return groups === 3 ? i : -1
+}
+
+const iecCache = new Map<string, Interned>()
+
+function internIec(code: string): Interned {
+  let e = iecCache.get(code)
+  if (e === undefined) {
+    e = { text: code, h2: 0, kind: kindOf(describeObis(code)?.valueType), role: roleOf(code) }
+    if (iecCache.size >= 1024) iecCache.clear()
+    iecCache.set(code, e)
+  }
+  return e
 }
 
 const obisCache = new Map<number, Interned>()
@@ -573,6 +640,11 @@ export function parseTelegramText(b: Uint8Array, text: string, opts?: TelegramOp
       pos = c === CR && ls + 1 < end && b[ls + 1] === LF ? ls + 2 : ls + 1
       continue
     }
+    if (c === STX) {
+      // IEC 62056-21 data message: STX before the first data set
+      pos = ls + 1
+      continue
+    }
     let le = -1
     const isContinuation = c === LPAREN
     if (isContinuation) {
@@ -636,6 +708,14 @@ export function parseTelegramText(b: Uint8Array, text: string, opts?: TelegramOp
           if (c === LPAREN && groupDigits > 0 && (group === 4 || group === 5)) {
             entry = internAt(obisCache, text, ls, i, h1, h2, true)
             if (idx < MAX_REMEMBERED) lastCodes[idx] = entry
+          }
+        }
+        if (entry === null) {
+          // IEC 62056-21 data set addresses: reduced `1.8.0`, letter codes `F.F`, `C.1.0`, `1-1:F.F`
+          const ce = iecAddressEnd(b, ls, end)
+          if (ce > ls) {
+            entry = internIec(text.slice(ls, ce))
+            i = ce
           }
         }
         if (entry !== null) {

@@ -74,6 +74,12 @@ describe('OBIS catalogue', () => {
     expect(describeObis('1-0:1.8.0*255')).toMatchObject({ unit: 'kWh' })
     expect(describeObis('1-0:1.8.0.255')).toMatchObject({ unit: 'kWh' })
     expect(normaliseObis('0-0:96.1.255*255')).toBe('0-0:96.1.255')
+    // a billing period is another value; the reduced IEC 62056-21 address of an electricity meter
+    expect(normaliseObis('1-0:1.8.0*96')).toBe('1-0:1.8.0*96')
+    expect(normaliseObis('1.8.0')).toBe('1-0:1.8.0')
+    expect(normaliseObis('1.8.0*18')).toBe('1.8.0*18')
+    expect(describeObis('32.7.0')).toMatchObject({ unit: 'V', phase: 1 })
+    expect(describeObis('F.F')).toBeNull()
     expect(describeObis('9-9:9.9.9')).toBeNull()
     expect(describeObis('0-5:24.2.1')).toBeNull()
     expect(describeObis('')).toBeNull()

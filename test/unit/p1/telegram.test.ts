@@ -10,6 +10,7 @@ import { parseTelegram, parseTimestamp } from '../../../src/main/p1/telegram'
 import { parseCosemDateTime } from '../../../src/main/p1/cosem-datetime'
 import { decodeBuffer } from '../../../src/main/p1/pipeline'
 import { isTimeZone, wallTimeToIso, zoneOffsetMinutes } from '../../../src/shared/meter-time'
+import { findObject, quantity } from '../../../src/shared/values'
 import { crc16Arc } from '../../../src/main/p1/crc16'
 import { crc16ArcSliced } from '../../../src/main/p1/crc16-sliced'
 import { obj, randomBytes, rng, txtFile, withCrc } from './helpers'
@@ -426,5 +427,37 @@ describe('the grammar, on telegrams no meter in the corpus sends (fast-check)', 
       }),
       { numRuns: 300 }
     )
+  })
+})
+
+describe('IEC 62056-21 data sets (meters read in mode C/D: reduced addresses, letter codes, STX)', () => {
+  it('reads `1.8.0`, `F.F`, `C.1`, `1-1:F.F`, `1.8.0*18` and an STX before the first data set; `1-0:1.7` stays malformed', () => {
+    const t = parseTelegram(
+      '/ITR5EM214\r\n\u0002F.F(00000000)\r\n0.0.0(1240007670003202)\r\n0.2.0(V01.69#EEA3546C)\r\n1.7.0(00.49*kW)\r\n1.8.1(022108.7*kWh)\r\n' +
+        '31.7.0(+000.8*A)\r\nC.1(53965555)\r\nC.5.0(L1-L2-L3)\r\n1.8.0*18(00049555)\r\n0.9.1(185532)\r\n0.9.2(210410)\r\n1-1:F.F(00000000)\r\n' +
+        '1-1:1.6.1(27.19*kW)(1702090945)\r\n1-0:1.7(1)\r\nAB.1(2)\r\n!\r\n'
+    )
+    expect(t.malformedLines).toEqual(['1-0:1.7(1)', 'AB.1(2)'])
+    expect(t.objects.map((o) => [o.obis, o.value, o.unit])).toEqual([
+      ['F.F', 0, null],
+      ['0.0.0', '1240007670003202', null],
+      ['0.2.0', 'V01.69#EEA3546C', null],
+      ['1.7.0', 0.49, 'kW'],
+      ['1.8.1', 22108.7, 'kWh'],
+      ['31.7.0', 0.8, 'A'],
+      ['C.1', 53965555, null],
+      ['C.5.0', 'L1-L2-L3', null],
+      ['1.8.0*18', 49555, null],
+      ['0.9.1', '185532', null],
+      ['0.9.2', '210410', null],
+      ['1-1:F.F', 0, null],
+      ['1-1:1.6.1', 27.19, 'kW']
+    ])
+    // the clock from 0.9.2 + 0.9.1; reduced codes find their catalogue entry and history slot
+    expect(t.meterTime).toBe('2021-04-10T18:55:32+02:00')
+    expect(quantity(t, '1-0:1.8.1')).toEqual({ value: 22108.7, unit: 'kWh' })
+    expect(quantity(t, '1-0:1.7.0')).toEqual({ value: 0.49, unit: 'kW' })
+    // a billing period (F = 18) is not the current value
+    expect(findObject(t, '1-0:1.8.0')).toBeUndefined()
   })
 })
