@@ -138,6 +138,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   // a slow or silent client must not hold a connection open for long
   server.headersTimeout = 20_000
   server.requestTimeout = 30_000
+  // TCP connections at once, sockets included (a browser opens ~6 per host; 16 sockets)
+  server.maxConnections = 4 * limits.maxClients
 
   async function serveHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const v = checkRequest(req, guard(), false)
