@@ -76,6 +76,23 @@ export interface SeriesResult {
 
 const toNum = (v: unknown): number | null => (v === null || v === undefined ? null : typeof v === 'bigint' ? Number(v) : Number(v))
 
+/** Largest |time| in ms a reading may have: JavaScript's date range (±8.64e15 ms, within int64). */
+const MAX_MS = 8.64e15
+
+/** A time in ms as a BIGINT, or null when it is no date (NaN, ±Infinity, beyond ±8.64e15). */
+function msBig(v: number): bigint | null {
+  return Number.isFinite(v) && Math.abs(v) <= MAX_MS ? BigInt(Math.round(v)) : null
+}
+
+/**
+ * A query bound in ms, clamped to the date range (a chart asking for "everything" with
+ * ±1e300 gets everything, not "bigint out of int64 range"). @throws Error for NaN.
+ */
+function bound(v: number, round: (x: number) => number): bigint {
+  if (typeof v !== 'number' || Number.isNaN(v)) throw new Error('The time range is not valid: from and to must be times in ms.')
+  return BigInt(round(Math.max(-MAX_MS, Math.min(MAX_MS, v))))
+}
+
 /** The history database. */
 export class HistoryStore {
   private constructor(
@@ -120,10 +137,13 @@ export class HistoryStore {
   }
 
   /**
-   * Add readings of one meter. Rows whose (meter, meter time) exist already are skipped.
+   * Add readings of one meter. Rows whose (meter, meter time) exist already are skipped, as
+   * are rows whose time is no date (a damaged or crafted capture: NaN, ±1e300); a receive
+   * time or frame counter out of range is stored as NULL.
    * @returns the number of rows added.
    */
   async add(meterId: string, systemTitle: string | null, rows: Reading[]): Promise<number> {
+    rows = rows.filter((r) => msBig(r.t) !== null)
     if (rows.length === 0) return 0
     await this.con.run(`CREATE TEMP TABLE IF NOT EXISTS staging AS SELECT * FROM readings LIMIT 0`)
     await this.con.run(`DELETE FROM staging`)
@@ -131,10 +151,13 @@ export class HistoryStore {
     const d = (v: number | null): void => (v === null || !Number.isFinite(v) ? app.appendNull() : app.appendDouble(v))
     for (const r of rows) {
       app.appendVarchar(meterId)
-      app.appendBigInt(BigInt(Math.round(r.t)))
-      app.appendBigInt(BigInt(Math.round(r.received)))
-      if (r.frameCounter === null) app.appendNull()
-      else app.appendBigInt(BigInt(r.frameCounter))
+      app.appendBigInt(msBig(r.t)!)
+      const received = msBig(r.received)
+      if (received === null) app.appendNull()
+      else app.appendBigInt(received)
+      const fc = r.frameCounter
+      if (fc === null || !Number.isInteger(fc) || fc < 0 || fc > 0xffffffff) app.appendNull()
+      else app.appendBigInt(BigInt(fc))
       d(r.importKWh)
       d(r.exportKWh)
       d(r.importKW)
@@ -184,15 +207,19 @@ export class HistoryStore {
    */
   async series(meterId: string, columns: SeriesColumn[], from: number, to: number, maxPoints = 1500): Promise<SeriesResult> {
     for (const c of columns) if (!SERIES_COLUMNS.includes(c as never)) throw new Error(`Unknown series ${c}.`)
+    const lo = bound(from, Math.floor)
+    const hi = bound(to, Math.ceil)
+    from = Number(lo)
+    to = Number(hi)
     const span = Math.max(1, to - from)
-    const bucketMs = Math.max(10_000, Math.ceil(span / maxPoints / 10_000) * 10_000)
+    const bucketMs = Math.max(10_000, Math.ceil(span / Math.max(1, Math.floor(maxPoints) || 1500) / 10_000) * 10_000)
     const sel = columns.map((c) => `min(${c}) AS "min_${c}", max(${c}) AS "max_${c}"`).join(', ')
     const p = await this.con.prepare(
       `SELECT (t - $2) // $4 AS b, min(t) AS t0, ${sel} FROM readings WHERE meter_id = $1 AND t >= $2 AND t < $3 GROUP BY b ORDER BY b`
     )
     p.bindVarchar(1, meterId)
-    p.bindBigInt(2, BigInt(Math.floor(from)))
-    p.bindBigInt(3, BigInt(Math.ceil(to)))
+    p.bindBigInt(2, lo)
+    p.bindBigInt(3, hi)
     p.bindBigInt(4, BigInt(bucketMs))
     const rows = (await p.runAndReadAll()).getRowObjectsJS()
     const points: SeriesPoint[] = []
@@ -221,11 +248,11 @@ export class HistoryStore {
   async counters(meterId: string, from: number, to: number): Promise<{ t: number; importKWh: number | null; exportKWh: number | null }[]> {
     const p = await this.con.prepare(`SELECT t, import_kwh, export_kwh FROM readings WHERE meter_id = $1 AND t >= $2 AND t < $3 ORDER BY t`)
     p.bindVarchar(1, meterId)
-    p.bindBigInt(2, BigInt(Math.floor(from)))
-    p.bindBigInt(3, BigInt(Math.ceil(to)))
+    p.bindBigInt(2, bound(from, Math.floor))
+    p.bindBigInt(3, bound(to, Math.ceil))
     const reader = await p.runAndReadAll()
     const cols = reader.getColumnsJS()
-    const [ts, imp, exp] = cols as unknown as [bigint[], (number | null)[], (number | null)[]]
+    const [ts = [], imp = [], exp = []] = cols as unknown as [bigint[]?, (number | null)[]?, (number | null)[]?]
     const out = new Array(ts.length)
     for (let i = 0; i < ts.length; i++) out[i] = { t: Number(ts[i]), importKWh: imp[i], exportKWh: exp[i] }
     return out
@@ -238,8 +265,8 @@ export class HistoryStore {
        WHERE message IS NOT NULL AND message IS DISTINCT FROM prev ORDER BY t LIMIT 1000`
     )
     p.bindVarchar(1, meterId)
-    p.bindBigInt(2, BigInt(Math.floor(from)))
-    p.bindBigInt(3, BigInt(Math.ceil(to)))
+    p.bindBigInt(2, bound(from, Math.floor))
+    p.bindBigInt(3, bound(to, Math.ceil))
     return (await p.runAndReadAll()).getRowObjectsJS().map((o) => ({ t: Number(o.t), message: String(o.message) }))
   }
 }

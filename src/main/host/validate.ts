@@ -100,16 +100,32 @@ const exportSchema = z.object({ path: z.string().min(1).max(4096), format: z.enu
 export const parseExportRequest = (input: unknown) => parseWith(exportSchema, input, 'export request')
 
 const meterId = z.string().min(1).max(200)
-const ms = z.number().finite()
-const seriesSchema = z.object({ meterId, columns: z.array(z.string().max(40)).min(1).max(12), from: ms, to: ms, maxPoints: z.number().int().min(10).max(20_000).optional() }).strict()
+/** A time in ms since 1970 within JavaScript's date range (±8.64e15 ms): no "Invalid time value", no "bigint out of int64 range". */
+const ms = z
+  .number({ message: 'must be a time in ms since 1970' })
+  .min(-8.64e15, { message: 'must be a time in ms since 1970 (a date JavaScript can hold)' })
+  .max(8.64e15, { message: 'must be a time in ms since 1970 (a date JavaScript can hold)' })
+const fromBeforeTo = { message: 'from must not be after to', path: ['from'] }
+/** A real calendar date YYYY-MM-DD (no 2026-02-30). */
+const date = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date YYYY-MM-DD' })
+  .refine((d) => {
+    const t = Date.UTC(Number(d.slice(0, 4)), Number(d.slice(5, 7)) - 1, Number(d.slice(8, 10)))
+    return Number.isFinite(t) && new Date(t).toISOString().slice(0, 10) === d
+  }, { message: 'must be a date YYYY-MM-DD' })
+const seriesSchema = z
+  .object({ meterId, columns: z.array(z.string().max(40)).min(1).max(12), from: ms, to: ms, maxPoints: z.number().int().min(10).max(20_000).optional() })
+  .strict()
+  .refine((r) => r.from <= r.to, fromBeforeTo)
 /** @throws Error in plain words. */
 export const parseSeriesRequest = (input: unknown) => parseWith(seriesSchema, input, 'series request')
 const daysSchema = z.object({ meterId, classKW: z.number().positive().max(1000), price: z.number().min(0).max(100) }).strict()
 /** @throws Error in plain words. */
 export const parseDaysRequest = (input: unknown) => parseWith(daysSchema, input, 'days request')
-const quartersSchema = z.object({ meterId, date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), classKW: z.number().positive().max(1000) }).strict()
+const quartersSchema = z.object({ meterId, date, classKW: z.number().positive().max(1000) }).strict()
 /** @throws Error in plain words. */
 export const parseQuartersRequest = (input: unknown) => parseWith(quartersSchema, input, 'quarter-hours request')
-const messagesSchema = z.object({ meterId, from: ms, to: ms }).strict()
+const messagesSchema = z.object({ meterId, from: ms, to: ms }).strict().refine((r) => r.from <= r.to, fromBeforeTo)
 /** @throws Error in plain words. */
 export const parseMessagesRequest = (input: unknown) => parseWith(messagesSchema, input, 'messages request')
