@@ -27,17 +27,21 @@ const TO_KILO: Record<string, [string, number]> = {
   kVAr: ['kvar', 1],
   kVArh: ['kvarh', 1],
   KW: ['kW', 1],
-  KWh: ['kWh', 1]
+  KWh: ['kWh', 1],
+  // lower-case units (IEC 62056-21 meters, esphome-libs/dsmr_parser tests) and gas in dm3
+  kwh: ['kWh', 1],
+  kw: ['kW', 1],
+  dm3: ['m3', 1e-3]
 }
 
 /**
  * Express a value in the unit the app displays: W → kW, Wh → kWh, var → kvar, varh → kvarh,
- * VA → kVA (÷ 1000); spelling variants kVAr/kVArh/Kvar → kvar/kvarh; other units unchanged. Rounded to 9 decimals so 6545766 Wh → 6545.766 kWh
+ * VA → kVA (÷ 1000), dm3 → m3 (÷ 1000); spelling variants kVAr/kVArh/Kvar/kwh/kw → kvar/kvarh/kWh/kW; other units unchanged. Rounded to 9 decimals so 6545766 Wh → 6545.766 kWh
  * exactly. @returns null for a value that is not a finite number.
  */
 export function toDisplayUnit(value: unknown, unit: string | null): Quantity | null {
   if (typeof value !== 'number' || !Number.isFinite(value)) return null
-  const conv = unit === null ? undefined : TO_KILO[unit]
+  const conv = unit === null || !Object.prototype.hasOwnProperty.call(TO_KILO, unit) ? undefined : TO_KILO[unit]
   if (!conv) return { value, unit }
   return { value: Math.round(value * conv[1] * 1e9) / 1e9, unit: conv[0] }
 }

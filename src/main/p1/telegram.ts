@@ -410,7 +410,11 @@ function groupsAt(b: Uint8Array, text: string, i: number, end: number, kind: Kin
   while (i < end) {
     let c = b[i]
     if (c !== LPAREN) {
-      if (c !== CR && c !== LF) return -1
+      // spaces or tabs after the last value are padding, not data
+      let k = i
+      while (k < end && (b[k] === 0x20 || b[k] === 0x09)) k++
+      if (k < end && b[k] !== CR && b[k] !== LF) return -1
+      i = k
       break
     }
     const a = i + 1

@@ -145,6 +145,15 @@ describe('parseTelegram value shapes', () => {
     expect(obj(t, '9-9:99.99.99').value).toBe('abc')
   })
 
+  it('spaces or tabs after the last value are padding (kept in the raw line); a space before the first bracket is not an object', () => {
+    const t = parseTelegram(tg('1-0:1.8.0(000001.000*kWh)  \r\n1-0:2.8.0(000002.000*kWh)\t\r\n0-1:24.2.1 (000101000000W)(00000000.0000)\r\n'))
+    expect(t.objects.map((o) => [o.obis, o.value, o.raw])).toEqual([
+      ['1-0:1.8.0', 1, '1-0:1.8.0(000001.000*kWh)  '],
+      ['1-0:2.8.0', 2, '1-0:2.8.0(000002.000*kWh)\t']
+    ])
+    expect(t.malformedLines).toEqual(['0-1:24.2.1 (000101000000W)(00000000.0000)'])
+  })
+
   it('a line that does not parse is kept in malformedLines and parsing goes on', () => {
     const bad = ['1-0:1.7.0(00.000*kW', 'garbage line', '1-0:1.7.0(1)x', '1-0:1.7(1)', '(lonely)', '1-0:1.8.0(1)(2']
     const t = parseTelegram(tg(`${bad.join('\r\n')}\r\n1-0:2.7.0(00.123*kW)\r\n`))

@@ -38,6 +38,11 @@ describe('values helpers', () => {
     expect(quantity(se, '1-0:3.7.0')).toEqual({ value: 0.314, unit: 'kvar' })
     expect(quantity(se, '1-0:3.8.0')).toEqual({ value: 857.557, unit: 'kvarh' })
     expect(toDisplayUnit('12', 'kWh')).toBeNull()
+    // gas in dm3, lower-case units; a unit named like an Object property is just a unit
+    expect(toDisplayUnit(12, 'dm3')).toEqual({ value: 0.012, unit: 'm3' })
+    expect(toDisplayUnit(1, 'kwh')).toEqual({ value: 1, unit: 'kWh' })
+    expect(toDisplayUnit(2, 'constructor')).toEqual({ value: 2, unit: 'constructor' })
+    expect(toDisplayUnit(2, '__proto__')).toEqual({ value: 2, unit: '__proto__' })
     expect(toDisplayUnit(Number.NaN, 'kWh')).toBeNull()
   })
 })
