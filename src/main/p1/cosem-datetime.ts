@@ -53,7 +53,8 @@ export function isCosemDateTimeForm(s: string): boolean {
  *   the wall time is then placed in that zone, with the status's DST bit settling the
  *   repeated autumn hour.
  * @returns null when it is not a date-time: not 24 hex digits, date or time fields not
- *   specified or out of range (month 13, 31 April, hour 24 …), a deviation beyond ±15 h.
+ *   specified or out of range (month 13, 31 April, hour 24 …, a year outside 1970–2199), a
+ *   deviation beyond ±15 h.
  */
 export function parseCosemDateTime(hex: string, zone: string = DEFAULT_METER_ZONE): CosemDateTime | null {
   if (typeof hex !== 'string' || !isCosemDateTimeForm(hex)) return null
@@ -70,7 +71,7 @@ export function parseCosemDateTime(hex: string, zone: string = DEFAULT_METER_ZON
   const st = byte(11)
   if (year === 0xffff || (hs > 99 && hs !== 0xff)) return null
   const w: WallTime = { year, month, day, hour, minute, second, hundredths: hs === 0xff ? 0 : hs }
-  if (!isValidWallTime(w) || year < 1970) return null
+  if (!isValidWallTime(w) || year < 1970 || year > 2199) return null
   const weekday = wd >= 1 && wd <= 7 ? wd : null
   const status = st === 0xff ? null : st
   const dst = status === null ? null : (status & 0x80) !== 0
