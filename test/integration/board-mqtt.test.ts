@@ -12,14 +12,19 @@
  * message the board published. Only the silent-board test runs on the real clock.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { BoardObject, MqttVerifyReport } from '../../src/shared/board'
+import type { BoardObject, BoardProfileInput, FirmwareGeneration, MqttVerifyReport } from '../../src/shared/board'
 import { ManualClock } from '../../src/main/line/clock'
 import { ESPHOME_DSMR_FIELDS } from '../../src/main/board/esphome-fields'
 import { ESPHOME_SENSORS, ESPHOME_TEXT_SENSORS } from '../../src/main/board/esphome'
 import { MqttFieldSource } from '../../src/main/board/mqtt-source'
 import { verifyMqtt, type VerifyOptions } from '../../src/main/board/mqtt-verify'
 import { ClockedMeter, EsphomeBoard, SmartyV15Board, SmartyV16V17Board, type FakeBoard } from '../helpers/fake-boards'
-import { freePort, startMosquitto, type Broker } from '../helpers/mosquitto'
+import { freeLowPort, freePort, startMosquitto, type Broker } from '../helpers/mosquitto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { BoardService } from '../../src/main/host/board-service'
+import { memorySecretStore } from '../../src/main/board/profile-store'
 import { waitUntil } from '../helpers/virtual-line'
 
 let broker: Broker
@@ -363,4 +368,88 @@ describe('MQTT field source: every generation back to OBIS objects (virtual time
       }
     })
   }
+})
+
+describe('BoardService: the profile names the firmware (virtual time)', () => {
+  let low: Broker
+  let dir: string
+  beforeAll(async () => {
+    low = await startMosquitto({ port: await freeLowPort() })
+    dir = mkdtempSync(join(tmpdir(), 'p1s-board-fw-'))
+  })
+  afterAll(async () => {
+    await low?.stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  const profile = (firmware: string, topic: string): BoardProfileInput => ({
+    name: `Board ${firmware}`,
+    settings: {
+      firmware: firmware as FirmwareGeneration,
+      MY_WIFI_SSID: 'Maison',
+      MQTT_SERVER: '127.0.0.1',
+      MY_MQTT_PORT: Number(new URL(low.url).port),
+      MQTT_TOPIC_OUT: topic,
+      PUBLISH_TIME: 60000
+    },
+    secrets: { KEY_SMARTY: 'AEBD21B769A6D13C0DF064E383682EFF', MY_WIFI_PASSWORD: 'correct horse battery' }
+  })
+
+  it("a v1.5 profile is verified as v1.5: its 20 s, not config.h's PUBLISH_TIME; the firmware found is the one named", async () => {
+    const clock = new ManualClock(T0)
+    const meter = new ClockedMeter(clock)
+    const topic = `weber-${++rigs}`
+    const board = new SmartyV15Board(clock, meter, { url: low.url, topic })
+    await board.start()
+    boards.push(board)
+    clock.setTimeout(() => meter.start(), 3000)
+    const svc = new BoardService({ profilesDir: dir, secrets: memorySecretStore(), reference: () => meter.latest, clock })
+    const p = await svc.boardSaveProfile(profile('smartyreader-v1.5', topic))
+    let listening = false
+    let messages = 0
+    let done = false
+    svc.on('board', (e) => {
+      if (e.kind !== 'verify') return
+      listening ||= e.phase === 'listening'
+      messages = e.messages
+    })
+    const run = svc.mqttVerify({ profileId: p.id }).finally(() => (done = true))
+    await waitUntil(
+      () => listening || done,
+      () => 'the verifier to subscribe'
+    )
+    const before = board.sent
+    for (let i = 0; !done && i < 600; i++) {
+      clock.advance(1000)
+      await board.flush()
+      await waitUntil(
+        () => done || messages >= board.sent - before,
+        () => `the service's verifier to receive ${board.sent - before} messages (has ${messages})`
+      )
+    }
+    const rep = await run
+    expect(rep.verdict, detail(rep)).toBe('ok')
+    expect(rep.firmware?.generation).toBe('smartyreader-v1.5')
+    expect(check(rep, 'interval').evidence.expectedIntervalS).toBe(20)
+    expect(check(rep, 'fields').status).toBe('pass') // no unexpected_firmware warning
+  })
+
+  it("config.h follows the profile's firmware (v1.6 layout), or the layout asked for; wrong requests are refused in one sentence", async () => {
+    const svc = new BoardService({ profilesDir: dir, secrets: memorySecretStore() })
+    const p = await svc.boardSaveProfile(profile('smartyreader-v1.6', 'schmit'))
+    const v16 = await svc.boardConfigText({ id: p.id, format: 'config.h' })
+    expect(v16.layout).toBe('v1.6')
+    expect(v16.text).toContain('uint8_t AUTH_DATA[] = {')
+    expect(v16.text).not.toContain('class_kW')
+    expect(v16.notes).toContain('Keep "#define USE_SECRETS" commented out in SmartyReader_v1_6.ino, or the sketch reads secrets.h instead of this config.h.')
+    const v17 = await svc.boardConfigText({ id: p.id, format: 'config.h', layout: 'v1.7' })
+    expect(v17.layout).toBe('v1.7')
+    expect(v17.text).toContain('byte class_kW[] = {3,7,12};')
+    expect((await svc.boardConfigText({ id: p.id, format: 'esphome' })).layout).toBeNull()
+    await expect(svc.boardConfigText({ id: p.id, format: 'config.h', layout: 'v1.5' as never })).rejects.toThrow(/^Invalid configuration request: layout /)
+    await expect(svc.mqttVerify({ profileId: p.id, firmware: 'tasmota' as never })).rejects.toThrow(/^Invalid MQTT request: firmware /)
+    await expect(svc.boardSaveProfile({ ...profile('tasmota', 'x') })).rejects.toThrow(
+      /^The profile was not saved: firmware: firmware must be one of smartyreader-v1\.5/
+    )
+  })
 })

@@ -206,6 +206,7 @@ export async function verifyMqtt(o: VerifyOptions): Promise<MqttVerifyReport> {
       pollRef()
       ev.message(m)
       o.onMessage?.(m)
+      if (ev.evidence.subscribedAt !== null) progress('listening')
     })
     await new Promise<void>((resolve) => client.subscribe([topic, `${topic}/#`], { qos: 0 }, () => resolve()))
     pollRef()
