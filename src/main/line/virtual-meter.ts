@@ -161,6 +161,9 @@ export class VirtualMeter extends EventEmitter<VirtualMeterEvents> {
    */
   start(): void {
     if (this.timer) return
+    // frames are due at fixed instants, as from the meter's own crystal: a late timer (a busy
+    // event loop) delays one frame, not all the ones after it
+    let due = this.clock.now()
     const tick = (): void => {
       const frame = this.nextFrame()
       if (!frame) {
@@ -172,7 +175,11 @@ export class VirtualMeter extends EventEmitter<VirtualMeterEvents> {
       if (this.fault.name !== 'silence' && !dropped) {
         Promise.resolve(this.write(this.onTheWire(frame))).catch((e: Error) => this.emit('error', e))
       }
-      this.timer = this.clock.setTimeout(tick, this.delayAfter(this.sent++))
+      due += this.delayAfter(this.sent++)
+      const now = this.clock.now()
+      // more than a cadence behind (the computer slept): start afresh rather than catch up
+      if (due < now - this.intervalMs) due = now
+      this.timer = this.clock.setTimeout(tick, due - now)
     }
     this.timer = this.clock.setTimeout(tick, 0)
   }

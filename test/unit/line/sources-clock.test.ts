@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ManualClock } from '../../../src/main/line/clock'
+import { ManualClock, type Clock } from '../../../src/main/line/clock'
 import { DEMO_KEY_HEX, DemoSource } from '../../../src/main/line/demo-source'
 import { FileSource } from '../../../src/main/line/file-source'
 import { ReplaySource } from '../../../src/main/line/replay-source'
@@ -46,6 +46,25 @@ describe('VirtualMeter on a ManualClock', () => {
     clock.advance(40_500)
     meter.stop()
     expect(at.slice(1).map((t, i) => t - at[i])).toEqual([5500, 14_500, 7000, 13_500])
+  })
+})
+
+describe('VirtualMeter on a late clock', () => {
+  it('keeps its frames on their due instants: one late timer delays one frame, not the rest', () => {
+    const inner = new ManualClock(T0)
+    let calls = 0
+    // a busy event loop: the second timer fires 700 ms late
+    const late: Clock = {
+      now: () => inner.now(),
+      setTimeout: (fn, ms) => inner.setTimeout(fn, ms + (++calls === 2 ? 700 : 0)),
+      setInterval: (fn, ms) => inner.setInterval(fn, ms)
+    }
+    const at: number[] = []
+    const meter = new VirtualMeter({ key: KEY, clock: late, write: () => void at.push(inner.now() - T0) })
+    meter.start()
+    inner.advance(40_000)
+    meter.stop()
+    expect(at).toEqual([0, 10_700, 20_000, 30_000, 40_000])
   })
 })
 
