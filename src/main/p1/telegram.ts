@@ -281,8 +281,6 @@ function internIec(code: string): Interned {
 }
 
 const obisCache = new Map<number, Interned>()
-/** The OBIS codes of the last telegram, by position (a meter repeats its readout list). */
-const lastCodes: Interned[] = []
 const MAX_REMEMBERED = 256
 const unitCache = new Map<number, Interned>()
 
@@ -309,7 +307,28 @@ interface LineMemo {
   tpl: CosemObject | null
   role: Role
 }
-const memos: (LineMemo | undefined)[] = []
+
+/**
+ * What the parser remembers of one meter's last telegrams, by object position: the OBIS codes
+ * (a meter repeats its readout list) and the lines. Kept per identification line, so telegrams
+ * of several meters parsed in turn (a live port and an import) do not evict each other.
+ */
+interface MeterMemo {
+  codes: Interned[]
+  lines: (LineMemo | undefined)[]
+}
+const meterMemos = new Map<string, MeterMemo>()
+const MAX_METERS = 16
+
+function meterMemoOf(identification: string): MeterMemo {
+  let m = meterMemos.get(identification)
+  if (m === undefined) {
+    if (meterMemos.size >= MAX_METERS) meterMemos.clear()
+    m = { codes: [], lines: [] }
+    meterMemos.set(identification, m)
+  }
+  return m
+}
 
 /** Remember `b[ls, le)` in `memo` (its buffer is reused when the line fits), four bytes at a time. */
 function remember(memo: LineMemo, b: Uint8Array, dv: DataView, ls: number, le: number): void {
@@ -632,6 +651,9 @@ export function parseTelegramText(b: Uint8Array, text: string, opts?: TelegramOp
   }
   const objects = telegram.objects
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength)
+  const meter = meterMemoOf(telegram.identification)
+  const memos = meter.lines
+  const lastCodes = meter.codes
   let prev: CosemObject | null = null
   let prevStart = 0
   let clock: CosemObject | null = null

@@ -368,6 +368,25 @@ describe('repeated lines', () => {
     expect(parse()).toEqual(a)
   })
 
+  it('telegrams of two meters parsed in turn, and two telegrams of one meter under the same identification, read right', () => {
+    const lu = txtFile('lu_relip_simulator_telegram.txt')
+    const be = corpus('be_fluvius_FLU5_ha-core-107813.txt')
+    const [luRef, beRef] = [parseTelegram(lu), parseTelegram(be)]
+    for (let k = 0; k < 4; k++) {
+      expect(parseTelegram(lu)).toEqual(luRef)
+      expect(parseTelegram(be)).toEqual(beRef)
+    }
+    // same identification, other object list (a DSO update adds per-phase values)
+    const short = `/Lux5\\253663653_B\r\n\r\n0-0:1.0.0(230315155342W)\r\n1-0:1.8.0(000017.901*kWh)\r\n!`
+    for (let k = 0; k < 3; k++) {
+      expect(parseTelegram(short).objects.map((o) => [o.obis, o.value])).toEqual([
+        ['0-0:1.0.0', '2023-03-15T15:53:42+01:00'],
+        ['1-0:1.8.0', 17.901]
+      ])
+      expect(parseTelegram(lu)).toEqual(luRef)
+    }
+  })
+
   it('a changed line, an inserted line or a changed CR LF is read from its own bytes', () => {
     const base = txtFile('lu_relip_simulator_telegram.txt').toString('latin1')
     parseTelegram(base)
