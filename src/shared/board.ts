@@ -11,6 +11,9 @@
  *
  * Secrets (P1 key, Wi-Fi, MQTT and OTA passwords) never travel to the renderer: views carry
  * a masked form only (e.g. "••••…4188").
+ *
+ * Over 400 lines on purpose: this is the board namespace of the contract (one file per
+ * namespace), types and their docs only.
  */
 import type { CheckStatus, EvidenceValue } from './diagnostics'
 

@@ -35,7 +35,7 @@ import {
   REQUIRED_FIELD_TOPICS,
   fieldTopic
 } from './firmware-fields'
-import type { MqttEvidence, ReferenceTelegram } from './mqtt-evidence'
+import { burstGapMs, publications, type MqttEvidence, type ReferenceTelegram } from './mqtt-evidence'
 import { valuesCheck } from './mqtt-value-checks'
 
 /** What the checks conclude. */
@@ -76,23 +76,6 @@ export function defaultIntervalS(g: FirmwareGeneration | null | undefined): numb
   if (g === 'smartyreader-v1.5') return 20
   if (g === 'esphome-dsmr') return 10
   return 60
-}
-
-/** Gap that separates publications, ms: 2 s, or a third of a (short) interval. */
-export function burstGapMs(intervalS: number): number {
-  return Math.min(2000, (intervalS * 1000) / 3)
-}
-
-/** Messages (retained ones left out) split into publications: bursts separated by more than `gapMs`. */
-export function publications(messages: readonly MqttMessage[], gapMs: number): MqttMessage[][] {
-  const out: MqttMessage[][] = []
-  for (const m of messages) {
-    if (m.retained) continue
-    const last = out[out.length - 1]
-    if (last && m.t - last[last.length - 1].t <= gapMs) last.push(m)
-    else out.push([m])
-  }
-  return out
 }
 
 function round(n: number, d = 1): number {

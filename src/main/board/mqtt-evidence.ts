@@ -113,3 +113,20 @@ export class MqttEvidenceCollector {
     return { messages: this.evidence.messages.length, retained }
   }
 }
+
+/** Gap that separates publications, ms: 2 s, or a third of a (short) interval. */
+export function burstGapMs(intervalS: number): number {
+  return Math.min(2000, (intervalS * 1000) / 3)
+}
+
+/** Messages (retained ones left out) split into publications: bursts separated by more than `gapMs`. */
+export function publications(messages: readonly MqttMessage[], gapMs: number): MqttMessage[][] {
+  const out: MqttMessage[][] = []
+  for (const m of messages) {
+    if (m.retained) continue
+    const last = out[out.length - 1]
+    if (last && m.t - last[last.length - 1].t <= gapMs) last.push(m)
+    else out.push([m])
+  }
+  return out
+}

@@ -15,9 +15,9 @@ import { randomBytes } from 'node:crypto'
 import { connect, type IClientOptions, type MqttClient } from 'mqtt'
 import type { BoardObject, FirmwareGeneration, MqttVerdictCode, MqttVerifyProgress, MqttVerifyReport } from '../../shared/board'
 import type { MqttMessage } from './firmware-decode'
-import { burstGapMs, defaultIntervalS, judgeMqtt, publications } from './mqtt-checks'
+import { defaultIntervalS, judgeMqtt } from './mqtt-checks'
 import { systemClock, type Clock, type ClockTimer } from '../line/clock'
-import { MqttEvidenceCollector } from './mqtt-evidence'
+import { MqttEvidenceCollector, burstGapMs, publications } from './mqtt-evidence'
 
 /** Where and how to connect. */
 export interface MqttConnectOptions {

@@ -7,8 +7,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { BoardObject, MqttCheckResult } from '../../../src/shared/board'
-import { judgeMqtt, publications } from '../../../src/main/board/mqtt-checks'
-import type { MqttEvidence, ReferenceTelegram } from '../../../src/main/board/mqtt-evidence'
+import { judgeMqtt } from '../../../src/main/board/mqtt-checks'
+import { publications, type MqttEvidence, type ReferenceTelegram } from '../../../src/main/board/mqtt-evidence'
 import { v15Epoch, v15Power } from '../../../src/main/board/mqtt-value-checks'
 import type { MqttMessage } from '../../../src/main/board/firmware-decode'
 
