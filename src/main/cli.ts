@@ -28,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'capture-info': async () => (await import('./cli/capture-commands')).captureCommands['capture-info'],
   stats: async () => (await import('./cli/history-commands')).historyCommands.stats,
   history: async () => (await import('./cli/history-commands')).historyCommands.history,
+  service: async () => (await import('./cli/service-commands')).serviceCommands.service,
   board: async () => (await import('./cli/board-commands')).boardCommands.board
 }
 

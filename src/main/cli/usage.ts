@@ -48,6 +48,14 @@ export const HISTORY_USAGE = `  stats FILE... [--key HEX] [--auth-key HEX] [--cl
       The meters in the history, their readings and time span.
 `
 
+/** Usage lines of `service` (src/main/cli/service-commands.ts). */
+export const SERVICE_USAGE = `  service install [--dry-run] [--name NAME] [--key HEX | --key-file FILE] [serve options...]
+      A systemd user unit running serve --record with these options, enabled and started
+      (printed where systemd does not run). The P1 key goes to a 0600 file, not the unit.
+  service uninstall [--dry-run] [--name NAME]
+  service status [--name NAME] [--json]
+`
+
 /** Usage lines of `board` (src/main/cli/board-commands.ts). */
 export const BOARD_USAGE = `  board info --port PATH [--no-reset] [--json]
       Chip, MAC and flash size of an ESP8266/ESP32 board through its ROM bootloader.
@@ -100,7 +108,7 @@ Usage: p1studio <command> [options]
   token [--new]
       Print serve's access token (kept in the data folder, the same across restarts);
       --new replaces it.
-${DIAGNOSE_USAGE}${CAPTURE_USAGE}${HISTORY_USAGE}${BOARD_USAGE}  help, --help, --version
+${DIAGNOSE_USAGE}${CAPTURE_USAGE}${HISTORY_USAGE}${SERVICE_USAGE}${BOARD_USAGE}  help, --help, --version
 
 The P1 key: wherever --key HEX is accepted, --key-file FILE (a file holding the 32 hex
 digits, readable by you only: chmod 600) and the environment variable P1STUDIO_KEY work
