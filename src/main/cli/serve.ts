@@ -60,6 +60,8 @@ export async function cmdServe(args: string[]): Promise<number> {
     'host-name': { type: 'string', multiple: true }
   })
   if ([values.port, values.demo, values.capture].filter(Boolean).length > 1) throw new UsageError('choose one of --port PATH, --capture FILE or --demo')
+  const givenToken = values.token === undefined ? undefined : tokenOpt(values.token)
+  const hostNames = hostNamesOpt(values['host-name'])
   let host = '127.0.0.1'
   let port = 8417
   if (values.listen !== undefined) {
@@ -82,8 +84,8 @@ export async function cmdServe(args: string[]): Promise<number> {
     if (ui.state === 'missing') process.stderr.write(`P1 Studio: ${ui.message}\n`)
     else if (ui.state === 'stale') process.stderr.write(`P1 Studio: serving the user interface as last built (${ui.reason})\n`)
   }
-  const token = values.token === undefined ? (await loadServeToken(dataDir())).token : tokenOpt(values.token)
-  const server = await startWebServer({ session, host, port, token, hostNames: hostNamesOpt(values['host-name']), staticDir })
+  const token = givenToken ?? (await loadServeToken(dataDir())).token
+  const server = await startWebServer({ session, host, port, token, hostNames, staticDir })
   if (values.port) {
     try {
       await session.openSource({ kind: 'serial', path: String(values.port), settings })
