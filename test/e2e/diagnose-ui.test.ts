@@ -49,7 +49,7 @@ describe('diagnostics wizard in Chromium', () => {
     pty = await openPtyPair()
     studio = await openStudio(['--port', pty.b, '--key', KEY, '--listen', '127.0.0.1:0', '--capture-dir', dir], { viewport: { width: 1280, height: 900 }, acceptDownloads: true })
     page = studio.page
-  }, 60_000)
+  }, 150_000) // serve and Chromium start in 5 s at idle, over 60 s at load 30 on two cores
 
   afterAll(async () => {
     await studio?.close()
@@ -75,7 +75,7 @@ describe('diagnostics wizard in Chromium', () => {
     // the live source was given back after the check
     const src = await waitForText(page.getByTestId('status-source'), (t) => t.includes(pty.b) && !t.includes('closed'))
     expect(src).toContain('115200 8N1')
-  }, 90_000)
+  }, 120_000)
 
   it('walks the wizard to a verdict on a replayed capture, shows every check, saves a report without the key', async () => {
     await page.getByTestId('tab-capture').click()
@@ -107,5 +107,5 @@ describe('diagnostics wizard in Chromium', () => {
     expect(cad.expectedIntervalS).toBe(10)
     expect(cad.intervalsS).toEqual([10, 10])
     expect(report.meter.lastFrameCounter! - report.meter.firstFrameCounter!).toBe(2)
-  }, 90_000)
+  }, 120_000)
 })

@@ -123,13 +123,14 @@ describe('diagnostics verdicts through a pty', () => {
       expect(r.verdict).toBe('port_permission_denied')
       return
     }
-    // as root, run the CLI as "nobody", who may not open the root-owned 0600 pty
-    const out = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, 'bin/p1studio.mjs', 'diagnose', '--port', line.pty.b, '--json'], { encoding: 'utf8', timeout: 20_000 })
+    // as root, run the CLI as "nobody", who may not open the root-owned 0600 pty (its start-up
+    // took 24 s at load 28 on two cores: the limits are the CLI's, not the diagnosis')
+    const out = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, 'bin/p1studio.mjs', 'diagnose', '--port', line.pty.b, '--json'], { encoding: 'utf8', timeout: 120_000 })
     expect(out.status).toBe(1)
     const r = JSON.parse(out.stdout) as DiagnosisReport
     expect(r.verdict).toBe('port_permission_denied')
     expect(check(r, 'port').advice).toMatch(/dialout/)
-  })
+  }, 150_000)
 
   it('port_error: a path that is not a serial port', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'p1s-'))

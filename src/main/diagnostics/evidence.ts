@@ -164,9 +164,14 @@ export class AttemptEvidence {
     this.take(this.decoder.end(now))
   }
 
-  /** Bursts that are over (followed by a gap) at `now`, ignoring one already under way when listening began. */
+  /**
+   * Bursts that are over (followed by a gap) at `now`, ignoring a first one that began within
+   * a burst gap of listening: it may be the tail of a frame already under way when the port
+   * opened (on a busy computer its first bytes are stamped hundreds of ms after the open:
+   * 50 ms was too short at load 26 on two cores, and a frame's tail then read as a wrong line).
+   */
   completeBursts(now: number): Burst[] {
-    return this.bursts.filter((b, i) => now - b.end > this.burstGapMs && !(i === 0 && b.start - this.startedAt < Math.min(50, this.burstGapMs)))
+    return this.bursts.filter((b, i) => now - b.end > this.burstGapMs && !(i === 0 && b.start - this.startedAt < this.burstGapMs))
   }
 
   private take(events: ReturnType<P1Decoder['push']>): void {

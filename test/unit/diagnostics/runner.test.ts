@@ -66,6 +66,29 @@ describe('runDiagnosis on a ManualClock', () => {
     expect(sources.map((s) => s.started)).toEqual([false])
   })
 
+  it('the tail of a frame under way when the port opened, stamped late by a busy computer, is not a wrong line', async () => {
+    const clock = new ManualClock(T0)
+    const meter = new VirtualMeter({ key: Buffer.from(KEY, 'hex'), clock, write: () => undefined })
+    const tail = meter.nextFrame()!.subarray(700)
+    const run = runDiagnosis({
+      path: '/dev/ttyP1',
+      key: KEY,
+      appVersion: 'test',
+      clock,
+      openSource: () => {
+        const src = new FakeSource()
+        // 400 ms after the open, the rest of a frame; then the meter's frames, 10 s apart
+        clock.setTimeout(() => src.emit('data', tail, clock.now()), 400)
+        const m = new VirtualMeter({ key: Buffer.from(KEY, 'hex'), clock, frameCounter: 2, write: (f) => void src.emit('data', f, clock.now()) })
+        clock.setTimeout(() => m.start(), 9000)
+        return src
+      }
+    })
+    const r = await drive(clock, run)
+    expect(r.source.tried).toEqual(['115200 8N1'])
+    expect(r.verdict).toBe('ok')
+  })
+
   it('no_signal after 1.2 cadences of silence on the clock, not retried', async () => {
     const clock = new ManualClock(T0)
     const r = await drive(clock, runDiagnosis({ path: '/dev/ttyP1', key: KEY, appVersion: 'test', clock, openSource: () => new FakeSource() }))
