@@ -175,7 +175,7 @@ export async function readImageFile(path: string): Promise<Uint8Array> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : 'it cannot be opened'
-    throw new Error(`Cannot read the image ${path}: ${why}`)
+    throw new Error(`Cannot read the image ${path}: ${why}`, { cause: e })
   }
   try {
     const st = await fh.stat()
@@ -197,7 +197,7 @@ export async function readImageFile(path: string): Promise<Uint8Array> {
     return new Uint8Array(buf.buffer, buf.byteOffset, n)
   } catch (e) {
     if (e instanceof Error && e.message.includes(path)) throw e
-    throw new Error(`Cannot read the image ${path}: ${(e as NodeJS.ErrnoException).code === 'EIO' ? 'input/output error' : 'it cannot be read'}`)
+    throw new Error(`Cannot read the image ${path}: ${(e as NodeJS.ErrnoException).code === 'EIO' ? 'input/output error' : 'it cannot be read'}`, { cause: e })
   } finally {
     await fh.close()
   }

@@ -79,7 +79,7 @@ export async function loadServeToken(dataDir: string, opts: { renew?: boolean } 
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
     const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOSPC' ? 'the disk is full' : code === 'EROFS' ? 'the disk is read-only' : 'it cannot be written'
-    throw new Error(`Cannot keep the serve access token in ${dataDir}: ${why}. Choose another folder with P1STUDIO_DATA_DIR, or give one with --token.`)
+    throw new Error(`Cannot keep the serve access token in ${dataDir}: ${why}. Choose another folder with P1STUDIO_DATA_DIR, or give one with --token.`, { cause: e })
   }
 }
 
