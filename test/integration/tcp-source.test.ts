@@ -6,8 +6,13 @@
  * again from 1 s after a good connection; a silent connection is dropped after the idle time.
  * Waits are on events (bytes received, state changes), never on a duration.
  */
+import { spawn } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
 import { createServer, type Server, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { readCapture } from '../../src/main/capture/reader'
 import { ManualClock } from '../../src/main/line/clock'
 import { SerialSource } from '../../src/main/line/serial-source'
 import { TcpSource, formatDelay, parseTcpSpec, sourceFromSpec, type TcpConnectionEvent } from '../../src/main/line/tcp-source'
@@ -277,5 +282,77 @@ describe('TcpSource on loopback sockets', () => {
     expect(clock.pending()).toBe(0)
     expect(ends).toEqual([`Closed tcp://127.0.0.1:${port}.`])
     expect(src.state?.state).toBe('stopped')
+  })
+})
+
+/** A CLI process with its output so far and waits on it. */
+function cli(args: string[]): { out: () => string; err: () => string; until(re: RegExp, stream?: 'out' | 'err'): Promise<void>; kill(sig: NodeJS.Signals): void; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [resolve(__dirname, '../../bin/p1studio.mjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  const waiters: (() => void)[] = []
+  const poke = (): void => {
+    for (const w of waiters.splice(0)) w()
+  }
+  child.stdout.on('data', (d: Buffer) => ((out += d.toString()), poke()))
+  child.stderr.on('data', (d: Buffer) => ((err += d.toString()), poke()))
+  const exit = new Promise<number | null>((r) => child.on('exit', (c) => r(c)))
+  return {
+    out: () => out,
+    err: () => err,
+    until: (re, stream = 'out') =>
+      new Promise<void>((res, rej) => {
+        const check = (): void => {
+          if (re.test(stream === 'out' ? out : err)) res()
+          else waiters.push(check)
+        }
+        void exit.then((c) => rej(new Error(`exited ${c} before ${re}: ${err}`)))
+        check()
+      }),
+    kill: (sig) => child.kill(sig),
+    exit
+  }
+}
+
+// each CLI run starts node (and tsx when the bundle is stale): seconds under load, never a verdict
+describe('tcp:// in the CLI', { timeout: 240_000 }, () => {
+  it('monitor --port tcp://… decodes frames from a TCP server', async () => {
+    const srv = await serve()
+    cleanup.push(() => srv.close())
+    const accepted = srv.connected()
+    const p = cli(['monitor', '--port', `tcp://127.0.0.1:${srv.port}`, '--key', KEY, '--count', '2'])
+    const sock = await accepted
+    const m = meter()
+    await write(sock, m.nextFrame(new Date(T0))!)
+    await p.until(/"frameCounter":1/)
+    await write(sock, m.nextFrame(new Date(T0 + 10_000))!)
+    expect(await p.exit).toBe(0)
+    const lines = p.out().trim().split('\n').map((l) => JSON.parse(l))
+    expect(lines.map((l) => l.frameCounter)).toEqual([1, 2])
+    expect(p.err()).toContain(`monitoring tcp://127.0.0.1:${srv.port}`)
+  })
+
+  it('capture --port tcp://… records the bytes; a refused port is retried and said', async () => {
+    const port = await freePort()
+    const out = join(mkdtempSync(join(tmpdir(), 'p1s-tcpcap-')), 'tcp.p1cap')
+    const p = cli(['capture', '--port', `tcp://127.0.0.1:${port}`, '--out', out])
+    await p.until(/connection refused .*retrying in 2 s/, 'err') // 1 s, then 2 s: the back-off in the words users read
+    const srv = await serve(port)
+    cleanup.push(() => srv.close())
+    const sock = await srv.connected()
+    const m = meter()
+    for (let i = 0; i < 3; i++) await write(sock, m.nextFrame(new Date(T0 + i * 10_000))!)
+    // the capture holds the three frames once their bytes are written (one write per record)
+    for (;;) {
+      const d = new P1Decoder({ key: KEY })
+      let n = 0
+      for await (const r of readCapture(out)) if (r.type === 'data') for (const ev of d.push(r.bytes, r.time)) if (ev.type === 'telegram') n++
+      if (n >= 3) break
+      await new Promise((r) => setTimeout(r, 100)) // a poll of the file, not a verdict
+    }
+    p.kill('SIGINT')
+    expect(await p.exit).toBe(0)
+    const header = (await readCapture(out).next()).value
+    expect(header).toMatchObject({ type: 'metadata', meta: { source: `tcp://127.0.0.1:${port}`, lineSettings: null } })
   })
 })

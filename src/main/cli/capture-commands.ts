@@ -9,7 +9,8 @@
  */
 import { existsSync } from 'node:fs'
 import { basename } from 'node:path'
-import { formatLineSettings, SerialSource } from '../line/serial-source'
+import { formatLineSettings } from '../line/serial-source'
+import { isTcpSpec, sourceFromSpec } from '../line/tcp-source'
 import { ReplaySource } from '../line/replay-source'
 import { openSerialWriter } from '../line/virtual-meter'
 import { CaptureWriter, captureSource, type CaptureProgress } from '../capture/writer'
@@ -48,7 +49,8 @@ async function cmdCapture(args: string[]): Promise<number> {
   const settings = { ...DEFAULT_LINE_SETTINGS, ...lineSettings(values) }
   const out = String(values.out)
   if (values['split-daily'] !== true && existsSync(out)) throw new Error(`${out} already exists: P1 Studio never overwrites a capture; choose another name.`)
-  const src = new SerialSource(String(values.port), settings)
+  // a serial port path, or tcp://HOST:PORT (raw P1 bytes over TCP)
+  const src = sourceFromSpec(String(values.port), { settings })
   // the port first: a port that cannot be opened leaves no capture file behind; what arrives
   // between the open and the file's creation is kept
   const early: [Buffer, number][] = []
@@ -64,7 +66,7 @@ async function cmdCapture(args: string[]): Promise<number> {
     writer = new CaptureWriter({
       path: out,
       source: src.label,
-      lineSettings: formatLineSettings(settings),
+      lineSettings: isTcpSpec(String(values.port)) ? null : formatLineSettings(settings),
       appVersion: appVersion(),
       splitDaily: values['split-daily'] === true
     })
@@ -74,6 +76,8 @@ async function cmdCapture(args: string[]): Promise<number> {
   }
   const tty = process.stderr.isTTY
   process.stderr.write(`capturing ${src.label} into ${values.out} (Ctrl-C to stop)\n`)
+  // a TCP source reconnecting says so ("connection refused, retrying in 4 s")
+  src.on('error', (e) => process.stderr.write(`${tty ? '\r\x1b[K' : ''}${e.message}\n`))
   return new Promise<number>((resolveExit) => {
     const cap = captureSource(src, writer)
     let exitCode = 0

@@ -6,7 +6,7 @@
  */
 import { P1Decoder } from '../p1/pipeline'
 import { eventJson } from '../p1/event-json'
-import { SerialSource } from '../line/serial-source'
+import { sourceFromSpec } from '../line/tcp-source'
 import { UsageError, intOpt, keyOpt, lineSettings, parse } from './args'
 import { BURST_GAP_MS, LineCounters } from './line-counters'
 
@@ -25,7 +25,8 @@ export async function cmdMonitor(args: string[]): Promise<number> {
   if (!values.port) throw new UsageError('monitor needs --port PATH')
   const count = intOpt(values.count, 'count', 1, Number.MAX_SAFE_INTEGER)
   const decoder = new P1Decoder({ key: keyOpt(values.key, 'P1 key'), authKey: keyOpt(values['auth-key'], 'Authentication key'), frameHex: false })
-  const src = new SerialSource(String(values.port), lineSettings(values))
+  // a serial port path, or tcp://HOST:PORT (ser2net, ESPHome stream server, network P1 dongles)
+  const src = sourceFromSpec(String(values.port), { settings: lineSettings(values) })
   await src.start()
   process.stderr.write(`monitoring ${src.label} (Ctrl-C to stop)\n`)
   const counters = new LineCounters()

@@ -114,5 +114,8 @@ The P1 key: wherever --key HEX is accepted, --key-file FILE (a file holding the 
 digits, readable by you only: chmod 600) and the environment variable P1STUDIO_KEY work
 too. Prefer them: a key given with --key is visible to every local user while the
 command runs (ps, /proc/PID/cmdline).
+
+Sources: monitor and capture take tcp://HOST:PORT as --port (raw P1 bytes over TCP: ser2net,
+ESPHome's stream server, network P1 dongles); P1 Studio reconnects with back-off and says so.
 `
 }
