@@ -72,7 +72,11 @@ async function childHex(): Promise<void> {
   const input = await openInput(HEX_FILE)
   const recs: Buffer[] = []
   let bytes = 0
-  for await (const r of input.records()) if (r.type === 'data') (recs.push(r.bytes), (bytes += r.bytes.length))
+  for await (const r of input.records()) {
+    if (r.type !== 'data') continue
+    recs.push(r.bytes)
+    bytes += r.bytes.length
+  }
   const wall = Number(process.hrtime.bigint() - t0) / 1e9
   clearInterval(timer)
   peak = Math.max(peak, process.memoryUsage.rss())

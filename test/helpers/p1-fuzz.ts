@@ -55,19 +55,33 @@ export function framePool(): PoolFrame[] {
   ]
   for (const f of plain) out.push({ name: f, bytes: vector(f), expect: 'telegram' })
   let fc = 1000
-  for (const f of ['lu_nexxtlab_go-smarty-reader_plaintext.txt', 'lu_openhab_smarty_with_units.telegram.txt', 'lu_luxmetering_spec_v1.1.3_appendixA_telegram.txt', 'lu_relip_simulator_telegram.txt']) {
+  for (const f of [
+    'lu_nexxtlab_go-smarty-reader_plaintext.txt',
+    'lu_openhab_smarty_with_units.telegram.txt',
+    'lu_luxmetering_spec_v1.1.3_appendixA_telegram.txt',
+    'lu_relip_simulator_telegram.txt'
+  ]) {
     for (const title of TITLES) {
-      out.push({ name: `${f} encrypted (${title.toString('hex')})`, bytes: encryptGlo({ plaintext: vector(f), key: FUZZ_KEY, authKey: AK, systemTitle: title, frameCounter: fc++ }), expect: 'telegram' })
+      out.push({
+        name: `${f} encrypted (${title.toString('hex')})`,
+        bytes: encryptGlo({ plaintext: vector(f), key: FUZZ_KEY, authKey: AK, systemTitle: title, frameCounter: fc++ }),
+        expect: 'telegram'
+      })
     }
   }
   const meter = new VirtualMeter({ key: FUZZ_KEY, frameCounter: 5000, write: () => undefined })
   const t0 = Date.UTC(2026, 5, 21, 10, 0, 0)
   for (let i = 0; i < 6; i++) out.push({ name: `virtual meter frame ${i}`, bytes: meter.nextFrame(new Date(t0 + i * 10_000))!, expect: 'telegram' })
-  out.push({ name: 'E1 NEXXTLAB (other key)', bytes: Buffer.from(vector('lu_nexxtlab_go-smarty-reader_frame.hex').toString('utf8').trim(), 'hex'), expect: 'foreign' })
+  out.push({
+    name: 'E1 NEXXTLAB (other key)',
+    bytes: Buffer.from(vector('lu_nexxtlab_go-smarty-reader_frame.hex').toString('utf8').trim(), 'hex'),
+    expect: 'foreign'
+  })
   // every pool frame decodes alone as announced (a guard on the model itself)
   for (const f of out) {
     const evs = decodeBuffer(f.bytes, { key: FUZZ_KEY }, 0).filter((e) => e.type !== 'skipped')
-    const ok = evs.length === 1 && (f.expect === 'telegram' ? evs[0].type === 'telegram' : evs[0].type === 'failure' && evs[0].failure.code === 'gcm_tag_mismatch')
+    const ok =
+      evs.length === 1 && (f.expect === 'telegram' ? evs[0].type === 'telegram' : evs[0].type === 'failure' && evs[0].failure.code === 'gcm_tag_mismatch')
     if (!ok) throw new Error(`fuzz pool: ${f.name} does not decode alone as expected: ${JSON.stringify(evs.map((e) => e.type))}`)
   }
   pool = out
@@ -97,7 +111,11 @@ export function fuzzCase(maxSegments = 12): fc.Arbitrary<FuzzCase> {
     { weight: 2, arbitrary: fc.record({ t: fc.constant('truncated' as const), i: fc.nat(), at: frac }) },
     {
       weight: 2,
-      arbitrary: fc.record({ t: fc.constant('flipped' as const), i: fc.nat(), flips: fc.array(fc.record({ at: frac, xor: fc.integer({ min: 1, max: 255 }) }), { minLength: 1, maxLength: 3 }) })
+      arbitrary: fc.record({
+        t: fc.constant('flipped' as const),
+        i: fc.nat(),
+        flips: fc.array(fc.record({ at: frac, xor: fc.integer({ min: 1, max: 255 }) }), { minLength: 1, maxLength: 3 })
+      })
     }
   )
   return fc.record({
@@ -164,7 +182,7 @@ export function checkCase(c: FuzzCase, built: BuiltCase = buildCase(c)): CaseRes
   let maxRead = 0
   try {
     let k = 0
-    for (let i = 0; i < stream.length; ) {
+    for (let i = 0; i < stream.length;) {
       const n = c.reads[k++ % c.reads.length]
       maxRead = Math.max(maxRead, n)
       for (const e of d.push(stream.subarray(i, i + n), 1000 + k)) evs.push(e)

@@ -15,7 +15,11 @@ const unshareArgs = process.getuid?.() === 0 ? ['--mount'] : ['--user', '--map-r
 /** Can this machine mount a private tmpfs (unshare and user namespaces available)? */
 export const smallDiskAvailable: boolean = (() => {
   const dir = mkdtempSync(join(tmpdir(), 'p1s-disk-probe-'))
-  const r = spawnSync('unshare', [...unshareArgs, 'sh', '-c', 'mount -t tmpfs -o size=16k tmpfs "$DISK"'], { env: { ...process.env, DISK: dir }, stdio: 'ignore', timeout: 10_000 })
+  const r = spawnSync('unshare', [...unshareArgs, 'sh', '-c', 'mount -t tmpfs -o size=16k tmpfs "$DISK"'], {
+    env: { ...process.env, DISK: dir },
+    stdio: 'ignore',
+    timeout: 10_000
+  })
   return !r.error && r.status === 0
 })()
 

@@ -46,7 +46,11 @@ async function waitFor(cond: () => boolean, ms: number, what: string): Promise<v
 async function data(path: string, summary?: ReadSummary): Promise<{ bytes: Buffer; times: number[] }> {
   const parts: Buffer[] = []
   const times: number[] = []
-  for await (const r of readCapture(path, summary)) if (r.type === 'data') (parts.push(r.bytes), times.push(r.time))
+  for await (const r of readCapture(path, summary)) {
+    if (r.type !== 'data') continue
+    parts.push(r.bytes)
+    times.push(r.time)
+  }
   return { bytes: Buffer.concat(parts), times }
 }
 
@@ -108,10 +112,9 @@ describe('captures through ptys', () => {
     const meter = new VirtualMeter({ key: Buffer.from(KEY, 'hex'), intervalMs: 60, write: (fr) => w.write(fr) })
     meter.start()
     cleanups.push(() => meter.stop())
-    let before = 0
     await waitFor(() => statSync(f).size > 12 * 1234, 15_000, 'a dozen frames on disk')
     // what is on disk now must survive the kill
-    before = decodeBuffer((await data(f, { records: 0, tornAt: null, warning: null })).bytes, { key: KEY }).filter((e) => e.type === 'telegram').length
+    const before = decodeBuffer((await data(f, { records: 0, tornAt: null, warning: null })).bytes, { key: KEY }).filter((e) => e.type === 'telegram').length
     cap.child.kill('SIGKILL')
     await cap.exit
     meter.stop()
@@ -155,7 +158,11 @@ describe('captures through ptys', () => {
     expect(await cap.exit).toBe(0)
     const got = createHash('sha256')
     let gotBytes = 0
-    for await (const r of readCapture(f)) if (r.type === 'data') (got.update(r.bytes), (gotBytes += r.bytes.length))
+    for await (const r of readCapture(f)) {
+      if (r.type !== 'data') continue
+      got.update(r.bytes)
+      gotBytes += r.bytes.length
+    }
     expect(gotBytes).toBe(total)
     expect(got.digest('hex')).toBe(sentHash)
     console.log(`soak: ${total / 1048576} MB in ${((Date.now() - started) / 1000).toFixed(1)} s`)

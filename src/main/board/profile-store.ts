@@ -208,7 +208,7 @@ export class ProfileStore {
       raw = JSON.parse(text)
       return this.decode(raw, id)
     } catch (e) {
-      throw new Error(`The board profile file ${this.file(id)} is damaged: ${explainDamage(e, raw)}. Correct it in a text editor, or delete it and create the profile again.`)
+      throw new Error(`The board profile file ${this.file(id)} is damaged: ${explainDamage(e, raw)}. Correct it in a text editor, or delete it and create the profile again.`, { cause: e })
     }
   }
 

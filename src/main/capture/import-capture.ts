@@ -68,7 +68,12 @@ export async function importToCapture(input: string, out: string, opts: ImportOp
         })
         continue
       }
-      writer ??= new CaptureWriter({ path: pending.tempPath, source: `imported from ${opened.description}`, appVersion: opts.appVersion, header: { note: `format ${opened.format}` } })
+      writer ??= new CaptureWriter({
+        path: pending.tempPath,
+        source: `imported from ${opened.description}`,
+        appVersion: opts.appVersion,
+        header: { note: `format ${opened.format}` }
+      })
       writer.write(r.bytes, r.time)
       if (writer.error) throw writer.error
       records++
@@ -77,7 +82,16 @@ export async function importToCapture(input: string, out: string, opts: ImportOp
     const p = writer.close()
     if (writer.error) throw writer.error
     pending.commit(opts.force)
-    return { path: out, description: opened.description, format: opened.format, records, bytes: p.bytes, frames: p.frames, syntheticTimes: opened.syntheticTimes, warning: summary.warning }
+    return {
+      path: out,
+      description: opened.description,
+      format: opened.format,
+      records,
+      bytes: p.bytes,
+      frames: p.frames,
+      syntheticTimes: opened.syntheticTimes,
+      warning: summary.warning
+    }
   } catch (e) {
     writer?.close()
     pending.abort()

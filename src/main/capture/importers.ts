@@ -16,6 +16,7 @@ import { Deframer, type DeframerEvent } from '../p1/deframer'
 import { isoTime } from './format'
 import { isCapture, readCapture, type CaptureRecord, type ReadSummary } from './reader'
 import { CaptureFormatError } from './reader'
+import { explainReadError } from './safe-file'
 
 /** Input formats. */
 export type InputFormat = 'capture' | 'hex' | 'text' | 'raw'
@@ -370,9 +371,7 @@ export async function openInput(path: string): Promise<OpenedInput> {
     size = st.size
     mtime = st.mtimeMs
   } catch (e) {
-    const err = e as NodeJS.ErrnoException
-    if (err.code === 'ENOENT') throw new Error(`No file at ${path}.`)
-    throw new Error(err.code ? `Cannot read ${path} (${err.code}).` : err.message)
+    throw new Error(explainReadError(path, e), { cause: e })
   }
   if (size === 0) throw new CaptureFormatError(`${basename(path)} is empty.`, 0)
   const fh = await open(path, 'r')

@@ -7,6 +7,7 @@
 import { createReadStream } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { CAPTURE_MAGIC, MAX_RECORD_PAYLOAD, RECORD_HEADER_BYTES, RECORD_TRAILER_BYTES, RecordType, recordCrc, type CaptureHeader } from './format'
+import { explainReadError } from './safe-file'
 
 /** A problem with a capture file: one plain sentence, with the byte offset where it is. */
 export class CaptureFormatError extends Error {
@@ -233,9 +234,7 @@ export async function* readCaptureBatches(path: string, summary: ReadSummary = {
     }
   } catch (e) {
     if (e instanceof CaptureFormatError) throw e
-    const err = e as NodeJS.ErrnoException
-    if (err.code === 'ENOENT') throw new Error(`No file at ${path}.`)
-    throw new Error(`Cannot read ${path}: ${err.message}`)
+    throw new Error(explainReadError(path, e), { cause: e })
   } finally {
     stream.destroy()
   }

@@ -45,6 +45,24 @@ export function explainFileError(path: string, e: NodeJS.ErrnoException, what = 
   }
 }
 
+/** Why `path` cannot be read, in plain words (no errno text). */
+export function explainReadError(path: string, e: unknown): string {
+  const err = e as NodeJS.ErrnoException
+  switch (err.code) {
+    case 'ENOENT':
+      return `No file at ${path}.`
+    case 'EACCES':
+    case 'EPERM':
+      return `No permission to read ${path}.`
+    case 'EISDIR':
+      return `${path} is a folder, not a file.`
+    case 'EIO':
+      return `The disk reported an error while reading ${path}.`
+    default:
+      return err.code ? `Cannot read ${path} (${err.code}).` : err instanceof Error && !err.code ? err.message : `Cannot read ${path}.`
+  }
+}
+
 /** An Error whose message is a plain sentence, carrying the original error as `cause`. */
 export function fileError(path: string, e: unknown, what = 'the file'): Error {
   const err = e as NodeJS.ErrnoException

@@ -111,7 +111,7 @@ export class HistoryStore {
     try {
       instance = await DuckDBInstance.create(path)
     } catch (e) {
-      throw new Error(`Cannot open the history database ${path}: ${(e as Error).message.split('\n')[0]}`)
+      throw new Error(`Cannot open the history database ${path}: ${(e as Error).message.split('\n')[0]}`, { cause: e })
     }
     const con = await instance.connect()
     await con.run(`CREATE TABLE IF NOT EXISTS meters (meter_id VARCHAR PRIMARY KEY, system_title VARCHAR)`)

@@ -268,7 +268,11 @@ describe('importers', () => {
     expect(input.format).toBe('text')
     const data: Buffer[] = []
     const times: number[] = []
-    for await (const r of input.records()) if (r.type === 'data') (data.push(r.bytes), times.push(r.time))
+    for await (const r of input.records()) {
+      if (r.type !== 'data') continue
+      data.push(r.bytes)
+      times.push(r.time)
+    }
     expect(times[1] - times[0]).toBe(10_000)
     const tels = decodeBuffer(Buffer.concat(data)).filter((e) => e.type === 'telegram')
     expect(tels).toHaveLength(2)

@@ -54,7 +54,8 @@ describe('the contract range-checks times and dates', () => {
     }
     expect(() => parseMessagesRequest({ meterId: 'm', from: 0, to: 1e300 })).toThrow(/^Invalid messages request: to: must be a time in ms/)
     expect(parseQuartersRequest({ meterId: 'm', date: '2026-03-29', classKW: 7 }).date).toBe('2026-03-29')
-    for (const d of ['2026-02-30', '2026-13-01', '0000-00-00']) expect(() => parseQuartersRequest({ meterId: 'm', date: d, classKW: 7 }), d).toThrow(/^Invalid quarter-hours request: date: must be a date YYYY-MM-DD$/)
+    for (const d of ['2026-02-30', '2026-13-01', '0000-00-00'])
+      expect(() => parseQuartersRequest({ meterId: 'm', date: d, classKW: 7 }), d).toThrow(/^Invalid quarter-hours request: date: must be a date YYYY-MM-DD$/)
   })
 })
 

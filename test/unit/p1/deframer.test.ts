@@ -176,6 +176,43 @@ describe('Deframer', () => {
   })
 })
 
+describe('Deframer: ciphertext that spells a frame start does not cut a frame', () => {
+  const [a, b] = smartyFrames(2)
+  /** `a` with `bytes` written into its ciphertext at byte 300 (the deframer does not decrypt). */
+  const withBody = (bytes: Buffer): Buffer => {
+    const f = Buffer.from(a)
+    bytes.copy(f, 300)
+    return f
+  }
+  it('an identification line and a blank line without an OBIS line after them (seen in the pipeline benchmark)', () => {
+    // the bytes that cut frame 4406 of the benchmark stream: "/Skt4…\n\nM…"
+    const spelled = Buffer.from('2f536b7434c1a33bbee908a19e59d80efa55a13b204c15614b93ecef0a0a4d96b60203b75179e3b8', 'hex')
+    for (const body of [spelled, Buffer.from('/Abc5 meter\r\n\r\nx-y:z', 'latin1'), Buffer.from('/Abc5 m\xe9ter\r\n\r\n1-0:1.8.0(', 'latin1')]) {
+      const f = withBody(body)
+      const evs = run([Buffer.concat([f, b])])
+      expect(frames(evs).map((e) => [e.offset, e.bytes.length]), body.toString('latin1')).toEqual([
+        [0, f.length],
+        [f.length, b.length]
+      ])
+      expect(errors(evs)).toEqual([])
+    }
+    // a real telegram start (ASCII identification, blank line, OBIS code) does cut it
+    const cut = withBody(Buffer.from('/Abc5 meter\r\n\r\n1-3:0.2.8(50)\r\n', 'latin1'))
+    expect(errors(run([cut])).map((e) => [e.code, e.length])).toEqual([['truncated_frame', 300]])
+  })
+
+  it('another meter’s header with a short-form length (a telegram is longer than 110 bytes) does not cut it', () => {
+    const h = Buffer.from('db08' + '58595a0102030405' + '40' + '30' + '00000001', 'hex') // "XYZ…", length 0x40, SC 0x30
+    const f = withBody(h)
+    const evs = run([Buffer.concat([f, b])])
+    expect(frames(evs).map((e) => e.offset)).toEqual([0, f.length])
+    expect(errors(evs)).toEqual([])
+    // with a long-form length it is a plausible frame of another meter: it cuts
+    const g = withBody(Buffer.from('db08' + '58595a0102030405' + '820100' + '30' + '00000001', 'hex'))
+    expect(errors(run([Buffer.concat([g, b])])).map((e) => [e.code, e.length])).toEqual([['truncated_frame', 300]])
+  })
+})
+
 /**
  * Frames back to back with no idle gap (file decoding, stdin, TCP relays such as ser2net or
  * ESP bridges): wherever the reads split the stream, every valid frame is found, and the
