@@ -1,18 +1,21 @@
 /**
  * `p1studio decode [--key HEX | --key-file FILE] [--auth-key HEX] FILE|-`: one JSON line per
  * frame of a raw byte stream (docs/cli.md, src/main/p1/event-json.ts). Streams: the input is
- * read in large chunks, the decoder builds no frame hex (never printed), the lines go out in
- * batches with back-pressure (./output). Exit 0 if at least one telegram decoded (or the
- * input held no frame), 1 otherwise.
+ * read in large chunks, the decoder builds no frame hex (never printed), the lines are written
+ * as bytes into one buffer and go out in batches of ≥ 64 kB with back-pressure (one `write`
+ * per batch, waiting for `drain` when the reader is slower). Exit 0 if at least one telegram
+ * decoded (or the input held no frame), 1 otherwise.
  */
 import { createReadStream, existsSync } from 'node:fs'
-import { P1Decoder, type DecodeEvent } from '../p1/pipeline'
-import { eventJson } from '../p1/event-json'
+import { P1Decoder } from '../p1/pipeline'
+import { JsonLineWriter } from '../p1/event-json'
 import { UsageError, keyOpt, parse } from './args'
-import { LineBatcher } from './output'
+import { writeChunk } from './output'
 
 /** Read size for a file input, bytes (stdin gives what the pipe holds, 64 kB). */
 const READ_BYTES = 256 * 1024
+/** Output gathered before one write, bytes. */
+const BATCH_BYTES = 64 * 1024
 
 /** Run `decode` with its arguments. @returns the exit status. @throws UsageError, Error (no file). */
 export async function cmdDecode(args: string[]): Promise<number> {
@@ -22,24 +25,22 @@ export async function cmdDecode(args: string[]): Promise<number> {
   const decoder = new P1Decoder({ key: keyOpt(values.key, 'P1 key'), authKey: keyOpt(values['auth-key'], 'Authentication key'), frameHex: false })
   if (file !== '-' && !existsSync(file)) throw new Error(`No file at ${file}.`)
   const input = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: READ_BYTES })
-  const out = new LineBatcher(process.stdout)
+  const out = new JsonLineWriter(4 * BATCH_BYTES)
   let decoded = 0
   let failed = 0
-  const gather = (evs: DecodeEvent[]): void => {
+  const gather = (evs: ReturnType<P1Decoder['push']>): void => {
     for (let i = 0; i < evs.length; i++) {
       const ev = evs[i]
-      const line = eventJson(ev)
-      if (line === null) continue
+      if (!out.add(ev)) continue
       if (ev.type === 'telegram') decoded++
       else failed++
-      out.line(line)
     }
   }
   for await (const chunk of input) {
     gather(decoder.push(chunk as Buffer))
-    if (out.full) await out.flush()
+    if (out.length >= BATCH_BYTES) await writeChunk(process.stdout, out.take())
   }
   gather(decoder.end())
-  await out.flush()
+  if (out.length > 0) await writeChunk(process.stdout, out.take())
   return decoded > 0 || failed === 0 ? 0 : 1
 }

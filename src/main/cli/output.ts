@@ -1,15 +1,29 @@
 /**
- * Line output of the streaming commands (`decode`, `monitor`, `replay`): lines are gathered
- * into batches and written with one `write` per batch, waiting for `drain` when the stream
- * says so (back-pressure), instead of one write per frame. A closed pipe (`p1studio decode …
- * | head -1`: EPIPE) is not an error: the process ends quietly (src/main/cli.ts).
+ * Output of the streaming commands with back-pressure: one `write` per batch, and the next
+ * batch only once the stream took this one (`drain`) when it said it was full. A closed pipe
+ * (`p1studio decode … | head -1`: EPIPE) is not an error: the process ends quietly
+ * (src/main/cli.ts).
  */
 import type { Writable } from 'node:stream'
 
-/** Bytes (UTF-16 code units, close enough) gathered before a batch is written. */
+/** Write `chunk`; resolves at once, or after `drain` (or `close`) when the stream asks to wait. */
+export function writeChunk(stream: Writable, chunk: Buffer | string): Promise<void> {
+  if (stream.write(chunk)) return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off('drain', done)
+      stream.off('close', done)
+      resolve()
+    }
+    stream.once('drain', done)
+    stream.once('close', done)
+  })
+}
+
+/** Bytes (UTF-16 code units, close enough) gathered before a batch of lines is written. */
 export const BATCH_CHARS = 64 * 1024
 
-/** Gathers lines and writes them in batches with back-pressure. */
+/** Gathers text lines and writes them in batches with back-pressure (for lines made as strings). */
 export class LineBatcher {
   private batch = ''
   private readonly stream: Writable
@@ -21,7 +35,7 @@ export class LineBatcher {
     this.batchChars = batchChars
   }
 
-  /** Add one line (without its newline). Written at the next {@link flush} or when the batch is full. */
+  /** Add one line (without its newline). Written at the next {@link flush}. */
   line(s: string): void {
     this.batch += s
     this.batch += '\n'
@@ -32,20 +46,11 @@ export class LineBatcher {
     return this.batch.length >= this.batchChars
   }
 
-  /** Write what was gathered; resolves when the stream can take more (after `drain` if it asked to wait). */
+  /** Write what was gathered; resolves when the stream can take more. */
   flush(): Promise<void> {
     if (this.batch === '') return Promise.resolve()
     const s = this.batch
     this.batch = ''
-    if (this.stream.write(s)) return Promise.resolve()
-    return new Promise((resolve) => {
-      const done = (): void => {
-        this.stream.off('drain', done)
-        this.stream.off('close', done)
-        resolve()
-      }
-      this.stream.once('drain', done)
-      this.stream.once('close', done)
-    })
+    return writeChunk(this.stream, s)
   }
 }

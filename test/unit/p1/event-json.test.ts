@@ -10,7 +10,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { CosemObject, DecodedTelegram } from '../../../src/shared/types'
 import { decodeBuffer, type DecodeEvent } from '../../../src/main/p1/pipeline'
-import { eventJson } from '../../../src/main/p1/event-json'
+import { JsonLineWriter, eventJson } from '../../../src/main/p1/event-json'
 import { VirtualMeter } from '../../../src/main/line/virtual-meter'
 
 /** The line as first specified: JSON.stringify of the object tree (the contract of docs/cli.md). */
@@ -60,16 +60,27 @@ describe('eventJson', () => {
     expect(telegrams).toBeGreaterThan(20)
   })
 
-  it('equals the reference on virtual-meter telegrams (Smarty 2020+, M-Bus)', () => {
+  it('equals the reference on virtual-meter telegrams (Smarty 2020+, M-Bus); the batch writer gives the same bytes, lines and all', () => {
     const key = Buffer.from('00112233445566778899AABBCCDDEEFF', 'hex')
     const m = new VirtualMeter({ key, write: () => undefined })
     const t0 = Date.parse('2026-03-29T00:59:00Z')
+    const w = new JsonLineWriter(1024) // small: it must grow
+    let expected = ''
     for (let i = 0; i < 30; i++) {
       for (const ev of decodeBuffer(m.nextFrame(new Date(t0 + i * 10_000))!, { key })) {
         expect(ev.type).toBe('telegram')
         expect(eventJson(ev)).toBe(reference(ev))
+        expect(w.add(ev)).toBe(true)
+        expected += reference(ev) + '\n'
       }
     }
+    expect(w.add({ type: 'skipped', offset: 0, length: 3, receivedAt: 0 })).toBe(false)
+    const first = w.take()
+    expect(first.toString('utf8')).toBe(expected)
+    expect(w.length).toBe(0)
+    // the taken bytes stay the caller's: writing on does not change them
+    for (const ev of decodeBuffer(m.nextFrame(new Date(t0 + 31 * 10_000))!, { key })) w.add(ev)
+    expect(first.toString('utf8')).toBe(expected)
   })
 
   it('writes numbers as JSON.stringify does: every 3-decimal value of a meter range, and arbitrary doubles', () => {
@@ -117,6 +128,9 @@ describe('eventJson', () => {
         } as unknown as DecodedTelegram
         const ev = { type: 'telegram', telegram } as DecodeEvent
         expect(eventJson(ev)).toBe(reference(ev))
+        const w = new JsonLineWriter(1024)
+        w.add(ev)
+        expect(w.take().equals(Buffer.from(reference(ev) + '\n', 'utf8'))).toBe(true)
       }),
       { numRuns: 2000, seed: 11 }
     )
