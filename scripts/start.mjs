@@ -1,23 +1,12 @@
 // `npm start`: the desktop app when the Electron runtime is installed; otherwise the same
 // UI in the default browser (serve mode, demo source), so the first command always works.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { electronBinary } from './electron-binary.mjs'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx'
-
-
-function newest(dir) {
-  let t = 0
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name)
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs)
-  }
-  return t
-}
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit', shell: process.platform === 'win32' })
@@ -31,8 +20,7 @@ if (electron) {
   child.on('exit', (code) => process.exit(code ?? 0))
 } else {
   console.log('P1 Studio: the desktop runtime (Electron) is missing — opening P1 Studio in your browser (serve mode, demo source).')
-  const index = join(ROOT, 'out/renderer/index.html')
-  if (!existsSync(index) || statSync(index).mtimeMs < newest(join(ROOT, 'src/renderer'))) run(npx, ['vite', 'build', '--logLevel', 'warn', '--config', 'vite.web.config.ts'])
+  // serve builds the user interface first when it is missing or older than its sources
   const child = spawn(process.execPath, [join(ROOT, 'bin/p1studio.mjs'), 'serve', '--demo', '--open', ...process.argv.slice(2)], { cwd: ROOT, stdio: 'inherit' })
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig))
   child.on('exit', (code) => process.exit(code ?? 0))
