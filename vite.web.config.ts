@@ -16,5 +16,7 @@ export default defineConfig({
     }
   },
   plugins: [vue()],
+  // vue-i18n esm-bundler flags: composition API only (no legacy API code), no devtools in production
+  define: { __VUE_I18N_FULL_INSTALL__: true, __VUE_I18N_LEGACY_API__: false, __INTLIFY_PROD_DEVTOOLS__: false },
   build: { outDir: resolve(import.meta.dirname, 'out/renderer'), emptyOutDir: true }
 })

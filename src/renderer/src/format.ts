@@ -1,13 +1,18 @@
 /**
- * Display helpers for the renderer: meter values with the meter's decimals, instants,
- * durations, sizes and relative times. One place for every number and date the views show.
+ * Display helpers for the renderer, in the language shown and the meter's time zone
+ * (i18n/index.ts): meter values with the meter's decimals and the language's decimal sign,
+ * the meter's own wall time, instants, durations, sizes and relative times. One place for
+ * every number and date the views show; reactive to a language switch when used in render.
  */
 import type { CosemObject } from '@shared/types'
 import type { EvidenceValue } from '@shared/diagnostics'
+import { wordEvidence } from '@shared/i18n'
+import { fmt, t, wording } from './i18n'
 
 /**
- * The value as the meter wrote it, without padding zeros: "000006.695" → "6.695",
- * "-063" → "-63". Text and instants are returned as they are; null → "—".
+ * The value as the meter wrote it, without padding zeros and with its decimals:
+ * "000006.695" → "6.695" (English) / "6,695" (French, German), "-063" → "-63". Instants are
+ * the meter's wall time; text is returned as it is; null → "—".
  */
 export function formatValue(o: Pick<CosemObject, 'value' | 'values'>, index = 0): string {
   const v = index === 0 ? o.value : o.values[index]?.value
@@ -15,27 +20,27 @@ export function formatValue(o: Pick<CosemObject, 'value' | 'values'>, index = 0)
   if (typeof v === 'number') {
     // digits as sent: the value entry holding this number (a timestamped reading's second value)
     const entry = index === 0 ? (o.values.find((x) => x.value === v) ?? o.values[0]) : o.values[index]
-    const raw = (entry?.raw ?? '').split('*')[0]
-    const dec = /\.(\d+)$/.exec(raw)
-    return dec ? v.toFixed(dec[1].length) : String(v)
+    return fmt.value.meterNumber(entry?.raw ?? '', v)
   }
   if (/^\d{4}-\d{2}-\d{2}T/.test(v)) return formatInstant(v)
   return v
 }
 
-/** "2018-01-30T10:21:22+01:00" → "2018-01-30 10:21:22 (UTC+01:00)" — the meter's own wall time. */
+/** "2018-01-30T10:21:22+01:00" → "2018-01-30 10:21:22 (UTC+01:00)": the meter's own wall time, one convention in every language. */
 export function formatInstant(iso: string): string {
   const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})([+-]\d{2}:\d{2}|Z)$/.exec(iso)
   return m ? `${m[1]} ${m[2]} (UTC${m[3] === 'Z' ? '' : m[3]})` : iso
 }
 
-/** Seconds since `ms` as "4 s", "2 min 5 s", "1 h 3 min"; null → "—". */
-export function ago(ms: number | null, now: number): string {
+/** Seconds between `ms` and `now` as "4 s", "2 min 5 s", "1 h 3 min" (SI units, the same in every language); null → "—". */
+export function elapsed(ms: number | null, now: number): string {
   if (ms === null) return '—'
-  const s = Math.max(0, Math.round((now - ms) / 1000))
-  if (s < 60) return `${s} s`
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`
-  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`
+  return duration(Math.max(0, Math.round((now - ms) / 1000)))
+}
+
+/** "… ago" in the language shown; null → "—". */
+export function ago(ms: number | null, now: number): string {
+  return ms === null ? '—' : t('common.ago', { time: elapsed(ms, now) })
 }
 
 /** A duration in seconds as "2 h 5 min", "3 min 4 s" or "12 s". */
@@ -43,7 +48,7 @@ export function duration(s: number): string {
   const h = Math.floor(s / 3600)
   const m = Math.floor((s % 3600) / 60)
   const sec = Math.floor(s % 60)
-  return h ? `${h} h ${m} min` : m ? `${m} min ${sec} s` : `${sec} s`
+  return h ? t('common.durationH', { h, m }) : m ? t('common.durationM', { m, s: sec }) : t('common.durationS', { s: sec })
 }
 
 /** A bucket width in ms as "1 h", "5 min" or "30 s". */
@@ -51,43 +56,54 @@ export function bucketWidth(ms: number): string {
   return ms >= 3600_000 ? `${Math.round(ms / 3600_000)} h` : ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`
 }
 
-/** Bytes as megabytes with two decimals, "1.23 MB". */
+/** Bytes as megabytes with two decimals, "1.23 MB" / "1,23 Mo". */
 export function megabytes(n: number): string {
-  return (n / 1e6).toFixed(2) + ' MB'
+  return t('common.megabytes', { n: fmt.value.number(n / 1e6, 2) })
 }
 
-/** A number with fixed decimals; null → "—". */
+/** A number with fixed decimals in the language's form; null → "—". */
 export function fixed(v: number | null | undefined, digits: number): string {
-  return v === null || v === undefined ? '—' : v.toFixed(digits)
+  return fmt.value.number(v, digits)
 }
 
-/** Date and time of an instant (ms), as the browser writes it. */
+/** A count or figure as the language writes it (no grouping). */
+export function num(v: number | null | undefined): string {
+  return fmt.value.number(v)
+}
+
+/** Date and time of an instant (ms or ISO text) in the meter's zone: "20.06.2026 22:00:05". */
 export function dateTime(ms: number | string): string {
-  return new Date(ms).toLocaleString()
+  return fmt.value.dateTime(ms)
 }
 
-/** Time of day of an instant (ms). */
+/** Time of day of an instant, 24-hour, in the meter's zone. */
 export function timeOfDay(ms: number): string {
-  return new Date(ms).toLocaleTimeString()
+  return fmt.value.time(ms)
 }
 
-/** Hours and minutes of an instant (ms), for quarter-hour labels. */
+/** Hours and minutes of an instant in the meter's zone, for quarter-hour labels. */
 export function hourMinute(ms: number): string {
-  return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
+  return fmt.value.hourMinute(ms)
 }
 
-/** Log time stamp "HH:MM:SS.mmm" of an instant (ms). */
-export function logClock(t: number): string {
-  const d = new Date(t)
-  const two = (n: number, w = 2): string => String(n).padStart(w, '0')
-  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${two(d.getMilliseconds(), 3)}`
+/** A calendar date "YYYY-MM-DD" as the language writes dates. */
+export function calendarDate(ymd: string): string {
+  return fmt.value.calendarDate(ymd)
 }
 
-/** A check's evidence figure: lists joined, null or empty → "—". */
+/** A month "YYYY-MM" as the language writes it. */
+export function calendarMonth(ym: string): string {
+  return fmt.value.calendarMonth(ym)
+}
+
+/** Log time stamp "HH:MM:SS.mmm" of an instant in the meter's zone. */
+export function logClock(ms: number): string {
+  return fmt.value.logTime(ms)
+}
+
+/** A check's evidence figure: numbers in the language's form, lists joined, yes/no, null or empty → "—". */
 export function evidenceText(v: EvidenceValue): string {
-  if (v === null) return '—'
-  if (Array.isArray(v)) return v.length ? v.join(', ') : '—'
-  return String(v)
+  return wordEvidence(v, wording.value)
 }
 
 /** Hex string → array of byte values. */

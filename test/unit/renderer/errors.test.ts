@@ -9,7 +9,7 @@ describe('toApiError', () => {
     expect(toApiError(new Error("Error invoking remote method 'setKey': TypeError: bad"))).toMatchObject({ message: 'bad' })
   })
 
-  it('keeps the WebSocket client\'s message as it is', () => {
+  it("keeps the WebSocket client's message as it is", () => {
     expect(toApiError(new Error('A diagnosis is already running.'))).toEqual({ code: 'unknown', message: 'A diagnosis is already running.', params: {} })
   })
 

@@ -1,6 +1,6 @@
 /**
- * chart.js set-up for the History tab: time axis (date-fns adapter), zoom and pan
- * (chartjs-plugin-zoom, hammerjs for dragging), line, bar and filler.
+ * chart.js set-up for the History tab: time axis in the meter's zone (./zoned-adapter),
+ * zoom and pan (chartjs-plugin-zoom, hammerjs for dragging), line, bar and filler.
  */
 import {
   BarController,
@@ -16,7 +16,7 @@ import {
   TimeScale,
   Tooltip
 } from 'chart.js'
-import 'chartjs-adapter-date-fns'
+import './zoned-adapter'
 import 'hammerjs'
 import zoomPlugin from 'chartjs-plugin-zoom'
 

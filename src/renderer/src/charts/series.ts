@@ -4,19 +4,27 @@
  */
 import type { Chart } from 'chart.js'
 import type { HistorySeries } from '@shared/contract'
+import { fmt } from '../i18n'
 
 /** Dataset colours, in order. */
 export const COLORS = ['#d64545', '#2f7ed8', '#2b9348', '#8e44ad', '#e69b00', '#555']
 
-/** The x axis of a time chart over [from, to] (ms). */
+/** The x axis of a time chart over [from, to] (ms), in the meter's zone and the language shown (./zoned-adapter). */
 export function timeScale(from: number, to: number) {
+  const f = fmt.value
   return {
     type: 'time' as const,
     min: from,
     max: to,
-    time: { tooltipFormat: 'yyyy-MM-dd HH:mm:ss' },
+    adapters: { date: { zone: f.zone, locale: f.intlLocale } },
+    time: { tooltipFormat: 'datetime' },
     ticks: { maxRotation: 0, autoSkip: true }
   }
+}
+
+/** Chart options of the language shown: chart.js formats tick and tooltip numbers with `locale` (decimal comma in French and German). */
+export function chartLocale(): { locale: string } {
+  return { locale: fmt.value.intlLocale }
 }
 
 /**

@@ -1,18 +1,25 @@
 /**
  * One chart.js chart bound to a canvas of a component: created on the first draw, updated in
- * place afterwards, destroyed with the component; saved as PNG.
+ * place afterwards, recreated in the new language when the language changes (axis labels,
+ * numbers, legends), destroyed with the component; saved as PNG.
  */
-import { markRaw, onBeforeUnmount, type Ref } from 'vue'
+import { markRaw, onBeforeUnmount, watch, type Ref } from 'vue'
 import type { ChartConfiguration } from 'chart.js'
 import { Chart } from './chart'
 import { downloadCanvasPng } from '../util/download'
+import { locale } from '../i18n'
 
-/** The chart of `canvas`. */
-export function useChart(canvas: Ref<HTMLCanvasElement | null>) {
+/** The chart of `canvas`; `redraw` draws it again from the current data (called after a language switch). */
+export function useChart(canvas: Ref<HTMLCanvasElement | null>, redraw: () => void) {
   let chart: Chart | null = null
-  onBeforeUnmount(() => {
+  const destroy = (): void => {
     chart?.destroy()
     chart = null
+  }
+  onBeforeUnmount(destroy)
+  watch(locale, () => {
+    destroy()
+    redraw()
   })
   return {
     /**
@@ -26,8 +33,10 @@ export function useChart(canvas: Ref<HTMLCanvasElement | null>) {
         update(chart)
         chart.update('none')
       } else {
-        chart?.destroy()
-        chart = markRaw(new Chart(el, config() as ChartConfiguration))
+        destroy()
+        const c = new Chart(el, config() as ChartConfiguration)
+        // no 2D context (a canvas-less test DOM): chart.js logs and leaves the chart unusable
+        chart = c.ctx ? markRaw(c) : null
       }
     },
     /** The chart object (null before the first draw). */

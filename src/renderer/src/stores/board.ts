@@ -1,14 +1,14 @@
 /**
  * The Board tab's store: flash a board, read its chip, follow its logs, edit board profiles
  * (validation from the main side), show config.h / ESPHome output, provision Wi-Fi over
- * Improv and verify the board's MQTT output. Calls the methods of BoardApi
- * (src/shared/board.ts) on the session's client and follows the 'board' events. No protocol
+ * Improv and verify the board's MQTT output. Calls the board methods of the contract on the
+ * session's client and follows the 'board' events. No protocol
  * logic and no DOM here; secrets are typed in but never read back (views are masked).
  */
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
+import type { P1StudioClient } from '@shared/contract'
 import type {
-  BoardApi,
   BoardChipInfo,
   BoardConfigFormat,
   BoardConfigOutput,
@@ -45,7 +45,7 @@ export type BoardDone =
 
 export const useBoardStore = defineStore('board', () => {
   const session = useSessionStore()
-  const api = (): BoardApi => requireClient(session.client)
+  const api = (): P1StudioClient => requireClient(session.client)
 
   const { busy, error, run } = useActions()
   const done = shallowRef<BoardDone | null>(null)

@@ -28,6 +28,12 @@ export const useCaptureStore = defineStore('capture', () => {
   const replay = computed<ReplayState | null>(() => (session.status?.source.kind === 'capture' ? session.status.source.replay : null))
   const canCapture = computed(() => !!session.status && session.status.source.kind !== 'none' && !status.value?.active)
 
+  /**
+   * What a request names: a file of the list by its name (the capture folder's files are named,
+   * in the window and from a browser alike: a browser may name no path), anything else as typed.
+   */
+  const named = (path: string): string => files.value.find((f) => f.path === path)?.name ?? path.trim()
+
   function clearResults(): void {
     stopped.value = null
     imported.value = null
@@ -59,7 +65,7 @@ export const useCaptureStore = defineStore('capture', () => {
   async function open(path: string): Promise<boolean> {
     clearResults()
     error.value = null
-    await session.openSource({ kind: 'capture', path, speed: speed.value })
+    await session.openSource({ kind: 'capture', path: named(path), speed: speed.value })
     if (session.error) {
       error.value = session.error
       return false
@@ -70,7 +76,7 @@ export const useCaptureStore = defineStore('capture', () => {
   async function importFile(path: string): Promise<void> {
     const f = await run('import', async () => {
       clearResults()
-      return api().importFile({ path: path.trim() })
+      return api().importFile({ path: named(path) })
     })
     if (f) {
       imported.value = f
@@ -81,7 +87,7 @@ export const useCaptureStore = defineStore('capture', () => {
   async function exportFile(path: string, format: ExportFormat): Promise<void> {
     const r = await run('export', async () => {
       clearResults()
-      return api().exportCapture({ path, format })
+      return api().exportCapture({ path: named(path), format })
     })
     if (r) exported.value = { format, result: r }
   }

@@ -18,6 +18,8 @@ export const useDiagnosisStore = defineStore('diagnosis', () => {
   const error = shallowRef<ApiError | null>(null)
   /** What the running (or last) diagnosis listens to: a port path, or the open source's label. */
   const target = ref<string>('')
+  /** The diagnosis opens a port itself (else it listens to the open source). */
+  const targetIsPort = ref(false)
   let subscribed = false
 
   function subscribe(): void {
@@ -37,6 +39,7 @@ export const useDiagnosisStore = defineStore('diagnosis', () => {
     report.value = null
     progress.value = null
     target.value = req.path ?? session.sourceLabel
+    targetIsPort.value = Boolean(req.path)
     try {
       report.value = await session.client.diagnose(req)
     } catch (e) {
@@ -74,5 +77,5 @@ export const useDiagnosisStore = defineStore('diagnosis', () => {
     }
   }
 
-  return { running, progress, report, error, target, start, cancel, reportFile, subscribe }
+  return { running, progress, report, error, target, targetIsPort, start, cancel, reportFile, subscribe }
 })

@@ -59,6 +59,8 @@ export const useHistoryStore = defineStore('history', () => {
   const price = ref(DEFAULT_PRICE_EUR_PER_KWH)
   const classKW = computed(() => (classChoice.value === 'custom' ? Number(customClass.value) || 1 : Number(classChoice.value)))
   const phaseQuantity = ref<PhaseQuantity>('power')
+  /** CSV column headers in the language shown (default: English, stable for scripts). */
+  const csvLocalHeaders = ref(false)
 
   const meter = computed(() => meters.value.find((m) => m.meterId === meterId.value) ?? null)
   const range = ref<{ from: number; to: number } | null>(null)
@@ -201,6 +203,7 @@ export const useHistoryStore = defineStore('history', () => {
     price,
     classKW,
     phaseQuantity,
+    csvLocalHeaders,
     range,
     power,
     phase,

@@ -8,6 +8,8 @@ import { computed, ref, shallowRef } from 'vue'
 import type { P1StudioClient, SessionStatus, SetKeyRequest, SourceRequest } from '@shared/contract'
 import type { PortInfo } from '@shared/types'
 import type { ConnectionState } from '../api/ws-client'
+import { formatLineSettings } from '@shared/line-settings'
+import { t } from '../i18n'
 import { requireClient, useActions } from './action'
 import { useFramesStore } from './frames'
 
@@ -58,15 +60,17 @@ export const useSessionStore = defineStore('session', () => {
       return key
     })
 
-  /** The open source in a few words, e.g. "/dev/ttyUSB0 115200 8N1", "demo", "replay x.p1cap (end)". */
+  /** The open source in a few words of the language shown, e.g. "/dev/ttyUSB0 115200 8N1", "demo", "replay x.p1cap (end)". */
   const sourceLabel = computed(() => {
     const s = status.value?.source
-    if (!s || s.kind === 'none') return 'no source'
-    if (s.kind === 'demo') return 'demo'
-    if (s.kind === 'file') return `file ${s.path}${s.done ? ' (done)' : ''}`
-    if (s.kind === 'capture') return `replay ${s.path.split(/[\\/]/).pop()}${s.replay.done ? ' (end)' : s.replay.paused ? ' (paused)' : ''}`
-    const p = { none: 'N', even: 'E', odd: 'O', mark: 'M', space: 'S' }[s.settings.parity]
-    return `${s.path} ${s.settings.baudRate} ${s.settings.dataBits}${p}${s.settings.stopBits}${s.open ? '' : ' (closed)'}`
+    if (!s || s.kind === 'none') return t('source.none')
+    if (s.kind === 'demo') return t('source.demo')
+    if (s.kind === 'file') return t(s.done ? 'source.fileDone' : 'source.file', { path: s.path })
+    if (s.kind === 'capture') {
+      const name = s.path.split(/[\\/]/).pop() ?? s.path
+      return t(s.replay.done ? 'source.replayEnd' : s.replay.paused ? 'source.replayPaused' : 'source.replay', { name })
+    }
+    return t(s.open ? 'source.serial' : 'source.serialClosed', { path: s.path, settings: formatLineSettings(s.settings) })
   })
 
   return { client, status, ports, connection, error, busy, attach, refresh, refreshPorts, openSource, closeSource, setKey, sourceLabel }

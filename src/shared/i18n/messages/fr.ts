@@ -1,7 +1,7 @@
 /**
- * Messages en français (mêmes clés que en.ts). Termes du métier et de Creos / Luxmetering :
+ * Messages en français (mêmes clés que en.ts). Termes du métier et de Creos / Luxmetering :
  * compteur intelligent Smarty, port P1, clé P1, trame, télégramme, puissance de référence et
- * frais de dépassement (structure tarifaire 2025 de l'ILR). Espaces insécables avant (: ; ? !).
+ * frais de dépassement (structure tarifaire 2025 de l'ILR). Espaces insécables avant (: ; ? !).
  */
 import type { Messages } from './en'
 
