@@ -9,10 +9,10 @@ import LiveView from '../../../src/renderer/src/views/LiveView.vue'
 import RawView from '../../../src/renderer/src/views/RawView.vue'
 import ConnectView from '../../../src/renderer/src/views/ConnectView.vue'
 import { useSessionStore } from '../../../src/renderer/src/stores/session'
-import { createWsClient, type SocketLike } from '../../../src/renderer/src/api/ws-client'
+import { WsClient, type SocketLike } from '../../../src/renderer/src/api/ws-client'
 import { decodeBuffer } from '../../../src/main/p1/pipeline'
 import type { FrameRecord, KeyStatus, P1StudioClient, SessionStatus } from '../../../src/shared/contract'
-import { BOARD_METHODS, type BoardApi } from '../../../src/shared/contract'
+import { BOARD_METHODS, type BoardApi } from '../../../src/shared/board'
 
 const V = resolve(__dirname, '../../fixtures/vectors')
 function record(bytes: Buffer, key?: string, seq = 1): FrameRecord {
@@ -25,14 +25,7 @@ function record(bytes: Buffer, key?: string, seq = 1): FrameRecord {
 const keyStatus: KeyStatus = { hasKey: false, masked: null, origin: 'none', authKey: '00112233445566778899AABBCCDDEEFF', canRemember: false }
 const capture = { active: false, dir: '/tmp', path: null, files: [], bytes: 0, frames: 0, fileBytes: 0, durationS: 0, systemTitle: null, error: null }
 function status(): SessionStatus {
-  return {
-    capture,
-    source: { kind: 'demo', label: 'demo' },
-    stats: { bytes: 0, decoded: 1, failed: {}, lastTelegramAt: null, lastByteAt: null },
-    key: keyStatus,
-    error: null,
-    version: '0'
-  }
+  return { capture, source: { kind: 'demo', label: 'demo' }, stats: { bytes: 0, decoded: 1, failed: {}, lastTelegramAt: null, lastByteAt: null }, key: keyStatus, error: null, version: '0' }
 }
 
 function fakeClient(frames: FrameRecord[]): P1StudioClient & { setKeyCalls: unknown[] } {
@@ -181,7 +174,7 @@ describe('WsClient', () => {
   it('matches responses to requests by id, queues calls until open, dispatches events', async () => {
     const sent: string[] = []
     let sock!: SocketLike
-    const client = createWsClient('ws://x/ws', () => {
+    const client = new WsClient('ws://x/ws', () => {
       sock = { readyState: 0, send: (d) => sent.push(d), close: () => undefined, onopen: null, onclose: null, onmessage: null, onerror: null }
       return sock
     })
