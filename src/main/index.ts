@@ -85,7 +85,7 @@ app.whenReady().then(async () => {
   wireIpc(studio, () => win?.webContents ?? null, RENDERER)
   createWindow()
   // with no port chosen the app shows the demo, so the first start always shows values
-  await studio.openSource({ kind: 'demo' }).catch(() => undefined)
+  await studio.api.openSource({ kind: 'demo' }).catch(() => undefined)
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow()
   })

@@ -1,12 +1,18 @@
 /**
  * Preload (sandboxed, context-isolated): exposes exactly the P1StudioClient contract as
- * window.p1studio over IPC. No Node API reaches the renderer.
+ * window.p1studio over IPC, its methods built from the contract's list (no method is named
+ * here). No Node API reaches the renderer.
+ *
+ * The main side answers each call with an envelope (src/main/host/ipc.ts). A contextBridge
+ * copies only the message of an Error, so a failed call rejects with the plain
+ * `{code, message, params}` object (copied whole); the renderer's client throws it as an
+ * ApiError (src/renderer/src/api/index.ts).
  */
 import { contextBridge, ipcRenderer } from 'electron'
-import { API_METHODS, type P1StudioClient, type P1StudioEventName } from '../shared/contract'
+import { contractMethods, type Envelope, type P1StudioClient, type P1StudioEventName } from '../shared/contract'
 
-// kept in sync with src/main/host/ipc.ts (the preload cannot import main-process modules)
-const PREFIX = 'p1studio:'
+// the preload cannot import main-process modules: the channel names of src/main/host/ipc.ts
+const CALL = 'p1studio:call'
 const EVENT = 'p1studio:event'
 
 type Listener = (data: unknown) => void
@@ -15,9 +21,12 @@ ipcRenderer.on(EVENT, (_e, msg: { event: string; data: unknown }) => {
   for (const l of listeners.get(msg.event) ?? []) l(msg.data)
 })
 
-const invoke = (method: string) => (params?: unknown) => ipcRenderer.invoke(PREFIX + method, params)
+const methods = contractMethods(async (method, params) => {
+  const env: Envelope = await ipcRenderer.invoke(CALL, method, params)
+  if ('error' in env) throw env.error
+  return env.result
+})
 
-const methods = Object.fromEntries(API_METHODS.map((m) => [m, invoke(m)])) as unknown as Omit<P1StudioClient, 'on'>
 const client: P1StudioClient = {
   ...methods,
   on(event: P1StudioEventName, listener: (data: never) => void) {

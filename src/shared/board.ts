@@ -1,7 +1,8 @@
 /**
  * Boards (SmartyReader and bare ESP8266/ESP32 boards): the types the renderer and the main
- * side share for flashing, configuring and verifying a board, and the list of methods the
- * renderer may call ({@link BOARD_METHODS}, {@link BoardApi}). Pure data, JSON-serialisable.
+ * side share for flashing, configuring and verifying a board (the results of the contract's
+ * board namespace, src/shared/contract/board.ts, which declares the requests and methods).
+ * Pure data, JSON-serialisable.
  *
  * Sources: SmartyReader sketches (github.com/weigu1/SmartyReader: SmartyReader_v1_5.ino,
  * SmartyReader_v1_6.ino + config.h, Arduino/SmartyReader_P1_WiFi_Ethernet/SmartyReader_v1_7:
@@ -12,10 +13,12 @@
  * Secrets (P1 key, Wi-Fi, MQTT and OTA passwords) never travel to the renderer: views carry
  * a masked form only (e.g. "••••…4188").
  *
- * Over 400 lines on purpose: this is the board namespace of the contract (one file per
- * namespace), types and their docs only.
+ * Types and their docs only.
  */
 import type { CheckStatus, EvidenceValue } from './diagnostics'
+
+// the requests are declared once, as zod schemas of the contract's board namespace
+export type { BoardImageRequest, BoardFlashRequest, BoardProfileInput, MqttVerifyRequest, MqttPublishMode, BoardSnapshot } from './contract/board'
 
 /** Board families the SmartyReader firmware supports. */
 export type BoardFamily = 'esp8266' | 'esp32'
@@ -85,27 +88,6 @@ export interface BoardChipInfo {
   flashSizeBytes: number | null
   /** The automatic reset through DTR/RTS was possible on this port. */
   resetLines: boolean
-}
-
-/** One image to write and where (offset in flash, bytes). */
-export interface BoardImageRequest {
-  /** Path of the .bin file on the machine running the main side. */
-  path: string
-  /** Flash offset in bytes (0x0 for an ESP8266 image, 0x1000/0x8000/0x10000 for ESP32 parts). */
-  offset: number
-}
-
-/** A flash request (IPC/WebSocket/CLI; validated with zod on the main side). */
-export interface BoardFlashRequest {
-  /** Serial port of the board. */
-  path: string
-  images: BoardImageRequest[]
-  /** Erase the whole flash first (settings stored by the old firmware go too). Default false. */
-  eraseAll?: boolean
-  /** Baud rate for writing once the flasher stub runs (default 460800; the ROM talks at 115200). */
-  baudRate?: number
-  /** 'auto' (default): reset into the bootloader through DTR/RTS; 'none': the board is already in it. */
-  reset?: 'auto' | 'none'
 }
 
 /** What a flash did. */
@@ -274,22 +256,6 @@ export interface BoardProfileView {
   updatedAt: string
 }
 
-/**
- * A profile to save or validate. Secrets: a string sets it, null clears it, absent keeps the
- * stored one (so the renderer never needs the stored value).
- */
-export interface BoardProfileInput {
-  id?: string
-  name: string
-  customer?: string
-  meterId?: string
-  notes?: string
-  board?: BoardFamily
-  defines?: Partial<BoardDefines>
-  settings?: Partial<BoardSettings>
-  secrets?: Partial<Record<BoardSecretKey, string | null>>
-}
-
 /** One validation message of the profile form. */
 export interface BoardFieldError {
   /** Field name as in {@link BoardSettings} / {@link BoardSecrets}, or "name", "meterId". */
@@ -357,39 +323,6 @@ export interface ImprovResult {
   message: string
 }
 
-/** MQTT connection (MQTT.js URL: mqtt://, mqtts://, ws://, wss://). */
-export interface MqttConnectRequest {
-  url: string
-  username?: string
-  password?: string
-  /** Check the broker's TLS certificate (default true). */
-  rejectUnauthorized?: boolean
-  /** PEM CA certificate for TLS (self-signed brokers). */
-  ca?: string
-}
-
-/** What the firmware publishes: one topic per field, the cooked JSON, or detect. */
-export type MqttPublishMode = 'auto' | 'fields' | 'cooked'
-
-/** An MQTT verification request. Missing values come from the profile when `profileId` is given. */
-export interface MqttVerifyRequest extends Partial<MqttConnectRequest> {
-  profileId?: string
-  /** Base topic (MQTT_TOPIC_OUT); the verifier subscribes to TOPIC and TOPIC/#. */
-  topic?: string
-  /**
-   * Expected publish interval, s (PUBLISH_TIME / 1000). Absent: the detected firmware's default
-   * (v1.5: 20 s, v1.6/v1.7: 60 s, ESPHome: every telegram, 10 s).
-   */
-  intervalS?: number
-  /** Allowed lateness, s (default 10 s + 20 % of the interval: the sketch publishes on the first telegram after PUBLISH_TIME). */
-  toleranceS?: number
-  /** Longest listening time, s (default 3 intervals + tolerance + 5 s; it stops after 3 publications). */
-  durationS?: number
-  mode?: MqttPublishMode
-  /** The firmware the board should run ('auto' or absent: detect it; a profile gives its own). A different one found is a warning. */
-  firmware?: FirmwareGeneration | 'auto'
-}
-
 /** Checks of an MQTT verification, in order. */
 export const MQTT_CHECK_IDS = ['broker', 'messages', 'interval', 'fields', 'values'] as const
 export type MqttCheckId = (typeof MQTT_CHECK_IDS)[number]
@@ -451,73 +384,6 @@ export interface BoardObject {
   unit: string | null
   /** The telegram line as the meter sent it (when known): lets the verifier compare text the firmware copies verbatim. */
   raw?: string
-}
-
-/** Names of the methods in {@link BoardApi}, for transports. */
-export const BOARD_METHODS = [
-  'boardInfo',
-  'boardFlash',
-  'boardMonitorStart',
-  'boardMonitorStop',
-  'udpLogStart',
-  'udpLogStop',
-  'boardState',
-  'boardProfiles',
-  'boardValidateProfile',
-  'boardSaveProfile',
-  'boardDeleteProfile',
-  'boardExportProfile',
-  'boardImportProfile',
-  'boardConfigText',
-  'boardSaveConfig',
-  'improvProvision',
-  'mqttVerify',
-  'mqttVerifyCancel',
-  'mqttSourceOpen',
-  'mqttSourceClose'
-] as const satisfies readonly (keyof BoardApi)[]
-export type BoardMethod = (typeof BOARD_METHODS)[number]
-
-/**
- * The board methods the renderer may call (implemented by src/main/host/board-service.ts).
- * All return promises; errors reject with one plain-English sentence. Progress, log lines and
- * listener states arrive as 'board' events ({@link BoardEvent}).
- */
-export interface BoardApi {
-  /** Chip, MAC and flash size from the ROM bootloader. @throws if the bootloader does not answer (with what to do). */
-  boardInfo(req: { path: string; reset?: 'auto' | 'none' }): Promise<BoardChipInfo>
-  /** Flash images (checked against the chip first), verify by MD5, reset into the firmware. Progress as 'board' events. */
-  boardFlash(req: BoardFlashRequest): Promise<BoardFlashResult>
-  /** Open the board's serial debug output (lines timestamped, as 'board' log events). */
-  boardMonitorStart(req: { path: string; baudRate?: number }): Promise<BoardMonitorState>
-  boardMonitorStop(): Promise<BoardMonitorState>
-  /** Listen for the firmware's UDP log (default port 6666, all interfaces). */
-  udpLogStart(req: { port?: number; host?: string }): Promise<BoardMonitorState>
-  udpLogStop(): Promise<BoardMonitorState>
-  /** Listener states and the last 500 log lines. */
-  boardState(): Promise<{ state: BoardMonitorState; log: BoardLogLine[] }>
-  boardProfiles(): Promise<BoardProfileView[]>
-  /** Check a profile without saving: per-field messages and the sketch switches it needs. */
-  boardValidateProfile(req: BoardProfileInput): Promise<BoardValidation>
-  /** Save (create or update). @throws naming the first invalid field. */
-  boardSaveProfile(req: BoardProfileInput): Promise<BoardProfileView>
-  boardDeleteProfile(req: { id: string }): Promise<void>
-  /** The profile as JSON without any secret, for sharing. */
-  boardExportProfile(req: { id: string }): Promise<{ fileName: string; json: string }>
-  /** Import an exported profile (secrets stay empty). */
-  boardImportProfile(req: { json: string }): Promise<BoardProfileView>
-  /** config.h (SmartyReader v1.6 or v1.7 layout: `layout`, else the profile's firmware) or ESPHome YAML, secrets masked, with the key check. */
-  boardConfigText(req: { id: string; format: BoardConfigFormat; layout?: ConfigHLayout }): Promise<BoardConfigOutput>
-  /** Write the file with its secrets into the profiles folder. @throws if the key was checked and does not fit this meter, unless force. */
-  boardSaveConfig(req: { id: string; format: BoardConfigFormat; layout?: ConfigHLayout; force?: boolean }): Promise<{ path: string; keyCheck: BoardKeyCheck }>
-  /** Improv Wi-Fi serial: device info, send the credentials (the profile's when profileId is given), state and URL. */
-  improvProvision(req: { path: string; ssid?: string; password?: string; profileId?: string; baudRate?: number; timeoutS?: number }): Promise<ImprovResult>
-  /** Verify a board's MQTT output; progress as 'board' events of kind 'verify'. */
-  mqttVerify(req: MqttVerifyRequest): Promise<MqttVerifyReport>
-  mqttVerifyCancel(): Promise<void>
-  /** Show a board's MQTT data as a live source (values as 'objects' on the main side). */
-  mqttSourceOpen(req: MqttVerifyRequest): Promise<BoardMonitorState>
-  mqttSourceClose(): Promise<BoardMonitorState>
 }
 
 /** Mask a P1 key for display: "••••…4188" (last 4 hex digits). */

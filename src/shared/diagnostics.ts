@@ -3,7 +3,6 @@
  * codes, progress and the report. Shared by the main process and the renderer.
  * docs/verdict-codes.md lists every code with its meaning and advice.
  */
-import type { LineSettings } from './types'
 
 /** The checks, in the order they run and decide the verdict. */
 export const CHECK_IDS = ['port', 'signal', 'line', 'framing', 'cadence', 'key', 'telegram'] as const
@@ -91,23 +90,8 @@ export interface MeterIdentity {
   security: 'encrypted' | 'plain' | null
 }
 
-/** A diagnosis request (IPC, WebSocket and CLI input; validated with zod in the main process). */
-export interface DiagnoseRequest {
-  /** Serial port path; absent → diagnose the session's open source (replay, demo) without reopening. */
-  path?: string
-  /** Line settings to start with (default 115200 8N1). */
-  settings?: Partial<LineSettings>
-  /** P1 key, 32 hex digits; absent → the session's key if any; none → the key is not tested. */
-  key?: string
-  /** Authentication key, 32 hex digits (default Luxembourg's). */
-  authKey?: string
-  /** Longest listening time at working settings, s (default 3 cadences + 2 s). */
-  durationS?: number
-  /** Expected interval between frames, s (default 10: Smarty). */
-  cadenceS?: number
-  /** Try other line settings when the bytes are not frames (default true). */
-  retrySettings?: boolean
-}
+/** A diagnosis request: declared once, as the contract's schema (src/shared/contract/diagnose.ts). */
+export type { DiagnoseRequest } from './contract/diagnose'
 
 /** Progress while a diagnosis runs. */
 export interface DiagnosisProgress {

@@ -6,7 +6,7 @@
  * - a board profile with the P1 key: config.h preview masks the key and says whether the key
  *   decrypts the frames of the open source (the demo meter), right key and wrong key.
  */
-import { readFileSync, mkdtempSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readFileSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -29,7 +29,13 @@ describe('Board tab in Chromium', () => {
 
   beforeAll(async () => {
     pty = await openPtyPair()
-    studio = await openStudio(['--demo', '--listen', '127.0.0.1:0', '--capture-dir', join(dir, 'captures'), '--history', join(dir, 'h.duckdb')], { viewport: { width: 1280, height: 1000 } })
+    // a browser names firmware images in the data folder's firmware folder, and opens only listed or allowed ports
+    const firmware = join(process.env.P1STUDIO_DATA_DIR!, 'firmware')
+    mkdirSync(firmware, { recursive: true })
+    copyFileSync(IMAGE, join(firmware, 'esp8266-app.bin'))
+    studio = await openStudio(['--demo', '--listen', '127.0.0.1:0', '--capture-dir', join(dir, 'captures'), '--history', join(dir, 'h.duckdb'), '--allow-port', pty.b], {
+      viewport: { width: 1280, height: 1000 }
+    })
     page = studio.page
   }, 90_000)
 
@@ -44,7 +50,7 @@ describe('Board tab in Chromium', () => {
     await page.getByTestId('tab-board').click()
     await page.getByTestId('board-port-path').fill(pty.b)
     await page.getByTestId('board-no-reset').check()
-    await page.getByTestId('board-image-path-0').fill(IMAGE)
+    await page.getByTestId('board-image-path-0').fill('esp8266-app.bin')
     await page.getByTestId('board-image-offset-0').fill('0x0')
     await page.getByTestId('board-flash').click()
     // the result, or the error the user would read

@@ -18,6 +18,7 @@ import { SmartyModel } from '../../src/main/line/smarty-model'
 
 const KEY = '0123456789ABCDEFFEDCBA9876543210' // test key, not a meter's
 const dir = mkdtempSync(join(tmpdir(), 'p1s-histui-'))
+// in the capture folder: a browser names the files there (it names no path on the serving computer)
 const FILE = join(dir, 'two-days.p1cap')
 
 function makeCapture(): void {
@@ -34,7 +35,7 @@ describe('History tab in Chromium', () => {
 
   beforeAll(async () => {
     makeCapture()
-    studio = await openStudio(['--demo', '--key', KEY, '--listen', '127.0.0.1:0', '--history', join(dir, 'history.duckdb')], { viewport: { width: 1280, height: 1000 } })
+    studio = await openStudio(['--demo', '--key', KEY, '--listen', '127.0.0.1:0', '--history', join(dir, 'history.duckdb'), '--capture-dir', dir], { viewport: { width: 1280, height: 1000 } })
     page = studio.page
   }, 90_000)
 
@@ -50,7 +51,7 @@ describe('History tab in Chromium', () => {
     expect(full.importKWh).not.toBeNull()
 
     await page.getByTestId('tab-history').click()
-    await page.getByTestId('history-path').fill(FILE)
+    await page.getByTestId('history-path').fill('two-days.p1cap')
     await page.getByTestId('history-import').click()
     const msg = await waitForText(page.getByTestId('history-message'), (t) => t.startsWith('Imported'), 60_000)
     expect(msg).toContain('SAG1030700089067')

@@ -24,6 +24,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BoardService } from '../../src/main/host/board-service'
+import { namespaceApi } from '../../src/main/host/router'
+import { BOARD } from '../../src/shared/contract'
 import { memorySecretStore } from '../../src/main/board/profile-store'
 import { waitUntil } from '../helpers/virtual-line'
 
@@ -446,8 +448,9 @@ describe('BoardService: the profile names the firmware (virtual time)', () => {
     expect(v17.layout).toBe('v1.7')
     expect(v17.text).toContain('byte class_kW[] = {3,7,12};')
     expect((await svc.boardConfigText({ id: p.id, format: 'esphome' })).layout).toBeNull()
-    await expect(svc.boardConfigText({ id: p.id, format: 'config.h', layout: 'v1.5' as never })).rejects.toThrow(/^Invalid configuration request: layout /)
-    await expect(svc.mqttVerify({ profileId: p.id, firmware: 'tasmota' as never })).rejects.toThrow(/^Invalid MQTT request: firmware /)
+    const api = namespaceApi(BOARD, svc, svc.defaultCaller)
+    await expect(api.boardConfigText({ id: p.id, format: 'config.h', layout: 'v1.5' as never })).rejects.toThrow(/^Invalid configuration request: layout /)
+    await expect(api.mqttVerify({ profileId: p.id, firmware: 'tasmota' as never })).rejects.toThrow(/^Invalid MQTT request: firmware /)
     await expect(svc.boardSaveProfile({ ...profile('tasmota', 'x') })).rejects.toThrow(
       /^The profile was not saved: firmware: firmware must be one of smartyreader-v1\.5/
     )

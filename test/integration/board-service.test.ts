@@ -10,8 +10,10 @@ import { join } from 'node:path'
 import { connect } from 'mqtt'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { BoardEvent, BoardKeyCheck } from '../../src/shared/board'
-import { BOARD_METHODS } from '../../src/shared/board'
+import { BOARD, BOARD_METHODS } from '../../src/shared/contract'
 import { BoardService } from '../../src/main/host/board-service'
+import { PortRegistry } from '../../src/main/host/port-registry'
+import { namespaceApi } from '../../src/main/host/router'
 import { memorySecretStore } from '../../src/main/board/profile-store'
 import { openPtyPair } from '../helpers/pty'
 import { RomDouble } from '../helpers/rom-double'
@@ -25,6 +27,13 @@ let events: BoardEvent[]
 let guarded: string[]
 let keyResult: BoardKeyCheck | null
 
+/** A port registry that records every port leased (the service leases each port it opens). */
+function ports(): PortRegistry {
+  const r = new PortRegistry()
+  r.on('change', (p, owner) => owner && guarded.push(p))
+  return r
+}
+
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'p1s-boards-'))
   events = []
@@ -34,9 +43,7 @@ beforeEach(() => {
     profilesDir: dir,
     secrets: memorySecretStore(),
     checkKey: (k) => keyResult ?? { checked: true, ok: k === KEY, message: k === KEY ? 'The key decrypts the frames of SAG1030700089067.' : 'The key does not decrypt the frames of SAG1030700089067.' },
-    openPortGuard: async (p) => {
-      guarded.push(p)
-    }
+    ports: ports()
   })
   svc.on('board', (e) => events.push(e))
 })
@@ -58,9 +65,10 @@ describe('BoardService', () => {
   })
 
   it('rejects malformed requests in one sentence', async () => {
-    await expect(svc.boardFlash({ path: '/dev/x', images: [] } as never)).rejects.toThrow(/^Invalid flash request: images /)
-    await expect(svc.boardConfigText({ id: '../etc', format: 'config.h' })).rejects.toThrow(/^Invalid configuration request: id is not a profile id$/)
-    await expect(svc.mqttVerify({ url: 'http://x', topic: 't' })).rejects.toThrow(/^Invalid MQTT request: url must be a broker URL/)
+    const api = namespaceApi(BOARD, svc, svc.defaultCaller)
+    await expect(api.boardFlash({ path: '/dev/x', images: [] } as never)).rejects.toThrow(/^Invalid flash request: images /)
+    await expect(api.boardConfigText({ id: '../etc', format: 'config.h' })).rejects.toThrow(/^Invalid configuration request: id is not a profile id$/)
+    await expect(api.mqttVerify({ url: 'http://x', topic: 't' })).rejects.toThrow(/^Invalid MQTT request: url must be a broker URL/)
   })
 
   it('profiles: masked views, validation messages, config preview masked, saved file has the secrets', async () => {
@@ -155,7 +163,7 @@ describe('BoardService MQTT', () => {
       expect(r.verdict).toBe('values_not_compared')
       expect(events.some((e) => e.kind === 'verify' && e.phase === 'done')).toBe(true)
       const objs: unknown[] = []
-      svc.on('objects', (o) => objs.push(o))
+      svc.on('boardSnapshot', (s) => objs.push(s.objects))
       const st = await svc.mqttSourceOpen({ profileId: p.id })
       expect(st.mqttSource).toMatchObject({ open: true, topic: 'weber' })
       await new Promise((r2) => setTimeout(r2, 800))

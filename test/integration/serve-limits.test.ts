@@ -22,7 +22,7 @@ const DEMO = join(ROOT, 'resources/demo/demo-day.bin')
  * type-checked with the renderer (tsconfig.web.json, DOM types), not with this Node test.
  */
 const WS_CLIENT = '../../src/renderer/src/api/ws-client'
-type WsClientCtor = new (url: string, makeSocket: (url: string) => unknown) => P1StudioClient & { close(): void }
+type CreateWsClient = (url: string, makeSocket: (url: string) => unknown) => P1StudioClient & { close(): void }
 const staticDir = mkdtempSync(join(tmpdir(), 'p1s-limits-'))
 writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>limits</title>')
 
@@ -52,8 +52,8 @@ describe('serve limits', () => {
     let emitted = 0
     session.on('frame', () => emitted++)
     const raw = { messages: 0, batches: 0, dropped: 0, bytes: 0 }
-    const { WsClient } = (await import(WS_CLIENT)) as { WsClient: WsClientCtor }
-    const client = new WsClient(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, (u) => {
+    const { createWsClient } = (await import(WS_CLIENT)) as { createWsClient: CreateWsClient }
+    const client = createWsClient(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, (u) => {
       const ws = new WebSocket(u, { origin: `http://127.0.0.1:${server.port}` })
       ws.on('message', (data) => {
         raw.messages++
@@ -75,7 +75,7 @@ describe('serve limits', () => {
 
     const t0 = Date.now()
     const before = raw.messages
-    await client.openSource({ kind: 'capture', path: join(dir, 'demo-day.bin'), speed: 'max' })
+    await client.openSource({ kind: 'capture', path: 'demo-day.bin', speed: 'max' }) // a browser names a file of the capture folder
     await until('the replay to end', () => (lastStatus?.source.kind === 'capture' && lastStatus.source.replay.done) || false, 120_000)
     await until('every frame to be sent or counted as dropped', () => seen.length + raw.dropped >= emitted)
     const elapsedMs = Date.now() - t0

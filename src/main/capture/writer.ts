@@ -13,6 +13,7 @@ import { Deframer } from '../p1/deframer'
 import type { ByteSource } from '../line/source'
 import { CAPTURE_MAGIC, RecordType, encodeMetadata, encodeRecord, isoTime, type CaptureHeader } from './format'
 import { PRIVATE_FILE_MODE } from './safe-file'
+import type { CaptureProgress } from '../../shared/contract/capture'
 
 /** Options of {@link CaptureWriter}. */
 export interface CaptureWriterOptions {
@@ -27,22 +28,8 @@ export interface CaptureWriterOptions {
   header?: Partial<Pick<CaptureHeader, 'syntheticTimes' | 'note'>>
 }
 
-/** Progress of a capture. */
-export interface CaptureProgress {
-  /** Current file. */
-  path: string
-  /** Every file written so far (several with splitDaily). */
-  files: string[]
-  /** Data bytes captured. */
-  bytes: number
-  /** Frames seen (DLMS frames and plain telegrams). */
-  frames: number
-  /** Size of the current file, bytes. */
-  fileBytes: number
-  /** Seconds since the first byte (0 before). */
-  durationS: number
-  systemTitle: string | null
-}
+/** Progress of a capture: declared once, with the contract's capture status (src/shared/contract/capture.ts). */
+export type { CaptureProgress } from '../../shared/contract/capture'
 
 /** Why writing failed, in plain words. */
 export function explainWriteError(path: string, e: NodeJS.ErrnoException): string {

@@ -3,7 +3,7 @@
  * WebSocket server of src/main/host/web.ts (docs/cli.md). Serve flags go here.
  */
 import { spawn } from 'node:child_process'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { dataDir, StudioSession } from '../host/session'
 import { loadServeToken } from '../host/serve-token'
 import { startWebServer } from '../host/web'
@@ -36,6 +36,22 @@ function hostNamesOpt(v: unknown): string[] {
   return names
 }
 
+/** A repeatable option's values. */
+function listOpt(v: unknown): string[] {
+  return Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]
+}
+
+/** `--allow-broker HOST[:PORT]` (repeatable): brokers a browser may have P1 Studio connect to. @throws UsageError */
+function brokersOpt(v: unknown): string[] {
+  const list = listOpt(v)
+  for (const b of list) {
+    if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]{1,253})(:\d{1,5})?$/.test(b) || Number(b.split(':').pop()) > 65535) {
+      throw new UsageError(`--allow-broker ${b}: give HOST or HOST:PORT, e.g. 192.168.1.5:1883`)
+    }
+  }
+  return list
+}
+
 /**
  * `serve`: StudioSession + web server, after building the UI when it is missing or stale
  * (./ui-build; not with P1STUDIO_RENDERER_DIR). Resolves with 0 when stopped by a signal.
@@ -57,7 +73,9 @@ export async function cmdServe(args: string[]): Promise<number> {
     'capture-dir': { type: 'string' },
     history: { type: 'string' },
     capture: { type: 'string' },
-    'host-name': { type: 'string', multiple: true }
+    'host-name': { type: 'string', multiple: true },
+    'allow-port': { type: 'string', multiple: true },
+    'allow-broker': { type: 'string', multiple: true }
   })
   if ([values.port, values.demo, values.capture].filter(Boolean).length > 1) throw new UsageError('choose one of --port PATH, --capture FILE or --demo')
   const givenToken = values.token === undefined ? undefined : tokenOpt(values.token)
@@ -72,6 +90,9 @@ export async function cmdServe(args: string[]): Promise<number> {
   }
   const session = new StudioSession({
     version: appVersion(),
+    // the port the operator serves is one a browser may diagnose, reopen or hand to a board tool
+    allowPorts: [...listOpt(values['allow-port']), ...(values.port ? [String(values.port)] : [])],
+    allowBrokers: brokersOpt(values['allow-broker']),
     key: keyOpt(values.key, 'P1 key'),
     authKey: keyOpt(values['auth-key'], 'Authentication key'),
     captureDir: values['capture-dir'] === undefined ? undefined : String(values['capture-dir']),
@@ -88,21 +109,21 @@ export async function cmdServe(args: string[]): Promise<number> {
   const server = await startWebServer({ session, host, port, token, hostNames, staticDir })
   if (values.port) {
     try {
-      await session.openSource({ kind: 'serial', path: String(values.port), settings })
+      await session.api.openSource({ kind: 'serial', path: String(values.port), settings })
     } catch (e) {
       process.stderr.write(`${(e as Error).message} (the UI is up: choose another port there)\n`)
     }
   } else if (values.capture) {
     try {
-      await session.openSource({ kind: 'capture', path: String(values.capture) })
+      await session.api.openSource({ kind: 'capture', path: resolve(String(values.capture)) })
     } catch (e) {
       process.stderr.write(`${(e as Error).message} (the UI is up: open another capture there)\n`)
     }
   } else {
-    await session.openSource({ kind: 'demo' })
+    await session.api.openSource({ kind: 'demo' })
   }
   const what = values.port ? String(values.port) : values.capture ? String(values.capture) : 'the demo'
-  process.stdout.write(`P1 Studio is serving ${what} at ${server.url} (captures in ${(await session.getStatus()).capture.dir})\n`)
+  process.stdout.write(`P1 Studio is serving ${what} at ${server.url} (captures in ${(await session.api.getStatus()).capture.dir})\n`)
   if (values.open) openBrowser(server.url)
   return new Promise<number>((resolveExit) => {
     const stop = (): void => {

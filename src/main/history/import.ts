@@ -10,6 +10,8 @@ import { openInput } from '../capture/importers'
 import { readCaptureBatches, type CaptureRecord } from '../capture/reader'
 import { P1Decoder, type DecodeEvent } from '../p1/pipeline'
 import type { HistoryStore } from './store'
+import type { DecodedTelegram } from '../../shared/types'
+import type { HistoryImportSummary as HistoryImportResult } from '../../shared/contract/history'
 
 /** Options of {@link importIntoHistory}. */
 export interface HistoryImportOptions {
@@ -20,19 +22,16 @@ export interface HistoryImportOptions {
   signal?: AbortSignal
   /** Rows per store batch (default 50,000). */
   batch?: number
+  /**
+   * May this telegram go into the history? (Frames opened through the authentication-key
+   * fallback only once the user confirmed that meter's key: src/main/host/keys.ts.) Default: all.
+   * Telegrams refused are counted in `failures.auth_key_mismatch`, not in `telegrams`.
+   */
+  admit?: (t: DecodedTelegram) => boolean
 }
 
-/** What an import did. */
-export interface HistoryImportResult {
-  file: string
-  telegrams: number
-  failed: number
-  /** Failure codes and how often (wrong key → gcm_tag_mismatch, no key → missing_key). */
-  failures: Record<string, number>
-  meters: { meterId: string; added: number }[]
-  cancelled: boolean
-  warning: string | null
-}
+/** What an import did: the contract's HistoryImportSummary (src/shared/contract/history.ts), declared once. */
+export type { HistoryImportSummary as HistoryImportResult } from '../../shared/contract/history'
 
 /**
  * Import one file. @throws CaptureFormatError / Error in plain words for a bad or missing
@@ -86,6 +85,10 @@ export async function importIntoHistory(store: HistoryStore, path: string, opts:
       }
       if (ev.type !== 'telegram') continue
       const t = ev.telegram
+      if (opts.admit && !opts.admit(t)) {
+        res.failures.auth_key_mismatch = (res.failures.auth_key_mismatch ?? 0) + 1
+        continue
+      }
       res.telegrams++
       const title = t.dlms?.systemTitle ?? null
       // the meter id is in the telegram; a system title maps to it once seen

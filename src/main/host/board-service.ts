@@ -1,42 +1,36 @@
 /**
- * The app's side of boards (issue 6): flash, read chip info, monitor serial/UDP logs, keep
- * board profiles, write config.h / ESPHome YAML, provision Wi-Fi over Improv, verify a board's
- * MQTT output, and show a board's MQTT data as a source. Implements {@link BoardApi} (the
- * renderer-facing methods, src/shared/board.ts) in plain Node; the session wires it into the
- * contract (IPC and WebSocket) and listens to its events:
+ * The app's side of boards (namespace `board`, issue 6): flash, read chip info, monitor
+ * serial/UDP logs, keep board profiles, write config.h / ESPHome YAML, provision Wi-Fi over
+ * Improv, verify a board's MQTT output, and show a board's MQTT data live. The requests are
+ * validated by the contract (src/shared/contract/board.ts) before a handler runs; what a
+ * request may name (ports, firmware files, brokers) is the caller's rule (caller.ts); serial
+ * ports are leased from the session's {@link PortRegistry} (one owner per port). Events:
  *
- * - 'board'   {@link BoardEvent}: flash progress, log lines, listener states, verify progress
- * - 'objects' (objects, receive time ms) from an open MQTT field source, for the live view
+ * - 'board'         {@link BoardEvent}: flash progress, log lines, listener states, verify progress
+ * - 'boardSnapshot' {@link BoardSnapshot}: a publication of the open MQTT field source, for the live view
  *
- * Every method validates its plain-object parameters with zod and throws Errors with one
- * plain-English sentence. Secrets never leave in a return value (views and config previews are
- * masked); files with secrets are written into the profiles folder only.
+ * Secrets never leave in a return value (views and config previews are masked); files with
+ * secrets are written into the profiles folder (inside the data folder) only.
  */
 import { EventEmitter } from 'node:events'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
-import { z } from 'zod'
 import type {
-  BoardApi,
   BoardChipInfo,
   BoardConfigFormat,
   BoardConfigOutput,
   BoardEvent,
-  BoardFlashRequest,
   BoardFlashResult,
   BoardKeyCheck,
   BoardLogLine,
   BoardMonitorState,
-  BoardObject,
-  BoardProfileInput,
   BoardProfileView,
   BoardValidation,
   ImprovResult,
   ConfigHLayout,
-  MqttVerifyReport,
-  MqttVerifyRequest
+  MqttVerifyReport
 } from '../../shared/board'
-import { FIRMWARE_GENERATIONS } from '../../shared/board'
+import { ApiError, BOARD, type BoardSnapshot, type Handlers, type MqttVerifyRequest, type RequestOut } from '../../shared/contract'
 import { writeConfigH } from '../board/config-h'
 import { esphomeName, writeEsphomeSecrets, writeEsphomeYaml } from '../board/esphome'
 import { FlashError, flashBoard, readBoardInfo } from '../board/flasher'
@@ -45,9 +39,11 @@ import { improvProvision } from '../board/improv'
 import { SerialMonitor, UdpLogListener } from '../board/monitor'
 import { MqttFieldSource } from '../board/mqtt-source'
 import { verifyMqtt, type ReferenceFn } from '../board/mqtt-verify'
-import { configLayout, mergeProfile, profileFirmware, profileInputSchema, profileView, validateProfile, type BoardProfile } from '../board/profile'
+import { configLayout, mergeProfile, profileFirmware, profileView, validateProfile, type BoardProfile } from '../board/profile'
 import { ProfileStore, type SecretStore } from '../board/profile-store'
 import type { Clock } from '../line/clock'
+import type { Caller } from './caller'
+import { PortRegistry, type PortLease, type PortOwner } from './port-registry'
 
 /** What the session hands the service. */
 export interface BoardServiceOptions {
@@ -59,76 +55,40 @@ export interface BoardServiceOptions {
   checkKey?: (keyHex: string) => BoardKeyCheck
   /** The latest decoded P1 telegram of the open source, for the MQTT value comparison. */
   reference?: ReferenceFn
-  /** Called before the service opens a serial port, so the session can release it (one owner per port). */
-  openPortGuard?: (path: string) => Promise<void>
+  /** The session's port registry (one owner per port); a registry of its own when absent. */
+  ports?: PortRegistry
   /** Time for the MQTT verification and field source (receive times, limits); default the system clock. */
   clock?: Clock
+  /** Who calls when a method is called directly (the CLI, tests): the desktop rules (full paths). */
+  defaultCaller?: Caller
 }
 
 export interface BoardServiceEvents {
   board: [BoardEvent]
-  objects: [objects: BoardObject[], receivedAt: number]
+  boardSnapshot: [BoardSnapshot]
 }
+
+type Req<M extends keyof typeof BOARD.methods> = RequestOut<(typeof BOARD.methods)[M]>
 
 const LOG_LIMIT = 500
 
-const path = z.string().min(1).max(4096)
-const infoSchema = z.object({ path, reset: z.enum(['auto', 'none']).optional() }).strict()
-const flashSchema = z
-  .object({
-    path,
-    images: z.array(z.object({ path, offset: z.number().int().min(0).max(0x10000000) }).strict()).min(1).max(8),
-    eraseAll: z.boolean().optional(),
-    baudRate: z.number().int().min(9600).max(3_000_000).optional(),
-    reset: z.enum(['auto', 'none']).optional()
-  })
-  .strict()
-const monitorSchema = z.object({ path, baudRate: z.number().int().min(300).max(3_000_000).optional() }).strict()
-const udpSchema = z.object({ port: z.number().int().min(1).max(65535).optional(), host: z.string().min(1).max(64).optional() }).strict()
-const idSchema = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, { message: 'is not a profile id' }) }).strict()
-const formatSchema = z.enum(['config.h', 'esphome'])
-const layoutSchema = z.enum(['v1.6', 'v1.7']).optional()
-const configSchema = z.object({ id: idSchema.shape.id, format: formatSchema, layout: layoutSchema }).strict()
-const saveConfigSchema = z.object({ id: idSchema.shape.id, format: formatSchema, layout: layoutSchema, force: z.boolean().optional() }).strict()
-const importSchema = z.object({ json: z.string().max(200_000) }).strict()
-const improvSchema = z
-  .object({
-    path,
-    ssid: z.string().max(32).optional(),
-    password: z.string().max(63).optional(),
-    profileId: idSchema.shape.id.optional(),
-    baudRate: z.number().int().min(300).max(3_000_000).optional(),
-    timeoutS: z.number().min(1).max(300).optional()
-  })
-  .strict()
-const verifySchema = z
-  .object({
-    profileId: idSchema.shape.id.optional(),
-    url: z.string().regex(/^(mqtts?|wss?):\/\/[^\s]+$/, { message: 'must be a broker URL such as mqtt://192.168.1.5:1883' }).optional(),
-    username: z.string().max(200).optional(),
-    password: z.string().max(200).optional(),
-    rejectUnauthorized: z.boolean().optional(),
-    ca: z.string().max(20_000).optional(),
-    topic: z.string().min(1).max(200).regex(/^[^+#]+$/, { message: 'must not contain + or #' }).optional(),
-    intervalS: z.number().min(0.1).max(86_400).optional(),
-    toleranceS: z.number().min(0).max(3600).optional(),
-    durationS: z.number().min(0.5).max(7200).optional(),
-    mode: z.enum(['auto', 'fields', 'cooked']).optional(),
-    firmware: z.enum([...FIRMWARE_GENERATIONS, 'auto']).optional()
-  })
-  .strict()
-
-function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
-  const r = schema.safeParse(input ?? {})
-  if (r.success) return r.data
-  const i = r.error.issues[0]
-  throw new Error(`Invalid ${what}: ${i.path.length ? `${i.path.join('.')} ` : ''}${i.message}`)
+/** Direct calls (no transport): full paths, any broker. */
+const TRUSTED: Caller = {
+  kind: 'desktop',
+  inputFile: async (p) => p,
+  firmwareFile: async (p) => p,
+  serialPort: async (p) => p,
+  checkBroker: () => undefined
 }
 
 /** Board operations for the app. One flash/info/Improv run at a time. */
-export class BoardService extends EventEmitter<BoardServiceEvents> implements BoardApi {
+export class BoardService extends EventEmitter<BoardServiceEvents> implements Handlers<typeof BOARD, Caller> {
   readonly store: ProfileStore
+  private readonly ports: PortRegistry
+  /** Who calls when a method is called directly (the CLI, tests). */
+  readonly defaultCaller: Caller
   private monitor: SerialMonitor | null = null
+  private monitorLease: PortLease | null = null
   private monitorError: string | null = null
   private udp: UdpLogListener | null = null
   private udpError: string | null = null
@@ -141,6 +101,8 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Bo
   constructor(private readonly opts: BoardServiceOptions) {
     super()
     this.store = new ProfileStore(opts.profilesDir, opts.secrets)
+    this.ports = opts.ports ?? new PortRegistry()
+    this.defaultCaller = opts.defaultCaller ?? TRUSTED
   }
 
   private emitBoard(e: BoardEvent): void {
@@ -171,84 +133,103 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Bo
     return s
   }
 
-  /** Run one exclusive serial operation; frees our own monitor on that port first. */
-  private async exclusive<T>(what: string, portPath: string, fn: () => Promise<T>): Promise<T> {
-    if (this.busy) throw new Error(`Wait until the running ${this.busy} has finished.`)
+  /**
+   * Run one exclusive serial operation on a leased port (the policy closes the session's own P1
+   * port and our monitor there first; a diagnosis keeps it: port_in_use).
+   */
+  private async exclusive<T>(what: string, owner: PortOwner, portPath: string, fn: () => Promise<T>): Promise<T> {
+    if (this.busy) throw new ApiError('already_running', `Wait until the running ${this.busy} has finished.`)
     this.busy = what
     try {
-      if (this.monitor?.path === portPath) {
-        this.note('flash', `Closing the serial monitor on ${portPath} for the ${what}.`)
-        await this.boardMonitorStop()
+      const lease = await this.ports.lease(portPath, owner)
+      try {
+        return await fn()
+      } finally {
+        lease.release()
       }
-      await this.opts.openPortGuard?.(portPath)
-      return await fn()
     } finally {
       this.busy = null
     }
   }
 
-  async boardInfo(req: { path: string; reset?: 'auto' | 'none' }): Promise<BoardChipInfo> {
-    const r = parse(infoSchema, req, 'board info request')
-    return this.exclusive('chip check', r.path, () => readBoardInfo({ path: r.path, reset: r.reset, onLog: (l) => this.note('flash', l, r.path) }))
+  async boardInfo(req: Req<'boardInfo'>, caller = this.defaultCaller): Promise<BoardChipInfo> {
+    const path = await caller.serialPort(req.path)
+    return this.exclusive('chip check', 'board-info', path, () => readBoardInfo({ path, reset: req.reset, onLog: (l) => this.note('flash', l, path) }))
   }
 
-  async boardFlash(req: BoardFlashRequest): Promise<BoardFlashResult> {
-    const r = parse(flashSchema, req, 'flash request')
+  async boardFlash(r: Req<'boardFlash'>, caller = this.defaultCaller): Promise<BoardFlashResult> {
+    const path = await caller.serialPort(r.path)
     const images = await Promise.all(
       r.images.map(async (i) => {
+        const file = await caller.firmwareFile(i.path)
         // only regular files of at most 16 MB (image.ts): never a device, pipe or endless file
-        return { name: basename(i.path), offset: i.offset, data: await readImageFile(i.path), path: i.path }
+        return { name: basename(file), offset: i.offset, data: await readImageFile(file), path: i.path }
       })
     )
-    return this.exclusive('flash', r.path, async () => {
+    return this.exclusive('flash', 'board-flash', path, async () => {
       try {
         const out = await flashBoard({
-          path: r.path,
+          path,
           reset: r.reset,
           baudRate: r.baudRate,
           eraseAll: r.eraseAll,
           images,
-          onLog: (l) => this.note('flash', l, r.path),
+          onLog: (l) => this.note('flash', l, path),
           onProgress: (p) => this.emitBoard({ kind: 'progress', ...p })
         })
         return { info: out.info, images: out.images.map((x, n) => ({ path: images[n].path, offset: x.offset, bytes: x.bytes, md5: x.md5, verified: x.verified })), erasedAll: out.erasedAll, resetDone: out.resetDone, durationS: out.durationS }
       } catch (e) {
-        if (e instanceof FlashError) this.note('flash', `${e.code}: ${e.message}`, r.path)
+        if (e instanceof FlashError) this.note('flash', `${e.code}: ${e.message}`, path)
         throw e
       }
     })
   }
 
-  async boardMonitorStart(req: { path: string; baudRate?: number }): Promise<BoardMonitorState> {
-    const r = parse(monitorSchema, req, 'monitor request')
-    if (this.busy) throw new Error(`Wait until the running ${this.busy} has finished.`)
+  async boardMonitorStart(r: Req<'boardMonitorStart'>, caller = this.defaultCaller): Promise<BoardMonitorState> {
+    const path = await caller.serialPort(r.path)
+    if (this.busy) throw new ApiError('already_running', `Wait until the running ${this.busy} has finished.`)
     await this.boardMonitorStop()
-    await this.opts.openPortGuard?.(r.path)
-    const m = new SerialMonitor(r.path, r.baudRate ?? 115200)
+    const lease = await this.ports.lease(path, 'board-monitor', async () => {
+      this.note('monitor', `Closing the serial monitor on ${path}: another part of P1 Studio opens the port.`, path)
+      await this.boardMonitorStop()
+    })
+    const m = new SerialMonitor(path, r.baudRate ?? 115200)
     m.on('line', (l) => this.addLog(l))
     m.on('error', (msg) => {
       this.monitorError = msg
-      this.note('monitor', msg, r.path)
+      this.note('monitor', msg, path)
     })
     m.on('close', () => {
-      if (this.monitor === m) this.monitor = null
+      if (this.monitor === m) {
+        this.monitor = null
+        this.monitorLease?.release()
+        this.monitorLease = null
+      }
       this.pushState()
     })
     this.monitorError = null
-    await m.start()
+    try {
+      await m.start()
+    } catch (e) {
+      lease.release()
+      throw e
+    }
     this.monitor = m
+    this.monitorLease = lease
     return this.pushState()
   }
 
   async boardMonitorStop(): Promise<BoardMonitorState> {
     const m = this.monitor
+    const lease = this.monitorLease
     this.monitor = null
+    this.monitorLease = null
     await m?.stop()
+    lease?.release()
     return this.pushState()
   }
 
-  async udpLogStart(req: { port?: number; host?: string }): Promise<BoardMonitorState> {
-    const r = parse(udpSchema, req, 'UDP log request')
+  async udpLogStart(r: Req<'udpLogStart'>): Promise<BoardMonitorState> {
     await this.udpLogStop()
     // bind where the boards send (a profile's UDP_LOG_PC_IP that is ours), else loopback: never every interface unasked
     const pcIps = r.host === undefined ? (await this.store.list()).profiles.map((p) => p.settings.UDP_LOG_PC_IP_BYTES) : []
@@ -287,34 +268,32 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Bo
     return profiles.map(profileView)
   }
 
-  async boardValidateProfile(req: BoardProfileInput): Promise<BoardValidation> {
-    const input = parse(profileInputSchema, req, 'profile') as BoardProfileInput
+  async boardValidateProfile(input: Req<'boardValidateProfile'>): Promise<BoardValidation> {
     const stored = input.id ? await this.store.get(input.id) : null
     return validateProfile(mergeProfile(input, stored, input.id ?? 'new'))
   }
 
-  async boardSaveProfile(req: BoardProfileInput): Promise<BoardProfileView> {
-    const input = parse(profileInputSchema, req, 'profile') as BoardProfileInput
+  async boardSaveProfile(input: Req<'boardSaveProfile'>): Promise<BoardProfileView> {
     return profileView(await this.store.save(input))
   }
 
-  async boardDeleteProfile(req: { id: string }): Promise<void> {
-    await this.store.delete(parse(idSchema, req, 'profile id').id)
+  async boardDeleteProfile(req: Req<'boardDeleteProfile'>): Promise<void> {
+    await this.store.delete(req.id)
   }
 
   private async profile(id: string): Promise<BoardProfile> {
     const p = await this.store.get(id)
-    if (!p) throw new Error(`There is no board profile "${id}".`)
+    if (!p) throw new ApiError('not_found', `There is no board profile "${id}".`, { name: id })
     return p
   }
 
-  async boardExportProfile(req: { id: string }): Promise<{ fileName: string; json: string }> {
-    const p = await this.profile(parse(idSchema, req, 'profile id').id)
+  async boardExportProfile(req: Req<'boardExportProfile'>): Promise<{ fileName: string; json: string }> {
+    const p = await this.profile(req.id)
     return { fileName: `${p.id}.p1board.json`, json: this.store.exportJson(p) }
   }
 
-  async boardImportProfile(req: { json: string }): Promise<BoardProfileView> {
-    return profileView(await this.store.importJson(parse(importSchema, req, 'import').json))
+  async boardImportProfile(req: Req<'boardImportProfile'>): Promise<BoardProfileView> {
+    return profileView(await this.store.importJson(req.json))
   }
 
   /** Try the key on the open P1 source (never throws). */
@@ -338,8 +317,7 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Bo
     return { fileName: `${esphomeName(p)}.yaml`, text: writeEsphomeYaml(p, { secrets: 'references' }) }
   }
 
-  async boardConfigText(req: { id: string; format: BoardConfigFormat; layout?: ConfigHLayout }): Promise<BoardConfigOutput> {
-    const r = parse(configSchema, req, 'configuration request')
+  async boardConfigText(r: Req<'boardConfigText'>): Promise<BoardConfigOutput> {
     const p = await this.profile(r.id)
     this.ready(p)
     const keyCheck = this.keyCheck(p)
@@ -349,8 +327,7 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Bo
     return { format: r.format, layout, fileName, text, notes, keyCheck }
   }
 
-  async boardSaveConfig(req: { id: string; format: BoardConfigFormat; layout?: ConfigHLayout; force?: boolean }): Promise<{ path: string; keyCheck: BoardKeyCheck }> {
-    const r = parse(saveConfigSchema, req, 'configuration request')
+  async boardSaveConfig(r: Req<'boardSaveConfig'>): Promise<{ path: string; keyCheck: BoardKeyCheck }> {
     const p = await this.profile(r.id)
     this.ready(p)
     const keyCheck = this.keyCheck(p)
@@ -362,13 +339,13 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Bo
       await writeFile(join(dir, fileName), text, { mode: 0o600 })
       if (r.format === 'esphome') await writeFile(join(dir, 'secrets.yaml'), writeEsphomeSecrets(p), { mode: 0o600 })
     } catch (e) {
-      throw new Error(`Cannot write into ${dir}: ${(e as Error).message}`)
+      throw new Error(`Cannot write into ${dir}: ${(e as Error).message}`, { cause: e })
     }
     return { path: join(dir, fileName), keyCheck }
   }
 
-  async improvProvision(req: { path: string; ssid?: string; password?: string; profileId?: string; baudRate?: number; timeoutS?: number }): Promise<ImprovResult> {
-    const r = parse(improvSchema, req, 'Improv request')
+  async improvProvision(r: Req<'improvProvision'>, caller = this.defaultCaller): Promise<ImprovResult> {
+    const path = await caller.serialPort(r.path)
     let ssid = r.ssid
     let password = r.password
     if (r.profileId) {
@@ -377,18 +354,20 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Bo
       password ??= p.secrets.MY_WIFI_PASSWORD
     }
     if (!ssid) throw new Error('Give the Wi-Fi SSID (or a profile that has one).')
-    return this.exclusive('Improv provisioning', r.path, () =>
-      improvProvision({ path: r.path, ssid: ssid!, password: password ?? '', baudRate: r.baudRate, timeoutS: r.timeoutS, onLog: (l) => this.note('improv', l, r.path) })
+    const network = ssid
+    return this.exclusive('Improv provisioning', 'improv', path, () =>
+      improvProvision({ path, ssid: network, password: password ?? '', baudRate: r.baudRate, timeoutS: r.timeoutS, onLog: (l) => this.note('improv', l, path) })
     )
   }
 
-  /** Fill a verify/source request from its profile. */
-  private async resolveMqtt(input: MqttVerifyRequest): Promise<MqttVerifyRequest & { url: string; topic: string; ntp: boolean }> {
-    const r = parse(verifySchema, input, 'MQTT request')
+  /** Fill a verify/source request from its profile; the caller must be allowed its broker. */
+  private async resolveMqtt(r: Req<'mqttVerify'>, caller: Caller): Promise<MqttVerifyRequest & { url: string; topic: string; ntp: boolean }> {
     let fromProfile: Partial<MqttVerifyRequest> & { ntp?: boolean } = {}
+    let profileBroker: string | null = null
     if (r.profileId) {
       const p = await this.profile(r.profileId)
       const s = p.settings
+      profileBroker = `${s.MQTT_SERVER}:${s.MY_MQTT_PORT}`
       // PUBLISH_TIME and PUBLISH_COOKED are config.h's (v1.6/v1.7); v1.5 publishes every 20 s, ESPHome every telegram
       const configH = ['smartyreader-v1.6', 'smartyreader-v1.7'].includes(profileFirmware(p))
       fromProfile = {
@@ -403,14 +382,16 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Bo
       }
     }
     const m = { ...fromProfile, ...Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) } as MqttVerifyRequest & { ntp?: boolean }
-    if (!m.url) throw new Error('Give the broker URL (or a profile).')
-    if (!m.topic) throw new Error('Give the topic (or a profile).')
+    if (!m.url) throw new ApiError('invalid_request', 'Give the broker URL (or a profile).', { field: 'url' })
+    if (!m.topic) throw new ApiError('invalid_request', 'Give the topic (or a profile).', { field: 'topic' })
+    // before any connection: a browser cannot tell an open port from a closed one on a broker not allowed
+    caller.checkBroker(m.url, profileBroker)
     return { ...m, url: m.url, topic: m.topic, ntp: m.ntp ?? true }
   }
 
-  async mqttVerify(req: MqttVerifyRequest): Promise<MqttVerifyReport> {
-    if (this.verifyAbort) throw new Error('A verification is already running.')
-    const m = await this.resolveMqtt(req)
+  async mqttVerify(req: Req<'mqttVerify'>, caller = this.defaultCaller): Promise<MqttVerifyReport> {
+    if (this.verifyAbort) throw new ApiError('already_running', 'A verification is already running.')
+    const m = await this.resolveMqtt(req, caller)
     const ac = new AbortController()
     this.verifyAbort = ac
     try {
@@ -426,8 +407,8 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Bo
     this.verifyAbort?.abort()
   }
 
-  async mqttSourceOpen(req: MqttVerifyRequest): Promise<BoardMonitorState> {
-    const m = await this.resolveMqtt(req)
+  async mqttSourceOpen(req: Req<'mqttSourceOpen'>, caller = this.defaultCaller): Promise<BoardMonitorState> {
+    const m = await this.resolveMqtt(req, caller)
     await this.mqttSourceClose()
     const src = new MqttFieldSource({
       url: m.url,
@@ -439,7 +420,7 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Bo
       firmware: m.firmware && m.firmware !== 'auto' ? m.firmware : undefined,
       clock: this.opts.clock
     })
-    src.on('objects', (objs, t) => this.emit('objects', objs, t))
+    src.on('objects', (objects, receivedAt) => this.emit('boardSnapshot', { topic: src.topic, generation: src.firmware?.generation ?? null, objects, receivedAt }))
     src.on('error', (msg) => {
       this.sourceError = msg
     })
@@ -461,16 +442,6 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Bo
     this.source = null
     await s?.stop()
     return this.pushState()
-  }
-
-  /** Stop the serial monitor if it holds `path` (before the session opens that port: one owner per port). */
-  async releasePort(path: string): Promise<void> {
-    if (this.monitor?.isOpen && this.monitor.path === path) await this.boardMonitorStop()
-  }
-
-  /** Base topic of the open MQTT field source, null when none is open. */
-  currentSourceTopic(): string | null {
-    return this.source?.topic ?? null
   }
 
   /** Stop every listener and abort a verification (app shutdown). */

@@ -1,17 +1,23 @@
 /**
- * Captures for the app (the session delegates here): record the open source into the
- * capture folder, list the captures there, import dumps as captures, export captures.
- * Files the app writes always go into the capture folder, under names it picks (never
- * overwriting); a P1 key is only used to decode for CSV/JSONL export, never written.
+ * Captures for the app (namespace `capture`): record the open source into the capture folder,
+ * list the captures there, import dumps as captures, export captures. Files the app writes
+ * always go into the capture folder, under names it picks (never overwriting, 0600); a P1 key
+ * is only used to decode for CSV/JSONL export, never written. Which files a request may name
+ * is the caller's rule (caller.ts: a browser names files of the folder only).
  */
 import { EventEmitter } from 'node:events'
 import { mkdir, readdir, stat } from 'node:fs/promises'
 import { basename, extname, join } from 'node:path'
-import type { CaptureFileInfo, CaptureStatus, ExportResult } from '../../shared/contract'
-import { CaptureWriter, captureSource, type CaptureProgress } from '../capture/writer'
+import { ApiError, CAPTURE, type CaptureFileInfo, type CaptureProgress, type CaptureStatus, type ExportResult, type Handlers, type RequestOut } from '../../shared/contract'
+import { formatLineSettings } from '../../shared/line-settings'
+import { CaptureWriter, captureSource } from '../capture/writer'
 import { importToCapture } from '../capture/import-capture'
-import { exportToFile, type ExportFormat } from '../capture/export'
-import type { ByteSource } from '../line/source'
+import { exportToFile } from '../capture/export'
+import type { Caller } from './caller'
+import type { KeyService } from './keys'
+import type { SourceService } from './source-service'
+
+type Req<M extends keyof typeof CAPTURE.methods> = RequestOut<(typeof CAPTURE.methods)[M]>
 
 const EXT = '.p1cap'
 
@@ -26,7 +32,7 @@ export function safeName(name: string): string {
 }
 
 /** Capture folder operations and the running capture. Events: 'change' (status changed). */
-export class CaptureService extends EventEmitter<{ change: [] }> {
+export class CaptureService extends EventEmitter<{ change: [] }> implements Handlers<typeof CAPTURE, Caller> {
   private writer: CaptureWriter | null = null
   private stopFn: (() => CaptureProgress) | null = null
   private last: CaptureProgress | null = null
@@ -34,7 +40,9 @@ export class CaptureService extends EventEmitter<{ change: [] }> {
 
   constructor(
     readonly dir: string,
-    private readonly appVersion: string
+    private readonly appVersion: string,
+    private readonly source: SourceService,
+    private readonly keys: KeyService
   ) {
     super()
   }
@@ -60,7 +68,7 @@ export class CaptureService extends EventEmitter<{ change: [] }> {
     try {
       await mkdir(this.dir, { recursive: true })
     } catch (e) {
-      throw new Error(`Cannot create the capture folder ${this.dir}: ${(e as Error).message}`)
+      throw new Error(`Cannot create the capture folder ${this.dir}: ${(e as Error).message}`, { cause: e })
     }
   }
 
@@ -77,17 +85,20 @@ export class CaptureService extends EventEmitter<{ change: [] }> {
   }
 
   /**
-   * Start recording `source` (already open). @throws Error if a capture runs already or the
+   * Start recording the open source. @throws ApiError no_source / already_running, Error if the
    * file cannot be created.
    */
-  async start(source: ByteSource, opts: { name?: string; splitDaily?: boolean; lineSettings?: string | null }): Promise<CaptureStatus> {
-    if (this.writer) throw new Error('A capture is already running: stop it first.')
+  async startCapture(opts: Req<'startCapture'>): Promise<CaptureStatus> {
+    const source = this.source.current
+    if (!source) throw new ApiError('no_source', 'Open a source first (a port, the demo or a capture), then capture it.')
+    if (this.writer) throw new ApiError('already_running', 'A capture is already running: stop it first.')
+    const st = this.source.state()
     await this.ensureDir()
     const path = await this.freePath(safeName(opts.name ?? `p1-${stamp()}`), EXT)
     const writer = new CaptureWriter({
       path,
       source: source.label,
-      lineSettings: opts.lineSettings ?? null,
+      lineSettings: st.kind === 'serial' ? formatLineSettings(st.settings) : null,
       appVersion: this.appVersion,
       splitDaily: opts.splitDaily
     })
@@ -116,13 +127,13 @@ export class CaptureService extends EventEmitter<{ change: [] }> {
   }
 
   /** Stop the running capture (no-op if none). */
-  async stop(): Promise<CaptureStatus> {
+  async stopCapture(): Promise<CaptureStatus> {
     this.finish()
     return this.status()
   }
 
   /** Captures in the folder, newest first. */
-  async list(): Promise<CaptureFileInfo[]> {
+  async listCaptures(): Promise<CaptureFileInfo[]> {
     let names: string[]
     try {
       names = await readdir(this.dir)
@@ -147,7 +158,8 @@ export class CaptureService extends EventEmitter<{ change: [] }> {
    * file is checked first: a bad file leaves nothing behind.
    * @throws CaptureFormatError / Error naming the problem and where.
    */
-  async importFile(path: string): Promise<CaptureFileInfo> {
+  async importFile(req: Req<'importFile'>, caller: Caller): Promise<CaptureFileInfo> {
+    const path = await caller.inputFile(req.path)
     await this.ensureDir()
     const out = await this.freePath(safeName(basename(path, extname(path))), EXT)
     // 0600, under a temporary name until complete, nothing left on failure; junk refused
@@ -156,14 +168,15 @@ export class CaptureService extends EventEmitter<{ change: [] }> {
     return { name: basename(out), path: out, bytes: st.size, modifiedAt: st.mtime.toISOString() }
   }
 
-  /** Export a capture into the folder as CSV, JSON Lines or raw bytes. */
-  async exportCapture(path: string, format: ExportFormat, key: string | null, authKey: string): Promise<ExportResult> {
+  /** Export a capture into the folder as CSV, JSON Lines or raw bytes, with the session's key. */
+  async exportCapture(req: Req<'exportCapture'>, caller: Caller): Promise<ExportResult> {
+    const path = await caller.inputFile(req.path)
     await this.ensureDir()
-    const ext = { csv: '.csv', jsonl: '.jsonl', raw: '.bin' }[format]
+    const ext = { csv: '.csv', jsonl: '.jsonl', raw: '.bin' }[req.format]
     const out = await this.freePath(safeName(basename(path, extname(path))), ext)
     // 0600, under a temporary name until complete, nothing left on failure (disk full…)
-    const res = await exportToFile(path, out, { format, key: key ?? undefined, authKey })
-    return { path: out, telegrams: res.telegrams, bytes: res.bytes, warning: res.warning }
+    const res = await exportToFile(path, out, { format: req.format, key: this.keys.key ?? undefined, authKey: this.keys.authKey })
+    return { path: out, name: basename(out), telegrams: res.telegrams, bytes: res.bytes, warning: res.warning }
   }
 
   /** Stop any capture (app exit). */

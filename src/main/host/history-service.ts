@@ -1,25 +1,45 @@
 /**
- * History for the app (the session delegates here): the DuckDB store opened on first use,
- * imports with progress and cancel, live telegrams from a meter's port added every minute,
- * and the chart/table queries. Aggregates come from src/shared/history.ts, the same code
- * as `p1studio stats`.
+ * History for the app (namespace `history`): the DuckDB store opened on first use, imports
+ * with progress and cancel, live telegrams from a meter's port added every minute, and the
+ * chart/table queries. Aggregates come from src/shared/history.ts, the same code as
+ * `p1studio stats`. Telegrams opened through the authentication-key fallback go in only once
+ * the user confirmed that meter's authentication key (keys.ts).
  */
 import { EventEmitter } from 'node:events'
-import type { HistoryDaysResult, HistoryImportProgress, HistoryQuarterResult } from '../../shared/contract'
+import {
+  ApiError,
+  HISTORY,
+  type Handlers,
+  type HistoryDaysResult,
+  type HistoryImportProgress,
+  type HistoryImportSummary,
+  type HistoryMeter,
+  type HistoryQuarterResult,
+  type HistorySeries,
+  type RequestOut
+} from '../../shared/contract'
 import { dailyStats, localMidnight, meterIdOf, monthlyStats, nextDate, quarterStats, readingOf, type Reading } from '../../shared/history'
-import type { DecodedTelegram } from '../../shared/types'
-import { importIntoHistory, type HistoryImportResult } from '../history/import'
-import { HistoryStore, SERIES_COLUMNS, type MeterHistory, type SeriesColumn, type SeriesResult } from '../history/store'
+import { LUX_AUTH_KEY_HEX, type DecodedTelegram } from '../../shared/types'
+import { DEMO_KEY_HEX, demoFilePath } from '../line/demo-source'
+import { importIntoHistory } from '../history/import'
+import { HistoryStore, SERIES_COLUMNS, type SeriesColumn } from '../history/store'
+import type { Caller } from './caller'
+import type { KeyService } from './keys'
+
+type Req<M extends keyof typeof HISTORY.methods> = RequestOut<(typeof HISTORY.methods)[M]>
 
 /** History queries and imports. Events: 'progress' (import), 'change' (data added). */
-export class HistoryService extends EventEmitter<{ progress: [HistoryImportProgress]; change: [] }> {
+export class HistoryService extends EventEmitter<{ progress: [HistoryImportProgress]; change: [] }> implements Handlers<typeof HISTORY, Caller> {
   private store: HistoryStore | null = null
   private opening: Promise<HistoryStore> | null = null
   private importing: AbortController | null = null
   private live = new Map<string, { title: string | null; rows: Reading[] }>()
   private liveTimer: NodeJS.Timeout | null = null
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    private readonly keys: KeyService
+  ) {
     super()
   }
 
@@ -34,12 +54,22 @@ export class HistoryService extends EventEmitter<{ progress: [HistoryImportProgr
     }
   }
 
+  /** Import a capture or dump with the session's key. @throws naming the problem. */
+  async historyImport(req: Req<'historyImport'>, caller: Caller): Promise<HistoryImportSummary> {
+    return this.import(await caller.inputFile(req.path), this.keys.key, this.keys.authKey, true)
+  }
+
+  /** Import the bundled demo day (its own key). */
+  async historyImportDemo(): Promise<HistoryImportSummary> {
+    return this.import(demoFilePath(), DEMO_KEY_HEX, LUX_AUTH_KEY_HEX, false)
+  }
+
   /**
-   * Import a capture or dump with `key`. Progress as 'progress' events.
-   * @throws Error if an import runs already, or for a bad file (naming the problem).
+   * Import `path` with `key`. Progress as 'progress' events.
+   * @throws ApiError already_running, Error for a bad file (naming the problem).
    */
-  async import(path: string, key: string | null, authKey: string): Promise<HistoryImportResult> {
-    if (this.importing) throw new Error('An import is already running.')
+  private async import(path: string, key: string | null, authKey: string, gated: boolean): Promise<HistoryImportSummary> {
+    if (this.importing) throw new ApiError('already_running', 'An import is already running.')
     const ac = new AbortController()
     this.importing = ac
     try {
@@ -49,10 +79,18 @@ export class HistoryService extends EventEmitter<{ progress: [HistoryImportProgr
         key,
         authKey,
         signal: ac.signal,
+        admit: gated ? (t) => this.keys.admitToHistory(t.warnings, t.dlms?.systemTitle ?? null) : undefined,
         onProgress: (fraction, readings) => this.emit('progress', { file: path, fraction, readings, done: false })
       })
       this.emit('progress', { file: path, fraction: 1, readings: r.telegrams, done: true })
       this.emit('change')
+      if (r.telegrams === 0 && (r.failures.auth_key_mismatch ?? 0) > 0) {
+        throw new ApiError(
+          'auth_key_unconfirmed',
+          `Nothing imported from ${path}: its frames open only without their authentication tag (the meter uses another authentication key). Confirm that meter's authentication key to import them.`,
+          { frames: r.failures.auth_key_mismatch ?? 0 }
+        )
+      }
       if (r.telegrams === 0 && r.failed > 0) {
         const why = r.failures.missing_key ? 'no P1 key is set' : r.failures.gcm_tag_mismatch ? 'the P1 key does not open its frames' : 'its frames do not decode'
         throw new Error(`Nothing imported from ${path}: ${why} (${r.failed} frames).`)
@@ -64,43 +102,46 @@ export class HistoryService extends EventEmitter<{ progress: [HistoryImportProgr
   }
 
   /** Stop a running import (what was added stays; importing again completes it). */
-  cancelImport(): void {
+  async historyCancelImport(): Promise<void> {
     this.importing?.abort()
   }
 
-  async meters(): Promise<MeterHistory[]> {
+  async historyMeters(): Promise<HistoryMeter[]> {
+    await this.flushLive()
     return (await this.db()).meters()
   }
 
   /** @throws Error for an unknown column. */
-  async series(meterId: string, columns: string[], from: number, to: number, maxPoints: number): Promise<SeriesResult> {
-    const bad = columns.find((c) => !SERIES_COLUMNS.includes(c as never))
-    if (bad) throw new Error(`Unknown series ${bad}.`)
-    return (await this.db()).series(meterId, columns as SeriesColumn[], from, to, maxPoints)
+  async historySeries(r: Req<'historySeries'>): Promise<HistorySeries> {
+    const bad = r.columns.find((c) => !SERIES_COLUMNS.includes(c as SeriesColumn))
+    if (bad) throw new ApiError('invalid_request', `Unknown series ${bad}.`, { field: 'columns' })
+    const columns = r.columns.filter((c): c is SeriesColumn => SERIES_COLUMNS.includes(c as SeriesColumn))
+    return (await this.db()).series(r.meterId, columns, r.from, r.to, r.maxPoints ?? 1500)
   }
 
-  /** Days and months of a meter (whole history, or from/to in ms). */
-  async days(meterId: string, classKW: number, price: number, from = 0, to = Number.MAX_SAFE_INTEGER): Promise<HistoryDaysResult> {
-    const rows = await (await this.db()).counters(meterId, from, to)
-    const days = dailyStats(rows, classKW, price)
+  /** Days and months of a meter. */
+  async historyDays(r: Req<'historyDays'>): Promise<HistoryDaysResult> {
+    const rows = await (await this.db()).counters(r.meterId, 0, Number.MAX_SAFE_INTEGER)
+    const days = dailyStats(rows, r.classKW, r.price)
     return { days, months: monthlyStats(days) }
   }
 
   /** The quarter hours of one local day. */
-  async quarters(meterId: string, date: string, classKW: number): Promise<HistoryQuarterResult> {
-    const from = localMidnight(date)
-    const to = localMidnight(nextDate(date))
-    const rows = await (await this.db()).counters(meterId, from - 3600_000, to + 3600_000)
-    return { date, quarters: quarterStats(rows, from, to, classKW) }
+  async historyQuarters(r: Req<'historyQuarters'>): Promise<HistoryQuarterResult> {
+    const from = localMidnight(r.date)
+    const to = localMidnight(nextDate(r.date))
+    const rows = await (await this.db()).counters(r.meterId, from - 3600_000, to + 3600_000)
+    return { date: r.date, quarters: quarterStats(rows, from, to, r.classKW) }
   }
 
-  async messages(meterId: string, from: number, to: number): Promise<{ t: number; message: string }[]> {
-    return (await this.db()).messages(meterId, from, to)
+  async historyMessages(r: Req<'historyMessages'>): Promise<{ t: number; message: string }[]> {
+    return (await this.db()).messages(r.meterId, r.from, r.to)
   }
 
-  /** A telegram from a meter's port: kept and added to the history every minute. */
+  /** A telegram from a meter's port: kept and added to the history every minute (unless held back: keys.ts). */
   addLive(t: DecodedTelegram): void {
     const title = t.dlms?.systemTitle ?? null
+    if (!this.keys.admitToHistory(t.warnings, title)) return
     const meterId = meterIdOf(t.telegram, title)
     let e = this.live.get(meterId)
     if (!e) this.live.set(meterId, (e = { title, rows: [] }))

@@ -1,8 +1,10 @@
 /**
  * Serve mode transport: the built renderer over HTTP and the API contract over a
- * WebSocket at /ws (JSON: `{id, method, params}` → `{id, result}` | `{id, error:{message}}`;
- * pushes `{event, data}`, and 'frame'/'status' coalesced as `{batch:[…], dropped}` every
- * 100 ms: see web-outbox.ts).
+ * WebSocket at /ws (JSON: `{id, method, params}` → `{id, result}` |
+ * `{id, error: {code, message, params}}`; pushes `{event, data}`, and 'frame'/'status'
+ * coalesced as `{batch:[…], dropped}` every 100 ms: see web-outbox.ts). Every call runs with
+ * the browser caller's rules (caller.ts: files by name in the app's folders, listed or allowed
+ * ports, allowed brokers); exports come back as `GET /download/<name>` from the capture folder.
  *
  * Serve mode is a network service and every browser page is a possible client, so
  * (issue 12, web-guard.ts):
@@ -21,7 +23,8 @@ import { isIP, type Socket } from 'node:net'
 import { networkInterfaces } from 'node:os'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { API_METHODS, EVENT_NAMES, type ApiMethod, type P1StudioApi } from '../../shared/contract'
+import { EVENT_NAMES, isApiMethod, type WireError } from '../../shared/contract'
+import { fileInFolder } from './caller'
 import type { StudioSession } from './session'
 import { checkRequest, tokenCookieName, type GuardConfig } from './web-guard'
 import { Outbox, type OutboxLimits, type OutboxTimers } from './web-outbox'
@@ -97,6 +100,9 @@ const SECURITY_HEADERS: Record<string, string> = {
 
 const COOKIE_MAX_AGE_S = 400 * 86_400
 
+/** Exports and captures come back to the browser here: `GET /download/<name>` (token and Host checked like every request). */
+export const DOWNLOAD = '/download/'
+
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' }
 
 function isWildcard(host: string): boolean {
@@ -157,6 +163,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       res.end('Method not allowed\n')
       return
     }
+    if (v.pathname.startsWith(DOWNLOAD)) return serveDownload(req, res, headers, v.pathname.slice(DOWNLOAD.length))
     let pathname: string
     try {
       pathname = decodeURIComponent(v.pathname)
@@ -194,7 +201,39 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     stream.pipe(res)
   }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, perMessageDeflate: false })
+  /** A file of the capture folder (an export, a capture) as an attachment: by name, checked like every name from a browser. */
+  async function serveDownload(req: IncomingMessage, res: ServerResponse, headers: Record<string, string>, encoded: string): Promise<void> {
+    let file: string
+    try {
+      file = await fileInFolder(session.captures.dir, decodeURIComponent(encoded), 'captures')
+    } catch (e) {
+      const notFound = (e as { code?: string }).code === 'not_found'
+      res.writeHead(notFound ? 404 : 403, { ...headers, 'content-type': 'text/plain; charset=utf-8' })
+      res.end((e instanceof Error && !(e instanceof URIError) ? e.message : 'Bad request') + '\n')
+      return
+    }
+    const st = await fsp.stat(file).catch(() => null)
+    if (!st?.isFile()) {
+      res.writeHead(404, { ...headers, 'content-type': 'text/plain; charset=utf-8' })
+      res.end('Not found\n')
+      return
+    }
+    const name = file.slice(file.lastIndexOf(sep) + 1)
+    res.writeHead(200, {
+      ...headers,
+      'content-type': 'application/octet-stream',
+      'content-disposition': `attachment; filename="${name}"`,
+      'content-length': String(st.size),
+      'cache-control': 'no-store'
+    })
+    if (req.method === 'HEAD') return void res.end()
+    const stream = createReadStream(file)
+    stream.on('error', () => res.destroy())
+    stream.pipe(res)
+  }
+
+  // 1 MiB: an upload chunk (512 KiB as base64, src/shared/contract/files.ts) and its envelope
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false })
   const clients = new Map<WebSocket, Outbox>()
   let upgrading = 0
 
@@ -262,9 +301,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     }
     ws.on('close', gone)
     ws.on('error', gone)
-    const answer = (id: number | null, body: { result: unknown } | { error: { message: string; code?: string } }): void => {
+    const answer = (id: number | null, body: { result: unknown } | { error: WireError }): void => {
       outbox.reply(JSON.stringify({ id, ...body }))
     }
+    const refuse = (id: number | null, code: string, message: string): void => answer(id, { error: { code, message, params: {} } })
     ws.on('message', (raw, isBinary) => {
       let msg: unknown
       try {
@@ -272,23 +312,20 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       } catch {
         msg = undefined
       }
-      if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return answer(null, { error: { message: 'Malformed message (not a JSON object).', code: 'malformed' } })
+      if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return refuse(null, 'malformed', 'Malformed message (not a JSON object).')
       const { id: rawId, method, params } = msg as { id?: unknown; method?: unknown; params?: unknown }
       const id = typeof rawId === 'number' && Number.isSafeInteger(rawId) ? rawId : null
-      if (typeof method !== 'string' || !(API_METHODS as readonly string[]).includes(method)) {
-        return answer(id, { error: { message: `Unknown method ${typeof method === 'string' ? method.slice(0, 60) : String(method)}.`, code: 'unknown_method' } })
+      if (!isApiMethod(method)) {
+        return refuse(id, 'unknown_method', `Unknown method ${typeof method === 'string' ? method.slice(0, 60) : String(method)}.`)
       }
       if (inFlight >= limits.maxInFlight) {
-        return answer(id, { error: { message: `Too many requests at once (at most ${limits.maxInFlight}): wait for the answers, then try again.`, code: 'busy' } })
+        return refuse(id, 'busy', `Too many requests at once (at most ${limits.maxInFlight}): wait for the answers, then try again.`)
       }
       inFlight++
-      const fn = session[method as ApiMethod] as (p?: unknown) => Promise<unknown>
-      Promise.resolve()
-        .then(() => fn.call(session as P1StudioApi, params))
-        .then(
-          (result) => answer(id, { result: result ?? null }),
-          (e: unknown) => answer(id, { error: { message: e instanceof Error && e.message ? e.message : 'The request failed.' } })
-        )
+      // a browser: files by name in the app's folders, listed or allowed ports, allowed brokers
+      session
+        .envelope(method, params, session.access.browser)
+        .then((body) => answer(id, body))
         .catch(() => undefined)
         .finally(() => inFlight--)
     })

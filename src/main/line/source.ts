@@ -14,6 +14,34 @@ export interface ByteSourceEvents {
   end: [reason: string]
 }
 
+/** Where a replay is. Times in ms. */
+export interface ReplayPosition {
+  /** Receive time of the last record played (ms since the epoch), null before the first. */
+  time: number | null
+  /** Recorded time from the first to the last data record. */
+  durationMs: number
+  /** Position in recorded time since the first record. */
+  positionMs: number
+  /** Data records played / in total. */
+  index: number
+  count: number
+  speed: number
+  paused: boolean
+  done: boolean
+}
+
+/** What a source that plays recorded data (a capture or dump) offers: pace, pause, seek. */
+export interface ReplayCapability {
+  /** 1 = recorded pace, 10, 100…, Infinity = as fast as the pipeline takes it. @throws RangeError for ≤ 0. */
+  setSpeed(speed: number): void
+  setPaused(paused: boolean): void
+  /** Jump to a fraction (0…1) of the recorded time. */
+  seek(fraction: number): void
+  position(): ReplayPosition
+  /** e.g. a torn last record, null if none. */
+  readonly warning: string | null
+}
+
 /** Common shape of all sources. */
 export interface ByteSource extends EventEmitter<ByteSourceEvents> {
   /** Human-readable label, e.g. "/dev/ttyUSB0 115200 8N1" or "demo". */
@@ -22,4 +50,6 @@ export interface ByteSource extends EventEmitter<ByteSourceEvents> {
   start(): Promise<void>
   /** Stop emitting and release the resource. Idempotent. */
   stop(): Promise<void>
+  /** Present when the source plays recorded data that can be paced, paused and sought. */
+  readonly replay?: ReplayCapability
 }

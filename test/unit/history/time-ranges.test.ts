@@ -1,6 +1,6 @@
 /**
  * Times that are no dates never reach a user as "bigint out of int64 range" or "Invalid time
- * value": the contract range-checks them (src/main/host/validate.ts), the history store skips
+ * value": the contract range-checks them (src/shared/contract/history.ts), the history store skips
  * or clamps them (src/main/history/store.ts), and a capture whose record times are NaN or
  * ±1e300 (damaged or crafted, with right CRCs) imports, exports and reads.
  */
@@ -11,7 +11,7 @@ import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { HistoryStore } from '../../../src/main/history/store'
 import { importIntoHistory } from '../../../src/main/history/import'
-import { parseMessagesRequest, parseQuartersRequest, parseSeriesRequest } from '../../../src/main/host/validate'
+import { HISTORY, parseRequest } from '../../../src/shared/contract'
 import { CaptureWriter } from '../../../src/main/capture/writer'
 import { captureInfo } from '../../../src/main/capture/reader'
 import { exportFile } from '../../../src/main/capture/export'
@@ -20,6 +20,9 @@ import { VirtualMeter } from '../../../src/main/line/virtual-meter'
 import type { Reading } from '../../../src/shared/history'
 
 const KEY = 'A1B2C3D4E5F60718293A4B5C6D7E8F90' // test key, not a meter's
+const parseSeriesRequest = (r: unknown) => parseRequest(HISTORY.methods.historySeries, r)
+const parseMessagesRequest = (r: unknown) => parseRequest(HISTORY.methods.historyMessages, r)
+const parseQuartersRequest = (r: unknown) => parseRequest(HISTORY.methods.historyQuarters, r)
 
 const reading = (t: number, received = t): Reading => ({
   t,

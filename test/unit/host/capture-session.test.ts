@@ -44,19 +44,19 @@ describe('session captures', () => {
     const frames = makeCapture(join(dir, 'src.p1cap'), 30)
     const s = new StudioSession({ version: 't', key: KEY, captureDir: join(dir, 'captures'), statusThrottleMs: 0 })
     try {
-      await s.openSource({ kind: 'capture', path: join(dir, 'src.p1cap'), speed: 1 })
-      await s.setReplay({ paused: true })
-      const cap = await s.startCapture({ name: 'again' })
+      await s.api.openSource({ kind: 'capture', path: join(dir, 'src.p1cap'), speed: 1 })
+      await s.api.setReplay({ paused: true })
+      const cap = await s.api.startCapture({ name: 'again' })
       expect(cap.active).toBe(true)
-      await s.setReplay({ speed: 'max', paused: false })
-      await until(async () => (await s.getStatus()).stats.decoded === 30)
-      const st = await s.getStatus()
+      await s.api.setReplay({ speed: 'max', paused: false })
+      await until(async () => (await s.api.getStatus()).stats.decoded === 30)
+      const st = await s.api.getStatus()
       expect(st.stats.failed).toEqual({})
       expect(st.source.kind === 'capture' && st.source.replay.done).toBe(true)
       // recorded times reach the pipeline
-      const recent = await s.getRecentFrames()
+      const recent = await s.api.getRecentFrames()
       expect(recent[recent.length - 1].receivedAt - recent[0].receivedAt).toBe(29 * 10_000)
-      const done = await s.stopCapture()
+      const done = await s.api.stopCapture()
       expect(done).toMatchObject({ active: false, frames: 30, bytes: Buffer.concat(frames).length, systemTitle: '5341476770015BEB' })
       const again: Buffer[] = []
       const times: number[] = []
@@ -64,15 +64,15 @@ describe('session captures', () => {
       expect(Buffer.concat(again).equals(Buffer.concat(frames))).toBe(true)
       expect(times[2] - times[0]).toBe(10_000)
       expect(readFileSync(done.path!).toString('latin1').toUpperCase()).not.toContain(KEY)
-      expect((await s.listCaptures()).map((f) => f.name)).toEqual(['again.p1cap'])
+      expect((await s.api.listCaptures()).map((f) => f.name)).toEqual(['again.p1cap'])
 
-      const csv = await s.exportCapture({ path: done.path!, format: 'csv' })
+      const csv = await s.api.exportCapture({ path: done.path!, format: 'csv' })
       expect(csv.telegrams).toBe(30)
       expect(readFileSync(csv.path, 'utf8').split('\r\n')[0]).toContain('1-0:1.7.0 [kW]')
 
       // seek back to the middle: the rest plays again
-      await s.setReplay({ seek: 0.5 })
-      await until(async () => (await s.getStatus()).stats.decoded >= 45)
+      await s.api.setReplay({ seek: 0.5 })
+      await until(async () => (await s.api.getStatus()).stats.decoded >= 45)
     } finally {
       await s.dispose()
     }
@@ -86,12 +86,12 @@ describe('session captures', () => {
     writeFileSync(join(dir, 'bad.hex'), [...good.slice(0, 4), 'db 08 5G 41', ...good.slice(4, 10)].join('\n'))
     const s = new StudioSession({ version: 't', captureDir: join(dir, 'captures') })
     try {
-      const f = await s.importFile({ path: join(dir, 'two.hex') })
+      const f = await s.api.importFile({ path: join(dir, 'two.hex') })
       expect(f.name).toBe('two.p1cap')
-      await expect(s.importFile({ path: join(dir, 'bad.hex') })).rejects.toThrow(/line 5: "5G" is not hex/)
-      expect((await s.listCaptures()).map((x) => x.name)).toEqual(['two.p1cap'])
-      await expect(s.openSource({ kind: 'capture', path: join(dir, 'nope.p1cap') })).rejects.toThrow(/No file at/)
-      await expect(s.startCapture({})).rejects.toThrow(/Open a source first/)
+      await expect(s.api.importFile({ path: join(dir, 'bad.hex') })).rejects.toThrow(/line 5: "5G" is not hex/)
+      expect((await s.api.listCaptures()).map((x) => x.name)).toEqual(['two.p1cap'])
+      await expect(s.api.openSource({ kind: 'capture', path: join(dir, 'nope.p1cap') })).rejects.toThrow(/No file at/)
+      await expect(s.api.startCapture({})).rejects.toThrow(/Open a source first/)
     } finally {
       await s.dispose()
     }
@@ -110,11 +110,11 @@ describe('session captures', () => {
     w.close()
     const s = new StudioSession({ version: 't', key: KEY, captureDir: join(dir, 'c') })
     try {
-      await s.openSource({ kind: 'capture', path: join(dir, 'gap.p1cap'), speed: 'max' })
-      await s.setReplay({ paused: true, seek: 0 })
-      const run = s.diagnose({ durationS: 60 })
+      await s.api.openSource({ kind: 'capture', path: join(dir, 'gap.p1cap'), speed: 'max' })
+      await s.api.setReplay({ paused: true, seek: 0 })
+      const run = s.api.diagnose({ durationS: 60 })
       await new Promise((r) => setTimeout(r, 50))
-      await s.setReplay({ paused: false })
+      await s.api.setReplay({ paused: false })
       const report = await run
       const cad = report.checks.find((c) => c.id === 'cadence')!
       // replayed in milliseconds, judged on the recorded 10 s / 20 s intervals

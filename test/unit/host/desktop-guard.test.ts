@@ -32,7 +32,7 @@ vi.mock('electron', () => ({
 }))
 
 import { desktopCsp, isAppSender, keychainProtection } from '../../../src/main/host/desktop-guard'
-import { IPC_REFUSED, wireIpc } from '../../../src/main/host/ipc'
+import { IPC_CALL, IPC_REFUSED, wireIpc } from '../../../src/main/host/ipc'
 import { safeStorageKeyStore, safeStorageSecretStore } from '../../../src/main/keystore'
 import { StudioSession } from '../../../src/main/host/session'
 
@@ -65,18 +65,25 @@ describe('IPC sender check', () => {
 
   it('ipc.ts serves the app’s page and refuses every other sender without calling the session', async () => {
     fake.handlers.clear()
-    const session = new StudioSession({ version: '9.9.9' })
-    const listPorts = vi.spyOn(session, 'listPorts')
+    const listPorts = vi.fn(async () => [])
+    const session = new StudioSession({ version: '9.9.9', portLister: listPorts })
     const sent: unknown[] = []
     let shown = appUrl
     const wc = { isDestroyed: () => false, get mainFrame() { return { url: shown, parent: null } }, send: (_ch: string, m: unknown) => void sent.push(m) }
     const unwire = wireIpc(session, () => wc as never, RENDERER)
-    const call = (method: string, senderFrame: unknown) => fake.handlers.get('p1studio:' + method)!({ senderFrame }, undefined)
-    await expect(call('getStatus', { url: appUrl, parent: null })).resolves.toMatchObject({ version: '9.9.9' })
+    const call = (method: string, senderFrame: unknown, params?: unknown) => (fake.handlers.get(IPC_CALL) as unknown as (e: unknown, m: string, p: unknown) => Promise<unknown>)({ senderFrame }, method, params)
+    await expect(call('getStatus', { url: appUrl, parent: null })).resolves.toMatchObject({ result: { version: '9.9.9' } })
     await expect(call('listPorts', { url: 'https://evil.example/', parent: null })).rejects.toThrow(IPC_REFUSED)
     await expect(call('listPorts', { url: appUrl, parent: { url: appUrl } })).rejects.toThrow(IPC_REFUSED)
     await expect(call('listPorts', null)).rejects.toThrow(IPC_REFUSED)
     expect(listPorts).not.toHaveBeenCalled()
+    // errors cross as an envelope {code, message, params}: Electron would keep only an Error's message
+    await expect(call('setKey', { url: appUrl, parent: null }, { key: '1234' })).resolves.toEqual({
+      error: { code: 'invalid_request', message: 'Invalid key: key: must be 32 hex digits', params: { field: 'key' } }
+    })
+    await expect(call('rm -rf', { url: appUrl, parent: null })).resolves.toMatchObject({ error: { code: 'unknown_method' } })
+    // the desktop keeps full paths
+    await expect(call('importFile', { url: appUrl, parent: null }, { path: '/p1studio/no/such/file.hex' })).resolves.toMatchObject({ error: { code: 'failed', message: expect.stringMatching(/No file at \/p1studio\/no\/such\/file\.hex/) } })
     // events reach the window only while it shows the app's page
     session.emit('history', { file: 'a', fraction: 0, readings: 0, done: false })
     shown = 'https://evil.example/'
@@ -115,7 +122,7 @@ describe('keychain on Linux without a keyring (safeStorage basic_text)', () => {
     fake.storage.backend = 'basic_text'
     fake.storage.available = true
     const session = new StudioSession({ version: '1', keyStore: safeStorageKeyStore() })
-    const status = await session.setKey({ key: '5A1B2C3D4E5F60718293A4B5C6D7E8F9', remember: true })
+    const status = await session.api.setKey({ key: '5A1B2C3D4E5F60718293A4B5C6D7E8F9', remember: true })
     expect(status).toMatchObject({ hasKey: true, origin: 'entered', canRemember: false, keychainNote: expect.stringMatching(/No keyring is running .* kept for this run only\.$/) })
     expect(existsSync(join(fake.userData, 'p1-key.bin'))).toBe(false)
     expect(safeStorageSecretStore().encrypt('wifi-password')).toMatch(/^mem:/)
@@ -123,7 +130,7 @@ describe('keychain on Linux without a keyring (safeStorage basic_text)', () => {
 
     fake.storage.backend = 'gnome_libsecret'
     const s2 = new StudioSession({ version: '1', keyStore: safeStorageKeyStore() })
-    expect(await s2.setKey({ key: '5A1B2C3D4E5F60718293A4B5C6D7E8F9', remember: true })).toMatchObject({ origin: 'keychain', canRemember: true, keychainNote: null })
+    expect(await s2.api.setKey({ key: '5A1B2C3D4E5F60718293A4B5C6D7E8F9', remember: true })).toMatchObject({ origin: 'keychain', canRemember: true, keychainNote: null })
     expect(existsSync(join(fake.userData, 'p1-key.bin'))).toBe(true)
     expect(safeStorageSecretStore().encrypt('wifi-password')).not.toMatch(/^mem:/)
     await s2.dispose()

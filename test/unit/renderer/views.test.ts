@@ -9,10 +9,10 @@ import LiveView from '../../../src/renderer/src/views/LiveView.vue'
 import RawView from '../../../src/renderer/src/views/RawView.vue'
 import ConnectView from '../../../src/renderer/src/views/ConnectView.vue'
 import { useSessionStore } from '../../../src/renderer/src/stores/session'
-import { WsClient, type SocketLike } from '../../../src/renderer/src/api/ws-client'
+import { createWsClient, type SocketLike } from '../../../src/renderer/src/api/ws-client'
 import { decodeBuffer } from '../../../src/main/p1/pipeline'
 import type { FrameRecord, KeyStatus, P1StudioClient, SessionStatus } from '../../../src/shared/contract'
-import { BOARD_METHODS, type BoardApi } from '../../../src/shared/board'
+import { BOARD_METHODS, type BoardApi } from '../../../src/shared/contract'
 
 const V = resolve(__dirname, '../../fixtures/vectors')
 function record(bytes: Buffer, key?: string, seq = 1): FrameRecord {
@@ -174,7 +174,7 @@ describe('WsClient', () => {
   it('matches responses to requests by id, queues calls until open, dispatches events', async () => {
     const sent: string[] = []
     let sock!: SocketLike
-    const client = new WsClient('ws://x/ws', () => {
+    const client = createWsClient('ws://x/ws', () => {
       sock = { readyState: 0, send: (d) => sent.push(d), close: () => undefined, onopen: null, onclose: null, onmessage: null, onerror: null }
       return sock
     })

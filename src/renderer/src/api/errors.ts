@@ -1,21 +1,19 @@
 /**
- * One shape for every error the API client reports: `{ code, message, params }`.
- *
- * Today the main side rejects with a plain-English `Error` (Electron wraps it as
- * "Error invoking remote method 'x': Error: …"; the WebSocket client as `new Error(message)`);
- * a later phase of the contract sends `{ code, message, params }` (issue 13). `toApiError`
- * accepts all of these, so the views word errors from the code once it arrives, with no change.
+ * One shape for every error the API client reports: `{ code, message, params }` (issue 13,
+ * src/shared/contract/errors.ts). The WebSocket client rejects with an ApiError (an Error with
+ * `code` and `params`); the Electron bridge with the plain `{code, message, params}` object (a
+ * contextBridge keeps only an Error's message); an error Electron raised itself still reads
+ * "Error invoking remote method 'x': Error: …". `toApiError` accepts all of these.
  */
+import type { WireError } from '@shared/contract'
 
-/** An API error as the renderer handles it. */
-export interface ApiError {
-  /** Stable code (e.g. "port_busy", "invalid_request"); "unknown" when the main side sent only a message. */
-  code: string
-  /** The main side's plain-English sentence, without transport prefixes. Never a stack trace. */
-  message: string
-  /** Figures and names the code's wording needs (e.g. `{ path: "/dev/ttyUSB0" }`). */
-  params: Record<string, string | number | boolean | null>
-}
+/**
+ * An API error as the renderer handles it: a stable code ("port_in_use", "forbidden_path",
+ * "invalid_request"…; "unknown" when only a message came), the main side's plain-English
+ * sentence without transport prefixes (never a stack trace), and the figures and names the
+ * code's wording needs (e.g. `{ path: "/dev/ttyUSB0", owner: "diagnosis" }`).
+ */
+export type ApiError = WireError
 
 /** Code of an error that carried no code. */
 export const UNKNOWN_ERROR_CODE = 'unknown'

@@ -1,9 +1,11 @@
 /**
  * The API client: Electron's preload bridge (window.p1studio) when present, else the
- * serve mode WebSocket on the same origin (token from the page URL's ?token=).
+ * serve mode WebSocket on the same origin (token from the page URL's ?token=). Either way a
+ * failed call rejects with `{code, message, params}` (an ApiError over the WebSocket, the
+ * plain object over the bridge): toApiError (./errors.ts) reads both.
  */
 import type { P1StudioClient } from '@shared/contract'
-import { WsClient, type ConnectionState } from './ws-client'
+import { createWsClient, type ConnectionState } from './ws-client'
 
 export interface ApiHandle {
   client: P1StudioClient
@@ -16,6 +18,6 @@ export function createApi(): ApiHandle {
   const token = new URLSearchParams(location.search).get('token')
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:'
   const url = `${proto}//${location.host}/ws${token ? `?token=${encodeURIComponent(token)}` : ''}`
-  const ws = new WsClient(url)
+  const ws = createWsClient(url)
   return { client: ws, onConnection: (l) => (l(ws.state), ws.onConnection(l)) }
 }

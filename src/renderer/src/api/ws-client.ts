@@ -1,6 +1,7 @@
 /**
  * P1StudioClient over the serve mode WebSocket (/ws): requests `{id, method, params}`,
- * responses `{id, result}` | `{id, error: {message}}`, pushes `{event, data}` and batches
+ * responses `{id, result}` | `{id, error: {code, message, params}}` (rejected as an ApiError
+ * with its code), pushes `{event, data}` and batches
  * `{batch: [{event, data}, …], dropped}` (serve coalesces 'frame' and 'status' every 100 ms:
  * src/main/host/web-outbox.ts), which are handed to the listeners one event at a time, so
  * the rest of the renderer sees the usual per-frame calls.
@@ -8,7 +9,7 @@
  * The serve token arrives once in the page address (`?token=`); the server then sets its
  * cookie, and {@link forgetTokenInAddress} removes the token from the address bar.
  */
-import { API_METHODS, type ApiMethod, type P1StudioApi, type P1StudioClient, type P1StudioEventName, type P1StudioEvents } from '@shared/contract'
+import { contractMethods, fromWire, type ApiMethod, type P1StudioClient, type P1StudioEventName, type P1StudioEvents, type WireError } from '@shared/contract'
 
 type Listener = (data: unknown) => void
 /** Connection state for the UI. */
@@ -25,12 +26,21 @@ export interface SocketLike {
   onerror: ((ev: unknown) => void) | null
 }
 
-/** The contract's methods, added to every WsClient from API_METHODS (one request each). */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
-export interface WsClient extends P1StudioApi {}
+/** The WebSocket client: the connection, and the contract's methods on it ({@link createWsClient}). */
+export type WsClient = WsConnection & P1StudioClient
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export class WsClient implements P1StudioClient {
+/**
+ * A client on `url`: every contract method is a request on the connection (built from the
+ * contract's list, src/shared/contract/client.ts).
+ * @param makeSocket the browser's WebSocket by default (tests pass ws's).
+ */
+export function createWsClient(url: string, makeSocket?: (url: string) => SocketLike): WsClient {
+  const c = new WsConnection(url, makeSocket)
+  return Object.assign(c, contractMethods((method, params) => c.call(method, params)))
+}
+
+/** The connection: requests and answers, events, reconnection. */
+export class WsConnection {
   private socket: SocketLike | null = null
   private nextId = 1
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
@@ -44,7 +54,6 @@ export class WsClient implements P1StudioClient {
     private readonly url: string,
     private readonly makeSocket: (url: string) => SocketLike = (u) => new WebSocket(u) as unknown as SocketLike
   ) {
-    for (const m of API_METHODS) (this as unknown as Record<string, (p?: unknown) => Promise<unknown>>)[m] = (p?: unknown) => this.call(m, p)
     if (typeof window !== 'undefined' && window.location && window.history) forgetTokenInAddress(window.location, window.history)
     this.connect()
   }
@@ -80,7 +89,7 @@ export class WsClient implements P1StudioClient {
   }
 
   private onMessage(text: string): void {
-    let msg: { id?: number; result?: unknown; error?: { message: string }; event?: string; data?: unknown; batch?: unknown }
+    let msg: { id?: number; result?: unknown; error?: Partial<WireError>; event?: string; data?: unknown; batch?: unknown }
     try {
       msg = JSON.parse(text)
     } catch {
@@ -101,7 +110,8 @@ export class WsClient implements P1StudioClient {
     const p = this.pending.get(msg.id)
     if (!p) return
     this.pending.delete(msg.id)
-    if (msg.error) p.reject(new Error(msg.error.message))
+    const err = msg.error
+    if (err) p.reject(fromWire({ code: typeof err.code === 'string' ? err.code : 'unknown', message: typeof err.message === 'string' ? err.message : 'The request failed.', params: err.params ?? {} }))
     else p.resolve(msg.result)
   }
 
@@ -116,11 +126,12 @@ export class WsClient implements P1StudioClient {
     }
   }
 
-  private call<T>(method: ApiMethod, params?: unknown): Promise<T> {
+  /** Send one request; resolves with its result, rejects with an ApiError. */
+  call(method: ApiMethod, params?: unknown): Promise<unknown> {
     const id = this.nextId++
     const text = JSON.stringify({ id, method, params })
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
+    return new Promise<unknown>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject })
       if (this.socket && this.socket.readyState === 1) this.socket.send(text)
       else this.queue.push(text)
     })

@@ -8,26 +8,12 @@
  */
 import { EventEmitter } from 'node:events'
 import { basename } from 'node:path'
-import { openInput, type OpenedInput } from '../capture/importers'
-import { readCapture, type ReadSummary } from '../capture/reader'
-import { systemClock, type Clock } from './clock'
-import type { ByteSource, ByteSourceEvents } from './source'
+import { openInput, type OpenedInput } from './importers'
+import { readCapture, type ReadSummary } from './reader'
+import { systemClock, type Clock } from '../line/clock'
+import type { ByteSource, ByteSourceEvents, ReplayCapability, ReplayPosition } from '../line/source'
 
-/** Where a replay is. Times in ms. */
-export interface ReplayPosition {
-  /** Receive time of the last record played (ms since the epoch), null before the first. */
-  time: number | null
-  /** Recorded time from the first to the last data record. */
-  durationMs: number
-  /** Position in recorded time since the first record. */
-  positionMs: number
-  /** Data records played / in total. */
-  index: number
-  count: number
-  speed: number
-  paused: boolean
-  done: boolean
-}
+export type { ReplayPosition }
 
 /** Options of {@link ReplaySource}. */
 export interface ReplayOptions {
@@ -39,8 +25,8 @@ export interface ReplayOptions {
   clock?: Clock
 }
 
-/** Plays a capture file. */
-export class ReplaySource extends EventEmitter<ByteSourceEvents> implements ByteSource {
+/** Plays a capture file. It advertises the replay capability (pace, pause, seek) as {@link replay}. */
+export class ReplaySource extends EventEmitter<ByteSourceEvents> implements ByteSource, ReplayCapability {
   private input: OpenedInput | null = null
   /** Data record receive times and file offsets (captures) or payloads (dumps). */
   private times: number[] = []
@@ -57,6 +43,8 @@ export class ReplaySource extends EventEmitter<ByteSourceEvents> implements Byte
   private readonly clock: Clock
   /** Warning from reading (torn last record), null if none. */
   warning: string | null = null
+  /** This source can be replayed: the session's replay control acts on it through this. */
+  readonly replay: ReplayCapability = this
 
   constructor(
     readonly path: string,

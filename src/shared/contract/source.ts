@@ -1,0 +1,72 @@
+/**
+ * Namespace `source`: the serial ports, and the source that feeds the decoding pipeline
+ * (a serial port, the demo, a raw file, a capture replayed with its recorded times).
+ *
+ * Files are named by a path from the desktop window and the CLI; from a browser (serve mode)
+ * only by a name inside the capture folder (`^[\w.-]{1,120}$`), and serial devices only as
+ * `listPorts()` lists them or the operator allowed them (`serve --allow-port`).
+ */
+import { z } from 'zod'
+import type { LineSettings, PortInfo } from '../types'
+import { method, namespace, noParams, pathText, result } from './define'
+import type { SessionStatus } from './session'
+
+/** Line settings: baud 50–4 000 000, data bits 5–8, parity, stop bits 1/1.5/2 (each optional). */
+export const lineSettingsSchema = z
+  .object({
+    baudRate: z.number().int().min(50).max(4_000_000),
+    dataBits: z.union([z.literal(5), z.literal(6), z.literal(7), z.literal(8)]),
+    parity: z.enum(['none', 'even', 'odd', 'mark', 'space']),
+    stopBits: z.union([z.literal(1), z.literal(1.5), z.literal(2)])
+  })
+  .partial()
+  .strict()
+
+/** Replay pace: times the recorded pace (up to 100 000), or 'max' = all at once. */
+export const replaySpeedSchema = z.union([z.number().positive().max(100_000), z.literal('max')])
+
+/** Which source feeds the pipeline. */
+export const sourceRequestSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('serial'), path: pathText, settings: lineSettingsSchema.optional() }).strict(),
+  z.object({ kind: z.literal('demo') }).strict(),
+  z.object({ kind: z.literal('file'), path: pathText }).strict(),
+  /** A capture or any importable dump, replayed with its recorded times. */
+  z.object({ kind: z.literal('capture'), path: pathText, speed: replaySpeedSchema.optional() }).strict()
+])
+
+/** Which source feeds the pipeline (request of `openSource`). */
+export type SourceRequest = z.input<typeof sourceRequestSchema>
+/** Replay pace: times the recorded pace, or 'max' = all at once. */
+export type ReplaySpeed = z.output<typeof replaySpeedSchema>
+
+/** Where a replay is. Times in ms. */
+export interface ReplayState {
+  /** Recorded receive time of the last record played (ms since the epoch), null before the first. */
+  time: number | null
+  positionMs: number
+  durationMs: number
+  /** Records played / in total. */
+  index: number
+  count: number
+  speed: ReplaySpeed
+  paused: boolean
+  done: boolean
+  /** e.g. the torn-last-record warning, null if none. */
+  warning: string | null
+}
+
+/** What is currently open. */
+export type SourceState =
+  | { kind: 'none' }
+  | { kind: 'serial'; path: string; settings: LineSettings; open: boolean }
+  | { kind: 'demo'; label: string }
+  | { kind: 'file'; path: string; done: boolean }
+  | { kind: 'capture'; path: string; format: string; replay: ReplayState }
+
+export const SOURCE = namespace({
+  /** The serial ports the OS lists. */
+  listPorts: method(noParams, 'request', result<PortInfo[]>()),
+  /** Open a source (closing the previous one). @throws port codes, not_found, forbidden_path, port_in_use. */
+  openSource: method(sourceRequestSchema, 'source', result<SessionStatus>()),
+  closeSource: method(noParams, 'request', result<SessionStatus>())
+})
