@@ -13,11 +13,9 @@
  * secrets are written into the profiles folder (inside the data folder) only.
  */
 import { EventEmitter } from 'node:events'
-import { mkdir, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type {
   BoardChipInfo,
-  BoardConfigFormat,
   BoardConfigOutput,
   BoardEvent,
   BoardFlashResult,
@@ -27,22 +25,20 @@ import type {
   BoardProfileView,
   BoardValidation,
   ImprovResult,
-  ConfigHLayout,
   MqttVerifyReport
 } from '../../shared/board'
 import { ApiError, BOARD, type BoardSnapshot, type Handlers, type MqttVerifyRequest, type RequestOut } from '../../shared/contract'
-import { writeConfigH } from '../board/config-h'
-import { esphomeName, writeEsphomeSecrets, writeEsphomeYaml } from '../board/esphome'
 import { FlashError, flashBoard, readBoardInfo } from '../board/flasher'
 import { readImageFile } from '../board/image'
 import { improvProvision } from '../board/improv'
 import { SerialMonitor, UdpLogListener } from '../board/monitor'
 import { MqttFieldSource } from '../board/mqtt-source'
 import { verifyMqtt, type ReferenceFn } from '../board/mqtt-verify'
-import { configLayout, mergeProfile, profileFirmware, profileView, validateProfile, type BoardProfile } from '../board/profile'
+import { configLayout, mergeProfile, profileView, validateProfile, type BoardProfile } from '../board/profile'
 import { ProfileStore, type SecretStore } from '../board/profile-store'
-import type { Clock } from '../line/clock'
-import type { Caller } from './caller'
+import { systemClock, type Clock } from '../line/clock'
+import { assertComplete, configNotes, profileMqtt, renderConfig, tryProfileKey, writeConfigFiles } from './board-config'
+import { FULL_ACCESS, type Caller } from './caller'
 import { PortRegistry, type PortLease, type PortOwner } from './port-registry'
 
 /** What the session hands the service. */
@@ -72,15 +68,6 @@ type Req<M extends keyof typeof BOARD.methods> = RequestOut<(typeof BOARD.method
 
 const LOG_LIMIT = 500
 
-/** Direct calls (no transport): full paths, any broker. */
-const TRUSTED: Caller = {
-  kind: 'desktop',
-  inputFile: async (p) => p,
-  firmwareFile: async (p) => p,
-  serialPort: async (p) => p,
-  checkBroker: () => undefined
-}
-
 /** Board operations for the app. One flash/info/Improv run at a time. */
 export class BoardService extends EventEmitter<BoardServiceEvents> implements Handlers<typeof BOARD, Caller> {
   readonly store: ProfileStore
@@ -102,7 +89,7 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Ha
     super()
     this.store = new ProfileStore(opts.profilesDir, opts.secrets)
     this.ports = opts.ports ?? new PortRegistry()
-    this.defaultCaller = opts.defaultCaller ?? TRUSTED
+    this.defaultCaller = opts.defaultCaller ?? FULL_ACCESS
   }
 
   private emitBoard(e: BoardEvent): void {
@@ -116,7 +103,7 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Ha
   }
 
   private note(source: BoardLogLine['source'], line: string, from: string | null = null): void {
-    this.addLog({ source, time: Date.now(), line, from })
+    this.addLog({ source, time: (this.opts.clock ?? systemClock).now(), line, from })
   }
 
   private state(): BoardMonitorState {
@@ -296,52 +283,22 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Ha
     return profileView(await this.store.importJson(req.json))
   }
 
-  /** Try the key on the open P1 source (never throws). */
-  private keyCheck(p: BoardProfile): BoardKeyCheck {
-    if (!p.secrets.KEY_SMARTY) return { checked: false, ok: false, message: 'The profile has no P1 key.' }
-    if (!this.opts.checkKey) return { checked: false, ok: false, message: 'No P1 source is open: the key was not tried on the meter.' }
-    try {
-      return this.opts.checkKey(p.secrets.KEY_SMARTY)
-    } catch (e) {
-      return { checked: false, ok: false, message: `The key could not be tried: ${(e as Error).message}` }
-    }
-  }
-
-  private ready(p: BoardProfile): void {
-    const v = validateProfile(p)
-    if (!v.ok) throw new Error(`Complete the profile first: ${v.errors[0].field}: ${v.errors[0].message}`)
-  }
-
-  private render(p: BoardProfile, format: BoardConfigFormat, masked: boolean, layout?: ConfigHLayout): { fileName: string; text: string } {
-    if (format === 'config.h') return { fileName: 'config.h', text: writeConfigH(p, { maskSecrets: masked, layout: layout ?? configLayout(p) }) }
-    return { fileName: `${esphomeName(p)}.yaml`, text: writeEsphomeYaml(p, { secrets: 'references' }) }
-  }
-
   async boardConfigText(r: Req<'boardConfigText'>): Promise<BoardConfigOutput> {
     const p = await this.profile(r.id)
-    this.ready(p)
-    const keyCheck = this.keyCheck(p)
+    assertComplete(p)
+    const keyCheck = tryProfileKey(p, this.opts.checkKey)
     const layout = r.format === 'config.h' ? (r.layout ?? configLayout(p)) : null
-    const { fileName, text } = this.render(p, r.format, true, layout ?? undefined)
-    const notes = r.format === 'config.h' ? validateProfile(p).notes : ['Secrets (Wi-Fi, P1 key, MQTT) go into secrets.yaml next to the YAML when saved.', 'Improv serial is not enabled: on a SmartyReader UART0 belongs to the meter.']
-    return { format: r.format, layout, fileName, text, notes, keyCheck }
+    const { fileName, text } = renderConfig(p, r.format, true, layout ?? undefined)
+    return { format: r.format, layout, fileName, text, notes: configNotes(p, r.format), keyCheck }
   }
 
+  /** Write the file with its secrets into the profile's folder (inside the data folder: no path from a request). */
   async boardSaveConfig(r: Req<'boardSaveConfig'>): Promise<{ path: string; keyCheck: BoardKeyCheck }> {
     const p = await this.profile(r.id)
-    this.ready(p)
-    const keyCheck = this.keyCheck(p)
+    assertComplete(p)
+    const keyCheck = tryProfileKey(p, this.opts.checkKey)
     if (keyCheck.checked && !keyCheck.ok && !r.force) throw new Error(`Not saved: ${keyCheck.message} Check the key, or save anyway.`)
-    const dir = join(this.opts.profilesDir, p.id)
-    const { fileName, text } = this.render(p, r.format, false, r.layout)
-    try {
-      await mkdir(dir, { recursive: true })
-      await writeFile(join(dir, fileName), text, { mode: 0o600 })
-      if (r.format === 'esphome') await writeFile(join(dir, 'secrets.yaml'), writeEsphomeSecrets(p), { mode: 0o600 })
-    } catch (e) {
-      throw new Error(`Cannot write into ${dir}: ${(e as Error).message}`, { cause: e })
-    }
-    return { path: join(dir, fileName), keyCheck }
+    return { path: await writeConfigFiles(join(this.opts.profilesDir, p.id), p, r.format, r.layout), keyCheck }
   }
 
   async improvProvision(r: Req<'improvProvision'>, caller = this.defaultCaller): Promise<ImprovResult> {
@@ -362,26 +319,10 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Ha
 
   /** Fill a verify/source request from its profile; the caller must be allowed its broker. */
   private async resolveMqtt(r: Req<'mqttVerify'>, caller: Caller): Promise<MqttVerifyRequest & { url: string; topic: string; ntp: boolean }> {
-    let fromProfile: Partial<MqttVerifyRequest> & { ntp?: boolean } = {}
-    let profileBroker: string | null = null
-    if (r.profileId) {
-      const p = await this.profile(r.profileId)
-      const s = p.settings
-      profileBroker = `${s.MQTT_SERVER}:${s.MY_MQTT_PORT}`
-      // PUBLISH_TIME and PUBLISH_COOKED are config.h's (v1.6/v1.7); v1.5 publishes every 20 s, ESPHome every telegram
-      const configH = ['smartyreader-v1.6', 'smartyreader-v1.7'].includes(profileFirmware(p))
-      fromProfile = {
-        url: `${s.MY_MQTT_PORT === 8883 ? 'mqtts' : 'mqtt'}://${s.MQTT_SERVER}:${s.MY_MQTT_PORT}`,
-        username: p.defines.MQTTPASSWORD ? s.MY_MQTT_USER : undefined,
-        password: p.defines.MQTTPASSWORD ? p.secrets.MY_MQTT_PASS : undefined,
-        topic: s.MQTT_TOPIC_OUT,
-        intervalS: configH ? s.PUBLISH_TIME / 1000 : undefined,
-        mode: configH ? (p.defines.PUBLISH_COOKED ? 'cooked' : 'fields') : 'auto',
-        ntp: p.defines.GET_NTP_TIME,
-        firmware: profileFirmware(p)
-      }
-    }
-    const m = { ...fromProfile, ...Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) } as MqttVerifyRequest & { ntp?: boolean }
+    const fromProfile = r.profileId ? profileMqtt(await this.profile(r.profileId)) : null
+    const given: MqttVerifyRequest = Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined))
+    const m: MqttVerifyRequest & { ntp?: boolean } = { ...fromProfile?.request, ...given }
+    const profileBroker = fromProfile?.broker ?? null
     if (!m.url) throw new ApiError('invalid_request', 'Give the broker URL (or a profile).', { field: 'url' })
     if (!m.topic) throw new ApiError('invalid_request', 'Give the topic (or a profile).', { field: 'topic' })
     // before any connection: a browser cannot tell an open port from a closed one on a broker not allowed

@@ -99,6 +99,15 @@ export async function fileInFolder(dir: string, name: string, folder: Folder): P
   return real
 }
 
+/** A caller that may name anything (a service used on its own, e.g. by the CLI): every path as given, any broker. */
+export const FULL_ACCESS: Caller = {
+  kind: 'desktop',
+  inputFile: async (p) => p,
+  firmwareFile: async (p) => p,
+  serialPort: async (p) => p,
+  checkBroker: () => undefined
+}
+
 const isBareName = (p: string): boolean => !p.includes('/') && !p.includes('\\')
 
 /** The two callers of a session: the desktop window / CLI (full paths) and a browser (names only). */

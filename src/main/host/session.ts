@@ -34,7 +34,7 @@ import { UploadService } from './upload-service'
 
 export { maskKey, type KeyStore } from './keys'
 
-/** Options of {@link StudioSession}. */
+/** Options of {@link StudioSession} (folders default to {@link dataDir}'s). */
 export interface StudioSessionOptions {
   /** Application version shown in the status. */
   version: string
@@ -49,13 +49,10 @@ export interface StudioSessionOptions {
   portLister?: () => Promise<PortInfo[]>
   /** Minimum ms between stats-only status events (default 500). */
   statusThrottleMs?: number
-  /** Folder for captures and exports (default {@link dataDir}/captures). */
+  /** Folder for captures and exports (captures/), of firmware images a browser may name (firmware/), the history database (history.duckdb), the board profiles and their files (boards/). */
   captureDir?: string
-  /** Folder of firmware images a browser may name (default {@link dataDir}/firmware). */
   firmwareDir?: string
-  /** History database file (default {@link dataDir}/history.duckdb). */
   historyPath?: string
-  /** Folder of the board profiles and the files made from them (default {@link dataDir}/boards). */
   boardsDir?: string
   /** Keeps the secrets of board profiles (Electron: safeStorage; default: in memory only). */
   secrets?: SecretStore
@@ -174,7 +171,7 @@ export class StudioSession extends EventEmitter<SessionEvents> {
     return this.router.call(method, params, caller)
   }
 
-  /** The same as an envelope that never rejects: `{result}` | `{error: {code, message, params}}`. */
+  /** The same, never rejecting: `{result}` | `{error: {code, message, params}}`. */
   envelope(method: unknown, params: unknown, caller: Caller): ReturnType<Router['envelope']> {
     return this.router.envelope(method, params, caller)
   }

@@ -30,7 +30,7 @@ import { finite, int, method, methodNames, namespace, noParams, pathText, result
 /** Board messages read "Invalid configuration request: id is not a profile id". */
 const boardMethod = <S extends z.ZodType, R>(request: S, what: string, res: Result<R>): MethodSpec<S, R> => method(request, what, res, { fieldSep: ' ' })
 
-const profileId = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, { message: 'is not a profile id' })
+const profileId = z.string().max(80).regex(/^[A-Za-z0-9_-]{1,80}$/, { message: 'is not a profile id' })
 const reset = z.enum(['auto', 'none'])
 const layout = z.enum(['v1.6', 'v1.7'])
 const format = z.enum(['config.h', 'esphome'])
@@ -126,6 +126,7 @@ export const profileInputSchema = z
   .object({
     id: z
       .string()
+      .max(64)
       .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'must be letters, digits, _ or -' })
       .optional(),
     /** Profile name, e.g. "Weber, Rue des Prés 4". */

@@ -23,6 +23,7 @@ export const FILE_NAME = /^[\w.-]{1,120}$/
 
 export const fileNameSchema = z
   .string()
+  .max(120)
   .regex(FILE_NAME, { message: 'must be a file name of letters, digits, _ . or - (at most 120)' })
   .refine((n) => !/^\.+$/.test(n), { message: 'must be a file name, not . or ..' })
 
@@ -35,7 +36,7 @@ export interface UploadState {
   bytes: number
 }
 
-const uploadId = z.string().regex(/^[0-9a-f]{32}$/, { message: 'is not an upload id' })
+const uploadId = z.string().max(32).regex(/^[0-9a-f]{32}$/, { message: 'is not an upload id' })
 
 export const FILES = namespace({
   /** Files of a folder, newest first. */

@@ -68,6 +68,7 @@ const fromBeforeTo = { message: 'from must not be after to', path: ['from'] }
 /** A real calendar date YYYY-MM-DD (no 2026-02-30). */
 const date = z
   .string()
+  .max(10)
   .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date YYYY-MM-DD' })
   .refine(
     (d) => {

@@ -26,6 +26,7 @@ export type SetKeyRequest = z.input<typeof setKeyRequestSchema>
 /** A DLMS system title: 8 bytes, 16 hex digits (IDIS package 2). */
 export const systemTitleSchema = z
   .string()
+  .max(16)
   .regex(/^[0-9A-Fa-f]{16}$/, { message: 'must be a system title (16 hex digits)' })
   .transform((s) => s.toUpperCase())
 

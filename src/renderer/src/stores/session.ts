@@ -25,11 +25,12 @@ export const useSessionStore = defineStore('session', () => {
   const busy = computed(() => busyAction.value !== null)
   const api = (): P1StudioClient => requireClient(client.value)
 
-  /** Wire the store to a client: subscribes to 'status' and 'frame', loads status and recent frames. */
+  /** Wire the store to a client: subscribes to 'status', 'frame' and 'boardSnapshot', loads status and recent frames. */
   async function attach(c: P1StudioClient, onConnection?: (l: (s: ConnectionState) => void) => () => void): Promise<void> {
     client.value = c
     c.on('status', (s) => (status.value = s))
     c.on('frame', (f) => framesStore.add(f))
+    c.on('boardSnapshot', (s) => framesStore.showSnapshot(s))
     onConnection?.((s) => {
       const was = connection.value
       connection.value = s
