@@ -48,8 +48,26 @@ const ALLOWED = {
 
 /** Modules that do I/O: not in `shared`, `p1` or the pure checks. */
 const IO_MODULES = [
-  'fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'net', 'node:net', 'dgram', 'node:dgram', 'http', 'node:http',
-  'child_process', 'node:child_process', 'serialport', '@serialport/*', 'mqtt', '@duckdb/*', 'ws', 'electron', 'esptool-js', 'nodemailer'
+  'fs',
+  'node:fs',
+  'fs/promises',
+  'node:fs/promises',
+  'net',
+  'node:net',
+  'dgram',
+  'node:dgram',
+  'http',
+  'node:http',
+  'child_process',
+  'node:child_process',
+  'serialport',
+  '@serialport/*',
+  'mqtt',
+  '@duckdb/*',
+  'ws',
+  'electron',
+  'esptool-js',
+  'nodemailer'
 ]
 const noIo = (what, extra = []) => ({
   '@typescript-eslint/no-restricted-imports': [

@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     serve.on('exit', (c) => rej(new Error(`serve exited ${c}`)))
   })
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] })
-  let monthMs = NaN
+  let monthMs: number
   const zoomMs: number[] = []
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } })
@@ -60,7 +60,6 @@ async function main(): Promise<void> {
     const readMs = async (): Promise<number> => Number((await page.getByTestId('history-draw-ms').innerText()).replace(/\D/g, ''))
     const redraw = async (click: string): Promise<number> => {
       await page.evaluate(() => {
-        // eslint-disable-next-line @typescript-eslint/no-explicit-any
         const el = (globalThis as any).document.querySelector('[data-testid="history-draw-ms"]')
         if (el) el.textContent = ''
       })

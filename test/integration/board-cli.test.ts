@@ -132,7 +132,7 @@ describe('p1studio board', () => {
       const t = await run(['verify', '--mqtt', broker.url, '--topic', 'lamsmarty', '--interval', '1', '--duration', '1.5'])
       expect(t.code).toBe(1)
       expect(t.out).toMatch(/^Verdict: no_messages — The board publishes nothing on this topic\.$/m)
-      expect(t.out).toMatch(/^PASS  Broker connection: Connected to mqtt:\/\/127\.0\.0\.1:\d+\.$/m)
+      expect(t.out).toMatch(/^PASS {2}Broker connection: Connected to mqtt:\/\/127\.0\.0\.1:\d+\.$/m)
       const j = await run(['verify', '--mqtt', broker.url, '--topic', 'lamsmarty', '--interval', '1', '--duration', '1', '--json'])
       expect(JSON.parse(j.out)).toMatchObject({ verdict: 'no_messages', topic: 'lamsmarty' })
     })

@@ -119,7 +119,10 @@ describe('from a browser, refused', () => {
       expect(r.error!.message).not.toMatch(/root:|ENOENT|at \w+ \(/)
     }
     const link = await call('openSource', { kind: 'capture', path: 'link.p1cap' })
-    expect(link.error).toMatchObject({ code: 'forbidden_path', message: 'link.p1cap in the capture folder leads outside it: P1 Studio does not follow it for a browser.' })
+    expect(link.error).toMatchObject({
+      code: 'forbidden_path',
+      message: 'link.p1cap in the capture folder leads outside it: P1 Studio does not follow it for a browser.'
+    })
     expect(((await call('getStatus')).result as SessionStatus).source).toEqual({ kind: 'none' })
   })
 
@@ -165,7 +168,11 @@ describe('from a browser, allowed', () => {
 
   it('an upload (0600) imported as a capture, exported, and the export downloaded through /download/<name>', async () => {
     const frames = makeCapture(join(root, 'src.p1cap'), 3)
-    const hex = Buffer.from(Buffer.concat(frames).toString('hex').replace(/(.{64})/g, '$1\n'))
+    const hex = Buffer.from(
+      Buffer.concat(frames)
+        .toString('hex')
+        .replace(/(.{64})/g, '$1\n')
+    )
     expect((await call('uploadBegin', { folder: 'captures', name: 'site dump.hex', bytes: hex.length })).error).toMatchObject({ code: 'invalid_request' })
     const begin = (await call('uploadBegin', { folder: 'captures', name: 'site-dump.hex', bytes: hex.length })).result as UploadState
     expect(begin).toMatchObject({ name: 'site-dump.hex', received: 0, bytes: hex.length })
@@ -216,7 +223,10 @@ describe('from a browser, allowed', () => {
     expect(allowedRun.error).toBeUndefined()
     expect((allowedRun.result as MqttVerifyReport).verdict).toBe('broker_unreachable')
     const profilePort = await freeLowPort() // the sketch keeps the MQTT port in a short
-    const p = await call('boardSaveProfile', { name: 'Weber', settings: { MY_WIFI_SSID: 'Maison', MQTT_SERVER: '127.0.0.1', MY_MQTT_PORT: profilePort, MQTT_TOPIC_OUT: 'weber' } })
+    const p = await call('boardSaveProfile', {
+      name: 'Weber',
+      settings: { MY_WIFI_SSID: 'Maison', MQTT_SERVER: '127.0.0.1', MY_MQTT_PORT: profilePort, MQTT_TOPIC_OUT: 'weber' }
+    })
     const id = (p.result as { id: string }).id
     const viaProfile = await call('mqttVerify', { profileId: id, durationS: 1 })
     expect(viaProfile.error).toBeUndefined()

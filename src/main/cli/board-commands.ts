@@ -110,7 +110,7 @@ export function loadProfileFile(file: string): BoardProfile {
   try {
     text = readFileSync(file, 'utf8')
   } catch (e) {
-    throw new Error(`Cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`)
+    throw new Error(`Cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { cause: e })
   }
   let raw: unknown
   try {
@@ -161,7 +161,7 @@ async function cmdConfig(args: string[]): Promise<number> {
         writeFileSync(join(dirname(out), 'secrets.yaml'), writeEsphomeSecrets(p), { mode: 0o600 })
       }
     } catch (e) {
-      throw new Error(`Cannot write ${out}: ${(e as Error).message}`)
+      throw new Error(`Cannot write ${out}: ${(e as Error).message}`, { cause: e })
     }
     process.stderr.write(`written: ${out}${format === 'esphome' ? ` and ${join(dirname(out), 'secrets.yaml')}` : ''}\n`)
     return 0
@@ -228,7 +228,7 @@ async function cmdVerify(args: string[]): Promise<number> {
     try {
       ca = readFileSync(String(values.ca), 'utf8')
     } catch (e) {
-      throw new Error(`Cannot read the CA file ${values.ca}: ${(e as Error).message}`)
+      throw new Error(`Cannot read the CA file ${values.ca}: ${(e as Error).message}`, { cause: e })
     }
   }
   const ref = values.p1 ? await p1Reference(String(values.p1), key) : null

@@ -25,14 +25,17 @@ function openBrowser(url: string): void {
 /** `--token T`: at least 16 URL-safe characters (it goes into the address and a cookie). @throws UsageError */
 function tokenOpt(v: unknown): string {
   const t = String(v)
-  if (!/^[A-Za-z0-9._~-]{16,256}$/.test(t)) throw new UsageError('--token must be 16 to 256 letters, digits or . _ ~ - (or leave it out: serve keeps its own, see p1studio token)')
+  if (!/^[A-Za-z0-9._~-]{16,256}$/.test(t))
+    throw new UsageError('--token must be 16 to 256 letters, digits or . _ ~ - (or leave it out: serve keeps its own, see p1studio token)')
   return t
 }
 
 /** `--host-name NAME` (repeatable): names a browser may use for this server besides loopback. @throws UsageError */
 function hostNamesOpt(v: unknown): string[] {
   const names = (Array.isArray(v) ? v : v === undefined ? [] : [v]).map((n) => String(n).toLowerCase())
-  for (const n of names) if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(n) || n.length > 253) throw new UsageError(`--host-name ${n}: give a host name such as pi.local or p1.example.org`)
+  for (const n of names)
+    if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(n) || n.length > 253)
+      throw new UsageError(`--host-name ${n}: give a host name such as pi.local or p1.example.org`)
   return names
 }
 
@@ -127,7 +130,10 @@ export async function cmdServe(args: string[]): Promise<number> {
   if (values.open) openBrowser(server.url)
   return new Promise<number>((resolveExit) => {
     const stop = (): void => {
-      void session.dispose().then(() => server.close()).then(() => resolveExit(0))
+      void session
+        .dispose()
+        .then(() => server.close())
+        .then(() => resolveExit(0))
     }
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)

@@ -27,7 +27,10 @@ export function renderConfig(p: BoardProfile, format: BoardConfigFormat, masked:
 export function configNotes(p: BoardProfile, format: BoardConfigFormat): string[] {
   return format === 'config.h'
     ? validateProfile(p).notes
-    : ['Secrets (Wi-Fi, P1 key, MQTT) go into secrets.yaml next to the YAML when saved.', 'Improv serial is not enabled: on a SmartyReader UART0 belongs to the meter.']
+    : [
+        'Secrets (Wi-Fi, P1 key, MQTT) go into secrets.yaml next to the YAML when saved.',
+        'Improv serial is not enabled: on a SmartyReader UART0 belongs to the meter.'
+      ]
 }
 
 /**

@@ -1,16 +1,11 @@
 /**
- * The app's side of boards (namespace `board`, issue 6): flash, read chip info, monitor
- * serial/UDP logs, keep board profiles, write config.h / ESPHome YAML, provision Wi-Fi over
- * Improv, verify a board's MQTT output, and show a board's MQTT data live. The requests are
- * validated by the contract (src/shared/contract/board.ts) before a handler runs; what a
- * request may name (ports, firmware files, brokers) is the caller's rule (caller.ts); serial
- * ports are leased from the session's {@link PortRegistry} (one owner per port). Events:
- *
- * - 'board'         {@link BoardEvent}: flash progress, log lines, listener states, verify progress
- * - 'boardSnapshot' {@link BoardSnapshot}: a publication of the open MQTT field source, for the live view
- *
- * Secrets never leave in a return value (views and config previews are masked); files with
- * secrets are written into the profiles folder (inside the data folder) only.
+ * The app's side of boards (namespace `board`, issue 6): flash, chip info, serial/UDP logs,
+ * profiles, config.h / ESPHome YAML, Improv Wi-Fi, MQTT verification, and a board's MQTT data
+ * live. Requests arrive validated (src/shared/contract/board.ts); what they may name (ports,
+ * firmware files, brokers) is the caller's rule (caller.ts); ports are leased from the
+ * {@link PortRegistry}. Events: 'board' ({@link BoardEvent}) and 'boardSnapshot'
+ * ({@link BoardSnapshot}). Secrets never leave in a return value (previews are masked); files
+ * with secrets go into the profiles folder (inside the data folder) only.
  */
 import { EventEmitter } from 'node:events'
 import { basename, join } from 'node:path'
@@ -92,14 +87,10 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Ha
     this.defaultCaller = opts.defaultCaller ?? FULL_ACCESS
   }
 
-  private emitBoard(e: BoardEvent): void {
-    this.emit('board', e)
-  }
-
   private addLog(l: BoardLogLine): void {
     this.log.push(l)
     if (this.log.length > LOG_LIMIT) this.log.splice(0, this.log.length - LOG_LIMIT)
-    this.emitBoard({ kind: 'log', ...l })
+    this.emit('board', { kind: 'log', ...l })
   }
 
   private note(source: BoardLogLine['source'], line: string, from: string | null = null): void {
@@ -110,13 +101,19 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Ha
     return {
       monitor: { open: this.monitor?.isOpen ?? false, path: this.monitor?.path ?? null, baudRate: this.monitor?.baudRate ?? null, error: this.monitorError },
       udp: { open: this.udp?.isOpen ?? false, port: this.udp?.boundPort ?? null, error: this.udpError },
-      mqttSource: { open: this.source !== null, url: this.source ? this.source.label.split(' ')[0] : null, topic: this.source?.topic ?? null, messages: this.source?.messages ?? 0, error: this.sourceError }
+      mqttSource: {
+        open: this.source !== null,
+        url: this.source ? this.source.label.split(' ')[0] : null,
+        topic: this.source?.topic ?? null,
+        messages: this.source?.messages ?? 0,
+        error: this.sourceError
+      }
     }
   }
 
   private pushState(): BoardMonitorState {
     const s = this.state()
-    this.emitBoard({ kind: 'state', ...s })
+    this.emit('board', { kind: 'state', ...s })
     return s
   }
 
@@ -162,9 +159,15 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Ha
           eraseAll: r.eraseAll,
           images,
           onLog: (l) => this.note('flash', l, path),
-          onProgress: (p) => this.emitBoard({ kind: 'progress', ...p })
+          onProgress: (p) => this.emit('board', { kind: 'progress', ...p })
         })
-        return { info: out.info, images: out.images.map((x, n) => ({ path: images[n].path, offset: x.offset, bytes: x.bytes, md5: x.md5, verified: x.verified })), erasedAll: out.erasedAll, resetDone: out.resetDone, durationS: out.durationS }
+        return {
+          info: out.info,
+          images: out.images.map((x, n) => ({ path: images[n].path, offset: x.offset, bytes: x.bytes, md5: x.md5, verified: x.verified })),
+          erasedAll: out.erasedAll,
+          resetDone: out.resetDone,
+          durationS: out.durationS
+        }
       } catch (e) {
         if (e instanceof FlashError) this.note('flash', `${e.code}: ${e.message}`, path)
         throw e
@@ -336,7 +339,13 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Ha
     const ac = new AbortController()
     this.verifyAbort = ac
     try {
-      const report = await verifyMqtt({ ...m, signal: ac.signal, reference: this.opts.reference, clock: this.opts.clock, onProgress: (p) => this.emitBoard({ kind: 'verify', ...p }) })
+      const report = await verifyMqtt({
+        ...m,
+        signal: ac.signal,
+        reference: this.opts.reference,
+        clock: this.opts.clock,
+        onProgress: (p) => this.emit('board', { kind: 'verify', ...p })
+      })
       this.note('mqtt', `Verification of ${report.topic} on ${report.url}: ${report.verdict} — ${report.summary}`)
       return report
     } finally {
@@ -351,17 +360,11 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Ha
   async mqttSourceOpen(req: Req<'mqttSourceOpen'>, caller = this.defaultCaller): Promise<BoardMonitorState> {
     const m = await this.resolveMqtt(req, caller)
     await this.mqttSourceClose()
-    const src = new MqttFieldSource({
-      url: m.url,
-      username: m.username,
-      password: m.password,
-      ca: m.ca,
-      rejectUnauthorized: m.rejectUnauthorized,
-      topic: m.topic,
-      firmware: m.firmware && m.firmware !== 'auto' ? m.firmware : undefined,
-      clock: this.opts.clock
-    })
-    src.on('objects', (objects, receivedAt) => this.emit('boardSnapshot', { topic: src.topic, generation: src.firmware?.generation ?? null, objects, receivedAt }))
+    // the connection and the topic from the request (or its profile), the firmware it names
+    const src = new MqttFieldSource({ ...m, firmware: m.firmware && m.firmware !== 'auto' ? m.firmware : undefined, clock: this.opts.clock })
+    src.on('objects', (objects, receivedAt) =>
+      this.emit('boardSnapshot', { topic: src.topic, generation: src.firmware?.generation ?? null, objects, receivedAt })
+    )
     src.on('error', (msg) => {
       this.sourceError = msg
     })

@@ -82,7 +82,11 @@ export function brokerAllowed(entry: string, host: string, port: number): boolea
 export async function fileInFolder(dir: string, name: string, folder: Folder): Promise<string> {
   const where = FOLDER_WORDS[folder]
   if (!FILE_NAME.test(name) || /^\.+$/.test(name)) {
-    throw new ApiError('forbidden_path', `From a browser, files are chosen by their name in the ${where} (upload a file first): "${name.slice(0, 120)}" is not such a name.`, { path: name.slice(0, 120) })
+    throw new ApiError(
+      'forbidden_path',
+      `From a browser, files are chosen by their name in the ${where} (upload a file first): "${name.slice(0, 120)}" is not such a name.`,
+      { path: name.slice(0, 120) }
+    )
   }
   const full = join(dir, name)
   let real: string

@@ -8,7 +8,16 @@
 import { EventEmitter } from 'node:events'
 import { mkdir, readdir, stat } from 'node:fs/promises'
 import { basename, extname, join } from 'node:path'
-import { ApiError, CAPTURE, type CaptureFileInfo, type CaptureProgress, type CaptureStatus, type ExportResult, type Handlers, type RequestOut } from '../../shared/contract'
+import {
+  ApiError,
+  CAPTURE,
+  type CaptureFileInfo,
+  type CaptureProgress,
+  type CaptureStatus,
+  type ExportResult,
+  type Handlers,
+  type RequestOut
+} from '../../shared/contract'
 import { formatLineSettings } from '../../shared/line-settings'
 import { CaptureWriter, captureSource } from '../capture/writer'
 import { importToCapture } from '../capture/import-capture'
@@ -28,7 +37,12 @@ function stamp(t = new Date()): string {
 
 /** A file name made safe: letters, digits, dot, dash, underscore. */
 export function safeName(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '').slice(0, 80) || 'capture'
+  return (
+    name
+      .replace(/[^A-Za-z0-9._-]+/g, '_')
+      .replace(/^\.+/, '')
+      .slice(0, 80) || 'capture'
+  )
 }
 
 /** Capture folder operations and the running capture. Events: 'change' (status changed). */

@@ -111,8 +111,7 @@ export function keychainProtection(s: SafeStorageState): KeychainProtection {
   if (s.platform === 'linux' && !LINUX_KEYRINGS.has(s.backend ?? '')) {
     return {
       usable: false,
-      note:
-        'No keyring is running (GNOME Keyring or KWallet), so a remembered key would be protected by a password anyone can look up: the P1 key is kept for this run only.'
+      note: 'No keyring is running (GNOME Keyring or KWallet), so a remembered key would be protected by a password anyone can look up: the P1 key is kept for this run only.'
     }
   }
   return { usable: true, note: null }

@@ -92,7 +92,11 @@ export class HistoryService extends EventEmitter<{ progress: [HistoryImportProgr
         )
       }
       if (r.telegrams === 0 && r.failed > 0) {
-        const why = r.failures.missing_key ? 'no P1 key is set' : r.failures.gcm_tag_mismatch ? 'the P1 key does not open its frames' : 'its frames do not decode'
+        const why = r.failures.missing_key
+          ? 'no P1 key is set'
+          : r.failures.gcm_tag_mismatch
+            ? 'the P1 key does not open its frames'
+            : 'its frames do not decode'
         throw new Error(`Nothing imported from ${path}: ${why} (${r.failed} frames).`)
       }
       return r

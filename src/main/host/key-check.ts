@@ -22,7 +22,10 @@ function meterName(t: DecodedTelegram): string {
  * @returns checked=false when no encrypted frame was received; ok=true when one decrypts. Never throws; the key is never in a message.
  */
 export function tryKeyOnFrames(frames: readonly FrameRecord[], keyHex: string, authKey: string, sourceOpen: boolean): BoardKeyCheck {
-  const encrypted = frames.filter((r) => r.dlms !== null && r.frameHex.length > 0).slice(-3).reverse()
+  const encrypted = frames
+    .filter((r) => r.dlms !== null && r.frameHex.length > 0)
+    .slice(-3)
+    .reverse()
   if (encrypted.length === 0) {
     return {
       checked: false,

@@ -74,7 +74,10 @@ export class PortRegistry extends EventEmitter<{ change: [path: string, owner: P
     if (current) {
       const holder = current.lease.owner
       if (!this.policy[owner].includes(holder)) {
-        throw new ApiError('port_in_use', `${path} is in use by ${PORT_OWNER_NAMES[holder]}: wait until it has finished, or stop it first.`, { path, owner: holder })
+        throw new ApiError('port_in_use', `${path} is in use by ${PORT_OWNER_NAMES[holder]}: wait until it has finished, or stop it first.`, {
+          path,
+          owner: holder
+        })
       }
       await current.yieldPort?.().catch(() => undefined)
       // whatever the holder did, the port is taken over now

@@ -78,8 +78,17 @@ export async function loadServeToken(dataDir: string, opts: { renew?: boolean } 
     return { token, path, state: reason === null ? 'created' : 'replaced', reason }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
-    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOSPC' ? 'the disk is full' : code === 'EROFS' ? 'the disk is read-only' : 'it cannot be written'
-    throw new Error(`Cannot keep the serve access token in ${dataDir}: ${why}. Choose another folder with P1STUDIO_DATA_DIR, or give one with --token.`, { cause: e })
+    const why =
+      code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'ENOSPC'
+          ? 'the disk is full'
+          : code === 'EROFS'
+            ? 'the disk is read-only'
+            : 'it cannot be written'
+    throw new Error(`Cannot keep the serve access token in ${dataDir}: ${why}. Choose another folder with P1STUDIO_DATA_DIR, or give one with --token.`, {
+      cause: e
+    })
   }
 }
 

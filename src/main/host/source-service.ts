@@ -122,7 +122,12 @@ export class SourceService extends EventEmitter<{ telegram: [DecodedTelegram] }>
         : req.kind === 'file'
           ? { kind: 'file', path: req.path, done: false }
           : req.kind === 'capture'
-            ? { kind: 'capture', path: req.path, format: src.label, replay: { time: null, positionMs: 0, durationMs: 0, index: 0, count: 0, speed: 1, paused: false, done: false, warning: null } }
+            ? {
+                kind: 'capture',
+                path: req.path,
+                format: src.label,
+                replay: { time: null, positionMs: 0, durationMs: 0, index: 0, count: 0, speed: 1, paused: false, done: false, warning: null }
+              }
             : { kind: 'demo', label: src.label }
     this.o.status.changed(true)
     return this.o.status.snapshot()

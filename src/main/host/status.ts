@@ -41,10 +41,13 @@ export class StatusPublisher extends EventEmitter<{ status: [SessionStatus] }> i
       this.send(now)
       return
     }
-    this.timer ??= this.clock.setTimeout(() => {
-      this.timer = null
-      this.send(this.clock.now())
-    }, this.throttleMs - (now - this.lastAt))
+    this.timer ??= this.clock.setTimeout(
+      () => {
+        this.timer = null
+        this.send(this.clock.now())
+      },
+      this.throttleMs - (now - this.lastAt)
+    )
   }
 
   /** Stop a pending send (dispose). */

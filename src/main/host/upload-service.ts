@@ -9,7 +9,17 @@
 import { randomBytes } from 'node:crypto'
 import { appendFile, mkdir, readdir, stat } from 'node:fs/promises'
 import { basename, extname, join } from 'node:path'
-import { ApiError, FILES, UPLOAD_CHUNK_BYTES, UPLOAD_LIMITS, type CaptureFileInfo, type Folder, type Handlers, type RequestOut, type UploadState } from '../../shared/contract'
+import {
+  ApiError,
+  FILES,
+  UPLOAD_CHUNK_BYTES,
+  UPLOAD_LIMITS,
+  type CaptureFileInfo,
+  type Folder,
+  type Handlers,
+  type RequestOut,
+  type UploadState
+} from '../../shared/contract'
 import { PendingFile, fileError } from '../capture/safe-file'
 import type { Caller } from './caller'
 
@@ -48,7 +58,10 @@ export class UploadService implements Handlers<typeof FILES, Caller> {
   async uploadBegin(req: Req<'uploadBegin'>): Promise<UploadState> {
     const limit = UPLOAD_LIMITS[req.folder]
     if (req.bytes > limit) {
-      throw new ApiError('too_large', `${req.name} is ${mb(req.bytes)}: an upload into the ${req.folder} folder is at most ${mb(limit)}.`, { limit, bytes: req.bytes })
+      throw new ApiError('too_large', `${req.name} is ${mb(req.bytes)}: an upload into the ${req.folder} folder is at most ${mb(limit)}.`, {
+        limit,
+        bytes: req.bytes
+      })
     }
     if (this.uploads.size >= MAX_UPLOADS) throw new ApiError('busy', `At most ${MAX_UPLOADS} uploads at once: wait for one to finish.`, { limit: MAX_UPLOADS })
     const dir = this.dirs[req.folder]

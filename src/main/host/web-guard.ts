@@ -138,7 +138,11 @@ export function tokenMatches(expected: string, given: string | null | undefined)
  * @returns `{token}` (null when none) or `{malformed: true}` when our cookie's value is not
  *   valid percent-encoding. Other cookies are never decoded (they belong to other local apps).
  */
-export function requestToken(headers: RequestLike['headers'], query: URLSearchParams, port: number): { token: string | null; from: 'query' | 'header' | 'cookie' | null } | { malformed: true } {
+export function requestToken(
+  headers: RequestLike['headers'],
+  query: URLSearchParams,
+  port: number
+): { token: string | null; from: 'query' | 'header' | 'cookie' | null } | { malformed: true } {
   const q = query.get('token')
   if (q) return { token: q, from: 'query' }
   const auth = headers.authorization
@@ -183,7 +187,8 @@ export function checkRequest(req: RequestLike, cfg: GuardConfig, upgrade: boolea
   }
   if (upgrade && target.pathname !== '/ws') return { ok: false, status: 404, message: 'Not found.' }
   const t = requestToken(req.headers, target.query, cfg.port)
-  if ('malformed' in t) return { ok: false, status: 400, message: 'Bad request: the access cookie is damaged. Open the address printed by `p1studio serve` again.' }
+  if ('malformed' in t)
+    return { ok: false, status: 400, message: 'Bad request: the access cookie is damaged. Open the address printed by `p1studio serve` again.' }
   if (!tokenMatches(cfg.token, t.token)) {
     return {
       ok: false,

@@ -194,7 +194,12 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       res.end('P1 Studio: the user interface is not built yet. Run `npm run build:renderer`, then reload.\n')
       return
     }
-    res.writeHead(200, { ...headers, 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache', 'content-length': String(st.size) })
+    res.writeHead(200, {
+      ...headers,
+      'content-type': MIME[extname(file)] ?? 'application/octet-stream',
+      'cache-control': 'no-cache',
+      'content-length': String(st.size)
+    })
     if (req.method === 'HEAD') return void res.end()
     const stream = createReadStream(file)
     stream.on('error', () => res.destroy())
@@ -248,7 +253,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     }
     const v = checkRequest(req, guard(), true)
     if (!v.ok) return refuse(v.status, v.message)
-    if (clients.size + upgrading >= limits.maxClients) return refuse(503, `P1 Studio serves at most ${limits.maxClients} connections at once: close a tab and reload.`)
+    if (clients.size + upgrading >= limits.maxClients)
+      return refuse(503, `P1 Studio serves at most ${limits.maxClients} connections at once: close a tab and reload.`)
     // counted until ws calls back, or the socket closes (ws answers a bad handshake itself)
     upgrading++
     let counted = true

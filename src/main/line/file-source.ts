@@ -33,7 +33,7 @@ export class FileSource extends EventEmitter<ByteSourceEvents> implements ByteSo
       await access(this.path, constants.R_OK)
     } catch (e) {
       const code = (e as { code?: string }).code
-      throw new Error(code === 'ENOENT' ? `No file at ${this.path}.` : `Cannot read ${this.path} (${code ?? 'error'}).`)
+      throw new Error(code === 'ENOENT' ? `No file at ${this.path}.` : `Cannot read ${this.path} (${code ?? 'error'}).`, { cause: e })
     }
     const stream = createReadStream(this.path, { highWaterMark: 64 * 1024 })
     this.stream = stream

@@ -158,9 +158,8 @@ export function uartDecode(w: Waveform, f: UartFormat): DecodeResult {
       value |= s << b
       if (s) anyOne = true
     }
-    let p = 0
     if (f.parity !== 'none') {
-      p = levelAt(start + (1.5 + f.dataBits) * bit)
+      const p = levelAt(start + (1.5 + f.dataBits) * bit)
       if (p) anyOne = true
       if (p !== parityBit(value, f)) parityErrors++
     }

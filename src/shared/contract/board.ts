@@ -30,7 +30,10 @@ import { finite, int, method, methodNames, namespace, noParams, pathText, result
 /** Board messages read "Invalid configuration request: id is not a profile id". */
 const boardMethod = <S extends z.ZodType, R>(request: S, what: string, res: Result<R>): MethodSpec<S, R> => method(request, what, res, { fieldSep: ' ' })
 
-const profileId = z.string().max(80).regex(/^[A-Za-z0-9_-]{1,80}$/, { message: 'is not a profile id' })
+const profileId = z
+  .string()
+  .max(80)
+  .regex(/^[A-Za-z0-9_-]{1,80}$/, { message: 'is not a profile id' })
 const reset = z.enum(['auto', 'none'])
 const layout = z.enum(['v1.6', 'v1.7'])
 const format = z.enum(['config.h', 'esphome'])
@@ -114,7 +117,10 @@ const definesInputSchema = z
 const secretValue = z.union([text(200), z.null()])
 /** The secret settings (BOARD_SECRET_KEYS of src/shared/board.ts). */
 const secretsInputSchema = z
-  .object({ MY_WIFI_PASSWORD: secretValue, KEY_SMARTY: secretValue, MY_MQTT_PASS: secretValue, MY_OTA_PASS_HASH: secretValue } satisfies Record<(typeof BOARD_SECRET_KEYS)[number], typeof secretValue>)
+  .object({ MY_WIFI_PASSWORD: secretValue, KEY_SMARTY: secretValue, MY_MQTT_PASS: secretValue, MY_OTA_PASS_HASH: secretValue } satisfies Record<
+    (typeof BOARD_SECRET_KEYS)[number],
+    typeof secretValue
+  >)
   .partial()
   .strict()
 
@@ -199,10 +205,21 @@ export const BOARD = namespace({
   /** Flash images (checked against the chip first), verify by MD5, reset into the firmware. */
   boardFlash: boardMethod(boardFlashSchema, 'flash request', result<BoardFlashResult>()),
   /** Open the board's serial debug output (lines as 'board' log events). */
-  boardMonitorStart: boardMethod(z.object({ path: pathText, baudRate: int(300, 3_000_000).optional() }).strict(), 'monitor request', result<BoardMonitorState>()),
+  boardMonitorStart: boardMethod(
+    z.object({ path: pathText, baudRate: int(300, 3_000_000).optional() }).strict(),
+    'monitor request',
+    result<BoardMonitorState>()
+  ),
   boardMonitorStop: boardMethod(noParams, 'request', result<BoardMonitorState>()),
   /** Listen for the firmware's UDP log (default port 6666; where the board sends, else loopback). */
-  udpLogStart: boardMethod(z.object({ port: int(1, 65535).optional(), host: text(64, 1).optional() }).strict().default({}), 'UDP log request', result<BoardMonitorState>()),
+  udpLogStart: boardMethod(
+    z
+      .object({ port: int(1, 65535).optional(), host: text(64, 1).optional() })
+      .strict()
+      .default({}),
+    'UDP log request',
+    result<BoardMonitorState>()
+  ),
   udpLogStop: boardMethod(noParams, 'request', result<BoardMonitorState>()),
   /** Listener states and the last 500 log lines. */
   boardState: boardMethod(noParams, 'request', result<{ state: BoardMonitorState; log: BoardLogLine[] }>()),

@@ -84,9 +84,8 @@ export type RequestOut<S extends MethodSpec> = z.output<S['request']>
 export type ResultOf<S extends MethodSpec> = S['result'] extends Result<infer R> ? R : never
 
 /** A caller-facing function: parameterless methods take none. */
-export type ApiFunction<S extends MethodSpec> = undefined extends RequestIn<S>
-  ? (req?: RequestIn<S>) => Promise<ResultOf<S>>
-  : (req: RequestIn<S>) => Promise<ResultOf<S>>
+export type ApiFunction<S extends MethodSpec> =
+  undefined extends RequestIn<S> ? (req?: RequestIn<S>) => Promise<ResultOf<S>> : (req: RequestIn<S>) => Promise<ResultOf<S>>
 
 /** The caller-facing functions of a method table. */
 export type ApiOf<M extends Record<string, MethodSpec>> = { [K in keyof M]: ApiFunction<M[K]> }

@@ -36,7 +36,10 @@ export interface UploadState {
   bytes: number
 }
 
-const uploadId = z.string().max(32).regex(/^[0-9a-f]{32}$/, { message: 'is not an upload id' })
+const uploadId = z
+  .string()
+  .max(32)
+  .regex(/^[0-9a-f]{32}$/, { message: 'is not an upload id' })
 
 export const FILES = namespace({
   /** Files of a folder, newest first. */

@@ -72,7 +72,9 @@ export type Methods = typeof METHODS
 export type ApiMethod = keyof Methods
 
 /** Names of the API methods, for transports. */
-export const API_METHODS: ApiMethod[] = Object.values(NAMESPACES).flatMap((ns: Namespace) => methodNames(ns)).filter((m): m is ApiMethod => m in METHODS)
+export const API_METHODS: ApiMethod[] = Object.values(NAMESPACES)
+  .flatMap((ns: Namespace) => methodNames(ns))
+  .filter((m): m is ApiMethod => m in METHODS)
 
 /** Methods the renderer can call: all return promises; errors reject with an ApiError ({code, message, params}). */
 export type P1StudioApi = ApiOf<Methods>

@@ -29,7 +29,8 @@ function unbounded(node: unknown, path: string, out: string[]): string[] {
   const has = (k: string): boolean => k in n
   if (!has('const') && !has('enum')) {
     if (n.type === 'string' && !has('maxLength')) out.push(`${path}: string without maxLength`)
-    if ((n.type === 'number' || n.type === 'integer') && !((has('minimum') || has('exclusiveMinimum')) && (has('maximum') || has('exclusiveMaximum')))) out.push(`${path}: number without both bounds`)
+    if ((n.type === 'number' || n.type === 'integer') && !((has('minimum') || has('exclusiveMinimum')) && (has('maximum') || has('exclusiveMaximum'))))
+      out.push(`${path}: number without both bounds`)
     if (n.type === 'array' && !has('maxItems')) out.push(`${path}: array without maxItems`)
     if (n.type === 'object' && n.additionalProperties !== false) out.push(`${path}: object open to any key`)
   }
@@ -92,8 +93,15 @@ describe('the contract tables', () => {
   })
 
   it('errors become {code, message, params}: ApiError as it is, lower layers keep their code, disk full from the errno', () => {
-    expect(toWireError(new ApiError('port_in_use', 'x is in use.', { path: 'x', owner: 'diagnosis' }))).toEqual({ code: 'port_in_use', message: 'x is in use.', params: { path: 'x', owner: 'diagnosis' } })
-    expect(toWireError(Object.assign(new Error('COM3 is in use by another program.'), { code: 'port_busy' }))).toMatchObject({ code: 'port_busy', message: 'COM3 is in use by another program.' })
+    expect(toWireError(new ApiError('port_in_use', 'x is in use.', { path: 'x', owner: 'diagnosis' }))).toEqual({
+      code: 'port_in_use',
+      message: 'x is in use.',
+      params: { path: 'x', owner: 'diagnosis' }
+    })
+    expect(toWireError(Object.assign(new Error('COM3 is in use by another program.'), { code: 'port_busy' }))).toMatchObject({
+      code: 'port_busy',
+      message: 'COM3 is in use by another program.'
+    })
     const full = new Error('The disk is full: the export could not be written.', { cause: Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' }) })
     expect(toWireError(full)).toEqual({ code: 'disk_full', message: 'The disk is full: the export could not be written.', params: {} })
     expect(toWireError(Object.assign(new Error('open'), { code: 'EACCES' }))).toMatchObject({ code: 'failed' })
@@ -117,9 +125,13 @@ describe('the router', () => {
     const routes = Object.fromEntries(Object.keys(NAMESPACES).map((n) => [n, table])) as unknown as Routes<Caller>
     const router = new Router(routes)
     expect(await router.envelope('getStatus', undefined, FULL_ACCESS)).toEqual({ result: { m: 'getStatus' } })
-    expect(await router.envelope('setKey', { key: 'zz' }, FULL_ACCESS)).toEqual({ error: { code: 'invalid_request', message: 'Invalid key: key: must be 32 hex digits', params: { field: 'key' } } })
+    expect(await router.envelope('setKey', { key: 'zz' }, FULL_ACCESS)).toEqual({
+      error: { code: 'invalid_request', message: 'Invalid key: key: must be 32 hex digits', params: { field: 'key' } }
+    })
     expect(await router.envelope('__proto__', {}, FULL_ACCESS)).toMatchObject({ error: { code: 'unknown_method', message: 'Unknown method __proto__.' } })
-    expect(await router.envelope('listPorts', undefined, FULL_ACCESS)).toEqual({ error: { code: 'port_error', message: 'Cannot list serial ports: no udev.', params: {} } })
+    expect(await router.envelope('listPorts', undefined, FULL_ACCESS)).toEqual({
+      error: { code: 'port_error', message: 'Cannot list serial ports: no udev.', params: {} }
+    })
     expect(await router.envelope('setKey', { key: ' d491470f 47126332b07d1923b3504188 ' }, FULL_ACCESS)).toMatchObject({ result: { m: 'setKey' } })
     // the handler got the parsed request (spaces removed), never the invalid ones
     expect(calls).toEqual([
@@ -143,7 +155,11 @@ describe('the port registry', () => {
     lease.set('board-flash', await take('board-flash'))
     expect(yielded).toEqual(['board-monitor', 'p1-source'])
     for (const owner of ['p1-source', 'board-monitor', 'diagnosis', 'improv'] as const) {
-      await expect(take(owner)).rejects.toMatchObject({ code: 'port_in_use', params: { path: '/dev/ttyUSB0', owner: 'board-flash' }, message: '/dev/ttyUSB0 is in use by the board flash: wait until it has finished, or stop it first.' })
+      await expect(take(owner)).rejects.toMatchObject({
+        code: 'port_in_use',
+        params: { path: '/dev/ttyUSB0', owner: 'board-flash' },
+        message: '/dev/ttyUSB0 is in use by the board flash: wait until it has finished, or stop it first.'
+      })
     }
     lease.get('board-flash')!.release()
     lease.set('diagnosis', await take('diagnosis'))

@@ -22,7 +22,17 @@ async function typecheck(file: string): Promise<{ status: number; output: string
   writeFileSync(
     config,
     JSON.stringify({
-      compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2023'], types: [], strict: true, noEmit: true, skipLibCheck: true, isolatedModules: true },
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'ESNext',
+        moduleResolution: 'Bundler',
+        lib: ['ES2023'],
+        types: [],
+        strict: true,
+        noEmit: true,
+        skipLibCheck: true,
+        isolatedModules: true
+      },
       files: [file]
     })
   )

@@ -28,7 +28,15 @@ afterEach(async () => {
 function setup(): { session: StudioSession; src: FakeSource; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'p1s-authkey-'))
   const src = new FakeSource()
-  const session = new StudioSession({ version: 't', key: KEY, sourceFactory: () => src, captureDir: join(dir, 'captures'), historyPath: join(dir, 'h.duckdb'), boardsDir: join(dir, 'b'), statusThrottleMs: 0 })
+  const session = new StudioSession({
+    version: 't',
+    key: KEY,
+    sourceFactory: () => src,
+    captureDir: join(dir, 'captures'),
+    historyPath: join(dir, 'h.duckdb'),
+    boardsDir: join(dir, 'b'),
+    statusThrottleMs: 0
+  })
   sessions.push(session)
   return { session, src, dir }
 }

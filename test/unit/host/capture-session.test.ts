@@ -60,7 +60,11 @@ describe('session captures', () => {
       expect(done).toMatchObject({ active: false, frames: 30, bytes: Buffer.concat(frames).length, systemTitle: '5341476770015BEB' })
       const again: Buffer[] = []
       const times: number[] = []
-      for await (const r of readCapture(done.path!)) if (r.type === 'data') (again.push(r.bytes), times.push(r.time))
+      for await (const r of readCapture(done.path!)) {
+        if (r.type !== 'data') continue
+        again.push(r.bytes)
+        times.push(r.time)
+      }
       expect(Buffer.concat(again).equals(Buffer.concat(frames))).toBe(true)
       expect(times[2] - times[0]).toBe(10_000)
       expect(readFileSync(done.path!).toString('latin1').toUpperCase()).not.toContain(KEY)
@@ -81,8 +85,16 @@ describe('session captures', () => {
   it('imports a hex dump as a capture; a bad file is refused with its line and leaves nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'p1s-sess-'))
     const frames = makeCapture(join(dir, 'src.p1cap'), 2)
-    writeFileSync(join(dir, 'two.hex'), Buffer.concat(frames).toString('hex').replace(/(.{32})/g, '$1\n'))
-    const good = Buffer.concat(frames).toString('hex').replace(/(.{32})/g, '$1\n').split('\n')
+    writeFileSync(
+      join(dir, 'two.hex'),
+      Buffer.concat(frames)
+        .toString('hex')
+        .replace(/(.{32})/g, '$1\n')
+    )
+    const good = Buffer.concat(frames)
+      .toString('hex')
+      .replace(/(.{32})/g, '$1\n')
+      .split('\n')
     writeFileSync(join(dir, 'bad.hex'), [...good.slice(0, 4), 'db 08 5G 41', ...good.slice(4, 10)].join('\n'))
     const s = new StudioSession({ version: 't', captureDir: join(dir, 'captures') })
     try {

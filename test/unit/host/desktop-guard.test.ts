@@ -54,7 +54,8 @@ describe('IPC sender check', () => {
       'about:blank',
       'devtools://devtools/bundled/index.html',
       'not a url'
-    ]) expect(isAppSender({ url, parent: null }, RENDERER), url).toBe(false)
+    ])
+      expect(isAppSender({ url, parent: null }, RENDERER), url).toBe(false)
     expect(isAppSender({ url: appUrl, parent: {} }, RENDERER)).toBe(false) // an iframe
     expect(isAppSender(null, RENDERER)).toBe(false) // a destroyed frame
     const dev = { ...RENDERER, devUrl: 'http://localhost:5173' }
@@ -69,9 +70,16 @@ describe('IPC sender check', () => {
     const session = new StudioSession({ version: '9.9.9', portLister: listPorts })
     const sent: unknown[] = []
     let shown = appUrl
-    const wc = { isDestroyed: () => false, get mainFrame() { return { url: shown, parent: null } }, send: (_ch: string, m: unknown) => void sent.push(m) }
+    const wc = {
+      isDestroyed: () => false,
+      get mainFrame() {
+        return { url: shown, parent: null }
+      },
+      send: (_ch: string, m: unknown) => void sent.push(m)
+    }
     const unwire = wireIpc(session, () => wc as never, RENDERER)
-    const call = (method: string, senderFrame: unknown, params?: unknown) => (fake.handlers.get(IPC_CALL) as unknown as (e: unknown, m: string, p: unknown) => Promise<unknown>)({ senderFrame }, method, params)
+    const call = (method: string, senderFrame: unknown, params?: unknown) =>
+      (fake.handlers.get(IPC_CALL) as unknown as (e: unknown, m: string, p: unknown) => Promise<unknown>)({ senderFrame }, method, params)
     await expect(call('getStatus', { url: appUrl, parent: null })).resolves.toMatchObject({ result: { version: '9.9.9' } })
     await expect(call('listPorts', { url: 'https://evil.example/', parent: null })).rejects.toThrow(IPC_REFUSED)
     await expect(call('listPorts', { url: appUrl, parent: { url: appUrl } })).rejects.toThrow(IPC_REFUSED)
@@ -83,7 +91,9 @@ describe('IPC sender check', () => {
     })
     await expect(call('rm -rf', { url: appUrl, parent: null })).resolves.toMatchObject({ error: { code: 'unknown_method' } })
     // the desktop keeps full paths
-    await expect(call('importFile', { url: appUrl, parent: null }, { path: '/p1studio/no/such/file.hex' })).resolves.toMatchObject({ error: { code: 'failed', message: expect.stringMatching(/No file at \/p1studio\/no\/such\/file\.hex/) } })
+    await expect(call('importFile', { url: appUrl, parent: null }, { path: '/p1studio/no/such/file.hex' })).resolves.toMatchObject({
+      error: { code: 'failed', message: expect.stringMatching(/No file at \/p1studio\/no\/such\/file\.hex/) }
+    })
     // events reach the window only while it shows the app's page
     session.emit('history', { file: 'a', fraction: 0, readings: 0, done: false })
     shown = 'https://evil.example/'
@@ -110,31 +120,49 @@ describe('keychain on Linux without a keyring (safeStorage basic_text)', () => {
   })
 
   it('the predicate: basic_text and unknown are no keychain; libsecret/KWallet and other platforms are', () => {
-    expect(keychainProtection({ platform: 'linux', encryptionAvailable: true, backend: 'basic_text' })).toMatchObject({ usable: false, note: expect.stringMatching(/kept for this run only/) })
+    expect(keychainProtection({ platform: 'linux', encryptionAvailable: true, backend: 'basic_text' })).toMatchObject({
+      usable: false,
+      note: expect.stringMatching(/kept for this run only/)
+    })
     expect(keychainProtection({ platform: 'linux', encryptionAvailable: true, backend: 'unknown' }).usable).toBe(false)
     expect(keychainProtection({ platform: 'linux', encryptionAvailable: true, backend: 'gnome_libsecret' })).toEqual({ usable: true, note: null })
     expect(keychainProtection({ platform: 'linux', encryptionAvailable: true, backend: 'kwallet6' }).usable).toBe(true)
     expect(keychainProtection({ platform: 'darwin', encryptionAvailable: true, backend: null }).usable).toBe(true)
-    expect(keychainProtection({ platform: 'win32', encryptionAvailable: false, backend: null })).toMatchObject({ usable: false, note: expect.stringMatching(/run only/) })
+    expect(keychainProtection({ platform: 'win32', encryptionAvailable: false, backend: null })).toMatchObject({
+      usable: false,
+      note: expect.stringMatching(/run only/)
+    })
   })
 
-  it.runIf(process.platform === 'linux')('keystore.ts: with basic_text the key is not written, the key status says it is kept for this run only; board secrets stay in memory', async () => {
-    fake.storage.backend = 'basic_text'
-    fake.storage.available = true
-    const session = new StudioSession({ version: '1', keyStore: safeStorageKeyStore() })
-    const status = await session.api.setKey({ key: '5A1B2C3D4E5F60718293A4B5C6D7E8F9', remember: true })
-    expect(status).toMatchObject({ hasKey: true, origin: 'entered', canRemember: false, keychainNote: expect.stringMatching(/No keyring is running .* kept for this run only\.$/) })
-    expect(existsSync(join(fake.userData, 'p1-key.bin'))).toBe(false)
-    expect(safeStorageSecretStore().encrypt('wifi-password')).toMatch(/^mem:/)
-    await session.dispose()
+  it.runIf(process.platform === 'linux')(
+    'keystore.ts: with basic_text the key is not written, the key status says it is kept for this run only; board secrets stay in memory',
+    async () => {
+      fake.storage.backend = 'basic_text'
+      fake.storage.available = true
+      const session = new StudioSession({ version: '1', keyStore: safeStorageKeyStore() })
+      const status = await session.api.setKey({ key: '5A1B2C3D4E5F60718293A4B5C6D7E8F9', remember: true })
+      expect(status).toMatchObject({
+        hasKey: true,
+        origin: 'entered',
+        canRemember: false,
+        keychainNote: expect.stringMatching(/No keyring is running .* kept for this run only\.$/)
+      })
+      expect(existsSync(join(fake.userData, 'p1-key.bin'))).toBe(false)
+      expect(safeStorageSecretStore().encrypt('wifi-password')).toMatch(/^mem:/)
+      await session.dispose()
 
-    fake.storage.backend = 'gnome_libsecret'
-    const s2 = new StudioSession({ version: '1', keyStore: safeStorageKeyStore() })
-    expect(await s2.api.setKey({ key: '5A1B2C3D4E5F60718293A4B5C6D7E8F9', remember: true })).toMatchObject({ origin: 'keychain', canRemember: true, keychainNote: null })
-    expect(existsSync(join(fake.userData, 'p1-key.bin'))).toBe(true)
-    expect(safeStorageSecretStore().encrypt('wifi-password')).not.toMatch(/^mem:/)
-    await s2.dispose()
-  })
+      fake.storage.backend = 'gnome_libsecret'
+      const s2 = new StudioSession({ version: '1', keyStore: safeStorageKeyStore() })
+      expect(await s2.api.setKey({ key: '5A1B2C3D4E5F60718293A4B5C6D7E8F9', remember: true })).toMatchObject({
+        origin: 'keychain',
+        canRemember: true,
+        keychainNote: null
+      })
+      expect(existsSync(join(fake.userData, 'p1-key.bin'))).toBe(true)
+      expect(safeStorageSecretStore().encrypt('wifi-password')).not.toMatch(/^mem:/)
+      await s2.dispose()
+    }
+  )
 })
 
 describe('Electron fuses of the packaged app', () => {

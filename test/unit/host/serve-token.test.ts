@@ -56,6 +56,8 @@ describe('serve token', () => {
   it('a folder that cannot be made is a plain error', async () => {
     const file = join(fresh(), 'a-file')
     writeFileSync(file, '')
-    await expect(loadServeToken(join(file, 'data'))).rejects.toThrow(/^Cannot keep the serve access token in .*a-file\/data: it cannot be written\. .*--token\.$/)
+    await expect(loadServeToken(join(file, 'data'))).rejects.toThrow(
+      /^Cannot keep the serve access token in .*a-file\/data: it cannot be written\. .*--token\.$/
+    )
   })
 })

@@ -111,9 +111,16 @@ describe('StudioSession and boards', () => {
       for (let i = 0; i < 200 && session.ports.holder(pty.b) !== 'diagnosis'; i++) await new Promise((r) => setTimeout(r, 10))
       expect(session.ports.holder(pty.b)).toBe('diagnosis')
       for (const attempt of [() => session.api.openSource({ kind: 'serial', path: pty.b }), () => session.api.boardMonitorStart({ path: pty.b })]) {
-        const e = await attempt().then(() => null, (x: unknown) => x)
+        const e = await attempt().then(
+          () => null,
+          (x: unknown) => x
+        )
         expect(e).toBeInstanceOf(ApiError)
-        expect(e).toMatchObject({ code: 'port_in_use', params: { path: pty.b, owner: 'diagnosis' }, message: `${pty.b} is in use by the diagnosis: wait until it has finished, or stop it first.` })
+        expect(e).toMatchObject({
+          code: 'port_in_use',
+          params: { path: pty.b, owner: 'diagnosis' },
+          message: `${pty.b} is in use by the diagnosis: wait until it has finished, or stop it first.`
+        })
       }
       await session.api.cancelDiagnosis()
       const report = await run

@@ -1,6 +1,16 @@
 /** Serve mode's front door (src/main/host/web-guard.ts): pure checks of Host, Origin, token and targets. */
 import { describe, expect, it } from 'vitest'
-import { checkRequest, hostAllowed, originAllowed, parseHostHeader, parseTarget, requestToken, tokenCookieName, tokenMatches, type GuardConfig } from '../../../src/main/host/web-guard'
+import {
+  checkRequest,
+  hostAllowed,
+  originAllowed,
+  parseHostHeader,
+  parseTarget,
+  requestToken,
+  tokenCookieName,
+  tokenMatches,
+  type GuardConfig
+} from '../../../src/main/host/web-guard'
 
 const TOKEN = 'a'.repeat(64)
 const cfg: GuardConfig = { port: 8417, token: TOKEN, hostNames: ['pi.local'], localAddresses: ['192.168.1.20', 'fd00::20'] }
@@ -24,8 +34,19 @@ describe('Host', () => {
   })
 
   it('loopback literals and this machine’s addresses with the server port; configured names; nothing else', () => {
-    for (const ok of ['127.0.0.1:8417', 'localhost:8417', '[::1]:8417', '192.168.1.20:8417', '[fd00::20]:8417', 'pi.local', 'pi.local:443', 'PI.LOCAL:8417']) expect(hostAllowed(ok, cfg), ok).toBe(true)
-    for (const bad of ['127.0.0.1:8418', 'localhost', 'evil.example:8417', 'rebind.evil.example:8417', '127.0.0.2:8417', '10.0.0.1:8417', 'localhost.:8417', undefined]) expect(hostAllowed(bad, cfg), String(bad)).toBe(false)
+    for (const ok of ['127.0.0.1:8417', 'localhost:8417', '[::1]:8417', '192.168.1.20:8417', '[fd00::20]:8417', 'pi.local', 'pi.local:443', 'PI.LOCAL:8417'])
+      expect(hostAllowed(ok, cfg), ok).toBe(true)
+    for (const bad of [
+      '127.0.0.1:8418',
+      'localhost',
+      'evil.example:8417',
+      'rebind.evil.example:8417',
+      '127.0.0.2:8417',
+      '10.0.0.1:8417',
+      'localhost.:8417',
+      undefined
+    ])
+      expect(hostAllowed(bad, cfg), String(bad)).toBe(false)
   })
 })
 
@@ -45,7 +66,8 @@ describe('Origin', () => {
       ['chrome-extension://abc', '127.0.0.1:8417'],
       ['http://127.0.0.1:8417/path', '127.0.0.1:8417'],
       ['not a url', '127.0.0.1:8417']
-    ]) expect(originAllowed(o, h), `${o} vs ${h}`).toBe(false)
+    ])
+      expect(originAllowed(o, h), `${o} vs ${h}`).toBe(false)
     expect(originAllowed(undefined, '127.0.0.1:8417')).toBe(false)
   })
 })

@@ -35,7 +35,13 @@ function manualTimers(): OutboxTimers & { advance(ms: number): void; pending(): 
 }
 
 function sink(buffered = 0) {
-  const s = { bufferedAmount: buffered, sent: [] as string[], dropped: null as string | null, send: (t: string) => void s.sent.push(t), drop: (r: string) => void (s.dropped = r) }
+  const s = {
+    bufferedAmount: buffered,
+    sent: [] as string[],
+    dropped: null as string | null,
+    send: (t: string) => void s.sent.push(t),
+    drop: (r: string) => void (s.dropped = r)
+  }
   return s
 }
 

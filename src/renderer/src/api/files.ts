@@ -25,7 +25,11 @@ export async function uploadFile(
   file: { name: string; size: number; arrayBuffer(): Promise<ArrayBuffer> },
   onProgress?: (sent: number, total: number) => void
 ): Promise<CaptureFileInfo> {
-  const name = file.name.replace(/[^\w.-]+/g, '_').replace(/^\.+/, '').slice(0, 120) || 'upload'
+  const name =
+    file.name
+      .replace(/[^\w.-]+/g, '_')
+      .replace(/^\.+/, '')
+      .slice(0, 120) || 'upload'
   const up = await client.uploadBegin({ folder, name, bytes: file.size })
   try {
     const bytes = new Uint8Array(await file.arrayBuffer())

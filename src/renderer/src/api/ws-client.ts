@@ -36,7 +36,10 @@ export type WsClient = WsConnection & P1StudioClient
  */
 export function createWsClient(url: string, makeSocket?: (url: string) => SocketLike): WsClient {
   const c = new WsConnection(url, makeSocket)
-  return Object.assign(c, contractMethods((method, params) => c.call(method, params)))
+  return Object.assign(
+    c,
+    contractMethods((method, params) => c.call(method, params))
+  )
 }
 
 /** The connection: requests and answers, events, reconnection. */
@@ -111,7 +114,14 @@ export class WsConnection {
     if (!p) return
     this.pending.delete(msg.id)
     const err = msg.error
-    if (err) p.reject(fromWire({ code: typeof err.code === 'string' ? err.code : 'unknown', message: typeof err.message === 'string' ? err.message : 'The request failed.', params: err.params ?? {} }))
+    if (err)
+      p.reject(
+        fromWire({
+          code: typeof err.code === 'string' ? err.code : 'unknown',
+          message: typeof err.message === 'string' ? err.message : 'The request failed.',
+          params: err.params ?? {}
+        })
+      )
     else p.resolve(msg.result)
   }
 
@@ -165,7 +175,10 @@ export class WsConnection {
  * SameSite=Strict cookie carries it from then on. Other query parameters and the hash stay.
  * @returns true if the address held a token.
  */
-export function forgetTokenInAddress(loc: { href: string }, history: { state: unknown; replaceState(data: unknown, unused: string, url?: string | URL | null): void }): boolean {
+export function forgetTokenInAddress(
+  loc: { href: string },
+  history: { state: unknown; replaceState(data: unknown, unused: string, url?: string | URL | null): void }
+): boolean {
   let url: URL
   try {
     url = new URL(loc.href)
