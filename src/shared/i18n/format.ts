@@ -4,10 +4,11 @@
  * (20/06/2026, 20.06.2026) and every instant in the meter's zone (Europe/Luxembourg by
  * default). Pure; formatters are cached per locale, zone and options.
  */
+import { DEFAULT_METER_ZONE } from '../meter-time'
 import { INTL_LOCALES, type Locale } from './translate'
 
-/** The meter's zone when nothing else is known: Luxembourg (src/shared/history.ts HISTORY_TIME_ZONE). */
-export const DEFAULT_TIME_ZONE = 'Europe/Luxembourg'
+/** The meter's zone when nothing else is known: Luxembourg (src/shared/meter-time.ts). */
+export const DEFAULT_TIME_ZONE = DEFAULT_METER_ZONE
 
 const numberFormats = new Map<string, Intl.NumberFormat>()
 const dateFormats = new Map<string, Intl.DateTimeFormat>()

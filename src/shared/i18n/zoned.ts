@@ -1,10 +1,11 @@
 /**
- * Calendar arithmetic in an IANA time zone with `Intl` only: an instant's wall time in the
+ * Calendar arithmetic in an IANA time zone (offsets from src/shared/meter-time.ts): an instant's wall time in the
  * zone, the instant of a wall time, start of a day/week/month… and adding days or months
  * across daylight-saving changes. The History charts' time axis uses it so that ticks fall on
  * the meter's midnights and hours (Europe/Luxembourg) whatever the computer's own zone.
  * Pure; instants are ms since the epoch.
  */
+import { zoneOffsetMinutes } from '../meter-time'
 
 /** A wall-clock time in a zone. `month` 1–12, `weekday` 0 = Sunday. */
 export interface WallTime {
@@ -22,48 +23,27 @@ export interface WallTime {
 export type ZonedUnit = 'millisecond' | 'second' | 'minute' | 'hour' | 'day' | 'week' | 'isoWeek' | 'month' | 'quarter' | 'year'
 
 const FIXED_MS: Partial<Record<ZonedUnit, number>> = { millisecond: 1, second: 1000, minute: 60_000, hour: 3_600_000 }
-const WEEKDAYS: Record<string, number> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 }
 
-const partsFormats = new Map<string, Intl.DateTimeFormat>()
-function partsFormat(zone: string): Intl.DateTimeFormat {
-  let f = partsFormats.get(zone)
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-      weekday: 'short'
-    })
-    partsFormats.set(zone, f)
-  }
-  return f
-}
-
-/** The wall time of instant `ms` in `zone`. @throws RangeError for an unknown zone. */
-export function wallTime(ms: number, zone: string): WallTime {
-  const p: Record<string, string> = {}
-  for (const x of partsFormat(zone).formatToParts(ms)) p[x.type] = x.value
-  return {
-    year: Number(p.year),
-    month: Number(p.month),
-    day: Number(p.day),
-    hour: Number(p.hour) % 24,
-    minute: Number(p.minute),
-    second: Number(p.second),
-    millisecond: ((ms % 1000) + 1000) % 1000,
-    weekday: WEEKDAYS[p.weekday] ?? 0
-  }
-}
-
-/** Offset of `zone` from UTC at instant `ms`, in ms (Luxembourg: +3 600 000 in winter, +7 200 000 in summer). */
+/** Offset of `zone` from UTC at instant `ms`, in ms (Luxembourg: +3 600 000 in winter, +7 200 000 in summer). @throws RangeError for an unknown zone. */
 export function zoneOffsetMs(ms: number, zone: string): number {
-  const w = wallTime(ms, zone)
-  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, w.millisecond) - ms
+  const minutes = zoneOffsetMinutes(zone, ms)
+  if (minutes === null) throw new RangeError(`Unknown time zone: ${zone}`)
+  return minutes * 60_000
+}
+
+/** The wall time of instant `ms` in `zone` (offsets from src/shared/meter-time.ts). @throws RangeError for an unknown zone. */
+export function wallTime(ms: number, zone: string): WallTime {
+  const d = new Date(ms + zoneOffsetMs(ms, zone))
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+    millisecond: d.getUTCMilliseconds(),
+    weekday: d.getUTCDay()
+  }
 }
 
 /**

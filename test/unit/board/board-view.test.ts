@@ -11,38 +11,36 @@
 import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { BoardEvent, BoardProfileInput, BoardProfileView, BoardValidation, MqttVerifyReport } from '../../../src/shared/board'
+import { WEBER_PROFILE } from '../renderer/board-profile.fixture'
 
 const R = resolve(import.meta.dirname, '../../../src/renderer/src')
 const load = (p: string): Promise<any> => import(/* @vite-ignore */ resolve(R, p))
 
-const view: BoardProfileView = {
-  id: 'weber-1a2b3c',
-  name: 'Weber',
-  customer: 'M. Weber',
-  meterId: 'SAG1030700089067',
-  notes: '',
-  board: 'esp8266',
-  defines: { OTA: false, MQTTPASSWORD: false, MQTT_WILL_BIRTH: false, STATIC: false, ETHERNET: false, GET_NTP_TIME: true, PUBLISH_COOKED: true, HOMEASSISTANT: false, OLD_HARDWARE: false },
-  settings: {
-    MY_WIFI_SSID: 'Maison', MQTT_SERVER: '192.168.1.5', MY_MQTT_PORT: 1883, MY_MQTT_USER: 'me', MQTT_CLIENT_ID: 'SmartyReader_LAM_1', MQTT_TOPIC_OUT: 'lamsmarty', MQTT_MAXIMUM_PACKET_SIZE: 2560,
-    PUBLISH_TIME: 60000, SAMPLE_TIME_MIN: 15, WILL_QOS: 1, WILL_TOPIC: 'w', WILL_MESSAGE: '0', WILL_RETAIN: false, BIRTH_TOPIC: 'w', BIRTH_MESSAGE: '1', BIRTH_RETAIN: false,
-    NET_MDNSNAME: 'smartyReader', NET_HOSTNAME: 'smartyReader', UDP_LOG_PORT: 6666, UDP_LOG_PC_IP_BYTES: '192.168.1.2', NTP_SERVER: 'lu.pool.ntp.org', TZ_INFO: 'CET-1CEST-2,M3.5.0/02:00:00,M10.5.0/03:00:00',
-    MY_OTA_NAME: 'SmartyReader', NET_LOCAL_IP_BYTES: '192.168.1.77', NET_GATEWAY_BYTES: '192.168.1.1', NET_MASK_BYTES: '255.255.255.0', NET_DNS_BYTES: '8.8.8.8', NET_MAC: 'DE:AD:BE:EF:FE:01',
-    AUTH_DATA: '3000112233445566778899AABBCCDDEEFF', class_kW: [3, 7, 12], exceed_money_per_kWh: [0.1139, 0.1139, 0.1139]
-  },
-  secrets: { KEY_SMARTY: { set: true, masked: '••••…A786' }, MY_WIFI_PASSWORD: { set: true, masked: '••••••' }, MY_MQTT_PASS: { set: false, masked: null }, MY_OTA_PASS_HASH: { set: false, masked: null } },
-  updatedAt: '2026-11-24T10:00:00Z'
-}
+const view: BoardProfileView = WEBER_PROFILE
 
 function fakeClient() {
   const listeners: ((e: BoardEvent) => void)[] = []
   const validated: BoardProfileInput[] = []
   const report: MqttVerifyReport = {
-    verdict: 'late_messages', summary: 'The board publishes, but late.', url: 'mqtt://192.168.1.5:1883', topic: 'lamsmarty', mode: 'cooked', startedAt: '', durationS: 3,
+    verdict: 'late_messages',
+    summary: 'The board publishes, but late.',
+    url: 'mqtt://192.168.1.5:1883',
+    topic: 'lamsmarty',
+    mode: 'cooked',
+    startedAt: '',
+    durationS: 3,
     checks: [
       { id: 'broker', title: 'Broker connection', status: 'pass', code: null, summary: 'Connected.', evidence: {}, advice: null },
       { id: 'messages', title: 'Messages', status: 'pass', code: null, summary: '3 messages.', evidence: {}, advice: null },
-      { id: 'interval', title: 'Publish interval', status: 'fail', code: 'late_messages', summary: 'Publications are late: up to 130 s apart.', evidence: { intervalsS: [130] }, advice: 'Check PUBLISH_TIME.' },
+      {
+        id: 'interval',
+        title: 'Publish interval',
+        status: 'fail',
+        code: 'late_messages',
+        summary: 'Publications are late: up to 130 s apart.',
+        evidence: { intervalsS: [130] },
+        advice: 'Check PUBLISH_TIME.'
+      },
       { id: 'fields', title: 'Published fields', status: 'pass', code: null, summary: 'All there.', evidence: {}, advice: null },
       { id: 'values', title: 'Values', status: 'skip', code: 'values_not_compared', summary: 'No P1 source.', evidence: {}, advice: null }
     ]
@@ -55,14 +53,29 @@ function fakeClient() {
       return () => undefined
     },
     listPorts: async () => [],
-    boardState: async () => ({ state: { monitor: { open: false, path: null, baudRate: null, error: null }, udp: { open: false, port: null, error: null }, mqttSource: { open: false, url: null, topic: null, messages: 0, error: null } }, log: [] }),
+    boardState: async () => ({
+      state: {
+        monitor: { open: false, path: null, baudRate: null, error: null },
+        udp: { open: false, port: null, error: null },
+        mqttSource: { open: false, url: null, topic: null, messages: 0, error: null }
+      },
+      log: []
+    }),
     boardProfiles: async () => [view],
     boardValidateProfile: async (input: BoardProfileInput): Promise<BoardValidation> => {
       validated.push(input)
       const port = input.settings?.MY_MQTT_PORT as number
-      return port > 32767 ? { ok: false, errors: [{ field: 'MY_MQTT_PORT', message: 'The MQTT port must be at most 32767.' }], notes: [] } : { ok: true, errors: [], notes: ['Uncomment "#define MQTTPASSWORD" in SmartyReader_v1_7.ino (MQTT user and password).'] }
+      return port > 32767
+        ? { ok: false, errors: [{ field: 'MY_MQTT_PORT', message: 'The MQTT port must be at most 32767.' }], notes: [] }
+        : { ok: true, errors: [], notes: ['Uncomment "#define MQTTPASSWORD" in SmartyReader_v1_7.ino (MQTT user and password).'] }
     },
-    boardConfigText: async () => ({ format: 'config.h', fileName: 'config.h', text: 'uint8_t KEY_SMARTY[] = {0x••, 0x••, 0xA7, 0x86};', notes: [], keyCheck: { checked: true, ok: false, message: 'The key does not decrypt the frames of SAG1030700089067.' } }),
+    boardConfigText: async () => ({
+      format: 'config.h',
+      fileName: 'config.h',
+      text: 'uint8_t KEY_SMARTY[] = {0x••, 0x••, 0xA7, 0x86};',
+      notes: [],
+      keyCheck: { checked: true, ok: false, message: 'The key does not decrypt the frames of SAG1030700089067.' }
+    }),
     boardFlash: async () => new Promise(() => undefined),
     mqttVerify: async () => report
   }

@@ -32,6 +32,7 @@ import type { FrameRecord, P1StudioClient, SessionStatus } from '../../../src/sh
 import type { BoardEvent, BoardProfileView, MqttVerifyReport } from '../../../src/shared/board'
 import type { DiagnosisReport } from '../../../src/shared/diagnostics'
 import { englishOnlyWords, findUntranslated, type WalkElement } from './untranslated'
+import { WEBER_PROFILE } from './board-profile.fixture'
 
 const V = resolve(__dirname, '../../fixtures/vectors')
 const KEY = 'C0FFEE00112233445566778899AABBCC'
@@ -100,65 +101,7 @@ function status(): SessionStatus {
   }
 }
 
-const profile: BoardProfileView = {
-  id: 'weber-1a2b3c',
-  name: 'Weber',
-  customer: 'M. Weber',
-  meterId: 'SAG1030700089067',
-  notes: '',
-  board: 'esp8266',
-  defines: {
-    OTA: false,
-    MQTTPASSWORD: false,
-    MQTT_WILL_BIRTH: false,
-    STATIC: false,
-    ETHERNET: false,
-    GET_NTP_TIME: true,
-    PUBLISH_COOKED: true,
-    HOMEASSISTANT: false,
-    OLD_HARDWARE: false
-  },
-  settings: {
-    MY_WIFI_SSID: 'Maison',
-    MQTT_SERVER: '192.168.1.5',
-    MY_MQTT_PORT: 1883,
-    MY_MQTT_USER: 'me',
-    MQTT_CLIENT_ID: 'SmartyReader_LAM_1',
-    MQTT_TOPIC_OUT: 'lamsmarty',
-    MQTT_MAXIMUM_PACKET_SIZE: 2560,
-    PUBLISH_TIME: 60000,
-    SAMPLE_TIME_MIN: 15,
-    WILL_QOS: 1,
-    WILL_TOPIC: 'w',
-    WILL_MESSAGE: '0',
-    WILL_RETAIN: false,
-    BIRTH_TOPIC: 'w',
-    BIRTH_MESSAGE: '1',
-    BIRTH_RETAIN: false,
-    NET_MDNSNAME: 'smartyReader',
-    NET_HOSTNAME: 'smartyReader',
-    UDP_LOG_PORT: 6666,
-    UDP_LOG_PC_IP_BYTES: '192.168.1.2',
-    NTP_SERVER: 'lu.pool.ntp.org',
-    TZ_INFO: 'CET-1CEST-2,M3.5.0/02:00:00,M10.5.0/03:00:00',
-    MY_OTA_NAME: 'SmartyReader',
-    NET_LOCAL_IP_BYTES: '192.168.1.77',
-    NET_GATEWAY_BYTES: '192.168.1.1',
-    NET_MASK_BYTES: '255.255.255.0',
-    NET_DNS_BYTES: '8.8.8.8',
-    NET_MAC: 'DE:AD:BE:EF:FE:01',
-    AUTH_DATA: '3000112233445566778899AABBCCDDEEFF',
-    class_kW: [3, 7, 12],
-    exceed_money_per_kWh: [0.1139, 0.1139, 0.1139]
-  },
-  secrets: {
-    KEY_SMARTY: { set: true, masked: '••••…A786' },
-    MY_WIFI_PASSWORD: { set: true, masked: '••••••' },
-    MY_MQTT_PASS: { set: false, masked: null },
-    MY_OTA_PASS_HASH: { set: false, masked: null }
-  },
-  updatedAt: '2026-11-24T10:00:00Z'
-}
+const profile: BoardProfileView = WEBER_PROFILE
 const mqttReport: MqttVerifyReport = {
   verdict: 'late_messages',
   summary: 'The board publishes, but late.',
@@ -238,7 +181,7 @@ function fakeClient(): P1StudioClient & { emit(e: BoardEvent): void } {
       { name: 'site-visit.p1cap', path: '/home/me/P1Studio/captures/site-visit.p1cap', bytes: 13000, modifiedAt: new Date(T).toISOString() }
     ],
     importFile: async () => ({ name: 'x.p1cap', path: '/x.p1cap', bytes: 1, modifiedAt: '' }),
-    exportCapture: async () => ({ path: '/home/me/P1Studio/captures/site-visit.csv', telegrams: 10, bytes: 0, warning: null }),
+    exportCapture: async () => ({ path: '/home/me/P1Studio/captures/site-visit.csv', name: 'site-visit.csv', telegrams: 10, bytes: 0, warning: null }),
     historyImport: async () => ({
       file: '',
       telegrams: 8641,

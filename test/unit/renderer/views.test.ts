@@ -11,8 +11,7 @@ import ConnectView from '../../../src/renderer/src/views/ConnectView.vue'
 import { useSessionStore } from '../../../src/renderer/src/stores/session'
 import { createWsClient, type SocketLike } from '../../../src/renderer/src/api/ws-client'
 import { decodeBuffer } from '../../../src/main/p1/pipeline'
-import type { FrameRecord, KeyStatus, P1StudioClient, SessionStatus } from '../../../src/shared/contract'
-import { BOARD_METHODS, type BoardApi } from '../../../src/shared/contract'
+import { API_METHODS, type FrameRecord, type KeyStatus, type P1StudioClient, type SessionStatus } from '../../../src/shared/contract'
 
 const V = resolve(__dirname, '../../fixtures/vectors')
 function record(bytes: Buffer, key?: string, seq = 1): FrameRecord {
@@ -25,22 +24,29 @@ function record(bytes: Buffer, key?: string, seq = 1): FrameRecord {
 const keyStatus: KeyStatus = { hasKey: false, masked: null, origin: 'none', authKey: '00112233445566778899AABBCCDDEEFF', canRemember: false }
 const capture = { active: false, dir: '/tmp', path: null, files: [], bytes: 0, frames: 0, fileBytes: 0, durationS: 0, systemTitle: null, error: null }
 function status(): SessionStatus {
-  return { capture, source: { kind: 'demo', label: 'demo' }, stats: { bytes: 0, decoded: 1, failed: {}, lastTelegramAt: null, lastByteAt: null }, key: keyStatus, error: null, version: '0' }
+  return {
+    capture,
+    source: { kind: 'demo', label: 'demo' },
+    stats: { bytes: 0, decoded: 1, failed: {}, lastTelegramAt: null, lastByteAt: null },
+    key: keyStatus,
+    error: null,
+    version: '0'
+  }
 }
 
 function fakeClient(frames: FrameRecord[]): P1StudioClient & { setKeyCalls: unknown[] } {
   const setKeyCalls: unknown[] = []
-  // the Board tab has its own test (test/unit/board/board-view.test.ts)
-  const board = Object.fromEntries(
-    BOARD_METHODS.map((m) => [
+  // every method the views here do not call (the Board tab has its own test, test/unit/board/board-view.test.ts)
+  const unused = Object.fromEntries(
+    API_METHODS.map((m) => [
       m,
       async () => {
         throw new Error(`${m} not used here`)
       }
     ])
-  ) as unknown as BoardApi
+  ) as unknown as P1StudioClient
   return {
-    ...board,
+    ...unused,
     setKeyCalls,
     listPorts: async () => [{ path: '/dev/ttyUSB0', manufacturer: 'FTDI', serialNumber: null, vendorId: null, productId: null }],
     getStatus: async () => status(),
@@ -61,7 +67,7 @@ function fakeClient(frames: FrameRecord[]): P1StudioClient & { setKeyCalls: unkn
     stopCapture: async () => capture,
     listCaptures: async () => [],
     importFile: async () => ({ name: 'x.p1cap', path: '/x.p1cap', bytes: 1, modifiedAt: '' }),
-    exportCapture: async () => ({ path: '/x.csv', telegrams: 0, bytes: 0, warning: null }),
+    exportCapture: async () => ({ path: '/x.csv', name: 'x.csv', telegrams: 0, bytes: 0, warning: null }),
     historyImport: async () => ({ file: '', telegrams: 0, failed: 0, failures: {}, meters: [], cancelled: false, warning: null }),
     historyImportDemo: async () => ({ file: '', telegrams: 0, failed: 0, failures: {}, meters: [], cancelled: false, warning: null }),
     historyCancelImport: async () => undefined,
