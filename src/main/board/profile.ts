@@ -11,8 +11,7 @@
  * counted in a `byte` loop over SAMPLE_TIME_MIN × 6 samples (≤ 42 min), power classes are
  * bytes, PUBLISH_TIME below 10 s makes no sense (the meter sends every 10 s).
  *
- * Over 400 lines on purpose: the field rules (zod), the merge, the validation and the sketch
- * notes all read the same settings and switches; split, each part would import the others.
+ * The shape of a profile input from a transport is the contract's (src/shared/contract/board.ts).
  */
 import { z } from 'zod'
 import {
@@ -203,36 +202,6 @@ export const secretsSchema = z.object({
     .string()
     .refine((s) => s === '' || /^[0-9A-Fa-f]{32}$/.test(s), { message: "The OTA password hash must be the 32 hex digits of the password's MD5" })
 })
-
-const definesSchema = z.object({
-  OTA: z.boolean(),
-  MQTTPASSWORD: z.boolean(),
-  MQTT_WILL_BIRTH: z.boolean(),
-  STATIC: z.boolean(),
-  ETHERNET: z.boolean(),
-  GET_NTP_TIME: z.boolean(),
-  PUBLISH_COOKED: z.boolean(),
-  HOMEASSISTANT: z.boolean(),
-  OLD_HARDWARE: z.boolean()
-})
-
-/** Shape of a profile input from a transport (types only; values are checked by {@link validateProfile}). */
-export const profileInputSchema = z
-  .object({
-    id: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'must be letters, digits, _ or -' })
-      .optional(),
-    name: z.string().max(120),
-    customer: z.string().max(200).optional(),
-    meterId: z.string().max(64).optional(),
-    notes: z.string().max(4000).optional(),
-    board: z.enum(['esp8266', 'esp32']).optional(),
-    defines: definesSchema.partial().optional(),
-    settings: z.record(z.string(), z.unknown()).optional(),
-    secrets: z.record(z.string(), z.union([z.string().max(200), z.null()])).optional()
-  })
-  .strict()
 
 /**
  * Merge an input over a stored profile (or the defaults): settings and defines field by
