@@ -117,4 +117,18 @@ describe('serve transport', () => {
     expect((await fetch(`http://127.0.0.1:${server.port}/`)).status).toBe(401)
     await session.dispose()
   })
+
+  it('extra routes (e.g. /metrics) sit behind the same token: Bearer for scripts, nothing without it', async () => {
+    const session = new StudioSession({ version: '1' })
+    const server = await startWebServer({ session, port: 0, staticDir, routes: { '/metrics': (_req, res) => void res.end('p1_frames_total 3\n') } })
+    servers.push(server)
+    const url = `http://127.0.0.1:${server.port}/metrics`
+    expect((await fetch(url)).status).toBe(401)
+    const ok = await fetch(url, { headers: { authorization: `Bearer ${server.token}` } })
+    expect(ok.status).toBe(200)
+    expect(await ok.text()).toBe('p1_frames_total 3\n')
+    // only the exact path: anything else is the UI
+    expect(await (await fetch(`${url}x`, { headers: { authorization: `Bearer ${server.token}` } })).text()).toContain('P1 Studio test')
+    await session.dispose()
+  })
 })

@@ -57,6 +57,11 @@ export interface WebServerOptions {
   limits?: Partial<WebLimits>
   /** Timers of the per-client batches (tests pass a manual clock). */
   timers?: OutboxTimers
+  /**
+   * More GET routes by exact path (e.g. `/metrics` of src/main/output/metrics.ts), served
+   * behind the same token, Host and Origin checks as everything else.
+   */
+  routes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>
 }
 
 /** A running server. */
@@ -164,6 +169,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       return
     }
     if (v.pathname.startsWith(DOWNLOAD)) return serveDownload(req, res, headers, v.pathname.slice(DOWNLOAD.length))
+    const route = opts.routes && Object.prototype.hasOwnProperty.call(opts.routes, v.pathname) ? opts.routes[v.pathname] : null
+    if (route) return route(req, res)
     let pathname: string
     try {
       pathname = decodeURIComponent(v.pathname)
