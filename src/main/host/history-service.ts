@@ -28,6 +28,10 @@ import type { KeyService } from './keys'
 
 type Req<M extends keyof typeof HISTORY.methods> = RequestOut<(typeof HISTORY.methods)[M]>
 
+const COLUMN_NAMES: readonly string[] = SERIES_COLUMNS
+/** A column the store charts (import_kw, voltage_l1…). */
+const isSeriesColumn = (c: string): c is SeriesColumn => COLUMN_NAMES.includes(c)
+
 /** History queries and imports. Events: 'progress' (import), 'change' (data added). */
 export class HistoryService extends EventEmitter<{ progress: [HistoryImportProgress]; change: [] }> implements Handlers<typeof HISTORY, Caller> {
   private store: HistoryStore | null = null
@@ -117,9 +121,9 @@ export class HistoryService extends EventEmitter<{ progress: [HistoryImportProgr
 
   /** @throws Error for an unknown column. */
   async historySeries(r: Req<'historySeries'>): Promise<HistorySeries> {
-    const bad = r.columns.find((c) => !SERIES_COLUMNS.includes(c as SeriesColumn))
+    const bad = r.columns.find((c) => !isSeriesColumn(c))
     if (bad) throw new ApiError('invalid_request', `Unknown series ${bad}.`, { field: 'columns' })
-    const columns = r.columns.filter((c): c is SeriesColumn => SERIES_COLUMNS.includes(c as SeriesColumn))
+    const columns = r.columns.filter(isSeriesColumn)
     return (await this.db()).series(r.meterId, columns, r.from, r.to, r.maxPoints ?? 1500)
   }
 
