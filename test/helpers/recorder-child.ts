@@ -3,8 +3,9 @@
  * can kill it (-9) mid-stream and start it again: source (tcp://… or a serial path) → P1Decoder
  * → Recorder (history + daily captures, read-back of the newest capture at the start).
  * Usage: node --import tsx recorder-child.ts HISTORY.duckdb SOURCE KEY CAPTURE_DIR
- * Prints "recovered N", "connected" (TCP) and "recorded <meter time ms>" per commit; SIGTERM
- * closes cleanly and prints "closed".
+ * Prints "recovered <from the journal> <from the capture>", "connected" (TCP), "journaled <meter
+ * time ms>" once a reading is safe (it survives kill -9) and "recorded <meter time ms>" per
+ * commit; SIGTERM closes cleanly and prints "closed".
  */
 import { HistoryStore } from '../../src/main/history/store'
 import { Recorder } from '../../src/main/history/recorder'
@@ -15,7 +16,8 @@ const [db, spec, key, captureDir] = process.argv.slice(2)
 const out = (line: string): boolean => process.stdout.write(line + '\n')
 const store = await HistoryStore.open(db)
 const rec = await Recorder.open({ store, capture: { dir: captureDir, source: spec, appVersion: 'test' }, recover: { key } })
-out(`recovered ${rec.recovery.added}`)
+out(`recovered ${rec.recovery.journal} ${rec.recovery.added}`)
+rec.on('journaled', (t) => out(`journaled ${t}`))
 rec.on('recorded', (_n, t) => out(`recorded ${t}`))
 rec.on('error', (e) => process.stderr.write(e.message + '\n'))
 const decoder = new P1Decoder({ key })
