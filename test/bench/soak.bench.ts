@@ -139,7 +139,9 @@ async function main(): Promise<void> {
       if (s - lastLog >= 60) {
         lastLog = s
         samples.push({ s, rss: rss() })
-        process.stderr.write(`${Math.round(s)} s: ${sent} frames sent, ${telegrams} decoded, ${recorder.recorded} recorded, rss ${mb(samples[samples.length - 1].rss)} MB, load ${loadavg()[0].toFixed(1)}\n`)
+        process.stderr.write(
+          `${Math.round(s)} s: ${sent} frames sent, ${telegrams} decoded, ${recorder.recorded} recorded, rss ${mb(samples[samples.length - 1].rss)} MB, load ${loadavg()[0].toFixed(1)}\n`
+        )
       }
       // the next frame 1 s after this one was due (no drift)
       setTimeout(tick, Math.max(0, started + sent * 1000 - performance.now()))
@@ -221,7 +223,7 @@ function trendMBPerHour(xs: { s: number; rss: number }[]): number | null {
   const my = xs.reduce((a, x) => a + x.rss, 0) / n
   const num = xs.reduce((a, x) => a + (x.s - mx) * (x.rss - my), 0)
   const den = xs.reduce((a, x) => a + (x.s - mx) ** 2, 0)
-  return Math.round((num / den) * 3600 / 1048576 * 100) / 100
+  return Math.round((((num / den) * 3600) / 1048576) * 100) / 100
 }
 
 main().catch((e) => {

@@ -17,7 +17,8 @@ pub.once('status', (s) => {
     process.exit(1)
   }
   const meter = new VirtualMeter({ key: Buffer.from(KEY, 'hex'), write: () => undefined })
-  for (const ev of new P1Decoder({ key: KEY }).push(meter.nextFrame(new Date('2026-03-28T12:00:00Z'))!, Date.now())) if (ev.type === 'telegram') pub.publish(ev.telegram)
+  for (const ev of new P1Decoder({ key: KEY }).push(meter.nextFrame(new Date('2026-03-28T12:00:00Z'))!, Date.now()))
+    if (ev.type === 'telegram') pub.publish(ev.telegram)
   process.stdout.write('published\n')
 })
 pub.start()

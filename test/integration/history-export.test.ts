@@ -55,7 +55,8 @@ beforeAll(() => {
   writeFileSync(join(dir, 'notes.txt'), 'not a capture')
 })
 
-describe('p1studio history import / export', () => {
+// each CLI run starts node (and tsx when the bundle is stale): seconds under load, never a verdict
+describe('p1studio history import / export', { timeout: 240_000 }, () => {
   it('imports a capture once (again: nothing new), and lists the meter', () => {
     const r = cli(['history', 'import', join(dir, 'day.p1cap'), '--key', KEY, '--history', db])
     expect(r.stderr).toContain(`9000 telegrams, 9000 new readings of ${METER}`)
@@ -71,7 +72,23 @@ describe('p1studio history import / export', () => {
 
   it('exports one meter-local day (23 h on the DST day) to Parquet, read back by DuckDB', async () => {
     const out = join(dir, 'day.parquet')
-    const r = cli(['history', 'export', '--format', 'parquet', '--meter', METER, '--from', '2026-03-29', '--to', '2026-03-29', '--out', out, '--history', db, '--json'])
+    const r = cli([
+      'history',
+      'export',
+      '--format',
+      'parquet',
+      '--meter',
+      METER,
+      '--from',
+      '2026-03-29',
+      '--to',
+      '2026-03-29',
+      '--out',
+      out,
+      '--history',
+      db,
+      '--json'
+    ])
     expect(r.stderr).toMatch(/exported 8280 readings of SAG1030700089067 to .*day\.parquet \(parquet, \d+ kB\)/)
     expect(r.status).toBe(0)
     expect(JSON.parse(r.stdout)).toMatchObject({ path: out, format: 'parquet', rows: 23 * 360, meters: [METER] })
@@ -86,7 +103,9 @@ describe('p1studio history import / export', () => {
     expect(agg.last.getTime()).toBe(DAY1 - 10_000)
     expect(Number(agg.meters)).toBe(1)
     expect(Number(agg.nulls)).toBe(0)
-    const schema = await query<{ name: string; type: string | null; logical_type: string | null }>(`SELECT name, type, logical_type FROM parquet_schema('${out}')`)
+    const schema = await query<{ name: string; type: string | null; logical_type: string | null }>(
+      `SELECT name, type, logical_type FROM parquet_schema('${out}')`
+    )
     const col = (n: string): { type: string | null; logical_type: string | null } | undefined => schema.find((c) => c.name === n)
     expect(col('meter_time')?.logical_type).toMatch(/TimestampType\(isAdjustedToUTC=1/)
     expect(col('received_time')?.logical_type).toMatch(/TimestampType\(isAdjustedToUTC=1/)
@@ -98,20 +117,40 @@ describe('p1studio history import / export', () => {
     try {
       const rows = await store.counters(METER, DAY0, DAY1)
       expect(rows.length).toBe(8280)
-      expect(agg.imp).toBeCloseTo(rows.reduce((s, x) => s + (x.importKWh ?? 0), 0), 6)
+      expect(agg.imp).toBeCloseTo(
+        rows.reduce((s, x) => s + (x.importKWh ?? 0), 0),
+        6
+      )
     } finally {
       store.close()
     }
-    const [firstRow] = await query<{ received_time: Date; frame_counter: bigint }>(`SELECT received_time, frame_counter FROM read_parquet('${out}') ORDER BY meter_time LIMIT 1`)
+    const [firstRow] = await query<{ received_time: Date; frame_counter: bigint }>(
+      `SELECT received_time, frame_counter FROM read_parquet('${out}') ORDER BY meter_time LIMIT 1`
+    )
     expect(firstRow.received_time.getTime()).toBe(DAY0 + 35)
     expect(Number(firstRow.frame_counter)).toBe((DAY0 - START) / 10_000 + 1)
   })
 
   it('exports CSV with meter-local times and their offsets', async () => {
     const out = join(dir, 'day.csv')
-    const r = cli(['history', 'export', '--format', 'csv', '--from', '2026-03-29T01:59:50+01:00', '--to', '2026-03-29T03:00:10+02:00', '--out', out, '--history', db])
+    const r = cli([
+      'history',
+      'export',
+      '--format',
+      'csv',
+      '--from',
+      '2026-03-29T01:59:50+01:00',
+      '--to',
+      '2026-03-29T03:00:10+02:00',
+      '--out',
+      out,
+      '--history',
+      db
+    ])
     expect(r.status).toBe(0)
-    const rows = await query<{ meter_id: string; meter_time: string; received_time: string; import_kwh: number }>(`SELECT * FROM read_csv('${out}', header = true, all_varchar = true)`)
+    const rows = await query<{ meter_id: string; meter_time: string; received_time: string; import_kwh: number }>(
+      `SELECT * FROM read_csv('${out}', header = true, all_varchar = true)`
+    )
     // 01:59:50 CET, then 03:00:00 CEST: the hour that does not exist is not invented
     expect(rows.map((x) => x.meter_time)).toEqual(['2026-03-29T01:59:50+01:00', '2026-03-29T03:00:00+02:00'])
     expect(rows[0].received_time).toBe('2026-03-29T01:59:50+01:00')
@@ -132,9 +171,16 @@ describe('p1studio history import / export', () => {
     expect(cli(['history', 'export', '--format', 'csv', '--meter', 'SAG0000', '--out', join(dir, 'x.csv'), '--history', db]).stderr).toBe(
       `p1studio: No history for meter SAG0000. Meters in the history: ${METER}.\n`
     )
-    expect(cli(['history', 'export', '--format', 'csv', '--from', '2027-01-01', '--out', join(dir, 'x.csv'), '--history', db]).stderr).toBe('p1studio: No reading in that range: nothing to export.\n')
-    expect(cli(['history', 'export', '--format', 'xlsx', '--out', 'x', '--history', db])).toMatchObject({ status: 2, stderr: 'p1studio: --format must be parquet or csv (see: p1studio help)\n' })
-    expect(cli(['history', 'export', '--format', 'csv', '--from', '29.03.2026', '--out', 'x', '--history', db]).stderr).toMatch(/--from: "29\.03\.2026" is neither a date/)
+    expect(cli(['history', 'export', '--format', 'csv', '--from', '2027-01-01', '--out', join(dir, 'x.csv'), '--history', db]).stderr).toBe(
+      'p1studio: No reading in that range: nothing to export.\n'
+    )
+    expect(cli(['history', 'export', '--format', 'xlsx', '--out', 'x', '--history', db])).toMatchObject({
+      status: 2,
+      stderr: 'p1studio: --format must be parquet or csv (see: p1studio help)\n'
+    })
+    expect(cli(['history', 'export', '--format', 'csv', '--from', '29.03.2026', '--out', 'x', '--history', db]).stderr).toMatch(
+      /--from: "29\.03\.2026" is neither a date/
+    )
   })
 
   it('says so when a running P1 Studio holds the history', async () => {
@@ -169,4 +215,3 @@ describe('meter-local dates', () => {
     }
   })
 })
-

@@ -70,7 +70,9 @@ describe('Prometheus metrics', () => {
     expect(s.get('p1_frames_total')).toBe(1)
     expect(s.get(`p1_last_frame_timestamp_seconds${L}`)).toBe((T0 - 3000) / 1000)
     expect(s.get(`p1_last_frame_age_seconds${L}`)).toBe(3)
-    expect(s.get(`p1_meter_info{meter_id="${id}",system_title="534147677001BD54",identification="${t.telegram.identification.replace(/\\/g, '\\\\')}"}`)).toBe(1)
+    expect(s.get(`p1_meter_info{meter_id="${id}",system_title="534147677001BD54",identification="${t.telegram.identification.replace(/\\/g, '\\\\')}"}`)).toBe(
+      1
+    )
     // the 2018 firmware sends no per-phase power: no series rather than a 0
     expect([...s.keys()].some((k) => k.startsWith('p1_phase_power_import_watts'))).toBe(false)
     // the age is computed at scrape time
@@ -163,7 +165,9 @@ describe('Prometheus metrics', () => {
   })
 
   it('the Grafana dashboard (docs/grafana-dashboard.json) queries metrics that exist, in valid PromQL', async () => {
-    const dash = JSON.parse(readFileSync(resolve(__dirname, '../../docs/grafana-dashboard.json'), 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] }
+    const dash = JSON.parse(readFileSync(resolve(__dirname, '../../docs/grafana-dashboard.json'), 'utf8')) as {
+      panels: { title: string; targets: { expr: string }[] }[]
+    }
     const exprs = dash.panels.flatMap((p) => p.targets.map((t) => t.expr))
     expect(exprs.length).toBeGreaterThan(15)
     // every metric name the dashboard uses is in the exposition of a 2020+ Smarty with gas
@@ -175,7 +179,9 @@ describe('Prometheus metrics', () => {
     for (const name of used) expect(exposed, name).toContain(name)
     // promtool parses each query (as a recording rule, Grafana's variables filled in)
     const dir = mkdtempSync(join(tmpdir(), 'p1s-dash-'))
-    const rules = exprs.map((e, i) => `      - record: dashboard:q${i}\n        expr: ${JSON.stringify(e.replaceAll('$meter', '.*').replaceAll('$__range', '1d'))}`).join('\n')
+    const rules = exprs
+      .map((e, i) => `      - record: dashboard:q${i}\n        expr: ${JSON.stringify(e.replaceAll('$meter', '.*').replaceAll('$__range', '1d'))}`)
+      .join('\n')
     writeFileSync(join(dir, 'rules.yml'), `groups:\n  - name: dashboard\n    rules:\n${rules}\n`)
     const r = spawnSync('/usr/bin/promtool', ['check', 'rules', join(dir, 'rules.yml')], { encoding: 'utf8' })
     expect(r.stderr).toBe('')

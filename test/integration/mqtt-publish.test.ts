@@ -104,7 +104,8 @@ function telegrams(n: number): DecodedTelegram[] {
   const meter = new VirtualMeter({ key: Buffer.from(KEY, 'hex'), model: new SmartyModel({ seed: 7, pvPeakKW: 5, mbusGas: true }), write: () => undefined })
   const d = new P1Decoder({ key: KEY })
   const out: DecodedTelegram[] = []
-  for (let i = 0; i < n; i++) for (const e of d.push(meter.nextFrame(new Date(T0 + i * 10_000))!, T0 + i * 10_000 + 40)) if (e.type === 'telegram') out.push(e.telegram)
+  for (let i = 0; i < n; i++)
+    for (const e of d.push(meter.nextFrame(new Date(T0 + i * 10_000))!, T0 + i * 10_000 + 40)) if (e.type === 'telegram') out.push(e.telegram)
   return out
 }
 
@@ -142,9 +143,23 @@ describe('MQTT publish with Home Assistant discovery (Mosquitto)', () => {
     expect(got.has('home/p1/message')).toBe(false) // 0-0:96.13.0() is empty
 
     // the JSON object: identity, values equal to the topics, units
-    expect(json).toMatchObject({ meter_id: METER, system_title: '5341476770015BEB', frame_counter: 2, meter_time: tg.meterTime, received_at: new Date(T0 + 10_040).toISOString(), identification: tg.identification })
+    expect(json).toMatchObject({
+      meter_id: METER,
+      system_title: '5341476770015BEB',
+      frame_counter: 2,
+      meter_time: tg.meterTime,
+      received_at: new Date(T0 + 10_040).toISOString(),
+      identification: tg.identification
+    })
     for (const [name, v] of Object.entries(json.values)) expect(got.get(`home/p1/${name}`)?.payload, name).toBe(String(v))
-    expect(json.units).toMatchObject({ energy_import: 'kWh', power_import: 'kW', voltage_l1: 'V', current_l1: 'A', mbus1_reading: 'm3', reactive_power_import: 'kvar' })
+    expect(json.units).toMatchObject({
+      energy_import: 'kWh',
+      power_import: 'kW',
+      voltage_l1: 'V',
+      current_l1: 'A',
+      mbus1_reading: 'm3',
+      reactive_power_import: 'kvar'
+    })
 
     // discovery, field by field
     const doc = (id: string): HaSensorConfig => JSON.parse(got.get(`homeassistant/sensor/${NODE}/${id}/config`)!.payload)
@@ -164,7 +179,12 @@ describe('MQTT publish with Home Assistant discovery (Mosquitto)', () => {
       device: { identifiers: [NODE], name: `Sagemcom meter ${METER}`, manufacturer: 'Sagemcom', model: tg.identification, serial_number: METER },
       origin: { name: 'P1 Studio', sw_version: '9.8.7' }
     })
-    expect(doc('power_import')).toMatchObject({ unit_of_measurement: 'kW', device_class: 'power', state_class: 'measurement', state_topic: 'home/p1/power_import' })
+    expect(doc('power_import')).toMatchObject({
+      unit_of_measurement: 'kW',
+      device_class: 'power',
+      state_class: 'measurement',
+      state_topic: 'home/p1/power_import'
+    })
     expect(doc('power_export_l3')).toMatchObject({ name: 'Power export L3', unit_of_measurement: 'kW', device_class: 'power', state_class: 'measurement' })
     expect(doc('voltage_l1')).toMatchObject({ unit_of_measurement: 'V', device_class: 'voltage', state_class: 'measurement' })
     expect(doc('current_l2')).toMatchObject({ unit_of_measurement: 'A', device_class: 'current', state_class: 'measurement' })
@@ -194,7 +214,9 @@ describe('MQTT publish with Home Assistant discovery (Mosquitto)', () => {
 
   it('the broker announces offline when the publishing process is killed (-9)', async () => {
     const watch = await subscriber(broker.url, ['kill/p1/status'])
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, '../helpers/mqtt-publisher-child.ts'), broker.url, 'kill/p1'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, '../helpers/mqtt-publisher-child.ts'), broker.url, 'kill/p1'], {
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
     let err = ''
     child.stderr.on('data', (d: Buffer) => (err += d.toString()))
     await new Promise<void>((res, rej) => {

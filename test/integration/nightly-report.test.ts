@@ -41,7 +41,27 @@ let store: HistoryStore
 function certificate(): { key: string; cert: string } {
   const keyPath = join(dir, 'key.pem')
   const certPath = join(dir, 'cert.pem')
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', certPath, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' })
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost'
+    ],
+    { stdio: 'ignore' }
+  )
   return { key: readFileSync(keyPath, 'utf8'), cert: readFileSync(certPath, 'utf8') }
 }
 
@@ -54,7 +74,10 @@ interface Received {
 }
 
 /** A local SMTP sink: login as `user`/`pass`, TLS from the start or by STARTTLS. */
-async function smtpSink(tls: { key: string; cert: string }, secure: boolean): Promise<{ port: number; mails: Received[]; next(): Promise<Received>; close(): Promise<void> }> {
+async function smtpSink(
+  tls: { key: string; cert: string },
+  secure: boolean
+): Promise<{ port: number; mails: Received[]; next(): Promise<Received>; close(): Promise<void> }> {
   const mails: Received[] = []
   const waiting: ((m: Received) => void)[] = []
   const server = new SMTPServer({
@@ -70,7 +93,13 @@ async function smtpSink(tls: { key: string; cert: string }, secure: boolean): Pr
       const parts: Buffer[] = []
       stream.on('data', (d: Buffer) => parts.push(d))
       stream.on('end', () => {
-        const m = { from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), user: session.user as string | undefined, secure: session.secure, raw: Buffer.concat(parts).toString('latin1') }
+        const m = {
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          user: session.user as string | undefined,
+          secure: session.secure,
+          raw: Buffer.concat(parts).toString('latin1')
+        }
         mails.push(m)
         waiting.shift()?.(m)
         cb()
@@ -116,7 +145,10 @@ function mimeParts(raw: string): Part[] {
     enc === 'base64'
       ? Buffer.from(bodyText.replace(/\s+/g, ''), 'base64')
       : enc === 'quoted-printable'
-        ? Buffer.from(bodyText.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1')
+        ? Buffer.from(
+            bodyText.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
+            'latin1'
+          )
         : Buffer.from(bodyText, 'latin1')
   return [{ headers, body }]
 }
@@ -124,7 +156,16 @@ function mimeParts(raw: string): Part[] {
 function subjectOf(raw: string): string {
   const m = /^Subject: (.*(?:\r\n[ \t].*)*)/m.exec(raw)![1].replace(/\r\n[ \t]/g, '')
   // RFC 2047 encoded words
-  return m.replace(/=\?utf-8\?([BQ])\?([^?]*)\?=/gi, (_, e: string, t: string) => (e.toUpperCase() === 'B' ? Buffer.from(t, 'base64').toString('utf8') : Buffer.from(t.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/g, (__, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8'))).replace(/\?=\s+=\?/g, '')
+  return m
+    .replace(/=\?utf-8\?([BQ])\?([^?]*)\?=/gi, (_, e: string, t: string) =>
+      e.toUpperCase() === 'B'
+        ? Buffer.from(t, 'base64').toString('utf8')
+        : Buffer.from(
+            t.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/g, (__, h: string) => String.fromCharCode(parseInt(h, 16))),
+            'latin1'
+          ).toString('utf8')
+    )
+    .replace(/\?=\s+=\?/g, '')
 }
 
 /** Independent figures from the readings: counters at the midnights, quarters with the 60 s rule. */
@@ -175,7 +216,16 @@ describe('nightly report', () => {
     const sink = await smtpSink(tls, false)
     sinks.push(sink)
     const clock = new ManualClock(Date.parse('2026-03-28T20:00:00Z'))
-    const smtp: SmtpOptions = { host: '127.0.0.1', port: sink.port, security: 'starttls', user: 'meter@example.lu', password: 's3cret-pass', from: 'P1 Studio <meter@example.lu>', to: ['home@example.lu'], ca: tls.cert }
+    const smtp: SmtpOptions = {
+      host: '127.0.0.1',
+      port: sink.port,
+      security: 'starttls',
+      user: 'meter@example.lu',
+      password: 's3cret-pass',
+      from: 'P1 Studio <meter@example.lu>',
+      to: ['home@example.lu'],
+      ca: tls.cert
+    }
     const data = join(dir, 'data1')
     const reporter = new NightlyReporter({ store, dataDir: data, classKW: CLASS_KW, priceEurPerKWh: PRICE, clock, smtp, appVersion: '1.2.3', catchUp: false })
     const reports: NightlyReportResult[] = []
@@ -239,7 +289,9 @@ describe('nightly report', () => {
     expect(subjectOf(m.raw)).toBe(`P1 Studio: ${DATE}, ${fmt(x.imp, 1)} kWh imported`)
     const parts = mimeParts(m.raw)
     const text = parts.find((p) => p.headers['content-type'].startsWith('text/plain'))!.body.toString('utf8')
-    const day = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Luxembourg', weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' }).format(new Date(M0 + 12 * 3600_000))
+    const day = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Luxembourg', weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' }).format(
+      new Date(M0 + 12 * 3600_000)
+    )
     expect(day).toMatch(/Saturday,? 28 March 2026/)
     expect(text).toContain(`Your electricity on ${day}`)
     expect(text).toContain(`Imported: ${fmt(x.imp, 3)} kWh`)
@@ -258,7 +310,16 @@ describe('nightly report', () => {
   it('mails over implicit TLS, and says so in plain words when the password is wrong', async () => {
     const sink = await smtpSink(tls, true)
     sinks.push(sink)
-    const base: SmtpOptions = { host: '127.0.0.1', port: sink.port, security: 'tls', user: 'meter@example.lu', password: 's3cret-pass', from: 'meter@example.lu', to: ['a@example.lu', 'b@example.lu'], ca: tls.cert }
+    const base: SmtpOptions = {
+      host: '127.0.0.1',
+      port: sink.port,
+      security: 'tls',
+      user: 'meter@example.lu',
+      password: 's3cret-pass',
+      from: 'meter@example.lu',
+      to: ['a@example.lu', 'b@example.lu'],
+      ca: tls.cert
+    }
     const ok = new NightlyReporter({ store, dataDir: join(dir, 'data2'), classKW: 7, smtp: base, clock: new ManualClock(M1 + 3600_000), catchUp: false })
     const mail = sink.next()
     const [r] = await ok.runFor(DATE)
@@ -266,7 +327,14 @@ describe('nightly report', () => {
     expect((await mail).secure).toBe(true)
     expect(r.figures.aboveClassKWh).toBeLessThan(expected().above) // class 7 kW: less above it
 
-    const bad = new NightlyReporter({ store, dataDir: join(dir, 'data3'), classKW: 7, smtp: { ...base, password: 'wrong-pass' }, clock: new ManualClock(M1 + 3600_000), catchUp: false })
+    const bad = new NightlyReporter({
+      store,
+      dataDir: join(dir, 'data3'),
+      classKW: 7,
+      smtp: { ...base, password: 'wrong-pass' },
+      clock: new ManualClock(M1 + 3600_000),
+      catchUp: false
+    })
     const errors: string[] = []
     bad.on('error', (e) => errors.push(e.message))
     expect(await bad.runFor(DATE)).toEqual([])
@@ -282,7 +350,14 @@ describe('nightly report', () => {
     const data = join(dir, 'data5')
     const clock = new ManualClock(Date.parse('2026-03-29T07:00:00Z')) // the morning after: the 28th's report is missing
     const fr: Record<string, string> = { 'nightlyReport.imported': 'Importé', 'nightlyReport.title': 'Votre électricité du {date}' }
-    const reporter = new NightlyReporter({ store, dataDir: data, classKW: CLASS_KW, clock, locale: 'fr-LU', t: (k, p) => (fr[k] ? fr[k].replace(/\{(\w+)\}/g, (_, n: string) => String(p?.[n])) : k) })
+    const reporter = new NightlyReporter({
+      store,
+      dataDir: data,
+      classKW: CLASS_KW,
+      clock,
+      locale: 'fr-LU',
+      t: (k, p) => (fr[k] ? fr[k].replace(/\{(\w+)\}/g, (_, n: string) => String(p?.[n])) : k)
+    })
     const reports: NightlyReportResult[] = []
     reporter.on('report', (r) => reports.push(r))
     reporter.start()

@@ -72,7 +72,9 @@ class Child {
   private err = ''
   readonly exited: Promise<number | null>
   constructor(port: number) {
-    this.proc = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, '../helpers/recorder-child.ts'), db, `tcp://127.0.0.1:${port}`, KEY, captures], { stdio: ['ignore', 'pipe', 'pipe'] })
+    this.proc = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, '../helpers/recorder-child.ts'), db, `tcp://127.0.0.1:${port}`, KEY, captures], {
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
     let buf = ''
     this.proc.stdout!.on('data', (d: Buffer) => {
       buf += d.toString()
@@ -182,7 +184,9 @@ describe('Recorder: resume after kill -9 and restarts', () => {
     const captured = new Set<number>()
     for (const f of files) {
       const d = new P1Decoder({ key: KEY, frameHex: false })
-      for await (const batch of readCaptureBatches(join(captures, f))) for (const r of batch) if (r.type === 'data') for (const ev of d.push(r.bytes, r.time)) if (ev.type === 'telegram') captured.add(ev.telegram.dlms!.frameCounter)
+      for await (const batch of readCaptureBatches(join(captures, f)))
+        for (const r of batch)
+          if (r.type === 'data') for (const ev of d.push(r.bytes, r.time)) if (ev.type === 'telegram') captured.add(ev.telegram.dlms!.frameCounter)
     }
 
     const store = await HistoryStore.open(db)

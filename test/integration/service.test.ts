@@ -25,7 +25,12 @@ function sandbox(): { env: Record<string, string>; config: string; data: string;
   const d = mkdtempSync(join(tmpdir(), 'p1s-svc-'))
   const config = join(d, 'config')
   const data = join(d, 'data')
-  return { env: { XDG_CONFIG_HOME: config, P1STUDIO_DATA_DIR: data, P1STUDIO_SYSTEMCTL: '' }, config, data, unit: join(config, 'systemd', 'user', 'p1studio.service') }
+  return {
+    env: { XDG_CONFIG_HOME: config, P1STUDIO_DATA_DIR: data, P1STUDIO_SYSTEMCTL: '' },
+    config,
+    data,
+    unit: join(config, 'systemd', 'user', 'p1studio.service')
+  }
 }
 
 // each CLI run starts node (and tsx when the bundle is stale): seconds under load, never a verdict
@@ -33,10 +38,16 @@ describe('p1studio service', { timeout: 240_000 }, () => {
   it('--dry-run prints the unit: absolute node and bin, serve --record with the options, the key in a file, nothing written', () => {
     const s = sandbox()
     const work = mkdtempSync(join(tmpdir(), 'p1s-svc-cwd-'))
-    const r = cli(['service', 'install', '--dry-run', '--port', '/dev/ttyUSB0', '--key', KEY, '--mqtt-publish', 'mqtt://p1:pw@broker.lan:1883', '--listen', '0.0.0.0:8417'], s.env, work)
+    const r = cli(
+      ['service', 'install', '--dry-run', '--port', '/dev/ttyUSB0', '--key', KEY, '--mqtt-publish', 'mqtt://p1:pw@broker.lan:1883', '--listen', '0.0.0.0:8417'],
+      s.env,
+      work
+    )
     expect(r.status).toBe(0)
     const lines = r.stdout.split('\n')
-    expect(lines).toContain(`ExecStart=${process.execPath} ${BIN} serve --port /dev/ttyUSB0 --mqtt-publish mqtt://p1:pw@broker.lan:1883 --listen 0.0.0.0:8417 --record --key-file ${join(s.data, 'p1-key')}`)
+    expect(lines).toContain(
+      `ExecStart=${process.execPath} ${BIN} serve --port /dev/ttyUSB0 --mqtt-publish mqtt://p1:pw@broker.lan:1883 --listen 0.0.0.0:8417 --record --key-file ${join(s.data, 'p1-key')}`
+    )
     expect(lines).toContain(`WorkingDirectory=${work}`)
     expect(lines).toContain(`Environment=P1STUDIO_DATA_DIR=${s.data}`)
     expect(lines).toContain('Restart=on-failure')
@@ -64,7 +75,10 @@ describe('p1studio service', { timeout: 240_000 }, () => {
     // systemd's own check of the file (user mode needs a runtime folder)
     const rt = mkdtempSync(join(tmpdir(), 'p1s-rt-'))
     chmodSync(rt, 0o700)
-    const v = spawnSync('systemd-analyze', ['verify', '--user', s.unit], { encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: rt, XDG_CONFIG_HOME: s.config } })
+    const v = spawnSync('systemd-analyze', ['verify', '--user', s.unit], {
+      encoding: 'utf8',
+      env: { ...process.env, XDG_RUNTIME_DIR: rt, XDG_CONFIG_HOME: s.config }
+    })
     expect(v.stdout + v.stderr).toBe('')
     expect(v.status).toBe(0)
     // and it does complain about a damaged unit: the check is real
@@ -79,11 +93,9 @@ describe('p1studio service', { timeout: 240_000 }, () => {
     const log = join(d, 'calls.log')
     const fake = join(d, 'systemctl')
     // a stand-in for systemctl: logs its arguments, answers like a user manager would
-    writeFileSync(
-      fake,
-      `#!/bin/sh\necho "$*" >> ${log}\ncase "$*" in\n  *is-active*) echo active ;;\n  *is-enabled*) echo enabled ;;\nesac\nexit 0\n`,
-      { mode: 0o755 }
-    )
+    writeFileSync(fake, `#!/bin/sh\necho "$*" >> ${log}\ncase "$*" in\n  *is-active*) echo active ;;\n  *is-enabled*) echo enabled ;;\nesac\nexit 0\n`, {
+      mode: 0o755
+    })
     const env = { ...s.env, P1STUDIO_SYSTEMCTL: fake }
     mkdirSync(s.data, { recursive: true })
     writeFileSync(join(s.data, 'my-key'), KEY, { mode: 0o600 })
@@ -111,7 +123,10 @@ describe('p1studio service', { timeout: 240_000 }, () => {
     )
     expect(cli(['service', 'install', '--dry-run', '--key', 'nothex'], s.env).status).toBe(2)
     expect(cli(['service', 'install', '--name', 'a b'], s.env).stderr).toMatch(/--name must be letters/)
-    expect(cli(['service', 'restart'], s.env)).toMatchObject({ status: 2, stderr: 'p1studio: unknown service command "restart" (install, uninstall, status) (see: p1studio help)\n' })
+    expect(cli(['service', 'restart'], s.env)).toMatchObject({
+      status: 2,
+      stderr: 'p1studio: unknown service command "restart" (install, uninstall, status) (see: p1studio help)\n'
+    })
   })
 })
 
@@ -122,7 +137,14 @@ describe('unit text', () => {
     expect(systemdWord('50%')).toBe('50%%')
     expect(systemdWord('a$b')).toBe('"a$$b"')
     expect(systemdWord('say "hi"')).toBe('"say \\"hi\\""')
-    const t = unitText({ name: 'p1studio', node: '/usr/bin/node', bin: '/opt/p1 studio/bin/p1studio.mjs', args: ['--record'], workingDirectory: '/home/pi', dataDir: null })
+    const t = unitText({
+      name: 'p1studio',
+      node: '/usr/bin/node',
+      bin: '/opt/p1 studio/bin/p1studio.mjs',
+      args: ['--record'],
+      workingDirectory: '/home/pi',
+      dataDir: null
+    })
     expect(t).toContain('ExecStart=/usr/bin/node "/opt/p1 studio/bin/p1studio.mjs" serve --record')
     expect(t).not.toContain('Environment=')
   })

@@ -43,11 +43,12 @@ async function serve(port = 0): Promise<{ port: number; sockets: Socket[]; conne
   return {
     port: (server.address() as { port: number }).port,
     sockets,
-    connected: () => new Promise<Socket>((resolve) => {
-      const s = unclaimed.shift()
-      if (s) resolve(s)
-      else waiting.push(resolve)
-    }),
+    connected: () =>
+      new Promise<Socket>((resolve) => {
+        const s = unclaimed.shift()
+        if (s) resolve(s)
+        else waiting.push(resolve)
+      }),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy()
@@ -99,7 +100,8 @@ describe('tcp://HOST:PORT specs', () => {
     expect(parseTcpSpec('tcp://192.168.1.20:2000')).toEqual({ host: '192.168.1.20', port: 2000 })
     expect(parseTcpSpec('TCP://smartyreader.local:23')).toEqual({ host: 'smartyreader.local', port: 23 })
     expect(parseTcpSpec('tcp://[fd00::5]:2000')).toEqual({ host: 'fd00::5', port: 2000 })
-    for (const bad of ['tcp://host', 'tcp://host:0', 'tcp://host:70000', 'tcp://:2000', 'tcp://[nothex]:1', '/dev/ttyUSB0', 'tcp://a b:1']) expect(parseTcpSpec(bad)).toBeNull()
+    for (const bad of ['tcp://host', 'tcp://host:0', 'tcp://host:70000', 'tcp://:2000', 'tcp://[nothex]:1', '/dev/ttyUSB0', 'tcp://a b:1'])
+      expect(parseTcpSpec(bad)).toBeNull()
   })
 
   it('sourceFromSpec gives a TCP source for tcp:// and a serial source for a path', () => {
@@ -140,7 +142,11 @@ describe('TcpSource on loopback sockets', () => {
     const m = meter()
     let sent = 0
     // three frames 10 s apart; each cut at other places (1 byte, inside the header, mid-ciphertext, inside the tag)
-    const cuts = [[1, 18, 400], [5, 9, 700], [14, 15, 16]]
+    const cuts = [
+      [1, 18, 400],
+      [5, 9, 700],
+      [14, 15, 16]
+    ]
     for (let i = 0; i < 3; i++) {
       const frame = m.nextFrame(new Date(clock.now()))!
       const at = [0, ...cuts[i], frame.length - 3, frame.length]
@@ -221,7 +227,9 @@ describe('TcpSource on loopback sockets', () => {
       clock.advance(w.retryInMs!)
     }
     expect(delays).toEqual([1000, 2000, 4000, 8000, 16_000, 32_000, 60_000, 60_000])
-    expect(errors[2]).toBe(`tcp://127.0.0.1:${port}: connection refused (nothing listens on that port: is ser2net / the stream server running?), retrying in 4 s.`)
+    expect(errors[2]).toBe(
+      `tcp://127.0.0.1:${port}: connection refused (nothing listens on that port: is ser2net / the stream server running?), retrying in 4 s.`
+    )
     const ninth = await refused
     expect(ninth.retryInMs).toBe(60_000)
 
@@ -286,7 +294,13 @@ describe('TcpSource on loopback sockets', () => {
 })
 
 /** A CLI process with its output so far and waits on it. */
-function cli(args: string[]): { out: () => string; err: () => string; until(re: RegExp, stream?: 'out' | 'err'): Promise<void>; kill(sig: NodeJS.Signals): void; exit: Promise<number | null> } {
+function cli(args: string[]): {
+  out: () => string
+  err: () => string
+  until(re: RegExp, stream?: 'out' | 'err'): Promise<void>
+  kill(sig: NodeJS.Signals): void
+  exit: Promise<number | null>
+} {
   const child = spawn(process.execPath, [resolve(__dirname, '../../bin/p1studio.mjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
@@ -327,7 +341,11 @@ describe('tcp:// in the CLI', { timeout: 240_000 }, () => {
     await p.until(/"frameCounter":1/)
     await write(sock, m.nextFrame(new Date(T0 + 10_000))!)
     expect(await p.exit).toBe(0)
-    const lines = p.out().trim().split('\n').map((l) => JSON.parse(l))
+    const lines = p
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(lines.map((l) => l.frameCounter)).toEqual([1, 2])
     expect(p.err()).toContain(`monitoring tcp://127.0.0.1:${srv.port}`)
   })

@@ -21,7 +21,11 @@ export { HISTORY_USAGE } from './usage'
  * Decode files into counter readings sorted by meter time (duplicates from overlapping
  * files removed). @throws as the capture reader / importers.
  */
-export async function countersOfFiles(files: string[], key?: string, authKey?: string): Promise<{ readings: CounterReading[]; telegrams: number; failed: number }> {
+export async function countersOfFiles(
+  files: string[],
+  key?: string,
+  authKey?: string
+): Promise<{ readings: CounterReading[]; telegrams: number; failed: number }> {
   const byTime = new Map<number, CounterReading>()
   let telegrams = 0
   let failed = 0
@@ -90,7 +94,8 @@ async function openStore(path: string): Promise<HistoryStore> {
   try {
     return await HistoryStore.open(path)
   } catch (e) {
-    if (/lock/i.test((e as Error).message)) throw new Error(`The history ${path} is in use by a running P1 Studio (the app or serve): stop it first, or use its History tab.`, { cause: e })
+    if (/lock/i.test((e as Error).message))
+      throw new Error(`The history ${path} is in use by a running P1 Studio (the app or serve): stop it first, or use its History tab.`, { cause: e })
     throw e
   }
 }
@@ -148,7 +153,12 @@ async function cmdHistoryExport(args: string[]): Promise<number> {
 
 /** `history import FILE… --key HEX`: captures and dumps into the history (duplicates skipped). */
 async function cmdHistoryImport(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { key: { type: 'string' }, 'auth-key': { type: 'string' }, history: { type: 'string' }, json: { type: 'boolean' } })
+  const { values, positionals } = parse(args, {
+    key: { type: 'string' },
+    'auth-key': { type: 'string' },
+    history: { type: 'string' },
+    json: { type: 'boolean' }
+  })
   if (positionals.length === 0) throw new UsageError('history import needs at least one FILE')
   const key = keyOpt(values.key, 'P1 key') ?? null
   const authKey = keyOpt(values['auth-key'], 'Authentication key')
@@ -168,12 +178,17 @@ async function cmdHistoryImport(args: string[]): Promise<number> {
       telegrams += r.telegrams
       const added = r.meters.map((m) => `${m.added} new readings of ${m.meterId}`).join(', ') || 'no reading'
       let line = `${tty ? '\r\x1b[K' : ''}${file}: ${r.telegrams} telegrams, ${added}`
-      if (r.failed) line += `; ${r.failed} frames failed (${Object.entries(r.failures).map(([c, n]) => `${c} ${n}`).join(', ')})`
+      if (r.failed)
+        line += `; ${r.failed} frames failed (${Object.entries(r.failures)
+          .map(([c, n]) => `${c} ${n}`)
+          .join(', ')})`
       process.stderr.write(line + '\n')
       if (r.warning) process.stderr.write(r.warning + '\n')
       if (r.telegrams === 0 && r.failed > 0) {
         failedFiles++
-        process.stderr.write(r.failures.missing_key ? 'No P1 key given: add --key HEX.\n' : r.failures.gcm_tag_mismatch ? 'The P1 key does not open these frames.\n' : '')
+        process.stderr.write(
+          r.failures.missing_key ? 'No P1 key given: add --key HEX.\n' : r.failures.gcm_tag_mismatch ? 'The P1 key does not open these frames.\n' : ''
+        )
       }
     }
   } finally {

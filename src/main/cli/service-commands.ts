@@ -129,7 +129,8 @@ async function cmdInstall(args: string[]): Promise<number> {
   const name = unitName(own.name)
   const dry = own['dry-run'] === true
   if (own.key !== undefined && own['key-file'] !== undefined) throw new UsageError('give the P1 key with --key or with --key-file, not both')
-  if (rest.some((a) => a === '--token' || a.startsWith('--token='))) throw new UsageError('--token does not belong in the unit: serve keeps its token in the data folder (p1studio token prints it)')
+  if (rest.some((a) => a === '--token' || a.startsWith('--token=')))
+    throw new UsageError('--token does not belong in the unit: serve keeps its token in the data folder (p1studio token prints it)')
   const serveArgs = rest.slice()
   if (!serveArgs.includes('--record')) serveArgs.push('--record')
   let keyFile: string | null = null
@@ -181,7 +182,8 @@ async function cmdInstall(args: string[]): Promise<number> {
   }
   process.stderr.write(`${name} is enabled and started (systemctl --user status ${name}; journalctl --user -u ${name})\n`)
   const linger = spawnSync('loginctl', ['show-user', userInfo().username, '-p', 'Linger', '--value'], { encoding: 'utf8', timeout: 10_000 })
-  if (linger.status === 0 && linger.stdout.trim() === 'no') process.stderr.write(`To keep it running after you log out and to start it at boot: sudo loginctl enable-linger ${userInfo().username}\n`)
+  if (linger.status === 0 && linger.stdout.trim() === 'no')
+    process.stderr.write(`To keep it running after you log out and to start it at boot: sudo loginctl enable-linger ${userInfo().username}\n`)
   return 0
 }
 

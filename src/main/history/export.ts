@@ -135,7 +135,9 @@ export async function exportHistory(store: HistoryStore, opts: HistoryExportOpti
     to !== null ? `t < ${Math.trunc(to)}` : 'TRUE'
   ].join(' AND ')
   const con = store.connection
-  const counted = (await con.runAndReadAll(`SELECT count(*) AS n, list(DISTINCT meter_id ORDER BY meter_id) AS meters FROM readings WHERE ${where}`)).getRowObjectsJS()[0]
+  const counted = (
+    await con.runAndReadAll(`SELECT count(*) AS n, list(DISTINCT meter_id ORDER BY meter_id) AS meters FROM readings WHERE ${where}`)
+  ).getRowObjectsJS()[0]
   const rows = Number(counted.n)
   if (rows === 0) throw new Error('No reading in that range: nothing to export.')
   const times =
@@ -149,7 +151,14 @@ export async function exportHistory(store: HistoryStore, opts: HistoryExportOpti
   // a private folder beside the target (same file system: the final link is atomic)
   let dir: string
   try {
-    if (!opts.overwrite && (await fsp.stat(out).then(() => true, () => false))) throw Object.assign(new Error('exists'), { code: 'EEXIST' })
+    if (
+      !opts.overwrite &&
+      (await fsp.stat(out).then(
+        () => true,
+        () => false
+      ))
+    )
+      throw Object.assign(new Error('exists'), { code: 'EEXIST' })
     dir = await fsp.mkdtemp(join(dirname(out), `.${basename(out)}.`))
   } catch (e) {
     throw new Error(explainExportError(out, e as NodeJS.ErrnoException), { cause: e })
@@ -191,7 +200,16 @@ export function localDayStart(date: string, timeZone: string = HISTORY_TIME_ZONE
   if (!m || !Number.isFinite(utc) || new Date(utc).toISOString().slice(0, 10) !== date) throw new RangeError(`"${date}" is not a date (YYYY-MM-DD).`)
   const offsetAt = (t: number): number => {
     const p = Object.fromEntries(
-      new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
+      new Intl.DateTimeFormat('en-CA', {
+        timeZone,
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+        hourCycle: 'h23'
+      })
         .formatToParts(new Date(t))
         .map((x) => [x.type, Number(x.value)])
     )

@@ -30,7 +30,20 @@
  * meter-local (Europe/Luxembourg) days of the receive time.
  */
 import { EventEmitter } from 'node:events'
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync
+} from 'node:fs'
 import { join } from 'node:path'
 import { localDate, meterIdOf, readingOf, type Reading } from '../../shared/history'
 import type { DecodedTelegram, DecodeFailure } from '../../shared/types'
@@ -128,7 +141,9 @@ interface Pending {
 /** Create the recorder's tables if missing. */
 async function ensureTables(store: HistoryStore): Promise<void> {
   const con = store.connection
-  await con.run(`CREATE TABLE IF NOT EXISTS recorder_runs (run_id INTEGER PRIMARY KEY, started BIGINT NOT NULL, last_commit BIGINT, ended BIGINT, readings BIGINT NOT NULL DEFAULT 0)`)
+  await con.run(
+    `CREATE TABLE IF NOT EXISTS recorder_runs (run_id INTEGER PRIMARY KEY, started BIGINT NOT NULL, last_commit BIGINT, ended BIGINT, readings BIGINT NOT NULL DEFAULT 0)`
+  )
   await con.run(
     `CREATE TABLE IF NOT EXISTS outages (meter_id VARCHAR NOT NULL, start_t BIGINT NOT NULL, end_t BIGINT NOT NULL, reason VARCHAR NOT NULL, failed_frames INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (meter_id, start_t))`
   )
@@ -137,7 +152,9 @@ async function ensureTables(store: HistoryStore): Promise<void> {
 /** The recorded outages of a meter overlapping [from, to) (meter time, ms), in time order. */
 export async function outagesOf(store: HistoryStore, meterId: string, from = 0, to = Number.MAX_SAFE_INTEGER): Promise<Outage[]> {
   await ensureTables(store)
-  const p = await store.connection.prepare(`SELECT start_t, end_t, reason, failed_frames FROM outages WHERE meter_id = $1 AND end_t > $2 AND start_t < $3 ORDER BY start_t`)
+  const p = await store.connection.prepare(
+    `SELECT start_t, end_t, reason, failed_frames FROM outages WHERE meter_id = $1 AND end_t > $2 AND start_t < $3 ORDER BY start_t`
+  )
   p.bindVarchar(1, meterId)
   p.bindBigInt(2, BigInt(Math.floor(from)))
   p.bindBigInt(3, BigInt(Math.ceil(Math.min(to, Number.MAX_SAFE_INTEGER))))
@@ -155,7 +172,13 @@ export async function recorderRuns(store: HistoryStore): Promise<RecorderRun[]> 
   await ensureTables(store)
   const rows = (await store.connection.runAndReadAll(`SELECT * FROM recorder_runs ORDER BY run_id`)).getRowObjectsJS()
   const n = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))
-  return rows.map((o) => ({ runId: Number(o.run_id), started: Number(o.started), lastCommit: n(o.last_commit), ended: n(o.ended), readings: Number(o.readings) }))
+  return rows.map((o) => ({
+    runId: Number(o.run_id),
+    started: Number(o.started),
+    lastCommit: n(o.last_commit),
+    ended: n(o.ended),
+    readings: Number(o.readings)
+  }))
 }
 
 /** The newest capture file of a recorder's folder (by modification time), null if none. */
@@ -182,11 +205,16 @@ export function newestCapture(o: RecorderCaptureOptions): string | null {
  * reading of their meter (a torn last record is simply the end). Never throws: a capture that
  * cannot be read recovers nothing.
  */
-async function recoverFromCapture(store: HistoryStore, o: RecorderCaptureOptions, keys: { key: string | null; authKey?: string }): Promise<Omit<RecorderRecovery, 'journal'>> {
+async function recoverFromCapture(
+  store: HistoryStore,
+  o: RecorderCaptureOptions,
+  keys: { key: string | null; authKey?: string }
+): Promise<Omit<RecorderRecovery, 'journal'>> {
   const file = newestCapture(o)
   if (!file) return { file: null, added: 0 }
   const last = new Map<string, number>()
-  for (const r of (await store.connection.runAndReadAll(`SELECT meter_id, max(t) AS t FROM readings GROUP BY meter_id`)).getRowObjectsJS()) last.set(String(r.meter_id), Number(r.t))
+  for (const r of (await store.connection.runAndReadAll(`SELECT meter_id, max(t) AS t FROM readings GROUP BY meter_id`)).getRowObjectsJS())
+    last.set(String(r.meter_id), Number(r.t))
   const rows = new Map<string, { title: string | null; rows: Reading[] }>()
   try {
     const decoder = new P1Decoder({ key: keys.key, authKey: keys.authKey, frameHex: false })
@@ -333,7 +361,11 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     if (r.journalPath && existsSync(r.journalPath)) {
       const entries = readJournal(r.journalPath)
       const readings = entries.flatMap((e) => ('r' in e ? [{ meterId: e.m, title: e.s, reading: e.r }] : []))
-      journaled = await commitEntries(store, readings, entries.flatMap((e) => ('o' in e ? [e.o] : [])))
+      journaled = await commitEntries(
+        store,
+        readings,
+        entries.flatMap((e) => ('o' in e ? [e.o] : []))
+      )
     }
     if (opts.capture && opts.recover) r.recovery = { journal: journaled, ...(await recoverFromCapture(store, opts.capture, opts.recover)) }
     else r.recovery = { journal: journaled, file: null, added: 0 }
@@ -384,7 +416,13 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     let path = join(o.dir, `${base}.p1cap`)
     for (let n = 2; existsSync(path); n++) path = join(o.dir, `${base}.${n}.p1cap`)
     try {
-      const w = new CaptureWriter({ path, source: o.source, lineSettings: o.lineSettings ?? null, appVersion: o.appVersion, header: { note: `recording, started ${new Date(at).toISOString()}` } })
+      const w = new CaptureWriter({
+        path,
+        source: o.source,
+        lineSettings: o.lineSettings ?? null,
+        appVersion: o.appVersion,
+        header: { note: `recording, started ${new Date(at).toISOString()}` }
+      })
       w.on('error', (e) => {
         this.capture = null
         this.emit('error', e)
@@ -412,7 +450,13 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     const last = this.lastT.get(meterId)
     if (last !== undefined && reading.t - last > this.gapMs) {
       const first = this.firstOfRun.has(meterId)
-      const reason: OutageReason = first ? (this.previousRunEnded ? 'recorder_stopped' : 'recorder_interrupted') : this.failuresSinceReading > 0 ? 'undecodable_frames' : 'no_telegrams'
+      const reason: OutageReason = first
+        ? this.previousRunEnded
+          ? 'recorder_stopped'
+          : 'recorder_interrupted'
+        : this.failuresSinceReading > 0
+          ? 'undecodable_frames'
+          : 'no_telegrams'
       const outage: Outage = { meterId, start: last, end: reading.t, reason, failedFrames: first ? 0 : this.failuresSinceReading }
       this.queueOutage(outage)
     }
@@ -428,10 +472,11 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     }
     this.emit('journaled', reading.t)
     if (this.pending.length >= 1000) this.drain()
-    else this.commitTimer ??= this.clock.setTimeout(() => {
-      this.commitTimer = null
-      this.drain()
-    }, this.commitMs)
+    else
+      this.commitTimer ??= this.clock.setTimeout(() => {
+        this.commitTimer = null
+        this.drain()
+      }, this.commitMs)
   }
 
   private queueOutage(o: Outage): void {
@@ -449,7 +494,12 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       while (done < line.length) done += writeSync(this.journalFd, line, done)
       this.journalDirty = true
     } catch (err) {
-      this.emit('error', new Error(`The recording journal ${this.journalPath} cannot be written (${(err as NodeJS.ErrnoException).code ?? 'error'}): readings are committed one by one from now on.`))
+      this.emit(
+        'error',
+        new Error(
+          `The recording journal ${this.journalPath} cannot be written (${(err as NodeJS.ErrnoException).code ?? 'error'}): readings are committed one by one from now on.`
+        )
+      )
       this.closeJournal()
     }
   }
@@ -488,7 +538,9 @@ export class Recorder extends EventEmitter<RecorderEvents> {
         return
       }
       const tmp = `${this.journalPath}.tmp`
-      const lines = [...this.outagesPending.map((o) => ({ o })), ...this.pending.map((p) => ({ m: p.meterId, s: p.title, r: p.reading }))].map((e) => JSON.stringify(e) + '\n').join('')
+      const lines = [...this.outagesPending.map((o) => ({ o })), ...this.pending.map((p) => ({ m: p.meterId, s: p.title, r: p.reading }))]
+        .map((e) => JSON.stringify(e) + '\n')
+        .join('')
       const fd = openSync(tmp, 'w', 0o600)
       writeSync(fd, lines)
       fsyncSync(fd)
@@ -496,7 +548,12 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       closeSync(this.journalFd)
       this.journalFd = openSync(this.journalPath, 'a', 0o600)
     } catch (err) {
-      this.emit('error', new Error(`The recording journal ${this.journalPath} cannot be written (${(err as NodeJS.ErrnoException).code ?? 'error'}): readings are committed one by one from now on.`))
+      this.emit(
+        'error',
+        new Error(
+          `The recording journal ${this.journalPath} cannot be written (${(err as NodeJS.ErrnoException).code ?? 'error'}): readings are committed one by one from now on.`
+        )
+      )
       this.closeJournal()
     }
   }
@@ -515,7 +572,10 @@ export class Recorder extends EventEmitter<RecorderEvents> {
           this.trimJournal()
         } catch (e) {
           // the journal keeps them: the next run commits them
-          this.emit('error', new Error(`The history could not be written (${(e as Error).message.split('\n')[0]}): ${batch.length} readings wait in the journal.`))
+          this.emit(
+            'error',
+            new Error(`The history could not be written (${(e as Error).message.split('\n')[0]}): ${batch.length} readings wait in the journal.`)
+          )
         }
       }
     })().finally(() => {

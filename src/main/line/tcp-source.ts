@@ -20,14 +20,7 @@ import type { ByteSource, ByteSourceEvents } from './source'
 
 /** Why a connection attempt failed or a connection ended (stable codes). */
 export type TcpProblemCode =
-  | 'connection_refused'
-  | 'host_not_found'
-  | 'host_unreachable'
-  | 'connect_timeout'
-  | 'connection_closed'
-  | 'connection_reset'
-  | 'idle_timeout'
-  | 'tcp_error'
+  'connection_refused' | 'host_not_found' | 'host_unreachable' | 'connect_timeout' | 'connection_closed' | 'connection_reset' | 'idle_timeout' | 'tcp_error'
 
 /** Where the source stands. */
 export type TcpConnectionState = 'connecting' | 'connected' | 'waiting' | 'stopped'
@@ -322,7 +315,12 @@ export class TcpSource extends EventEmitter<ByteSourceEvents> implements ByteSou
     this.failuresInRow++
     this.goodConnection = false
     const delay = this.backoffMs(this.failuresInRow)
-    const what = code === 'idle_timeout' ? `no data for ${formatDelay(this.idleTimeoutMs)}` : code === 'connect_timeout' ? `no answer within ${formatDelay(this.connectTimeoutMs)}` : PROBLEM_WORDS[code]
+    const what =
+      code === 'idle_timeout'
+        ? `no data for ${formatDelay(this.idleTimeoutMs)}`
+        : code === 'connect_timeout'
+          ? `no answer within ${formatDelay(this.connectTimeoutMs)}`
+          : PROBLEM_WORDS[code]
     const message = `${this.label}: ${what}, retrying in ${formatDelay(delay)}.`
     this.report('waiting', message, code, delay)
     if (this.listenerCount('error') > 0) this.emit('error', new Error(message))

@@ -78,20 +78,29 @@ export function haId(s: string): string {
 }
 
 /** Device class, unit, state class… of a value. */
-function sensorMeta(v: NamedValue, values: NamedValue[]): Pick<HaSensorConfig, 'unit_of_measurement' | 'device_class' | 'state_class' | 'entity_category' | 'suggested_display_precision'> {
+function sensorMeta(
+  v: NamedValue,
+  values: NamedValue[]
+): Pick<HaSensorConfig, 'unit_of_measurement' | 'device_class' | 'state_class' | 'entity_category' | 'suggested_display_precision'> {
   const unit = v.unit ?? undefined
   switch (v.kind) {
     case 'energy':
-      return unit === 'kWh' || unit === 'GJ' ? { unit_of_measurement: unit, device_class: 'energy', state_class: 'total_increasing', suggested_display_precision: 3 } : { unit_of_measurement: unit, state_class: 'total_increasing' }
+      return unit === 'kWh' || unit === 'GJ'
+        ? { unit_of_measurement: unit, device_class: 'energy', state_class: 'total_increasing', suggested_display_precision: 3 }
+        : { unit_of_measurement: unit, state_class: 'total_increasing' }
     case 'reactive_energy':
       return { unit_of_measurement: unit, state_class: 'total_increasing', suggested_display_precision: 3 }
     case 'power':
-      return unit === 'kW' ? { unit_of_measurement: 'kW', device_class: 'power', state_class: 'measurement', suggested_display_precision: 3 } : { unit_of_measurement: unit, state_class: 'measurement' }
+      return unit === 'kW'
+        ? { unit_of_measurement: 'kW', device_class: 'power', state_class: 'measurement', suggested_display_precision: 3 }
+        : { unit_of_measurement: unit, state_class: 'measurement' }
     case 'reactive_power':
       return { unit_of_measurement: unit, state_class: 'measurement', suggested_display_precision: 3 }
     case 'apparent_power':
       // SMAX is the connection's limit, not a measurement
-      return v.name === 'power_limit' ? { unit_of_measurement: unit, entity_category: 'diagnostic' } : { unit_of_measurement: unit, state_class: 'measurement', suggested_display_precision: 3 }
+      return v.name === 'power_limit'
+        ? { unit_of_measurement: unit, entity_category: 'diagnostic' }
+        : { unit_of_measurement: unit, state_class: 'measurement', suggested_display_precision: 3 }
     case 'voltage':
       return { unit_of_measurement: 'V', device_class: 'voltage', state_class: 'measurement', suggested_display_precision: 1 }
     case 'current':
@@ -109,7 +118,12 @@ function sensorMeta(v: NamedValue, values: NamedValue[]): Pick<HaSensorConfig, '
       if (unit !== 'm3') return { unit_of_measurement: unit, state_class: 'total_increasing' }
       // DSMR device types (0-n:24.1.0): 3 gas, 7 and 8 water
       const type = Number(values.find((x) => x.channel === v.channel && x.name.endsWith('device_type'))?.value)
-      return { unit_of_measurement: 'm³', device_class: type === 7 || type === 8 ? 'water' : 'gas', state_class: 'total_increasing', suggested_display_precision: 3 }
+      return {
+        unit_of_measurement: 'm³',
+        device_class: type === 7 || type === 8 ? 'water' : 'gas',
+        state_class: 'total_increasing',
+        suggested_display_precision: 3
+      }
     }
     case 'state':
       return { entity_category: 'diagnostic' }

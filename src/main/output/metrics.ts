@@ -50,8 +50,18 @@ const PHASES = ['L1', 'L2', 'L3'] as const
 
 /** The metrics every meter gets, in exposition order. Help texts name the OBIS codes. */
 export const METER_METRICS: readonly MeterMetric[] = [
-  { name: 'p1_energy_import_kwh_total', kind: 'counter', labels: [], help: 'Active energy imported (+A), kWh: meter register 1-0:1.8.0 (or the sum of tariffs 1-0:1.8.1..4).' },
-  { name: 'p1_energy_export_kwh_total', kind: 'counter', labels: [], help: 'Active energy exported (-A), kWh: meter register 1-0:2.8.0 (or the sum of tariffs 1-0:2.8.1..4).' },
+  {
+    name: 'p1_energy_import_kwh_total',
+    kind: 'counter',
+    labels: [],
+    help: 'Active energy imported (+A), kWh: meter register 1-0:1.8.0 (or the sum of tariffs 1-0:1.8.1..4).'
+  },
+  {
+    name: 'p1_energy_export_kwh_total',
+    kind: 'counter',
+    labels: [],
+    help: 'Active energy exported (-A), kWh: meter register 1-0:2.8.0 (or the sum of tariffs 1-0:2.8.1..4).'
+  },
   { name: 'p1_reactive_energy_import_kvarh_total', kind: 'counter', labels: [], help: 'Reactive energy imported (+R), kvarh: meter register 1-0:3.8.0.' },
   { name: 'p1_reactive_energy_export_kvarh_total', kind: 'counter', labels: [], help: 'Reactive energy exported (-R), kvarh: meter register 1-0:4.8.0.' },
   { name: 'p1_power_import_watts', kind: 'gauge', labels: [], help: 'Active power imported (+P), W (1-0:1.7.0).' },
@@ -68,9 +78,19 @@ export const METER_METRICS: readonly MeterMetric[] = [
   { name: 'p1_voltage_sags_total', kind: 'counter', labels: ['phase'], help: 'Voltage sags per phase, as counted by the meter (1-0:32/52/72.32.0).' },
   { name: 'p1_voltage_swells_total', kind: 'counter', labels: ['phase'], help: 'Voltage swells per phase, as counted by the meter (1-0:32/52/72.36.0).' },
   { name: 'p1_gas_cubic_meters_total', kind: 'counter', labels: ['channel'], help: 'Gas meter index on an M-Bus channel, m3 (0-n:24.2.1).' },
-  { name: 'p1_water_cubic_meters_total', kind: 'counter', labels: ['channel'], help: 'Water meter index on an M-Bus channel, m3 (0-n:24.2.1, device type 7 or 8).' },
+  {
+    name: 'p1_water_cubic_meters_total',
+    kind: 'counter',
+    labels: ['channel'],
+    help: 'Water meter index on an M-Bus channel, m3 (0-n:24.2.1, device type 7 or 8).'
+  },
   { name: 'p1_heat_gigajoules_total', kind: 'counter', labels: ['channel'], help: 'Heat meter index on an M-Bus channel, GJ (0-n:24.2.1).' },
-  { name: 'p1_last_frame_number', kind: 'gauge', labels: [], help: 'DLMS frame counter (invocation counter) of the last frame; reset to 0 when the P1 key is renewed.' }
+  {
+    name: 'p1_last_frame_number',
+    kind: 'gauge',
+    labels: [],
+    help: 'DLMS frame counter (invocation counter) of the last frame; reset to 0 when the P1 key is renewed.'
+  }
 ]
 
 /** Decode failure codes (docs/verdict-codes.md), exposed at 0 before the first one so rate() works. */
@@ -231,16 +251,35 @@ export class P1Metrics {
       }
     })
     this.telegrams = new Counter({ name: 'p1_telegrams_total', help: 'Telegrams decoded (CRC right, or none sent).', labelNames: ['meter_id'], registers })
-    this.frames = new Counter({ name: 'p1_frames_total', help: 'Frames found in the byte stream (DLMS frames and plain telegrams), decoded or not.', registers })
-    this.failures = new Counter({ name: 'p1_decode_failures_total', help: 'Frames that could not be decoded, by failure code (docs/verdict-codes.md).', labelNames: ['code'], registers })
-    this.warnings = new Counter({ name: 'p1_decode_warnings_total', help: 'Telegrams decoded with a warning, by warning code (auth_key_mismatch, no_crc, malformed_line).', labelNames: ['code'], registers })
-    this.skipped = new Counter({ name: 'p1_skipped_bytes_total', help: 'Bytes between frames that belong to no frame (noise, garbage, a wrong line setting).', registers })
+    this.frames = new Counter({
+      name: 'p1_frames_total',
+      help: 'Frames found in the byte stream (DLMS frames and plain telegrams), decoded or not.',
+      registers
+    })
+    this.failures = new Counter({
+      name: 'p1_decode_failures_total',
+      help: 'Frames that could not be decoded, by failure code (docs/verdict-codes.md).',
+      labelNames: ['code'],
+      registers
+    })
+    this.warnings = new Counter({
+      name: 'p1_decode_warnings_total',
+      help: 'Telegrams decoded with a warning, by warning code (auth_key_mismatch, no_crc, malformed_line).',
+      labelNames: ['code'],
+      registers
+    })
+    this.skipped = new Counter({
+      name: 'p1_skipped_bytes_total',
+      help: 'Bytes between frames that belong to no frame (noise, garbage, a wrong line setting).',
+      registers
+    })
     for (const code of FAILURE_CODES) this.failures.inc({ code }, 0)
     for (const code of WARNING_CODES) this.warnings.inc({ code }, 0)
     if (opts.processMetrics !== false) {
       collectDefaultMetrics({ register: this.registry })
       // prom-client exposes these gauges with a counter's `_total` suffix (promtool's lint rejects it)
-      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name)
+      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'])
+        this.registry.removeSingleMetric(name)
     }
   }
 

@@ -79,8 +79,10 @@ export function redactBrokerUrl(url: string): string {
 export function explainBrokerError(err: Error & { code?: string | number }, url: string): string {
   const where = redactBrokerUrl(url)
   const m = `${err.code ?? ''} ${err.message}`
-  if (/Not authori[sz]ed|Bad user ?name or password/i.test(err.message) || [4, 5, 134, 135].includes(err.code as number)) return `The broker at ${where} refused the user name or password.`
-  if (/CERT|certificate|self[- ]signed|SSL|TLS|wrong version number|EPROTO/i.test(m)) return `TLS with ${where} failed (${err.message}): check mqtts:// and the port (8883), and give the broker's CA certificate.`
+  if (/Not authori[sz]ed|Bad user ?name or password/i.test(err.message) || [4, 5, 134, 135].includes(err.code as number))
+    return `The broker at ${where} refused the user name or password.`
+  if (/CERT|certificate|self[- ]signed|SSL|TLS|wrong version number|EPROTO/i.test(m))
+    return `TLS with ${where} failed (${err.message}): check mqtts:// and the port (8883), and give the broker's CA certificate.`
   if (/ENOTFOUND|EAI_AGAIN/.test(m)) return `The broker's host name in ${where} does not resolve.`
   if (/ECONNREFUSED/.test(m)) return `Nothing accepts connections at ${where}: is the broker running, and is the port right?`
   return `The broker at ${where}: ${err.message}`
@@ -88,7 +90,15 @@ export function explainBrokerError(err: Error & { code?: string | number }, url:
 
 /** @throws RangeError in plain words for a prefix MQTT cannot publish under. */
 export function checkTopicPrefix(prefix: string): string {
-  if (!prefix || /[+#]/.test(prefix) || prefix.includes('\0') || prefix.split('/').includes('') || prefix.startsWith('/') || prefix.endsWith('/') || prefix.length > 200) {
+  if (
+    !prefix ||
+    /[+#]/.test(prefix) ||
+    prefix.includes('\0') ||
+    prefix.split('/').includes('') ||
+    prefix.startsWith('/') ||
+    prefix.endsWith('/') ||
+    prefix.length > 200
+  ) {
     throw new RangeError(`The MQTT prefix "${prefix}" cannot be used: no +, # or empty parts, no slash at either end (e.g. p1studio or home/meter).`)
   }
   return prefix
@@ -184,7 +194,9 @@ export class MqttPublisher extends EventEmitter<{ status: [MqttPublishStatus] }>
         }
       }
     })
-    client.on('error', (err) => this.setStatus(false, `${explainBrokerError(err, this.opts.url)} Retrying every ${Math.round((this.opts.reconnectMs ?? 5000) / 1000)} s.`))
+    client.on('error', (err) =>
+      this.setStatus(false, `${explainBrokerError(err, this.opts.url)} Retrying every ${Math.round((this.opts.reconnectMs ?? 5000) / 1000)} s.`)
+    )
     client.on('offline', () => {
       if (this.lastStatus.connected) this.setStatus(false, `Lost the broker at ${where}; reconnecting.`)
     })
@@ -225,7 +237,11 @@ export class MqttPublisher extends EventEmitter<{ status: [MqttPublishStatus] }>
       if (this.discoveryPrefix) {
         const fresh = m.values.filter((v) => !m.discovered.has(v.name))
         if (fresh.length) {
-          for (const d of haDiscoveryConfigs(m.identity, fresh, { discoveryPrefix: this.discoveryPrefix, prefix: this.prefix, appVersion: this.opts.appVersion })) {
+          for (const d of haDiscoveryConfigs(m.identity, fresh, {
+            discoveryPrefix: this.discoveryPrefix,
+            prefix: this.prefix,
+            appVersion: this.opts.appVersion
+          })) {
             c.publish(d.topic, JSON.stringify(d.config), { qos: 1, retain: true })
             this.counts.messages++
           }

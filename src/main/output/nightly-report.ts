@@ -90,7 +90,13 @@ export interface NightlyFigures {
  * The figures of `date` for one meter, from the history. @returns null when the history has
  * no reading in that day.
  */
-export async function dayFigures(store: HistoryStore, meterId: string, date: string, classKW: number, price: number = DEFAULT_PRICE_EUR_PER_KWH): Promise<NightlyFigures | null> {
+export async function dayFigures(
+  store: HistoryStore,
+  meterId: string,
+  date: string,
+  classKW: number,
+  price: number = DEFAULT_PRICE_EUR_PER_KWH
+): Promise<NightlyFigures | null> {
   const from = localMidnight(date)
   const to = localMidnight(nextDate(date))
   const rows = await store.counters(meterId, from - 3600_000, to + 3600_000)
@@ -142,8 +148,11 @@ const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;',
 export function reportTexts(f: NightlyFigures, t: MessageLookup, locale = 'en-GB', version = '', timeZone = HISTORY_TIME_ZONE): ReportTexts {
   const n = (v: number | null, digits: number): string =>
     v === null ? t('nightlyReport.noValue') : new Intl.NumberFormat(locale, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(v)
-  const money = (v: number): string => new Intl.NumberFormat(locale, { style: 'currency', currency: 'EUR', minimumFractionDigits: 2, maximumFractionDigits: 4 }).format(v)
-  const dateText = new Intl.DateTimeFormat(locale, { timeZone, weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' }).format(new Date(f.from + 12 * 3600_000))
+  const money = (v: number): string =>
+    new Intl.NumberFormat(locale, { style: 'currency', currency: 'EUR', minimumFractionDigits: 2, maximumFractionDigits: 4 }).format(v)
+  const dateText = new Intl.DateTimeFormat(locale, { timeZone, weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' }).format(
+    new Date(f.from + 12 * 3600_000)
+  )
   const time = (ms: number): string => new Intl.DateTimeFormat(locale, { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(ms))
   const rows: [string, string][] = [
     [t('nightlyReport.imported'), `${n(f.importKWh, 3)} kWh`],
@@ -192,7 +201,8 @@ export function explainMailError(e: Error & { code?: string; responseCode?: numb
   const where = `${smtp.host}:${smtp.port ?? ''}`.replace(/:$/, '')
   const m = `${e.code ?? ''} ${e.message}`
   if (e.code === 'EAUTH') return `The mail server ${where} refused the user name or password.`
-  if (e.code === 'ETLS' || /certificate|self[- ]signed|SSL|TLS|wrong version number|EPROTO/i.test(m)) return `TLS with the mail server ${where} failed: check the security setting (TLS on port 465, STARTTLS on 587) and the server's certificate.`
+  if (e.code === 'ETLS' || /certificate|self[- ]signed|SSL|TLS|wrong version number|EPROTO/i.test(m))
+    return `TLS with the mail server ${where} failed: check the security setting (TLS on port 465, STARTTLS on 587) and the server's certificate.`
   if (/ECONNREFUSED/.test(m)) return `Nothing accepts connections at ${where}: check the mail server's name and port.`
   if (/ENOTFOUND|EAI_AGAIN/.test(m)) return `The mail server's name ${smtp.host} does not resolve.`
   if (e.code === 'EENVELOPE') return `The mail server ${where} refused the sender or a recipient (${smtp.from} → ${smtp.to.join(', ')}).`
@@ -203,7 +213,10 @@ export function explainMailError(e: Error & { code?: string; responseCode?: numb
  * Send one report. @returns the recipients the server accepted.
  * @throws Error in plain words ({@link explainMailError}).
  */
-export async function mailReport(smtp: SmtpOptions, msg: { subject: string; text: string; html: string; png: Buffer; pngName: string }): Promise<{ accepted: string[] }> {
+export async function mailReport(
+  smtp: SmtpOptions,
+  msg: { subject: string; text: string; html: string; png: Buffer; pngName: string }
+): Promise<{ accepted: string[] }> {
   const security = smtp.security ?? 'starttls'
   const transport = nodemailer.createTransport({
     host: smtp.host,
@@ -347,7 +360,14 @@ export class NightlyReporter extends EventEmitter<{ report: [NightlyReportResult
       try {
         const dir = join(this.opts.dataDir, 'reports', haId(meterId))
         const files = { png: join(dir, `${date}.png`), json: join(dir, `${date}.json`), html: join(dir, `${date}.html`) }
-        if (o.onlyMissing && (await fsp.stat(files.json).then(() => true, () => false))) continue
+        if (
+          o.onlyMissing &&
+          (await fsp.stat(files.json).then(
+            () => true,
+            () => false
+          ))
+        )
+          continue
         const f = await dayFigures(store, meterId, date, this.opts.classKW, this.opts.priceEurPerKWh)
         if (!f) continue
         const locale = this.opts.locale ?? 'en-GB'
@@ -376,7 +396,13 @@ export class NightlyReporter extends EventEmitter<{ report: [NightlyReportResult
         await writePrivate(files.json, JSON.stringify({ ...f, texts: Object.fromEntries(texts.rows) }, null, 2))
         let mailedTo: string[] | null = null
         if (this.opts.smtp) {
-          const r = await mailReport(this.opts.smtp, { subject: texts.subject, text: texts.text, html: texts.html('cid:chart@p1studio'), png, pngName: `p1studio-${haId(meterId)}-${date}.png` })
+          const r = await mailReport(this.opts.smtp, {
+            subject: texts.subject,
+            text: texts.text,
+            html: texts.html('cid:chart@p1studio'),
+            png,
+            pngName: `p1studio-${haId(meterId)}-${date}.png`
+          })
           mailedTo = r.accepted
         }
         const result = { figures: f, files, mailedTo }

@@ -6,7 +6,19 @@
  * days), labelled in local time. Gaps in the history stay gaps (no line drawn across them).
  */
 import { createCanvas } from '@napi-rs/canvas'
-import { BarController, BarElement, Chart, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Title, type ChartConfiguration } from 'chart.js'
+import {
+  BarController,
+  BarElement,
+  Chart,
+  Filler,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Title,
+  type ChartConfiguration
+} from 'chart.js'
 import { HISTORY_TIME_ZONE } from '../../shared/history'
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, BarController, BarElement, Filler, Legend, Title)
@@ -45,17 +57,66 @@ export async function renderDayChartPng(input: DayChartInput, size: DayChartSize
   ctx.fillRect(0, 0, size.width, size.height)
   const h = (t: number): number => (t - input.from) / 3_600_000
   const hours = h(input.to)
-  const timeFmt = new Intl.DateTimeFormat(input.locale ?? 'en-GB', { timeZone: input.timeZone ?? HISTORY_TIME_ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+  const timeFmt = new Intl.DateTimeFormat(input.locale ?? 'en-GB', {
+    timeZone: input.timeZone ?? HISTORY_TIME_ZONE,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23'
+  })
   const num = new Intl.NumberFormat(input.locale ?? 'en-GB', { maximumFractionDigits: 1 })
-  const line = (key: 'importKW' | 'exportKW', sign: number): { x: number; y: number | null }[] => input.power.map((p) => ({ x: h(p.t), y: p[key] === null ? null : sign * p[key]! }))
+  const line = (key: 'importKW' | 'exportKW', sign: number): { x: number; y: number | null }[] =>
+    input.power.map((p) => ({ x: h(p.t), y: p[key] === null ? null : sign * p[key]! }))
   const config: ChartConfiguration<'line' | 'bar', { x: number; y: number | null }[]> = {
     type: 'line',
     data: {
       datasets: [
-        { type: 'bar', label: input.labels.demand, data: input.quarters.map((q) => ({ x: h(q.start) + 0.125, y: q.demandKW })), backgroundColor: 'rgba(255, 159, 64, 0.35)', borderWidth: 0, barPercentage: 1, categoryPercentage: 1, order: 3 },
-        { type: 'line', label: input.labels.import, data: line('importKW', 1), borderColor: '#d62728', backgroundColor: 'rgba(214, 39, 40, 0.15)', fill: 'origin', pointRadius: 0, borderWidth: 1.5, spanGaps: false, order: 1 },
-        { type: 'line', label: input.labels.export, data: line('exportKW', -1), borderColor: '#2ca02c', backgroundColor: 'rgba(44, 160, 44, 0.15)', fill: 'origin', pointRadius: 0, borderWidth: 1.5, spanGaps: false, order: 2 },
-        { type: 'line', label: input.labels.powerClass, data: [{ x: 0, y: input.classKW }, { x: hours, y: input.classKW }], borderColor: '#1f77b4', borderDash: [8, 4], pointRadius: 0, borderWidth: 2, order: 0 }
+        {
+          type: 'bar',
+          label: input.labels.demand,
+          data: input.quarters.map((q) => ({ x: h(q.start) + 0.125, y: q.demandKW })),
+          backgroundColor: 'rgba(255, 159, 64, 0.35)',
+          borderWidth: 0,
+          barPercentage: 1,
+          categoryPercentage: 1,
+          order: 3
+        },
+        {
+          type: 'line',
+          label: input.labels.import,
+          data: line('importKW', 1),
+          borderColor: '#d62728',
+          backgroundColor: 'rgba(214, 39, 40, 0.15)',
+          fill: 'origin',
+          pointRadius: 0,
+          borderWidth: 1.5,
+          spanGaps: false,
+          order: 1
+        },
+        {
+          type: 'line',
+          label: input.labels.export,
+          data: line('exportKW', -1),
+          borderColor: '#2ca02c',
+          backgroundColor: 'rgba(44, 160, 44, 0.15)',
+          fill: 'origin',
+          pointRadius: 0,
+          borderWidth: 1.5,
+          spanGaps: false,
+          order: 2
+        },
+        {
+          type: 'line',
+          label: input.labels.powerClass,
+          data: [
+            { x: 0, y: input.classKW },
+            { x: hours, y: input.classKW }
+          ],
+          borderColor: '#1f77b4',
+          borderDash: [8, 4],
+          pointRadius: 0,
+          borderWidth: 2,
+          order: 0
+        }
       ]
     },
     options: {

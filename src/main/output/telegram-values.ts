@@ -132,7 +132,11 @@ export function nameOf(obis: string): { name: string; label: string; kind: Value
     return { name: `mbus${m[1]}_${suffix}`, label: `M-Bus ${m[1]} ${label}`, kind, channel: Number(m[1]) }
   }
   // a code without a name here: its kind follows from the value's unit (telegramValues)
-  return { name: `obis_${code.replace(/[^0-9A-Za-z]+/g, '_')}`, label: info?.name ?? `OBIS ${code}`, kind: info?.valueType === 'timestamp' ? 'timestamp' : 'text' }
+  return {
+    name: `obis_${code.replace(/[^0-9A-Za-z]+/g, '_')}`,
+    label: info?.name ?? `OBIS ${code}`,
+    kind: info?.valueType === 'timestamp' ? 'timestamp' : 'text'
+  }
 }
 
 const KIND_OF_UNIT: Record<string, ValueKind> = {
