@@ -80,7 +80,14 @@ app.whenReady().then(async () => {
       { role: 'help', submenu: [{ role: 'about' }] }
     ])
   )
-  studio = new StudioSession({ version: app.getVersion(), keyStore: safeStorageKeyStore(), captureDir: join(app.getPath('documents'), 'P1Studio', 'captures'), historyPath: join(app.getPath('userData'), 'history.duckdb'), boardsDir: join(app.getPath('userData'), 'boards'), secrets: safeStorageSecretStore() })
+  studio = new StudioSession({
+    version: app.getVersion(),
+    keyStore: safeStorageKeyStore(),
+    captureDir: join(app.getPath('documents'), 'P1Studio', 'captures'),
+    historyPath: join(app.getPath('userData'), 'history.duckdb'),
+    boardsDir: join(app.getPath('userData'), 'boards'),
+    secrets: safeStorageSecretStore()
+  })
   await studio.loadRememberedKey()
   wireIpc(studio, () => win?.webContents ?? null, RENDERER)
   createWindow()

@@ -78,13 +78,39 @@ export const POWER_CLASSES_KW = [3, 7, 12] as const
 
 /** What each OBIS code of a reading fills (codes without `*255`/`.255`). */
 const SLOTS: Record<string, number> = {
-  '1-0:1.8.0': 0, '1-0:2.8.0': 1, '1-0:1.7.0': 2, '1-0:2.7.0': 3,
-  '1-0:21.7.0': 4, '1-0:41.7.0': 5, '1-0:61.7.0': 6, '1-0:22.7.0': 7, '1-0:42.7.0': 8, '1-0:62.7.0': 9,
-  '1-0:31.7.0': 10, '1-0:51.7.0': 11, '1-0:71.7.0': 12, '1-0:32.7.0': 13, '1-0:52.7.0': 14, '1-0:72.7.0': 15,
-  '0-0:96.7.21': 16, '0-0:96.7.9': 17, '1-0:32.32.0': 18, '1-0:52.32.0': 19, '1-0:72.32.0': 20,
-  '1-0:32.36.0': 21, '1-0:52.36.0': 22, '1-0:72.36.0': 23, '0-0:96.13.0': 24,
-  '1-0:1.8.1': 25, '1-0:1.8.2': 26, '1-0:1.8.3': 27, '1-0:1.8.4': 28,
-  '1-0:2.8.1': 29, '1-0:2.8.2': 30, '1-0:2.8.3': 31, '1-0:2.8.4': 32
+  '1-0:1.8.0': 0,
+  '1-0:2.8.0': 1,
+  '1-0:1.7.0': 2,
+  '1-0:2.7.0': 3,
+  '1-0:21.7.0': 4,
+  '1-0:41.7.0': 5,
+  '1-0:61.7.0': 6,
+  '1-0:22.7.0': 7,
+  '1-0:42.7.0': 8,
+  '1-0:62.7.0': 9,
+  '1-0:31.7.0': 10,
+  '1-0:51.7.0': 11,
+  '1-0:71.7.0': 12,
+  '1-0:32.7.0': 13,
+  '1-0:52.7.0': 14,
+  '1-0:72.7.0': 15,
+  '0-0:96.7.21': 16,
+  '0-0:96.7.9': 17,
+  '1-0:32.32.0': 18,
+  '1-0:52.32.0': 19,
+  '1-0:72.32.0': 20,
+  '1-0:32.36.0': 21,
+  '1-0:52.36.0': 22,
+  '1-0:72.36.0': 23,
+  '0-0:96.13.0': 24,
+  '1-0:1.8.1': 25,
+  '1-0:1.8.2': 26,
+  '1-0:1.8.3': 27,
+  '1-0:1.8.4': 28,
+  '1-0:2.8.1': 29,
+  '1-0:2.8.2': 30,
+  '1-0:2.8.3': 31,
+  '1-0:2.8.4': 32
 }
 const N_SLOTS = 33
 /** Raw code as sent → slot (-1: not kept). Codes repeat from telegram to telegram: cached. */
@@ -275,8 +301,13 @@ export function dailyStats(rs: CounterReading[], classKW: number, price: number 
 }
 
 /** Months ("YYYY-MM") summed from days. */
-export function monthlyStats(days: DayStats[]): { month: string; importKWh: number; exportKWh: number; aboveClassKWh: number; aboveClassCost: number; peakDemandKW: number | null }[] {
-  const m = new Map<string, { month: string; importKWh: number; exportKWh: number; aboveClassKWh: number; aboveClassCost: number; peakDemandKW: number | null }>()
+export function monthlyStats(
+  days: DayStats[]
+): { month: string; importKWh: number; exportKWh: number; aboveClassKWh: number; aboveClassCost: number; peakDemandKW: number | null }[] {
+  const m = new Map<
+    string,
+    { month: string; importKWh: number; exportKWh: number; aboveClassKWh: number; aboveClassCost: number; peakDemandKW: number | null }
+  >()
   for (const d of days) {
     const k = d.date.slice(0, 7)
     const e = m.get(k) ?? { month: k, importKWh: 0, exportKWh: 0, aboveClassKWh: 0, aboveClassCost: 0, peakDemandKW: null }

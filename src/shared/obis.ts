@@ -260,9 +260,7 @@ const CHANNEL1_CODES = ['1.8.1', '1.8.2', '2.8.1', '2.8.2', '1.7.0', '2.7.0']
 /** Every catalogue entry (M-Bus entries as `0-n:` patterns). */
 export const OBIS_CATALOGUE: readonly ObisInfo[] = [
   ...ROWS.map((r) => row(r)),
-  ...PHASE_ROWS.flatMap(([cs, d, name, unit, group]) =>
-    cs.map((c, i) => row([`1-0:${c}.${d}`, `${name} L${i + 1}`, unit, group], (i + 1) as 1 | 2 | 3))
-  ),
+  ...PHASE_ROWS.flatMap(([cs, d, name, unit, group]) => cs.map((c, i) => row([`1-0:${c}.${d}`, `${name} L${i + 1}`, unit, group], (i + 1) as 1 | 2 | 3))),
   // the Luxmetering spec writes sags/swells as 0-0:32.32.0; meters send 1-0: trust the bytes, know both
   ...PHASE_ROWS.filter(([, d]) => d === '32.0' || d === '36.0').flatMap(([cs, d, name, unit, group]) =>
     cs.map((c, i) => row([`0-0:${c}.${d}`, `${name} L${i + 1}`, unit, group], (i + 1) as 1 | 2 | 3))

@@ -51,7 +51,10 @@ async function generateHex(): Promise<void> {
     let k = 0
     for (; k + 16 <= bytes.length; k += 16, offset += 16) {
       const row = bytes.subarray(k, k + 16)
-      const hex = row.toString('hex').replace(/(....)/g, '$1 ').trimEnd()
+      const hex = row
+        .toString('hex')
+        .replace(/(....)/g, '$1 ')
+        .trimEnd()
       lines.push(`${offset.toString(16).padStart(8, '0')}: ${hex}  ${row.toString('latin1').replace(/[^\x20-\x7e]/g, '.')}\n`)
     }
     carry = bytes.subarray(k)
@@ -158,10 +161,19 @@ async function main(): Promise<void> {
   if (!existsSync(HEX_FILE)) await generateHex()
   const hexRun = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child-hex'], { encoding: 'utf8', env: process.env })
   if (hexRun.status !== 0) throw new Error(`hex import child failed: ${hexRun.stderr}`)
-  const h = JSON.parse(hexRun.stdout.trim().split('\n').pop()!) as { wall: number; records: number; frames: number; bytes: number; startMB: number; peakMB: number }
+  const h = JSON.parse(hexRun.stdout.trim().split('\n').pop()!) as {
+    wall: number
+    records: number
+    frames: number
+    bytes: number
+    startMB: number
+    peakMB: number
+  }
   const hexMB = statSync(HEX_FILE).size / 1048576
   const growth = h.peakMB - h.startMB
-  console.log(`hex dump import: ${hexMB.toFixed(0)} MB xxd dump (${HEX_FILE}) → ${(h.bytes / 1048576).toFixed(0)} MB, ${h.frames} frames, ${h.records} records held`)
+  console.log(
+    `hex dump import: ${hexMB.toFixed(0)} MB xxd dump (${HEX_FILE}) → ${(h.bytes / 1048576).toFixed(0)} MB, ${h.frames} frames, ${h.records} records held`
+  )
   console.log(row('open + records, wall time', `${h.wall.toFixed(2)} s`, '', null))
   console.log(row('RSS growth (peak − start)', `${growth.toFixed(0)} MB`, `≤ ${hexMB.toFixed(0)} MB`, growth <= hexMB))
   console.log(row('RSS growth / file size', `${(growth / hexMB).toFixed(2)}×`, '≤ 1× (was 18×)', growth <= hexMB))

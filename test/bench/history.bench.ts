@@ -21,7 +21,8 @@ const DIR = process.env.P1STUDIO_BENCH_DIR ?? join(tmpdir(), 'p1studio-bench')
 const FILE = join(DIR, 'capture-30d.p1cap')
 const ROOT = resolve(import.meta.dirname, '../..')
 
-const row = (m: string, v: string, target: string, ok: boolean | null): string => `${m.padEnd(44)}${v.padStart(14)}   ${target.padEnd(12)}${ok === null ? '' : ok ? 'PASS' : 'FAIL'}`
+const row = (m: string, v: string, target: string, ok: boolean | null): string =>
+  `${m.padEnd(44)}${v.padStart(14)}   ${target.padEnd(12)}${ok === null ? '' : ok ? 'PASS' : 'FAIL'}`
 
 async function main(): Promise<void> {
   if (!existsSync(FILE)) throw new Error(`no 30-day capture at ${FILE}: run test/bench/capture.bench.ts first (npm run bench does)`)
@@ -39,7 +40,10 @@ async function main(): Promise<void> {
   if (r.telegrams !== 259_200) throw new Error(`imported ${r.telegrams} telegrams, expected 259,200`)
 
   // the UI in Chromium on serve, against that database
-  const serve = spawn(process.execPath, [resolve(ROOT, 'bin/p1studio.mjs'), 'serve', '--demo', '--key', KEY, '--listen', '127.0.0.1:0', '--history', db], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const serve = spawn(process.execPath, [resolve(ROOT, 'bin/p1studio.mjs'), 'serve', '--demo', '--key', KEY, '--listen', '127.0.0.1:0', '--history', db], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
   const url = await new Promise<string>((res, rej) => {
     let out = ''
     serve.stdout.on('data', (d) => {
@@ -49,14 +53,19 @@ async function main(): Promise<void> {
     })
     serve.on('exit', (c) => rej(new Error(`serve exited ${c}`)))
   })
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] })
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+  })
   let monthMs: number
   const zoomMs: number[] = []
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } })
     await page.goto(url)
     await page.getByTestId('tab-history').click()
-    await page.waitForFunction(() => /ms/.test((globalThis as any).document.querySelector('[data-testid="history-draw-ms"]')?.textContent ?? ''), null, { timeout: 60_000 })
+    await page.waitForFunction(() => /ms/.test((globalThis as any).document.querySelector('[data-testid="history-draw-ms"]')?.textContent ?? ''), null, {
+      timeout: 60_000
+    })
     const readMs = async (): Promise<number> => Number((await page.getByTestId('history-draw-ms').innerText()).replace(/\D/g, ''))
     const redraw = async (click: string): Promise<number> => {
       await page.evaluate(() => {
@@ -64,7 +73,9 @@ async function main(): Promise<void> {
         if (el) el.textContent = ''
       })
       await page.getByTestId(click).click()
-      await page.waitForFunction(() => /ms/.test((globalThis as any).document.querySelector('[data-testid="history-draw-ms"]')?.textContent ?? ''), null, { timeout: 30_000 })
+      await page.waitForFunction(() => /ms/.test((globalThis as any).document.querySelector('[data-testid="history-draw-ms"]')?.textContent ?? ''), null, {
+        timeout: 30_000
+      })
       return readMs()
     }
     // warm-up, then the month range (All) three times, best of

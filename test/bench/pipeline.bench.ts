@@ -256,7 +256,10 @@ function startup(args: string[], n: number, env: NodeJS.ProcessEnv = BUNDLE_ENV)
 }
 
 /** Run the CLI with stdout into a pipe this process drains, counting lines; stdin from `feed` if given. Samples the child's peak RSS (VmHWM). */
-function runCli(args: string[], feed?: (stdin: NodeJS.WritableStream) => Promise<void>): Promise<{ seconds: number; cpuS: number; lines: number; status: number | null; peakRssMB: number; stderr: string }> {
+function runCli(
+  args: string[],
+  feed?: (stdin: NodeJS.WritableStream) => Promise<void>
+): Promise<{ seconds: number; cpuS: number; lines: number; status: number | null; peakRssMB: number; stderr: string }> {
   return new Promise((done, fail) => {
     const c0 = childCpuS()
     const t0 = performance.now()
@@ -331,8 +334,16 @@ async function cliRuns(): Promise<{
   const big = await runCli(['decode', '--key-file', KEY_FILE, '-'], async (stdin) => {
     sentFrames = await feedStream(stdin, GB * 2 ** 30)
   })
-  if (big.status !== 0 || big.lines !== sentFrames) throw new Error(`CLI decode of ${GB} GB: status ${big.status}, ${big.lines}/${sentFrames} lines: ${big.stderr}`)
-  return { node, help, helpSources, one, many: { seconds: many.seconds, cpuS: many.cpuS, lines: many.lines }, big: { frames: sentFrames, lines: big.lines, peakRssMB: big.peakRssMB, seconds: big.seconds } }
+  if (big.status !== 0 || big.lines !== sentFrames)
+    throw new Error(`CLI decode of ${GB} GB: status ${big.status}, ${big.lines}/${sentFrames} lines: ${big.stderr}`)
+  return {
+    node,
+    help,
+    helpSources,
+    one,
+    many: { seconds: many.seconds, cpuS: many.cpuS, lines: many.lines },
+    big: { frames: sentFrames, lines: big.lines, peakRssMB: big.peakRssMB, seconds: big.seconds }
+  }
 }
 
 // ---- run ----------------------------------------------------------------------------------
@@ -371,7 +382,9 @@ console.log(line('library: frameHex off + JSON line (as decode)', `${fmt(pipeJso
 console.log(line('bare AES-128-GCM decrypt, Buffer key', `${fmt(bareBuffer.wall)} fr/s`, `${fmt(bareBuffer.cpu)} fr/s`, '(reference)', ''))
 console.log(line('bare AES-128-GCM decrypt, KeyObject', `${fmt(bareKeyObject.wall)} fr/s`, `${fmt(bareKeyObject.cpu)} fr/s`, '(reference)', ''))
 console.log(line('library (full events) / bare decrypt', pct(ratio), pct(pipe.cpu / bareCpu), '≥ 60 %', ok(ratio >= 0.6)))
-console.log(line('library (frameHex off) / bare decrypt', pct(pipeNoHex.wall / bare.wall), pct(pipeNoHex.cpu / bareCpu), '≥ 60 %', ok(pipeNoHex.wall / bare.wall >= 0.6)))
+console.log(
+  line('library (frameHex off) / bare decrypt', pct(pipeNoHex.wall / bare.wall), pct(pipeNoHex.cpu / bareCpu), '≥ 60 %', ok(pipeNoHex.wall / bare.wall >= 0.6))
+)
 console.log(line(`library: decode ${GB} GB stream, peak RSS`, `${mem.peakRssMB.toFixed(0)} MB`, '', '< 200 MB', ok(mem.peakRssMB < 200)))
 console.log(
   `  memory run: ${mem.frames.toLocaleString('en')} frames in ${mem.seconds.toFixed(1)} s ` +
@@ -385,4 +398,6 @@ console.log(line('p1studio decode, one frame: start-up', sec(cli.one), cpuSec(cl
 console.log(line(`p1studio decode, ${fmt(CLI_FRAMES)} frames incl. start-up`, `${fmt(cliRate)} fr/s`, `${fmt(cli.many.lines / cli.many.cpuS)} fr/s`, '', ''))
 console.log(line('p1studio decode incl. start-up / bare decrypt', pct(cliRatio), pct(cli.many.lines / cli.many.cpuS / bareCpu), '≥ 25 %', ok(cliRatio >= 0.25)))
 console.log(line(`p1studio decode - of ${GB} GB, peak RSS`, `${cli.big.peakRssMB.toFixed(0)} MB`, '', '< 200 MB', ok(cli.big.peakRssMB < 200)))
-console.log(`  CLI memory run: ${cli.big.lines.toLocaleString('en')} frames in ${cli.big.seconds.toFixed(1)} s (${fmt(cli.big.lines / cli.big.seconds)} fr/s, stdin → stdout pipe)`)
+console.log(
+  `  CLI memory run: ${cli.big.lines.toLocaleString('en')} frames in ${cli.big.seconds.toFixed(1)} s (${fmt(cli.big.lines / cli.big.seconds)} fr/s, stdin → stdout pipe)`
+)

@@ -33,9 +33,12 @@ describe('Board tab in Chromium', () => {
     const firmware = join(process.env.P1STUDIO_DATA_DIR!, 'firmware')
     mkdirSync(firmware, { recursive: true })
     copyFileSync(IMAGE, join(firmware, 'esp8266-app.bin'))
-    studio = await openStudio(['--demo', '--listen', '127.0.0.1:0', '--capture-dir', join(dir, 'captures'), '--history', join(dir, 'h.duckdb'), '--allow-port', pty.b], {
-      viewport: { width: 1280, height: 1000 }
-    })
+    studio = await openStudio(
+      ['--demo', '--listen', '127.0.0.1:0', '--capture-dir', join(dir, 'captures'), '--history', join(dir, 'h.duckdb'), '--allow-port', pty.b],
+      {
+        viewport: { width: 1280, height: 1000 }
+      }
+    )
     page = studio.page
   }, 90_000)
 
@@ -54,9 +57,16 @@ describe('Board tab in Chromium', () => {
     await page.getByTestId('board-image-offset-0').fill('0x0')
     await page.getByTestId('board-flash').click()
     // the result, or the error the user would read
-    const outcome = await waitForText(page.locator('[data-testid="board-flash-result"], [data-testid="board-error"]'), (t) => t.length > 0, 80_000).catch(async (e: Error) => {
-      throw new Error(`${e.message}; phase ${await page.getByTestId('board-progress').innerText().catch(() => '?')}; log: ${await page.getByTestId('board-log').innerText()}; double: ${rom?.events.slice(-8).join(' | ')}`)
-    })
+    const outcome = await waitForText(page.locator('[data-testid="board-flash-result"], [data-testid="board-error"]'), (t) => t.length > 0, 80_000).catch(
+      async (e: Error) => {
+        throw new Error(
+          `${e.message}; phase ${await page
+            .getByTestId('board-progress')
+            .innerText()
+            .catch(() => '?')}; log: ${await page.getByTestId('board-log').innerText()}; double: ${rom?.events.slice(-8).join(' | ')}`
+        )
+      }
+    )
     const error = (await page.getByTestId('board-error').count()) > 0 ? await page.getByTestId('board-error').innerText() : null
     expect(error, `flash failed: ${error}; log: ${await page.getByTestId('board-log').innerText()}; double: ${rom.events.slice(-12).join(' | ')}`).toBeNull()
     const result = await waitForText(page.getByTestId('board-flash-result'), (t) => t.includes('verified'), 5_000)
@@ -92,7 +102,10 @@ describe('Board tab in Chromium', () => {
     expect(text).not.toContain(DEMO_KEY_HEX)
     expect(text).not.toContain(DEMO_KEY_HEX.toLowerCase())
     // config.h spells the key as bytes: {0x.., 0x.., …}
-    const bytes = DEMO_KEY_HEX.match(/../g)!.slice(0, 4).map((b) => `0x${b}`).join(', ')
+    const bytes = DEMO_KEY_HEX.match(/../g)!
+      .slice(0, 4)
+      .map((b) => `0x${b}`)
+      .join(', ')
     expect(text).not.toContain(bytes)
     expect(text).not.toContain('wifi-secret-1')
     expect(text).toContain('Maison')

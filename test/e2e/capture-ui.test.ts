@@ -71,6 +71,9 @@ describe('Capture tab in Chromium', () => {
     const msg = await waitForText(page.getByTestId('capture-message'), (t) => t.startsWith('Exported'))
     expect(msg).toMatch(/Exported \d+ telegrams to .*site-visit\.csv/)
     const csv = readFileSync(join(dir, 'site-visit.csv'), 'utf8').trim().split('\r\n')
-    expect(csv.slice(1).map((l) => l.split(',')[2]), 'frame counters').toEqual(Array.from({ length: meter.lastFrameCounter! - 700 + 1 }, (_, i) => String(700 + i)))
+    expect(
+      csv.slice(1).map((l) => l.split(',')[2]),
+      'frame counters'
+    ).toEqual(Array.from({ length: meter.lastFrameCounter! - 700 + 1 }, (_, i) => String(700 + i)))
   }, 60_000)
 })

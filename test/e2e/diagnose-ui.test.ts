@@ -47,7 +47,10 @@ describe('diagnostics wizard in Chromium', () => {
   beforeAll(async () => {
     recordHour(join(dir, 'smarty-10s.p1cap'))
     pty = await openPtyPair()
-    studio = await openStudio(['--port', pty.b, '--key', KEY, '--listen', '127.0.0.1:0', '--capture-dir', dir], { viewport: { width: 1280, height: 900 }, acceptDownloads: true })
+    studio = await openStudio(['--port', pty.b, '--key', KEY, '--listen', '127.0.0.1:0', '--capture-dir', dir], {
+      viewport: { width: 1280, height: 900 },
+      acceptDownloads: true
+    })
     page = studio.page
   }, 150_000) // serve and Chromium start in 5 s at idle, over 60 s at load 30 on two cores
 

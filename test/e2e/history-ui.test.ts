@@ -35,7 +35,9 @@ describe('History tab in Chromium', () => {
 
   beforeAll(async () => {
     makeCapture()
-    studio = await openStudio(['--demo', '--key', KEY, '--listen', '127.0.0.1:0', '--history', join(dir, 'history.duckdb'), '--capture-dir', dir], { viewport: { width: 1280, height: 1000 } })
+    studio = await openStudio(['--demo', '--key', KEY, '--listen', '127.0.0.1:0', '--history', join(dir, 'history.duckdb'), '--capture-dir', dir], {
+      viewport: { width: 1280, height: 1000 }
+    })
     page = studio.page
   }, 90_000)
 

@@ -58,8 +58,9 @@ describe('UI in Chromium on serve fed by the virtual meter through a pty', () =>
       t.replace(/\s/g, '').includes(Number(energy.values[0].raw.split('*')[0]).toFixed(3))
     )
     expect(energyText).toContain('kWh')
-    await waitForText(page.getByTestId('live-value-1-0:32.7.0'), (t) =>
-      t.includes(digits(voltage.values[0].raw)) || t.includes(Number(voltage.value).toFixed(1))
+    await waitForText(
+      page.getByTestId('live-value-1-0:32.7.0'),
+      (t) => t.includes(digits(voltage.values[0].raw)) || t.includes(Number(voltage.value).toFixed(1))
     )
     await waitForText(page.getByTestId('live-frame-counter'), (t) => t.replace(/[^\d]/g, '') === String(sentCounter))
 

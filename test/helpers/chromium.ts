@@ -43,11 +43,7 @@ export async function launchChromium(extraArgs: string[] = []): Promise<{ browse
  * Poll a locator's text until `accept` returns true (playwright-core has no `expect`).
  * @returns the accepted text. @throws Error naming the last text seen after `timeoutMs`.
  */
-export async function waitForText(
-  locator: Locator,
-  accept: (text: string) => boolean,
-  timeoutMs = 15_000
-): Promise<string> {
+export async function waitForText(locator: Locator, accept: (text: string) => boolean, timeoutMs = 15_000): Promise<string> {
   const deadline = Date.now() + timeoutMs
   let last = '<not found>'
   while (Date.now() < deadline) {

@@ -95,7 +95,16 @@ export class RomDouble {
   private esc = false
   private ram = new Map<number, Buffer>()
   private mem: { size: number; blocks: number; blockSize: number; offset: number; seq: number } | null = null
-  private fl: { offset: number; size: number; blockSize: number; blocks: number; seq: number; written: number; compressed: Buffer[] | null; inflated: number } | null = null
+  private fl: {
+    offset: number
+    size: number
+    blockSize: number
+    blocks: number
+    seq: number
+    written: number
+    compressed: Buffer[] | null
+    inflated: number
+  } | null = null
   private erased = new Set<number>()
   private closed = false
 
@@ -339,7 +348,9 @@ export class RomDouble {
       case OP.SPI_FLASH_MD5: {
         if (rom8266) return this.fail(op, 0x05)
         const [addr, size] = [data.readUInt32LE(0), data.readUInt32LE(4)]
-        const digest = createHash('md5').update(this.flash.subarray(addr, addr + size)).digest()
+        const digest = createHash('md5')
+          .update(this.flash.subarray(addr, addr + size))
+          .digest()
         this.events.push(`MD5 0x${addr.toString(16)} ${size}`)
         return this.reply(op, 0, this.stub ? digest : Buffer.from(digest.toString('hex'), 'ascii'))
       }

@@ -101,7 +101,13 @@ export function rawHttp(port: number, request: string, idleMs = 500): Promise<{ 
 
 /** A WebSocket upgrade request (RFC 6455 §4.1) with the given target and extra header lines. */
 export function upgradeRequest(target: string, headers: Record<string, string>): string {
-  const lines = [`GET ${target} HTTP/1.1`, 'Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13']
+  const lines = [
+    `GET ${target} HTTP/1.1`,
+    'Upgrade: websocket',
+    'Connection: Upgrade',
+    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+    'Sec-WebSocket-Version: 13'
+  ]
   for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`)
   return lines.join('\r\n') + '\r\n\r\n'
 }
@@ -122,7 +128,12 @@ export function socketOpen(ws: WebSocket): Promise<void> {
 }
 
 /** One contract call over a socket: sends `{id, method, params}`, resolves with the message answering `id`. */
-export function wsCall(ws: WebSocket, id: number, method: string, params?: unknown): Promise<{ id: number; result?: unknown; error?: { message: string; code?: string } }> {
+export function wsCall(
+  ws: WebSocket,
+  id: number,
+  method: string,
+  params?: unknown
+): Promise<{ id: number; result?: unknown; error?: { message: string; code?: string } }> {
   return new Promise((resolvePromise) => {
     const onMsg = (raw: WebSocket.RawData): void => {
       const m = JSON.parse(String(raw))

@@ -17,7 +17,10 @@ import { ROOT, startServe, type ServeProcess } from './serve'
  * @throws Error if the renderer is not built (`npm run build:renderer`; `npm test` does it),
  *   serve prints no URL, or Chromium is missing.
  */
-export async function openStudio(serveArgs: string[], pageOptions: BrowserContextOptions = {}): Promise<{ page: Page; serve: ServeProcess; close(): Promise<void> }> {
+export async function openStudio(
+  serveArgs: string[],
+  pageOptions: BrowserContextOptions = {}
+): Promise<{ page: Page; serve: ServeProcess; close(): Promise<void> }> {
   if (!existsSync(resolve(ROOT, 'out/renderer/index.html'))) throw new Error('renderer not built: run `npm run build:renderer` (npm test does)')
   const serve = await startServe(serveArgs)
   try {

@@ -128,7 +128,8 @@ export class VirtualLine {
     for (;;) {
       await waitUntil(
         () => done || (this.listening && this.settled),
-        () => `the reader (${this.received} of ${this.written} bytes read, ${this.listening ? 'listening' : 'no source listening'}) at virtual +${(this.clock.now() - start) / 1000} s`
+        () =>
+          `the reader (${this.received} of ${this.written} bytes read, ${this.listening ? 'listening' : 'no source listening'}) at virtual +${(this.clock.now() - start) / 1000} s`
       )
       if (done) break
       if (this.clock.now() - start > maxVirtualMs) throw new Error(`no verdict after ${maxVirtualMs / 1000} s of virtual time`)

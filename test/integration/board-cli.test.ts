@@ -27,7 +27,10 @@ try {
 
 function run(args: string[], timeoutMs = 30_000): Promise<{ code: number; out: string; err: string }> {
   return new Promise((res) => {
-    const c = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', RUNNER, '--', ...args], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0' } })
+    const c = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', RUNNER, '--', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, FORCE_COLOR: '0' }
+    })
     let out = ''
     let err = ''
     c.stdout.on('data', (d) => (out += d))
@@ -77,7 +80,10 @@ describe('p1studio board', () => {
       const f = await run(['flash', '--port', pty.b, '--no-reset', '--json', `${join(FIX, 'esp32-bootloader.bin')}@0x1000`, `${app}@0x10000`])
       expect(f.code, f.err).toBe(0)
       const j = JSON.parse(f.out)
-      expect(j.images.map((i: { offset: number; verified: boolean }) => [i.offset, i.verified])).toEqual([[0x1000, true], [0x10000, true]])
+      expect(j.images.map((i: { offset: number; verified: boolean }) => [i.offset, i.verified])).toEqual([
+        [0x1000, true],
+        [0x10000, true]
+      ])
       expect(Buffer.compare(rom.flash.subarray(0x10000, 0x10000 + 70000), readFileSync(app))).toBe(0)
       expect(f.err).toMatch(/writing/)
       await rom.reset()
@@ -85,7 +91,9 @@ describe('p1studio board', () => {
       expect(wrong.code).toBe(1)
       // progress lines first, then the error in one line
       const last = wrong.err.trim().split('\n').pop()!
-      expect(last).toMatch(/^p1studio: Nothing was written\. esp8266-app\.bin was built for ESP8266, but this board is an ESP32: choose the ESP32 build of the firmware\.$/)
+      expect(last).toMatch(
+        /^p1studio: Nothing was written\. esp8266-app\.bin was built for ESP8266, but this board is an ESP32: choose the ESP32 build of the firmware\.$/
+      )
       expect(wrong.err.split('\n').filter((l) => l.startsWith('p1studio:'))).toHaveLength(1)
     } finally {
       await rom.stop()
@@ -95,7 +103,14 @@ describe('p1studio board', () => {
 
   it('config: masked on screen, secrets only in --out; a config.h as profile', async () => {
     const prof = join(dir, 'weber.json')
-    writeFileSync(prof, JSON.stringify({ name: 'Weber', settings: { MY_WIFI_SSID: 'Maison', MQTT_TOPIC_OUT: 'weber' }, secrets: { KEY_SMARTY: '7C2A93E0B8D14F6A5E0C3B9D21F4A786', MY_WIFI_PASSWORD: 'correct horse' } }))
+    writeFileSync(
+      prof,
+      JSON.stringify({
+        name: 'Weber',
+        settings: { MY_WIFI_SSID: 'Maison', MQTT_TOPIC_OUT: 'weber' },
+        secrets: { KEY_SMARTY: '7C2A93E0B8D14F6A5E0C3B9D21F4A786', MY_WIFI_PASSWORD: 'correct horse' }
+      })
+    )
     const shown = await run(['config', '--profile', prof, '--format', 'config.h'])
     expect(shown.code, shown.err).toBe(0)
     expect(shown.out).toContain('String MQTT_TOPIC_OUT = "weber";')

@@ -112,7 +112,9 @@ describe('esptool-js against the ROM double', () => {
 
   it('no sync: a silent board gives "no answer from the bootloader" with the BOOT advice', async () => {
     await startRom({ chip: 'esp8266', silent: true })
-    const e = await flashError(flashBoard({ path: pty.b, reset: 'auto', connectAttempts: 2, images: [{ name: 'a.bin', offset: 0, data: img('esp8266-app.bin') }] }))
+    const e = await flashError(
+      flashBoard({ path: pty.b, reset: 'auto', connectAttempts: 2, images: [{ name: 'a.bin', offset: 0, data: img('esp8266-app.bin') }] })
+    )
     expect(e.code, e.message).toBe('no_answer')
     expect(e.message).toMatch(/^No answer from the ESP bootloader on /)
     expect(e.message).toMatch(/hold BOOT/)
@@ -132,7 +134,9 @@ describe('esptool-js against the ROM double', () => {
 
   it('a corrupted block: the MD5 check fails with a clear message', async () => {
     const d = await startRom({ chip: 'esp8266', corruptBlock: 1 })
-    const e = await flashError(flashBoard({ path: pty.b, reset: 'none', compress: false, images: [{ name: 'esp8266-app.bin', offset: 0, data: img('esp8266-app.bin') }] }))
+    const e = await flashError(
+      flashBoard({ path: pty.b, reset: 'none', compress: false, images: [{ name: 'esp8266-app.bin', offset: 0, data: img('esp8266-app.bin') }] })
+    )
     expect(d.events.some((x) => x.startsWith('CORRUPTED'))).toBe(true)
     expect(e.code, e.message).toBe('verify_failed')
     expect(e.message).toMatch(/^Verification failed of esp8266-app\.bin: the flash's MD5 does not match the image/)
@@ -151,7 +155,9 @@ describe('esptool-js against the ROM double', () => {
       }
     })
     const t0 = Date.now()
-    const e = await flashError(flashBoard({ path: pty.b, reset: 'none', compress: false, images: [{ name: 'esp8266-app.bin', offset: 0, data: img('esp8266-app.bin') }] }))
+    const e = await flashError(
+      flashBoard({ path: pty.b, reset: 'none', compress: false, images: [{ name: 'esp8266-app.bin', offset: 0, data: img('esp8266-app.bin') }] })
+    )
     expect(killed).toBe(true)
     expect(e.code, e.message).toBe('connection_lost')
     expect(e.message).toMatch(/was lost while writing at 0x[0-9a-f]+ in esp8266-app\.bin/)
@@ -161,7 +167,9 @@ describe('esptool-js against the ROM double', () => {
 
   it('the double stops answering and taking data mid-write: same clear error', { timeout: 45_000 }, async () => {
     await startRom({ chip: 'esp32', dropAfterBlock: 0 })
-    const e = await flashError(flashBoard({ path: pty.b, reset: 'none', compress: false, images: [{ name: 'esp32-app.bin', offset: 0x10000, data: img('esp32-app.bin') }] }))
+    const e = await flashError(
+      flashBoard({ path: pty.b, reset: 'none', compress: false, images: [{ name: 'esp32-app.bin', offset: 0x10000, data: img('esp32-app.bin') }] })
+    )
     expect(e.code, e.message).toBe('connection_lost')
     expect(e.message).toMatch(/stays re-flashable/)
   })

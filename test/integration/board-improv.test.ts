@@ -21,7 +21,11 @@ afterEach(async () => {
 
 describe('Improv serial provisioning', () => {
   it('succeeds: device info, state provisioned, the URL the device reports', async () => {
-    dev = await ImprovDouble.start(pty.a, { networks: { 'Maison Weber': 'correct horse battery' }, url: 'http://192.168.1.42', info: ['ESPHome', '2025.5.0', 'esp32-s3-devkitc-1/esp32-s3', 'p1-reader'] })
+    dev = await ImprovDouble.start(pty.a, {
+      networks: { 'Maison Weber': 'correct horse battery' },
+      url: 'http://192.168.1.42',
+      info: ['ESPHome', '2025.5.0', 'esp32-s3-devkitc-1/esp32-s3', 'p1-reader']
+    })
     const log: string[] = []
     const r = await improvProvision({ path: pty.b, ssid: 'Maison Weber', password: 'correct horse battery', onLog: (l) => log.push(l) })
     expect(r).toMatchObject({ state: 'provisioned', url: 'http://192.168.1.42', error: 'none' })
@@ -52,7 +56,21 @@ describe('Improv serial provisioning', () => {
 describe('Improv framing', () => {
   it('packets are header, version 1, type, length, data, checksum (sum & 0xFF), newline', () => {
     const p = encodeImprovPacket(0x03, Buffer.from([0x02, 0x00]))
-    expect([...p]).toEqual([0x49, 0x4d, 0x50, 0x52, 0x4f, 0x56, 0x01, 0x03, 0x02, 0x02, 0x00, (73 + 77 + 80 + 82 + 79 + 86 + 0x01 + 0x03 + 0x02 + 0x02 + 0x00) & 0xff, 0x0a])
+    expect([...p]).toEqual([
+      0x49,
+      0x4d,
+      0x50,
+      0x52,
+      0x4f,
+      0x56,
+      0x01,
+      0x03,
+      0x02,
+      0x02,
+      0x00,
+      (73 + 77 + 80 + 82 + 79 + 86 + 0x01 + 0x03 + 0x02 + 0x02 + 0x00) & 0xff,
+      0x0a
+    ])
   })
 
   it('the parser separates log lines from packets split across chunks and drops bad checksums', () => {

@@ -81,17 +81,28 @@ describe('UDP log listener: which address it binds', () => {
   })
 
   it('not every interface by default: loopback, unless a profile or the board says where the board sends', async () => {
-    expect(await chooseUdpBind({}, lan())).toMatchObject({ address: '127.0.0.1', reason: expect.stringMatching(/^this computer only, as no board address is known/) })
-    expect(await chooseUdpBind({ pcIps: ['10.9.9.9', '192.168.1.20'] }, lan())).toEqual({ address: '192.168.1.20', reason: "the firmware's UDP_LOG_PC_IP (192.168.1.20)" })
+    expect(await chooseUdpBind({}, lan())).toMatchObject({
+      address: '127.0.0.1',
+      reason: expect.stringMatching(/^this computer only, as no board address is known/)
+    })
+    expect(await chooseUdpBind({ pcIps: ['10.9.9.9', '192.168.1.20'] }, lan())).toEqual({
+      address: '192.168.1.20',
+      reason: "the firmware's UDP_LOG_PC_IP (192.168.1.20)"
+    })
     expect(await chooseUdpBind({ pcIps: ['192.168.128.70'] }, lan())).toMatchObject({ address: '127.0.0.1' }) // someone else's PC
-    expect(await chooseUdpBind({ boardIp: '192.168.1.77' }, lan({ '192.168.1.77': '192.168.1.20' }))).toEqual({ address: '192.168.1.20', reason: "this computer's address towards the board at 192.168.1.77" })
+    expect(await chooseUdpBind({ boardIp: '192.168.1.77' }, lan({ '192.168.1.77': '192.168.1.20' }))).toEqual({
+      address: '192.168.1.20',
+      reason: "this computer's address towards the board at 192.168.1.77"
+    })
     expect(await chooseUdpBind({ boardIp: '10.0.0.5' }, lan())).toMatchObject({ address: '127.0.0.1' }) // no route
     expect(await chooseUdpBind({ host: '0.0.0.0' }, lan())).toMatchObject({ address: '0.0.0.0', reason: expect.stringMatching(/as asked/) })
     expect(await chooseUdpBind({ host: 'localhost', pcIps: ['192.168.1.20'] }, lan())).toEqual({ address: '127.0.0.1', reason: 'as asked' })
   })
 
   it('an address that is not this computer’s is a plain error, before any socket', async () => {
-    await expect(chooseUdpBind({ host: '192.168.1.99' }, lan())).rejects.toThrow('192.168.1.99 is not an address of this computer, so no log can arrive there: choose one of 127.0.0.1, 192.168.1.20 (or 0.0.0.0 for every interface).')
+    await expect(chooseUdpBind({ host: '192.168.1.99' }, lan())).rejects.toThrow(
+      '192.168.1.99 is not an address of this computer, so no log can arrive there: choose one of 127.0.0.1, 192.168.1.20 (or 0.0.0.0 for every interface).'
+    )
     await expect(chooseUdpBind({ host: 'fe80::1' }, lan())).rejects.toThrow(/^fe80::1 is not an IPv4 address/)
     // on the real network too (192.0.2.0/24 is TEST-NET-1: never this machine unless its interface says so)
     const foreign = ['198.51.100.7', '203.0.113.9'].find((a) => !systemNetwork.addresses().includes(a))!

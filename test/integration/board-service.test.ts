@@ -42,7 +42,12 @@ beforeEach(() => {
   svc = new BoardService({
     profilesDir: dir,
     secrets: memorySecretStore(),
-    checkKey: (k) => keyResult ?? { checked: true, ok: k === KEY, message: k === KEY ? 'The key decrypts the frames of SAG1030700089067.' : 'The key does not decrypt the frames of SAG1030700089067.' },
+    checkKey: (k) =>
+      keyResult ?? {
+        checked: true,
+        ok: k === KEY,
+        message: k === KEY ? 'The key decrypts the frames of SAG1030700089067.' : 'The key does not decrypt the frames of SAG1030700089067.'
+      },
     ports: ports()
   })
   svc.on('board', (e) => events.push(e))
@@ -98,7 +103,9 @@ describe('BoardService', () => {
     const p = await svc.boardSaveProfile({ ...complete, secrets: { ...complete.secrets, KEY_SMARTY: '00112233445566778899AABBCCDDEEFF' } })
     const out = await svc.boardConfigText({ id: p.id, format: 'esphome' })
     expect(out.keyCheck).toMatchObject({ checked: true, ok: false })
-    await expect(svc.boardSaveConfig({ id: p.id, format: 'config.h' })).rejects.toThrow(/^Not saved: The key does not decrypt the frames of SAG1030700089067\. Check the key, or save anyway\.$/)
+    await expect(svc.boardSaveConfig({ id: p.id, format: 'config.h' })).rejects.toThrow(
+      /^Not saved: The key does not decrypt the frames of SAG1030700089067\. Check the key, or save anyway\.$/
+    )
     await expect(svc.boardSaveConfig({ id: p.id, format: 'config.h', force: true })).resolves.toMatchObject({ keyCheck: { ok: false } })
     const incomplete = await svc.boardSaveProfile({ name: 'no key' })
     await expect(svc.boardConfigText({ id: incomplete.id, format: 'config.h' })).rejects.toThrow(/^Complete the profile first: /)
@@ -115,7 +122,9 @@ describe('BoardService', () => {
       expect(kinds.has('progress')).toBe(true)
       expect(events.some((e) => e.kind === 'log' && e.source === 'flash' && /ESP8266/.test(e.line))).toBe(true)
       expect(Buffer.compare(rom.flash.subarray(0, 49999), readFileSync(join(FIX, 'esp8266-app.bin')))).toBe(0)
-      await expect(svc.boardFlash({ path: pty.b, reset: 'none', images: [{ path: join(dir, 'missing.bin'), offset: 0 }] })).rejects.toThrow(/^Cannot read the image .*missing\.bin: no such file$/)
+      await expect(svc.boardFlash({ path: pty.b, reset: 'none', images: [{ path: join(dir, 'missing.bin'), offset: 0 }] })).rejects.toThrow(
+        /^Cannot read the image .*missing\.bin: no such file$/
+      )
     } finally {
       await rom.stop()
       await pty.close()
@@ -152,7 +161,15 @@ describe('BoardService MQTT', () => {
     const p = await svc.boardSaveProfile({ ...complete, settings: { ...complete.settings, MY_MQTT_PORT: port, PUBLISH_TIME: 10000 } })
     const pub = connect(broker.url, { reconnectPeriod: 0 })
     await new Promise<void>((r) => pub.once('connect', () => r()))
-    const doc = { ntp_datetime: '2026-11-24T10:00:00', smarty_datetime: '2026-11-24T10:00:00', smarty_id: 'SAG1030700089067', energy_consumption_calc_kWh: 1.5, energy_production_calc_kWh: 0, power_consumption_calc_W: 500, power_production_calc_W: 0 }
+    const doc = {
+      ntp_datetime: '2026-11-24T10:00:00',
+      smarty_datetime: '2026-11-24T10:00:00',
+      smarty_id: 'SAG1030700089067',
+      energy_consumption_calc_kWh: 1.5,
+      energy_production_calc_kWh: 0,
+      power_consumption_calc_W: 500,
+      power_production_calc_W: 0
+    }
     const timer = setInterval(() => pub.publish('weber', JSON.stringify(doc)), 300)
     try {
       const r = await svc.mqttVerify({ profileId: p.id, intervalS: 0.3, toleranceS: 0.3, durationS: 3 })

@@ -172,7 +172,12 @@ describe('captures through ptys', () => {
 /** The CLI's file commands as users run them: plain words, exit codes, 0600 files, no half files. */
 describe('file hygiene and plain messages of the capture commands', () => {
   const run = (args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } => {
-    const r = spawnSync(process.execPath, [resolve(ROOT, 'bin/p1studio.mjs'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env, P1STUDIO_KEY: '' } })
+    const r = spawnSync(process.execPath, [resolve(ROOT, 'bin/p1studio.mjs'), ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, ...env, P1STUDIO_KEY: '' }
+    })
     return { status: r.status, stdout: r.stdout, stderr: r.stderr }
   }
   const mode = (p: string): number => statSync(p).mode & 0o777
@@ -192,7 +197,11 @@ describe('file hygiene and plain messages of the capture commands', () => {
     for (const junk of ['junk.txt', 'junk.bin']) {
       const r = run(['import', join(dir, junk), '--out', join(dir, `${junk}.p1cap`)])
       expect(r.status, r.stderr).toBe(1)
-      expect(r.stderr).toMatch(new RegExp(`^p1studio: ${junk.replace('.', '\\.')} holds no P1 data: no encrypted DLMS frame and no DSMR telegram was found in it \\(read as (telegram text|raw binary dump|hex dump)\\)\\. Nothing was imported\\.\\n$`))
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `^p1studio: ${junk.replace('.', '\\.')} holds no P1 data: no encrypted DLMS frame and no DSMR telegram was found in it \\(read as (telegram text|raw binary dump|hex dump)\\)\\. Nothing was imported\\.\\n$`
+        )
+      )
     }
     expect(readdirSync(dir).filter((n) => n.startsWith('junk') && n !== 'junk.txt' && n !== 'junk.bin')).toEqual([])
     expect(readdirSync(dir).filter((n) => n.endsWith('.part'))).toEqual([])
@@ -239,7 +248,10 @@ describe('file hygiene and plain messages of the capture commands', () => {
       'No P1 key (--key, --key-file or P1STUDIO_KEY): encrypted frames are listed with their system title and frame counter, but cannot be decoded.\n' +
         'replayed: 0 telegrams decoded, 6 encrypted frames not decoded (no P1 key)\n'
     )
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l))
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(lines.map((l) => [l.error.code, l.systemTitle, l.frameCounter])).toEqual([1, 2, 3, 4, 5, 6].map((n) => ['missing_key', '5341476770015BEB', n]))
     const k = run(['replay', cap, '--speed', 'inf', '--key', KEY])
     expect([k.status, k.stderr]).toEqual([0, 'replayed: 6 telegrams decoded\n'])
@@ -255,7 +267,9 @@ describe('file hygiene and plain messages of the capture commands', () => {
     const j = JSON.parse(info.stdout)
     expect(j.dataRecords).toBe(5)
     expect(j.damaged).toHaveLength(1)
-    expect(j.warning).toMatch(/^The capture is damaged at bytes [\d,]+–[\d,]+ \([\d,]+ bytes unreadable\): they were skipped; every record before and after them is intact and was read\.$/)
+    expect(j.warning).toMatch(
+      /^The capture is damaged at bytes [\d,]+–[\d,]+ \([\d,]+ bytes unreadable\): they were skipped; every record before and after them is intact and was read\.$/
+    )
     expect(info.stderr).toBe(j.warning + '\n')
     const exp = run(['export', bad, '--key', KEY, '--format', 'jsonl'])
     expect(exp.status).toBe(0)

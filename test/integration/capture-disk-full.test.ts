@@ -20,7 +20,11 @@ const hasPrlimit = !spawnSync('prlimit', ['--version'], { stdio: 'ignore' }).err
 
 it.runIf(hasPrlimit)('no space left: the capture stops with a clear error and the file reads', async () => {
   const file = join(mkdtempSync(join(tmpdir(), 'p1s-full-')), 'full.p1cap')
-  const r = spawnSync('prlimit', ['--fsize=50000', process.execPath, '--import', 'tsx', resolve(ROOT, 'test/helpers/fill-capture.ts'), file], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 })
+  const r = spawnSync('prlimit', ['--fsize=50000', process.execPath, '--import', 'tsx', resolve(ROOT, 'test/helpers/fill-capture.ts'), file], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 30_000
+  })
   expect(r.status, r.stderr).toBe(0)
   const out = JSON.parse(r.stdout.trim()) as { error: string; written: number }
   expect(out.error).toMatch(/largest file size|disk is full/)
@@ -59,16 +63,29 @@ describe.runIf(smallDiskAvailable)('disk full on every write path: plain words, 
       w.write(f, t0 + i * 10_000)
     }
     w.close()
-    writeFileSync(hex, (Buffer.concat(frames).toString('hex').match(/.{1,32}/g) ?? []).join('\n'))
+    writeFileSync(
+      hex,
+      (
+        Buffer.concat(frames)
+          .toString('hex')
+          .match(/.{1,32}/g) ?? []
+      ).join('\n')
+    )
   }
   const p1s = `"${process.execPath}" "${resolve(ROOT, 'bin/p1studio.mjs')}"`
   const run = (kb: number, cmd: string, fill = false) =>
-    onSmallDisk(kb, `${fill ? 'dd if=/dev/zero of="$DISK/fill" bs=1k count=1024 2>/dev/null\n' : ''}${p1s} ${cmd} 2>"$DISK/../err.txt" >/dev/null; echo "exit=$?"; cat "$DISK/../err.txt" >&2; ls -A "$DISK"`, ROOT)
+    onSmallDisk(
+      kb,
+      `${fill ? 'dd if=/dev/zero of="$DISK/fill" bs=1k count=1024 2>/dev/null\n' : ''}${p1s} ${cmd} 2>"$DISK/../err.txt" >/dev/null; echo "exit=$?"; cat "$DISK/../err.txt" >&2; ls -A "$DISK"`,
+      ROOT
+    )
 
   it('import: "The disk is full", nothing imported, no file', () => {
     const r = run(24, `import "${hex}" --out "$DISK/imp.p1cap"`)
     expect(r.stdout.trim().split('\n')).toEqual(['exit=1'])
-    expect(r.stderr).toMatch(/^p1studio: The disk is full: the capture could not be written to .*imp\.p1cap\. Free some space or choose another disk\. Nothing was imported\.\n$/)
+    expect(r.stderr).toMatch(
+      /^p1studio: The disk is full: the capture could not be written to .*imp\.p1cap\. Free some space or choose another disk\. Nothing was imported\.\n$/
+    )
   }, 120_000)
 
   it('export --out: "The disk is full", no file', () => {

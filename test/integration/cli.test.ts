@@ -19,13 +19,30 @@ const e1File = join(tmp, 'e1.bin')
 writeFileSync(e1File, Buffer.concat([Buffer.from('noise'), E1, E1]))
 const KEY = 'D491470F47126332B07D1923B3504188'
 
-function run(args: string[], input?: Buffer, env: Record<string, string> = {}, nodeArgs: string[] = []): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [...nodeArgs, BIN, ...args], { input, cwd: ROOT, encoding: 'buffer', timeout: 120_000, env: { ...process.env, ...env } })
+function run(
+  args: string[],
+  input?: Buffer,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = []
+): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [...nodeArgs, BIN, ...args], {
+    input,
+    cwd: ROOT,
+    encoding: 'buffer',
+    timeout: 120_000,
+    env: { ...process.env, ...env }
+  })
   return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() }
 }
 
 /** A CLI started in the background: its output so far, a wait for a pattern, its exit. */
-function start(args: string[]): { child: ChildProcess; out: () => string; err: () => string; waitErr(re: RegExp): Promise<void>; exit: Promise<number | null> } {
+function start(args: string[]): {
+  child: ChildProcess
+  out: () => string
+  err: () => string
+  waitErr(re: RegExp): Promise<void>
+  exit: Promise<number | null>
+} {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
@@ -33,8 +50,9 @@ function start(args: string[]): { child: ChildProcess; out: () => string; err: (
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
   child.stderr!.on('data', (d: Buffer) => {
     err += d.toString()
-    for (const w of waiters.splice(0)) if (w.re.test(err)) w.done()
-    else waiters.push(w)
+    for (const w of waiters.splice(0))
+      if (w.re.test(err)) w.done()
+      else waiters.push(w)
   })
   const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
   return {
@@ -55,7 +73,10 @@ describe('p1studio decode', () => {
   it('prints one JSON line per frame with exact values', () => {
     const r = run(['decode', '--key', KEY, e1File])
     expect(r.status).toBe(0)
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l))
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(lines).toHaveLength(2)
     const t = lines[0]
     expect(t).toMatchObject({ systemTitle: '534147677001BD54', frameCounter: 370915, identification: 'Lux5\\253663629_D', crcOk: true, offset: 5 })
@@ -81,7 +102,10 @@ describe('p1studio decode', () => {
     expect(t.systemTitle).toBeNull()
     expect(t.objects['0-1:24.2.1']).toMatchObject({ value: 0.006, unit: 'm3', time: '2020-07-06T10:31:40+02:00' })
     expect(t.objects['0-2:24.2.1']).toMatchObject({ value: 0, unit: null, time: null })
-    expect(t.objects['1-1:31.4.0'].values).toEqual([{ value: 100, unit: 'A' }, { value: -63, unit: 'A' }])
+    expect(t.objects['1-1:31.4.0'].values).toEqual([
+      { value: 100, unit: 'A' },
+      { value: -63, unit: 'A' }
+    ])
   })
 
   it('wrong arguments: one line, exit 2, no stack trace', { timeout: 300_000 }, () => {
@@ -130,7 +154,12 @@ describe('the P1 key without the command line (issue 12: /proc/PID/cmdline is re
     chmodSync(keyFile, 0o600)
     const byFile = run(['decode', '--key-file', keyFile, e1File])
     expect(byFile.status, byFile.stderr).toBe(0)
-    expect(byFile.stdout.trim().split('\n').map((l) => JSON.parse(l).frameCounter)).toEqual([370915, 370915])
+    expect(
+      byFile.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).frameCounter)
+    ).toEqual([370915, 370915])
     const byEnv = run(['decode', e1File], undefined, { P1STUDIO_KEY: KEY })
     expect(byEnv.status, byEnv.stderr).toBe(0)
     expect(JSON.parse(byEnv.stdout.split('\n')[0]).objects['1-0:1.8.0'].value).toBe(6.695)
@@ -224,28 +253,32 @@ describe('p1studio monitor on a pty pair', () => {
     })
   })
 
-  it('bytes but no frame (an inverted line) and a wrong key show in the counters as they come; Ctrl-C exits 0; a vanished port exits 1', { timeout: 120_000 }, async () => {
-    await withPty(async (p, write) => {
-      const m = start(['monitor', '--port', p.b, '--key', 'D491470F47126332B07D1923B3504100'])
+  it(
+    'bytes but no frame (an inverted line) and a wrong key show in the counters as they come; Ctrl-C exits 0; a vanished port exits 1',
+    { timeout: 120_000 },
+    async () => {
+      await withPty(async (p, write) => {
+        const m = start(['monitor', '--port', p.b, '--key', 'D491470F47126332B07D1923B3504100'])
+        await m.waitErr(/monitoring /)
+        await write(Buffer.alloc(1158, 0x80))
+        await m.waitErr(/1,158 bytes in 1 burst · 0 frames found · 0 decoded\n/)
+        // the next burst comes after a pause longer than a burst gap, as a meter's next frame would
+        await new Promise((r) => setTimeout(r, 1500))
+        await write(E1)
+        await m.waitErr(/bursts · 1 frame found · 0 decoded · last failure: gcm_tag_mismatch \(/)
+        expect(m.err()).toMatch(new RegExp(`${(1158 + E1.length).toLocaleString('en-US')} bytes in 2 bursts`))
+        m.child.kill('SIGINT')
+        expect(await m.exit).toBe(0)
+        expect(m.err()).not.toContain('D491470F47126332B07D1923B3504100')
+      })
+      const gone = await openPtyPair()
+      const m = start(['monitor', '--port', gone.b])
       await m.waitErr(/monitoring /)
-      await write(Buffer.alloc(1158, 0x80))
-      await m.waitErr(/1,158 bytes in 1 burst · 0 frames found · 0 decoded\n/)
-      // the next burst comes after a pause longer than a burst gap, as a meter's next frame would
-      await new Promise((r) => setTimeout(r, 1500))
-      await write(E1)
-      await m.waitErr(/bursts · 1 frame found · 0 decoded · last failure: gcm_tag_mismatch \(/)
-      expect(m.err()).toMatch(new RegExp(`${(1158 + E1.length).toLocaleString('en-US')} bytes in 2 bursts`))
-      m.child.kill('SIGINT')
-      expect(await m.exit).toBe(0)
-      expect(m.err()).not.toContain('D491470F47126332B07D1923B3504100')
-    })
-    const gone = await openPtyPair()
-    const m = start(['monitor', '--port', gone.b])
-    await m.waitErr(/monitoring /)
-    await gone.close()
-    expect(await m.exit).toBe(1)
-    expect(m.err()).toMatch(/disconnected|Closed/)
-  })
+      await gone.close()
+      expect(await m.exit).toBe(1)
+      expect(m.err()).toMatch(/disconnected|Closed/)
+    }
+  )
 })
 
 describe('commands load only their own modules', () => {
@@ -281,7 +314,9 @@ export async function resolve(specifier, context, next) {
     expect(decode.status).toBe(0)
     expect(decode.urls.some((u) => /chunks\/decode-|src\/main\/cli\/decode\.ts$/.test(u))).toBe(true)
     expect(decode.urls.filter((u) => HEAVY.test(u))).toEqual([])
-    expect(decode.urls.filter((u) => /chunks\/(serve|board|history|capture|diagnose|monitor|simulate)|src\/main\/(host|board|history|capture|diagnostics)\//.test(u))).toEqual([])
+    expect(
+      decode.urls.filter((u) => /chunks\/(serve|board|history|capture|diagnose|monitor|simulate)|src\/main\/(host|board|history|capture|diagnostics)\//.test(u))
+    ).toEqual([])
 
     const board = loaded(['board'])
     expect(board.status).toBe(2)
@@ -290,13 +325,21 @@ export async function resolve(specifier, context, next) {
 
   it('the built bundle: each command is its own chunk, and the chunks decode and help reach import nothing heavy', { timeout: 120_000 }, () => {
     const out = join(tmp, 'cli-bundle')
-    const b = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'vite.cli.config.ts', '--logLevel', 'error', '--outDir', out], { cwd: ROOT, encoding: 'utf8', timeout: 110_000 })
+    const b = spawnSync(
+      process.execPath,
+      [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'vite.cli.config.ts', '--logLevel', 'error', '--outDir', out],
+      { cwd: ROOT, encoding: 'utf8', timeout: 110_000 }
+    )
     expect(b.status, b.stderr).toBe(0)
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'))
     expect(manifest.inputs).toContain('src/main/cli.ts')
     expect(manifest.inputs).toContain('src/main/cli/decode.ts')
     const chunks = readdirSync(join(out, 'chunks'))
-    for (const c of ['decode', 'monitor', 'simulate', 'serve', 'board-commands', 'history-commands', 'capture-commands', 'diagnose-commands']) expect(chunks.some((f) => f.startsWith(c + '-')), c).toBe(true)
+    for (const c of ['decode', 'monitor', 'simulate', 'serve', 'board-commands', 'history-commands', 'capture-commands', 'diagnose-commands'])
+      expect(
+        chunks.some((f) => f.startsWith(c + '-')),
+        c
+      ).toBe(true)
     // static imports reachable from a file (dynamic import() excluded: those load on demand)
     const reach = (file: string, seen = new Set<string>()): Set<string> => {
       if (seen.has(file)) return seen
@@ -309,12 +352,41 @@ export async function resolve(specifier, context, next) {
       }
       return seen
     }
-    const heavy = (s: Set<string>): string[] => [...s].filter((x) => /^(@duckdb|mqtt|esptool-js|ws|serialport|@serialport|zod)/.test(x) || /chunks\/(serve|board|history|capture|diagnose)/.test(x))
+    const heavy = (s: Set<string>): string[] =>
+      [...s].filter((x) => /^(@duckdb|mqtt|esptool-js|ws|serialport|@serialport|zod)/.test(x) || /chunks\/(serve|board|history|capture|diagnose)/.test(x))
     expect(heavy(reach(join(out, 'cli.mjs')))).toEqual([])
-    expect(heavy(reach(join(out, 'chunks', chunks.find((f) => f.startsWith('decode-'))!)))).toEqual([])
-    expect(heavy(reach(join(out, 'chunks', chunks.find((f) => f.startsWith('serve-'))!)))).toContain('ws')
+    expect(
+      heavy(
+        reach(
+          join(
+            out,
+            'chunks',
+            chunks.find((f) => f.startsWith('decode-'))!
+          )
+        )
+      )
+    ).toEqual([])
+    expect(
+      heavy(
+        reach(
+          join(
+            out,
+            'chunks',
+            chunks.find((f) => f.startsWith('serve-'))!
+          )
+        )
+      )
+    ).toContain('ws')
     // the bundle runs by itself: help and decode from this copy
-    const dec = spawnSync(process.execPath, ['--input-type=module', '-e', `const { main } = await import(${JSON.stringify(join(out, 'cli.mjs'))}); process.exitCode = await main(['decode', '--key', '${KEY}', ${JSON.stringify(e1File)}])`], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 })
+    const dec = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { main } = await import(${JSON.stringify(join(out, 'cli.mjs'))}); process.exitCode = await main(['decode', '--key', '${KEY}', ${JSON.stringify(e1File)}])`
+      ],
+      { cwd: ROOT, encoding: 'utf8', timeout: 60_000 }
+    )
     expect(dec.status, dec.stderr).toBe(0)
     expect(dec.stdout.trim().split('\n')).toHaveLength(2)
   })
@@ -332,7 +404,8 @@ export async function resolve(specifier, context, next) {
     writeFileSync(join(root, 'out/cli/cli.mjs'), `export async function main() { process.stdout.write('from the bundle\\n'); return 0 }\n`)
     const t = Date.now()
     writeFileSync(join(root, 'out/cli/manifest.json'), JSON.stringify({ builtAt: t, entry: 'cli.mjs', inputs: ['src/main/cli.ts'] }))
-    const via = (): string => spawnSync(process.execPath, [join(root, 'bin/p1studio.mjs'), 'help'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 }).stdout.trim()
+    const via = (): string =>
+      spawnSync(process.execPath, [join(root, 'bin/p1studio.mjs'), 'help'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 }).stdout.trim()
     utimesSync(join(root, 'src/main/cli.ts'), new Date(t - 60_000), new Date(t - 60_000))
     expect(via()).toBe('from the bundle')
     utimesSync(join(root, 'src/main/cli.ts'), new Date(t + 1000), new Date(t + 1000))
@@ -379,7 +452,7 @@ describe('serve builds the user interface when it is missing or stale (ui-build)
     expect(readdirSync(join(paths.outDir, '..')).filter((f) => f.startsWith('.renderer'))).toEqual([])
   })
 
-  it('another live process building: serve the UI there; a dead builder\'s lock is taken over; no build tools: says how', { timeout: 300_000 }, async () => {
+  it("another live process building: serve the UI there; a dead builder's lock is taken over; no build tools: says how", { timeout: 300_000 }, async () => {
     const { ensureUiBuilt } = await import('../../src/main/cli/ui-build')
     const { paths, main } = miniProject('ui-b')
     expect((await ensureUiBuilt(paths, () => undefined)).state).toBe('built')

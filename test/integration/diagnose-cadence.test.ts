@@ -44,7 +44,9 @@ it('diagnoses a meter at the real 10 s cadence: ok, three frames ten seconds apa
   let sim: ChildProcess | null = null
   try {
     // the meter sends all the time; the installer comes and starts the check
-    sim = spawn(process.execPath, ['bin/p1studio.mjs', 'simulate', '--port', pty.a, '--key', KEY, '--interval', '10', '--peer', pty.b], { stdio: ['ignore', 'ignore', 'pipe'] })
+    sim = spawn(process.execPath, ['bin/p1studio.mjs', 'simulate', '--port', pty.a, '--key', KEY, '--interval', '10', '--peer', pty.b], {
+      stdio: ['ignore', 'ignore', 'pipe']
+    })
     await stderrMatch(sim, /^frame \d+: \d+ bytes$/m)
     const diag = spawn(process.execPath, ['bin/p1studio.mjs', 'diagnose', '--port', pty.b, '--key', KEY, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''

@@ -31,7 +31,11 @@ afterEach(async () => {
   await line.close()
 })
 
-async function startMeter(fault: MeterFault['name'], extra: Partial<MeterFault> = {}, opts: { plain?: boolean; frameCounter?: number } = {}): Promise<VirtualMeter> {
+async function startMeter(
+  fault: MeterFault['name'],
+  extra: Partial<MeterFault> = {},
+  opts: { plain?: boolean; frameCounter?: number } = {}
+): Promise<VirtualMeter> {
   const peer = line.pty.b
   return line.startMeter({
     key: Buffer.from(KEY, 'hex'),
@@ -125,7 +129,10 @@ describe('diagnostics verdicts through a pty', () => {
     }
     // as root, run the CLI as "nobody", who may not open the root-owned 0600 pty (its start-up
     // took 24 s at load 28 on two cores: the limits are the CLI's, not the diagnosis')
-    const out = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, 'bin/p1studio.mjs', 'diagnose', '--port', line.pty.b, '--json'], { encoding: 'utf8', timeout: 120_000 })
+    const out = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, 'bin/p1studio.mjs', 'diagnose', '--port', line.pty.b, '--json'], {
+      encoding: 'utf8',
+      timeout: 120_000
+    })
     expect(out.status).toBe(1)
     const r = JSON.parse(out.stdout) as DiagnosisReport
     expect(r.verdict).toBe('port_permission_denied')

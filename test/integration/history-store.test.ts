@@ -81,7 +81,11 @@ describe('history store', () => {
   it('daily figures from the store equal `p1studio stats --json` on the capture files', async () => {
     const rows = await store.counters('SAG1030700089067', 0, Number.MAX_SAFE_INTEGER)
     const fromStore = dailyStats(rows, 3, 0.2)
-    const out = spawnSync(process.execPath, [resolve(ROOT, 'bin/p1studio.mjs'), 'stats', files.a, files.b, '--key', KEY, '--class', '3', '--price', '0.2', '--json'], { encoding: 'utf8' })
+    const out = spawnSync(
+      process.execPath,
+      [resolve(ROOT, 'bin/p1studio.mjs'), 'stats', files.a, files.b, '--key', KEY, '--class', '3', '--price', '0.2', '--json'],
+      { encoding: 'utf8' }
+    )
     expect(out.status, out.stderr).toBe(0)
     const cli = JSON.parse(out.stdout) as { days: unknown[] }
     expect(cli.days, JSON.stringify({ cli: cli.days, fromStore })).toEqual(fromStore)

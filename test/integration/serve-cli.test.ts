@@ -68,7 +68,22 @@ describe('p1studio token and serve', () => {
     expect(badName.stderr).toMatch(/--host-name http:\/\/x\/: give a host name/)
 
     const given = 'my-own-serve-token-0123456789'
-    const s = await startServe(['--demo', '--listen', '127.0.0.1:0', '--token', given, '--host-name', 'p1.example.org', '--host-name', 'Pi.Local', '--capture-dir', join(data, 'captures')], env)
+    const s = await startServe(
+      [
+        '--demo',
+        '--listen',
+        '127.0.0.1:0',
+        '--token',
+        given,
+        '--host-name',
+        'p1.example.org',
+        '--host-name',
+        'Pi.Local',
+        '--capture-dir',
+        join(data, 'captures')
+      ],
+      env
+    )
     running.push(s)
     expect(s.token).toBe(given)
     const get = (host: string) => rawHttp(s.port, `GET /?token=${given} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`)

@@ -25,7 +25,13 @@ let nextId = 1
 
 beforeAll(async () => {
   // the board's port: a device the operator allowed (serve --allow-port), images in the firmware folder
-  session = new StudioSession({ version: 'images', boardsDir: join(dir, 'boards'), captureDir: join(dir, 'captures'), firmwareDir: dir, allowPorts: [join(dir, 'no-such-port')] })
+  session = new StudioSession({
+    version: 'images',
+    boardsDir: join(dir, 'boards'),
+    captureDir: join(dir, 'captures'),
+    firmwareDir: dir,
+    allowPorts: [join(dir, 'no-such-port')]
+  })
   server = await startWebServer({ session, port: 0, staticDir: dir })
   ws = await pageSocket(server)
 })
@@ -42,7 +48,9 @@ describe('firmware images named by a browser', () => {
   it('/dev/zero is refused before a byte is read (a browser names no path; the desktop gets the file check); RSS stays put', async () => {
     const before = process.memoryUsage().rss
     const r = await flash('/dev/zero')
-    const desktop = await session.api.boardFlash({ path: join(dir, 'no-such-port'), reset: 'none', images: [{ path: '/dev/zero', offset: 0x10000 }] }).catch((e: Error) => e)
+    const desktop = await session.api
+      .boardFlash({ path: join(dir, 'no-such-port'), reset: 'none', images: [{ path: '/dev/zero', offset: 0x10000 }] })
+      .catch((e: Error) => e)
     const grown = (process.memoryUsage().rss - before) / 1048576
     console.log(`boardFlash /dev/zero: RSS +${grown.toFixed(1)} MB, answers: ${r.error?.message} / ${(desktop as Error).message}`)
     expect(r.error).toMatchObject({ code: 'forbidden_path', params: { path: '/dev/zero' } })

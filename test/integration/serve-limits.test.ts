@@ -39,7 +39,8 @@ async function until(what: string, cond: () => boolean, timeoutMs = 60_000): Pro
   }
 }
 
-const socketTo = (server: WebServer): WebSocket => new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, { origin: `http://127.0.0.1:${server.port}` })
+const socketTo = (server: WebServer): WebSocket =>
+  new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, { origin: `http://127.0.0.1:${server.port}` })
 
 describe('serve limits', () => {
   it('a replay at full speed reaches the page as ≤ 10 batches a second; the client hands every batched frame to its listeners in order', async () => {
@@ -47,7 +48,10 @@ describe('serve limits', () => {
     copyFileSync(DEMO, join(dir, 'demo-day.bin'))
     const session = new StudioSession({ version: 'limits', captureDir: dir, historyPath: join(dir, 'h.duckdb') })
     const server = await startWebServer({ session, port: 0, staticDir })
-    cleanup.push(() => session.dispose(), () => server.close())
+    cleanup.push(
+      () => session.dispose(),
+      () => server.close()
+    )
 
     let emitted = 0
     session.on('frame', () => emitted++)
@@ -80,7 +84,9 @@ describe('serve limits', () => {
     await until('every frame to be sent or counted as dropped', () => seen.length + raw.dropped >= emitted)
     const elapsedMs = Date.now() - t0
     const messages = raw.messages - before - 1 // less the openSource answer
-    console.log(`replay at max: ${emitted} frame events in ${elapsedMs} ms → ${messages} messages (${raw.batches} batches, ${(raw.bytes / 1e6).toFixed(1)} MB), ${seen.length} frames delivered, ${raw.dropped} left out`)
+    console.log(
+      `replay at max: ${emitted} frame events in ${elapsedMs} ms → ${messages} messages (${raw.batches} batches, ${(raw.bytes / 1e6).toFixed(1)} MB), ${seen.length} frames delivered, ${raw.dropped} left out`
+    )
     expect(emitted).toBeGreaterThan(8000)
     // the batch timer fires at most once per 100 ms, so this bound holds at any machine speed
     expect(messages).toBeLessThanOrEqual(Math.ceil(elapsedMs / 100) + 2)
@@ -92,7 +98,10 @@ describe('serve limits', () => {
   it('at most 16 connections: the 17th gets 503, a closed one frees its place', async () => {
     const session = new StudioSession({ version: 'limits' })
     const server = await startWebServer({ session, port: 0, staticDir })
-    cleanup.push(() => session.dispose(), () => server.close())
+    cleanup.push(
+      () => session.dispose(),
+      () => server.close()
+    )
     const sockets = Array.from({ length: 16 }, () => socketTo(server))
     await Promise.all(sockets.map(socketOpen))
     const extra = socketTo(server)
@@ -113,7 +122,10 @@ describe('serve limits', () => {
     const gate = new Promise<void>((r) => (release = r))
     const session = new StudioSession({ version: 'limits', portLister: async () => (await gate, []) })
     const server = await startWebServer({ session, port: 0, staticDir })
-    cleanup.push(() => session.dispose(), () => server.close())
+    cleanup.push(
+      () => session.dispose(),
+      () => server.close()
+    )
     const ws = await pageSocket(server)
     const answers = new Map<number, { result?: unknown; error?: { message: string; code?: string } }>()
     ws.on('message', (raw) => {
@@ -169,12 +181,16 @@ describe('a client that stops reading', () => {
     })
     good.send(JSON.stringify({ id: 1, method: 'setReplay', params: { speed: 'max' } }))
     let n = 1
-    await until('the replay to end', () => {
-      const st = answers.get(n)?.result as SessionStatus | undefined
-      if (st?.source.kind === 'capture' && st.source.replay.done) return true
-      if (answers.has(n)) good.send(JSON.stringify({ id: ++n, method: 'getStatus' }))
-      return false
-    }, 120_000)
+    await until(
+      'the replay to end',
+      () => {
+        const st = answers.get(n)?.result as SessionStatus | undefined
+        if (st?.source.kind === 'capture' && st.source.replay.done) return true
+        if (answers.has(n)) good.send(JSON.stringify({ id: ++n, method: 'getStatus' }))
+        return false
+      },
+      120_000
+    )
     good.send(JSON.stringify({ id: 1000, method: 'getRecentFrames' }))
     await until('recent frames', () => answers.has(1000))
     const answerBytes = JSON.stringify(answers.get(1000)).length
@@ -212,12 +228,18 @@ describe('a client that stops reading', () => {
       peak = Math.max(peak, rssMB(pid))
       if (peak - baseline > 400) break // the server is buffering without bound: stop before it takes the machine
     }
-    await until('the server to drop the client (or grow)', () => {
-      peak = Math.max(peak, rssMB(pid))
-      if (ended === null && !sock.destroyed) sock.write(textFrame('{"id":0,"method":"getStatus"}'))
-      return ended !== null || peak - baseline > 400
-    }, 60_000)
-    console.log(`unread client: ${sent} requests sent, answer ${(answerBytes / 1e6).toFixed(2)} MB each; serve RSS ${baseline.toFixed(0)} MB before, peak ${peak.toFixed(0)} MB (+${(peak - baseline).toFixed(0)} MB); connection: ${ended ?? 'still open'}`)
+    await until(
+      'the server to drop the client (or grow)',
+      () => {
+        peak = Math.max(peak, rssMB(pid))
+        if (ended === null && !sock.destroyed) sock.write(textFrame('{"id":0,"method":"getStatus"}'))
+        return ended !== null || peak - baseline > 400
+      },
+      60_000
+    )
+    console.log(
+      `unread client: ${sent} requests sent, answer ${(answerBytes / 1e6).toFixed(2)} MB each; serve RSS ${baseline.toFixed(0)} MB before, peak ${peak.toFixed(0)} MB (+${(peak - baseline).toFixed(0)} MB); connection: ${ended ?? 'still open'}`
+    )
     sock.destroy()
     expect(peak - baseline).toBeLessThan(150)
     expect(ended).not.toBeNull()

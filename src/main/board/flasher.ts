@@ -310,7 +310,14 @@ export async function flashBoard(job: FlashJob): Promise<FlashOutcome> {
         const before = sizes.slice(0, fileIndex).reduce((a, b) => a + b, 0)
         const frac = total > 0 ? written / total : 1
         where = written >= total ? ` of ${img.name}` : ` at ${hex(img.offset + Math.floor(frac * img.data.length))} in ${img.name}`
-        progress({ phase, fileIndex, address: img.offset + Math.floor(frac * img.data.length), written, total, fraction: totalBytes ? (before + frac * img.data.length) / totalBytes : 1 })
+        progress({
+          phase,
+          fileIndex,
+          address: img.offset + Math.floor(frac * img.data.length),
+          written,
+          total,
+          fraction: totalBytes ? (before + frac * img.data.length) / totalBytes : 1
+        })
       },
       calculateMD5Hash: (image) => createHash('md5').update(image).digest('hex')
     })

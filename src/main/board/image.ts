@@ -125,18 +125,22 @@ export function checkImages(images: FlashImage[], chip: string, flashSizeBytes: 
         problems.push(`${img.name} is an ESP32 image at 0x0: an ESP32 bootloader belongs at 0x1000 and the application at 0x10000.`)
       }
     } else if (k.kind === 'unknown-firmware') {
-      problems.push(`${img.name} starts like a firmware image (0xE9) but its header fits no known chip (entry ${hex(k.entry)}): it may be damaged or built for another device.`)
+      problems.push(
+        `${img.name} starts like a firmware image (0xE9) but its header fits no known chip (entry ${hex(k.entry)}): it may be damaged or built for another device.`
+      )
     }
   }
   if (firmware === 0 && images.length > 0) warnings.push('No file looks like a firmware image (magic 0xE9); they are written as data.')
   const sorted = [...images].sort((a, b) => a.offset - b.offset)
   for (let i = 1; i < sorted.length; i++) {
     const prev = sorted[i - 1]
-    if (prev.offset + prev.data.length > sorted[i].offset) problems.push(`${prev.name} (${hex(prev.offset)}–${hex(prev.offset + prev.data.length)}) overlaps ${sorted[i].name} at ${hex(sorted[i].offset)}.`)
+    if (prev.offset + prev.data.length > sorted[i].offset)
+      problems.push(`${prev.name} (${hex(prev.offset)}–${hex(prev.offset + prev.data.length)}) overlaps ${sorted[i].name} at ${hex(sorted[i].offset)}.`)
   }
   if (flashSizeBytes !== null) {
     for (const img of images) {
-      if (img.offset + img.data.length > flashSizeBytes) problems.push(`${img.name} does not fit: it ends at ${hex(img.offset + img.data.length)} but the flash holds ${flashSizeBytes / 1048576} MB.`)
+      if (img.offset + img.data.length > flashSizeBytes)
+        problems.push(`${img.name} does not fit: it ends at ${hex(img.offset + img.data.length)} but the flash holds ${flashSizeBytes / 1048576} MB.`)
     }
   }
   return { ok: problems.length === 0, problems, warnings }
@@ -174,14 +178,24 @@ export async function readImageFile(path: string): Promise<Uint8Array> {
     fh = await fsp.open(path, FS.O_RDONLY | (FS.O_NONBLOCK ?? 0))
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : 'it cannot be opened'
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a folder'
+            : 'it cannot be opened'
     throw new Error(`Cannot read the image ${path}: ${why}`, { cause: e })
   }
   try {
     const st = await fh.stat()
     if (st.isDirectory()) throw new Error(`Cannot read the image ${path}: it is a folder`)
     if (!st.isFile()) throw new Error(`${path} is not a firmware file (it is a device, pipe or socket): choose the .bin file of the build.`)
-    if (st.size > MAX_IMAGE_BYTES) throw new Error(`${path} is ${(st.size / 1048576).toFixed(1)} MB: a firmware image is at most 16 MB (the largest flash). Choose the .bin file of the build.`)
+    if (st.size > MAX_IMAGE_BYTES)
+      throw new Error(
+        `${path} is ${(st.size / 1048576).toFixed(1)} MB: a firmware image is at most 16 MB (the largest flash). Choose the .bin file of the build.`
+      )
     // read at most one byte more than the limit: a file that grows while read is refused, not followed
     const buf = Buffer.allocUnsafe(Math.min(st.size, MAX_IMAGE_BYTES) + 1)
     let n = 0

@@ -31,7 +31,14 @@ export const ImprovType = { CURRENT_STATE: 0x01, ERROR_STATE: 0x02, RPC: 0x03, R
 export const ImprovCommand = { SEND_WIFI: 0x01, REQUEST_STATE: 0x02, REQUEST_INFO: 0x03, SCAN: 0x04, HOSTNAME: 0x05, DEVICE_NAME: 0x06 } as const
 
 const STATES: Record<number, ImprovState> = { 0x01: 'authorization_required', 0x02: 'authorized', 0x03: 'provisioning', 0x04: 'provisioned' }
-const ERRORS: Record<number, ImprovErrorCode> = { 0x00: 'none', 0x01: 'invalid_rpc', 0x02: 'unknown_rpc', 0x03: 'unable_to_connect', 0x05: 'bad_hostname', 0xff: 'unknown' }
+const ERRORS: Record<number, ImprovErrorCode> = {
+  0x00: 'none',
+  0x01: 'invalid_rpc',
+  0x02: 'unknown_rpc',
+  0x03: 'unable_to_connect',
+  0x05: 'bad_hostname',
+  0xff: 'unknown'
+}
 
 /** State byte → name ('unknown' for values the spec does not list). */
 export const improvState = (b: number): ImprovState => STATES[b] ?? 'unknown'
@@ -221,7 +228,11 @@ export class ImprovSerialClient {
    * @throws ImprovError('timeout') if nothing answers within `timeoutMs`
    */
   async requestState(timeoutMs = 5000): Promise<{ state: ImprovState; url: string | null }> {
-    const result = this.wait(timeoutMs + 500, (p) => (p.type === ImprovType.RPC_RESULT && p.data[0] === ImprovCommand.REQUEST_STATE ? decodeImprovResult(p.data).strings[0] ?? '' : undefined), false).catch(() => null)
+    const result = this.wait(
+      timeoutMs + 500,
+      (p) => (p.type === ImprovType.RPC_RESULT && p.data[0] === ImprovCommand.REQUEST_STATE ? (decodeImprovResult(p.data).strings[0] ?? '') : undefined),
+      false
+    ).catch(() => null)
     const stateP = this.wait(timeoutMs, (p) => (p.type === ImprovType.CURRENT_STATE ? improvState(p.data[0]) : undefined), false)
     this.send(ImprovCommand.REQUEST_STATE)
     const retry = setInterval(() => this.send(ImprovCommand.REQUEST_STATE), 1000)
@@ -236,7 +247,9 @@ export class ImprovSerialClient {
 
   /** Device info: firmware, version, chip/variant, device name. @throws ImprovError on an error state or timeout */
   async requestInfo(timeoutMs = 3000): Promise<ImprovDeviceInfo> {
-    const r = this.wait(timeoutMs, (p) => (p.type === ImprovType.RPC_RESULT && p.data[0] === ImprovCommand.REQUEST_INFO ? decodeImprovResult(p.data).strings : undefined))
+    const r = this.wait(timeoutMs, (p) =>
+      p.type === ImprovType.RPC_RESULT && p.data[0] === ImprovCommand.REQUEST_INFO ? decodeImprovResult(p.data).strings : undefined
+    )
     this.send(ImprovCommand.REQUEST_INFO)
     const s = await r
     return { firmware: s[0] ?? '', version: s[1] ?? '', chip: s[2] ?? '', deviceName: s[3] ?? '' }
@@ -249,7 +262,9 @@ export class ImprovSerialClient {
    */
   async provision(ssid: string, password: string, timeoutMs = 30_000): Promise<{ url: string | null }> {
     const payload = encodeImprovStrings([ssid, password])
-    const r = this.wait(timeoutMs, (p) => (p.type === ImprovType.RPC_RESULT && p.data[0] === ImprovCommand.SEND_WIFI ? decodeImprovResult(p.data).strings : undefined))
+    const r = this.wait(timeoutMs, (p) =>
+      p.type === ImprovType.RPC_RESULT && p.data[0] === ImprovCommand.SEND_WIFI ? decodeImprovResult(p.data).strings : undefined
+    )
     this.error = 'none'
     this.send(ImprovCommand.SEND_WIFI, payload)
     const strings = await r
@@ -265,7 +280,7 @@ export function explainImprovError(code: ImprovErrorCode, ctx: { path: string; s
     case 'invalid_rpc':
       return 'The board rejected the request as malformed (Improv "invalid RPC packet"); try again, or update its firmware.'
     case 'unknown_rpc':
-      return 'The board\'s firmware does not know this Improv command; update the firmware.'
+      return "The board's firmware does not know this Improv command; update the firmware."
     case 'bad_hostname':
       return 'The board refused the host name (letters, digits and hyphens only).'
     case 'timeout':
@@ -283,7 +298,14 @@ export function explainImprovError(code: ImprovErrorCode, ctx: { path: string; s
  * in the result); throws only for port problems.
  * @throws PortOpenError if the port cannot be opened
  */
-export async function improvProvision(opts: { path: string; ssid: string; password: string; baudRate?: number; timeoutS?: number; onLog?: (line: string) => void }): Promise<ImprovResult> {
+export async function improvProvision(opts: {
+  path: string
+  ssid: string
+  password: string
+  baudRate?: number
+  timeoutS?: number
+  onLog?: (line: string) => void
+}): Promise<ImprovResult> {
   const client = await ImprovSerialClient.open(opts.path, { baudRate: opts.baudRate, onLog: opts.onLog })
   const ctx = { path: opts.path, ssid: opts.ssid }
   let info: ImprovDeviceInfo | null = null
@@ -298,7 +320,10 @@ export async function improvProvision(opts: { path: string; ssid: string; passwo
       const code = e instanceof ImprovError ? e.code : 'unknown'
       // the device follows an error with its state (back to ready); give that packet a moment
       await new Promise((r) => setTimeout(r, 100))
-      const message = code === 'timeout' ? `The board did not finish joining "${opts.ssid}" in ${opts.timeoutS ?? 30} s (last state: ${client.state}).` : explainImprovError(code, ctx)
+      const message =
+        code === 'timeout'
+          ? `The board did not finish joining "${opts.ssid}" in ${opts.timeoutS ?? 30} s (last state: ${client.state}).`
+          : explainImprovError(code, ctx)
       return { info, state: client.state, url: null, error: code, message }
     }
   } catch (e) {

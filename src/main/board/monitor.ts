@@ -178,8 +178,10 @@ export async function chooseUdpBind(hints: UdpBindHints, net: UdpNetwork = syste
   if (hints.host !== undefined) {
     const h = hints.host.trim().toLowerCase() === 'localhost' ? '127.0.0.1' : hints.host.trim()
     if (h === '0.0.0.0') return { address: h, reason: 'all interfaces, as asked: any computer on the network can send to this log' }
-    if (!IPV4.test(h)) throw new Error(`${hints.host} is not an IPv4 address: the SmartyReader sends its log over IPv4 (e.g. 192.168.1.20, or 0.0.0.0 for every interface).`)
-    if (!mine.includes(h)) throw new Error(`${h} is not an address of this computer, so no log can arrive there: choose one of ${mine.join(', ')} (or 0.0.0.0 for every interface).`)
+    if (!IPV4.test(h))
+      throw new Error(`${hints.host} is not an IPv4 address: the SmartyReader sends its log over IPv4 (e.g. 192.168.1.20, or 0.0.0.0 for every interface).`)
+    if (!mine.includes(h))
+      throw new Error(`${h} is not an address of this computer, so no log can arrive there: choose one of ${mine.join(', ')} (or 0.0.0.0 for every interface).`)
     return { address: h, reason: 'as asked' }
   }
   for (const ip of hints.pcIps ?? []) {

@@ -54,7 +54,9 @@ const BOOL = { message: 'must be true or false' }
 
 /** Each known setting with the type of its default (values are range-checked on save). */
 function settingsTypeSchema(): z.ZodType<Record<string, unknown>> {
-  const shape: Record<string, z.ZodType> = { firmware: z.enum(FIRMWARE_GENERATIONS, { message: `must be one of ${FIRMWARE_GENERATIONS.join(', ')}` }).optional() }
+  const shape: Record<string, z.ZodType> = {
+    firmware: z.enum(FIRMWARE_GENERATIONS, { message: `must be one of ${FIRMWARE_GENERATIONS.join(', ')}` }).optional()
+  }
   for (const [k, v] of Object.entries(DEFAULT_SETTINGS)) {
     if (k === 'firmware') continue
     shape[k] = (
@@ -71,22 +73,28 @@ function settingsTypeSchema(): z.ZodType<Record<string, unknown>> {
   return z.object(shape).catchall(z.unknown()) as unknown as z.ZodType<Record<string, unknown>>
 }
 
-const storedSchema = z.object({
-  format: z.literal(FORMAT, { message: `is not "${FORMAT}"` }),
-  version: z.literal(1, { message: 'is not 1 (a newer P1 Studio wrote it?)' }),
-  profile: z.object({
-    id: z.string(TEXT).regex(/^[A-Za-z0-9_-]{1,80}$/, { message: 'must be letters, digits, - and _ (at most 80)' }),
-    name: z.string(TEXT),
-    customer: z.string(TEXT).default(''),
-    meterId: z.string(TEXT).default(''),
-    notes: z.string(TEXT).default(''),
-    board: z.enum(['esp8266', 'esp32'], { message: 'must be esp8266 or esp32' }).default('esp8266'),
-    defines: z.record(z.string(), z.boolean(BOOL), { message: 'must be an object of true/false switches' }).default({}),
-    settings: settingsTypeSchema().default({}),
-    secrets: z.record(z.string(), z.string(TEXT), { message: 'must be an object' }).default({}),
-    updatedAt: z.string(TEXT).default('')
-  }, { message: 'must be an object' })
-}, { message: 'is not a JSON object' })
+const storedSchema = z.object(
+  {
+    format: z.literal(FORMAT, { message: `is not "${FORMAT}"` }),
+    version: z.literal(1, { message: 'is not 1 (a newer P1 Studio wrote it?)' }),
+    profile: z.object(
+      {
+        id: z.string(TEXT).regex(/^[A-Za-z0-9_-]{1,80}$/, { message: 'must be letters, digits, - and _ (at most 80)' }),
+        name: z.string(TEXT),
+        customer: z.string(TEXT).default(''),
+        meterId: z.string(TEXT).default(''),
+        notes: z.string(TEXT).default(''),
+        board: z.enum(['esp8266', 'esp32'], { message: 'must be esp8266 or esp32' }).default('esp8266'),
+        defines: z.record(z.string(), z.boolean(BOOL), { message: 'must be an object of true/false switches' }).default({}),
+        settings: settingsTypeSchema().default({}),
+        secrets: z.record(z.string(), z.string(TEXT), { message: 'must be an object' }).default({}),
+        updatedAt: z.string(TEXT).default('')
+      },
+      { message: 'must be an object' }
+    )
+  },
+  { message: 'is not a JSON object' }
+)
 
 /** One plain sentence for a profile file that fails the schema: where and what. */
 function explainDamage(e: unknown, raw: unknown): string {
@@ -147,7 +155,8 @@ export class ProfileStore {
   /** @throws ZodError for a file that fails the schema. */
   private decode(raw: unknown, fileId?: string): LoadedProfile {
     const s = storedSchema.parse(raw).profile
-    if (fileId !== undefined && s.id !== fileId) throw new z.ZodError([{ code: 'custom', path: ['profile', 'id'], message: `is "${s.id}", not the file's name "${fileId}"`, input: s.id }])
+    if (fileId !== undefined && s.id !== fileId)
+      throw new z.ZodError([{ code: 'custom', path: ['profile', 'id'], message: `is "${s.id}", not the file's name "${fileId}"`, input: s.id }])
     const secrets: BoardSecrets = { ...EMPTY_SECRETS }
     const lost: string[] = []
     for (const k of BOARD_SECRET_KEYS) {
@@ -208,7 +217,10 @@ export class ProfileStore {
       raw = JSON.parse(text)
       return this.decode(raw, id)
     } catch (e) {
-      throw new Error(`The board profile file ${this.file(id)} is damaged: ${explainDamage(e, raw)}. Correct it in a text editor, or delete it and create the profile again.`, { cause: e })
+      throw new Error(
+        `The board profile file ${this.file(id)} is damaged: ${explainDamage(e, raw)}. Correct it in a text editor, or delete it and create the profile again.`,
+        { cause: e }
+      )
     }
   }
 

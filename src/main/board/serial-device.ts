@@ -214,7 +214,9 @@ export class NodeSerialDevice {
       port.set({ dtr: this.dtr, rts: this.rts, brk: s.break === true }, (err) => {
         if (err) {
           this.resetLines = false
-          this.onNote(`${this.path} cannot drive DTR/RTS (${err.message.replace(/, cannot set$/, '')}): no automatic reset, put the board into its bootloader by hand (hold BOOT, press RESET).`)
+          this.onNote(
+            `${this.path} cannot drive DTR/RTS (${err.message.replace(/, cannot set$/, '')}): no automatic reset, put the board into its bootloader by hand (hold BOOT, press RESET).`
+          )
         } else this.resetLines = true
         resolve()
       })

@@ -110,7 +110,10 @@ export async function exportFile(path: string, out: Writable, opts: ExportOption
       }
     }
     const codes = [...columns.keys()]
-    await write(out, ['meter_time', 'receive_time', 'frame_counter', ...codes.map((c) => (columns.get(c) ? `${c} [${columns.get(c)}]` : c))].map(csvCell).join(',') + '\r\n')
+    await write(
+      out,
+      ['meter_time', 'receive_time', 'frame_counter', ...codes.map((c) => (columns.get(c) ? `${c} [${columns.get(c)}]` : c))].map(csvCell).join(',') + '\r\n'
+    )
     for await (const ev of decodedEvents(path, opts, summary)) {
       if (ev.type !== 'telegram') {
         if (ev.type === 'failure') res.failed++

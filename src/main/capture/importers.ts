@@ -399,7 +399,20 @@ export async function openInput(path: string): Promise<OpenedInput> {
     syntheticTimes: true,
     frames,
     records: async function* (summary?: ReadSummary) {
-      yield { type: 'metadata', time: recs[0]?.time ?? mtime, offset: 0, meta: { format: 'p1studio-capture', version: 1, source: `imported from ${name} (${label})`, lineSettings: null, appVersion: '', startedAt: isoTime(recs[0]?.time ?? mtime), syntheticTimes: true } }
+      yield {
+        type: 'metadata',
+        time: recs[0]?.time ?? mtime,
+        offset: 0,
+        meta: {
+          format: 'p1studio-capture',
+          version: 1,
+          source: `imported from ${name} (${label})`,
+          lineSettings: null,
+          appVersion: '',
+          startedAt: isoTime(recs[0]?.time ?? mtime),
+          syntheticTimes: true
+        }
+      }
       let offset = 0
       for (const r of recs) {
         if (summary) summary.records++
@@ -409,4 +422,3 @@ export async function openInput(path: string): Promise<OpenedInput> {
     }
   }
 }
-

@@ -21,8 +21,7 @@ export class CaptureFormatError extends Error {
 
 /** One record as read. */
 export type CaptureRecord =
-  | { type: 'metadata'; time: number; offset: number; meta: Record<string, unknown> }
-  | { type: 'data'; time: number; offset: number; bytes: Buffer }
+  { type: 'metadata'; time: number; offset: number; meta: Record<string, unknown> } | { type: 'data'; time: number; offset: number; bytes: Buffer }
 
 /** A stretch of a capture that holds no readable record (skipped by salvage). */
 export interface DamagedRange {
@@ -114,7 +113,12 @@ function recordAt(buf: Buffer, i: number): 'yes' | 'no' | 'maybe' {
  * `salvage: false`) damage before the last record.
  * @throws Error (plain words) if the file cannot be read.
  */
-export async function* readCapture(path: string, summary: ReadSummary = { records: 0, tornAt: null, warning: null }, startOffset = 0, opts: ReadOptions = {}): AsyncGenerator<CaptureRecord> {
+export async function* readCapture(
+  path: string,
+  summary: ReadSummary = { records: 0, tornAt: null, warning: null },
+  startOffset = 0,
+  opts: ReadOptions = {}
+): AsyncGenerator<CaptureRecord> {
   for await (const batch of readCaptureBatches(path, summary, startOffset, opts)) yield* batch
 }
 
@@ -129,7 +133,12 @@ export async function* readCapture(path: string, summary: ReadSummary = { record
  * a candidate is at most {@link MAX_RECORD_PAYLOAD} long.
  * @throws as {@link readCapture}.
  */
-export async function* readCaptureBatches(path: string, summary: ReadSummary = { records: 0, tornAt: null, warning: null }, startOffset = 0, opts: ReadOptions = {}): AsyncGenerator<CaptureRecord[]> {
+export async function* readCaptureBatches(
+  path: string,
+  summary: ReadSummary = { records: 0, tornAt: null, warning: null },
+  startOffset = 0,
+  opts: ReadOptions = {}
+): AsyncGenerator<CaptureRecord[]> {
   const salvage = opts.salvage !== false
   const damaged: DamagedRange[] = (summary.damaged ??= [])
   const stream = createReadStream(path, { highWaterMark: 256 * 1024, start: startOffset })
@@ -174,7 +183,12 @@ export async function* readCaptureBatches(path: string, summary: ReadSummary = {
         if (r === 'no' && !salvage) {
           const bad = (type !== RecordType.metadata && type !== RecordType.data) || len > MAX_RECORD_PAYLOAD
           if (!(isAllZero(buf, i + RECORD_HEADER_BYTES + len + RECORD_TRAILER_BYTES) && !bad)) {
-            throw new CaptureFormatError(bad ? `Damaged record at byte offset ${pos + i} (type ${type}, length ${len}).` : `Damaged record at byte offset ${pos + i}: CRC-32 does not match.`, pos + i)
+            throw new CaptureFormatError(
+              bad
+                ? `Damaged record at byte offset ${pos + i} (type ${type}, length ${len}).`
+                : `Damaged record at byte offset ${pos + i}: CRC-32 does not match.`,
+              pos + i
+            )
           }
         }
         if (!salvage) break
@@ -196,16 +210,20 @@ export async function* readCaptureBatches(path: string, summary: ReadSummary = {
         } catch {
           throw new CaptureFormatError(`Metadata record at byte offset ${offset} is not valid JSON.`, offset)
         }
-        if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) throw new CaptureFormatError(`Metadata record at byte offset ${offset} is not a JSON object.`, offset)
+        if (meta === null || typeof meta !== 'object' || Array.isArray(meta))
+          throw new CaptureFormatError(`Metadata record at byte offset ${offset} is not a JSON object.`, offset)
         if (!sawHeader && (meta.format === 'p1studio-capture' || damaged.length === 0)) {
-          if (meta.format !== 'p1studio-capture') throw new CaptureFormatError('Capture header missing or not a P1 Studio capture header (byte offset 8).', offset)
-          if (meta.version !== 1) throw new CaptureFormatError(`Capture format version ${String(meta.version)} is not supported (this P1 Studio reads version 1).`, offset)
+          if (meta.format !== 'p1studio-capture')
+            throw new CaptureFormatError('Capture header missing or not a P1 Studio capture header (byte offset 8).', offset)
+          if (meta.version !== 1)
+            throw new CaptureFormatError(`Capture format version ${String(meta.version)} is not supported (this P1 Studio reads version 1).`, offset)
           sawHeader = true
         }
         batch.push({ type: 'metadata', time, offset, meta })
       } else {
         // a header lost in damage: the data after it is still the user's
-        if (!sawHeader && damaged.length === 0) throw new CaptureFormatError('Capture header missing: the first record is not metadata (byte offset 8).', offset)
+        if (!sawHeader && damaged.length === 0)
+          throw new CaptureFormatError('Capture header missing: the first record is not metadata (byte offset 8).', offset)
         // no copy: `buf` is never written to again (each read is a new buffer)
         batch.push({ type: 'data', time, offset, bytes: payload })
       }
@@ -242,7 +260,8 @@ export async function* readCaptureBatches(path: string, summary: ReadSummary = {
     if (pos === 0 && buf.length === 0) throw new CaptureFormatError('The file is empty.', 0)
     throw new CaptureFormatError('Not a P1 Studio capture: the file is shorter than the 8-byte magic.', 0)
   }
-  if (!sawHeader && buf.length === 0 && damageFrom === null && damaged.length === 0) throw new CaptureFormatError('Capture header missing: the file ends after the magic (byte offset 8).', 8)
+  if (!sawHeader && buf.length === 0 && damageFrom === null && damaged.length === 0)
+    throw new CaptureFormatError('Capture header missing: the file ends after the magic (byte offset 8).', 8)
   // damage that runs to the end of the file: the last record is torn
   if (damageFrom !== null) summary.tornAt = damageFrom
   else if (buf.length > 0) summary.tornAt = pos

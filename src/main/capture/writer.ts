@@ -140,8 +140,16 @@ export class CaptureWriter extends EventEmitter<{ progress: [CaptureProgress]; e
         /* already gone */
       }
       const err = e as NodeJS.ErrnoException
-      const why: Record<string, string> = { ENOSPC: 'The disk is full', EDQUOT: 'Disk quota exceeded', EFBIG: 'The file size limit is too small even for the header', EIO: 'The disk reported an error' }
-      throw new Error(err.code && why[err.code] ? `${why[err.code]}: the capture could not be started (${path} was not created).` : explainWriteError(path, err), { cause: e })
+      const why: Record<string, string> = {
+        ENOSPC: 'The disk is full',
+        EDQUOT: 'Disk quota exceeded',
+        EFBIG: 'The file size limit is too small even for the header',
+        EIO: 'The disk reported an error'
+      }
+      throw new Error(
+        err.code && why[err.code] ? `${why[err.code]}: the capture could not be started (${path} was not created).` : explainWriteError(path, err),
+        { cause: e }
+      )
     }
     this.fd = fd
     this.path = path

@@ -61,7 +61,9 @@ function keyFromFileOrEnv(values: Record<string, string | boolean | undefined>):
     } catch (e) {
       if (e instanceof UsageError) throw e
       const code = (e as NodeJS.ErrnoException).code
-      throw new UsageError(`--key-file: ${code === 'ENOENT' ? `no file at ${path}` : code === 'EACCES' ? `no permission to read ${path}` : `cannot read ${path}`}`)
+      throw new UsageError(
+        `--key-file: ${code === 'ENOENT' ? `no file at ${path}` : code === 'EACCES' ? `no permission to read ${path}` : `cannot read ${path}`}`
+      )
     }
     values.key = checkedKey(text.trim(), `--key-file ${path}`)
     return

@@ -95,7 +95,9 @@ async function cmdFlash(args: string[]): Promise<number> {
   if (values.json) process.stdout.write(JSON.stringify(r) + '\n')
   else {
     for (const i of r.images) process.stdout.write(`0x${i.offset.toString(16).padStart(5, '0')}  ${i.name}  ${i.bytes} bytes  md5 ${i.md5}  verified\n`)
-    process.stdout.write(`${r.info.chip} ${r.info.mac}: flashed in ${r.durationS.toFixed(1)} s${r.resetDone ? ', reset into the new firmware' : ' — press RESET to start it'}.\n`)
+    process.stdout.write(
+      `${r.info.chip} ${r.info.mac}: flashed in ${r.durationS.toFixed(1)} s${r.resetDone ? ', reset into the new firmware' : ' — press RESET to start it'}.\n`
+    )
   }
   return 0
 }
@@ -121,7 +123,8 @@ export function loadProfileFile(file: string): BoardProfile {
     return mergeProfile({ name: basename(file), settings: c.settings, secrets: c.secrets }, null, 'cli')
   }
   const obj = (raw as { profile?: unknown }).profile ?? raw
-  if (typeof obj !== 'object' || obj === null || typeof (obj as { name?: unknown }).name !== 'string') throw new Error(`${file} is not a board profile (no "name").`)
+  if (typeof obj !== 'object' || obj === null || typeof (obj as { name?: unknown }).name !== 'string')
+    throw new Error(`${file} is not a board profile (no "name").`)
   const o = obj as Record<string, unknown>
   return mergeProfile(
     {
@@ -131,7 +134,10 @@ export function loadProfileFile(file: string): BoardProfile {
       board: o.board === 'esp32' ? 'esp32' : 'esp8266',
       defines: (o.defines as Record<string, boolean>) ?? undefined,
       settings: (o.settings as Record<string, unknown>) ?? undefined,
-      secrets: typeof o.secrets === 'object' && o.secrets !== null && Object.values(o.secrets).every((v) => typeof v === 'string') ? (o.secrets as Record<string, string>) : undefined
+      secrets:
+        typeof o.secrets === 'object' && o.secrets !== null && Object.values(o.secrets).every((v) => typeof v === 'string')
+          ? (o.secrets as Record<string, string>)
+          : undefined
     },
     null,
     'cli'
@@ -139,7 +145,13 @@ export function loadProfileFile(file: string): BoardProfile {
 }
 
 async function cmdConfig(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { profile: { type: 'string' }, format: { type: 'string' }, layout: { type: 'string' }, key: { type: 'string' }, out: { type: 'string' } })
+  const { values, positionals } = parse(args, {
+    profile: { type: 'string' },
+    format: { type: 'string' },
+    layout: { type: 'string' },
+    key: { type: 'string' },
+    out: { type: 'string' }
+  })
   if (!values.profile) throw new UsageError('board config needs --profile FILE')
   if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`)
   const format = values.format ?? 'config.h'
@@ -167,7 +179,11 @@ async function cmdConfig(args: string[]): Promise<number> {
     return 0
   }
   process.stdout.write(format === 'config.h' ? writeConfigH(p, { maskSecrets: true, layout }) : writeEsphomeYaml(p))
-  process.stderr.write(format === 'config.h' ? 'note: secrets are masked on screen; use --out FILE to write config.h with them.\n' : 'note: secrets are !secret references; use --out FILE to write secrets.yaml too.\n')
+  process.stderr.write(
+    format === 'config.h'
+      ? 'note: secrets are masked on screen; use --out FILE to write config.h with them.\n'
+      : 'note: secrets are !secret references; use --out FILE to write secrets.yaml too.\n'
+  )
   return 0
 }
 
@@ -177,7 +193,8 @@ async function p1Reference(path: string, key: string | undefined): Promise<{ get
   const dec = new P1Decoder({ key: key ?? null, frameHex: false })
   let latest: BoardObject[] | null = null
   src.on('data', (chunk, t) => {
-    for (const ev of dec.push(chunk, t)) if (ev.type === 'telegram') latest = ev.telegram.telegram.objects.map((o) => ({ obis: o.obis, value: o.value, unit: o.unit, raw: o.raw }))
+    for (const ev of dec.push(chunk, t))
+      if (ev.type === 'telegram') latest = ev.telegram.telegram.objects.map((o) => ({ obis: o.obis, value: o.value, unit: o.unit, raw: o.raw }))
   })
   src.on('error', () => undefined)
   await src.start()
@@ -218,7 +235,13 @@ async function cmdVerify(args: string[]): Promise<number> {
   if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`)
   const mode = values.mode ?? 'auto'
   if (!['auto', 'fields', 'cooked'].includes(String(mode))) throw new UsageError('--mode must be auto, fields or cooked')
-  const FIRMWARE: Record<string, FirmwareGeneration | 'auto'> = { auto: 'auto', 'v1.5': 'smartyreader-v1.5', 'v1.6': 'smartyreader-v1.6', 'v1.7': 'smartyreader-v1.7', esphome: 'esphome-dsmr' }
+  const FIRMWARE: Record<string, FirmwareGeneration | 'auto'> = {
+    auto: 'auto',
+    'v1.5': 'smartyreader-v1.5',
+    'v1.6': 'smartyreader-v1.6',
+    'v1.7': 'smartyreader-v1.7',
+    esphome: 'esphome-dsmr'
+  }
   const firmware = FIRMWARE[String(values.firmware ?? 'auto')]
   if (!firmware) throw new UsageError('--firmware must be auto, v1.5, v1.6, v1.7 or esphome')
   if (values.key && !values.p1) throw new UsageError('--key goes with --p1 PATH (the meter read directly)')
@@ -252,7 +275,8 @@ async function cmdVerify(args: string[]): Promise<number> {
           if (tty) process.stderr.write('\r\x1b[K')
           return
         }
-        if (tty) process.stderr.write(`\r\x1b[K[${p.elapsedS.toFixed(0)}/${p.limitS.toFixed(0)} s] ${p.phase}: ${p.messages} messages, ${p.publications} publications`)
+        if (tty)
+          process.stderr.write(`\r\x1b[K[${p.elapsedS.toFixed(0)}/${p.limitS.toFixed(0)} s] ${p.phase}: ${p.messages} messages, ${p.publications} publications`)
       }
     })
     process.stdout.write(values.json ? JSON.stringify(r) + '\n' : verifyText(r))
@@ -263,30 +287,55 @@ async function cmdVerify(args: string[]): Promise<number> {
 }
 
 async function cmdImprov(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { port: { type: 'string' }, ssid: { type: 'string' }, password: { type: 'string' }, baud: { type: 'string' }, json: { type: 'boolean' } })
+  const { values, positionals } = parse(args, {
+    port: { type: 'string' },
+    ssid: { type: 'string' },
+    password: { type: 'string' },
+    baud: { type: 'string' },
+    json: { type: 'boolean' }
+  })
   if (!values.port) throw new UsageError('board improv needs --port PATH')
   if (!values.ssid) throw new UsageError('board improv needs --ssid SSID')
   if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`)
-  const r = await improvProvision({ path: String(values.port), ssid: String(values.ssid), password: String(values.password ?? ''), baudRate: intOpt(values.baud, 'baud', 300, 3_000_000) })
+  const r = await improvProvision({
+    path: String(values.port),
+    ssid: String(values.ssid),
+    password: String(values.password ?? ''),
+    baudRate: intOpt(values.baud, 'baud', 300, 3_000_000)
+  })
   process.stdout.write(values.json ? JSON.stringify(r) + '\n' : `${r.message}\n`)
   return r.error === 'none' ? 0 : 1
 }
 
 async function cmdMonitor(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { port: { type: 'string' }, baud: { type: 'string' }, udp: { type: 'boolean' }, duration: { type: 'string' }, bind: { type: 'string' }, board: { type: 'string' } })
+  const { values, positionals } = parse(args, {
+    port: { type: 'string' },
+    baud: { type: 'string' },
+    udp: { type: 'boolean' },
+    duration: { type: 'string' },
+    bind: { type: 'string' },
+    board: { type: 'string' }
+  })
   const udpPort = values.udp ? (positionals[0] !== undefined ? intOpt(positionals[0], 'udp', 1, 65535) : 6666) : undefined
   if (!values.port && udpPort === undefined) throw new UsageError('board monitor needs --port PATH or --udp [PORT]')
   if (values.port && udpPort !== undefined) throw new UsageError('choose one of --port PATH or --udp [PORT]')
   if (!values.udp && positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`)
   const durationS = intOpt(values.duration, 'duration', 0.1, 86_400)
   if ((values.bind !== undefined || values.board !== undefined) && udpPort === undefined) throw new UsageError('--bind and --board go with --udp')
-  const bindHints = { host: values.bind === undefined ? undefined : String(values.bind), boardIp: values.board === undefined ? undefined : String(values.board) }
-  const mon = values.port ? new SerialMonitor(String(values.port), intOpt(values.baud, 'baud', 300, 3_000_000) ?? 115200) : new UdpLogListener(udpPort, bindHints)
+  const bindHints = {
+    host: values.bind === undefined ? undefined : String(values.bind),
+    boardIp: values.board === undefined ? undefined : String(values.board)
+  }
+  const mon = values.port
+    ? new SerialMonitor(String(values.port), intOpt(values.baud, 'baud', 300, 3_000_000) ?? 115200)
+    : new UdpLogListener(udpPort, bindHints)
   mon.on('line', (l) => process.stdout.write(`${stamp(l.time)}${l.source === 'udp' ? ` ${l.from}` : ''}  ${l.line}\n`))
   mon.on('error', (m) => process.stderr.write(`${m}\n`))
   await mon.start()
   const bound = mon instanceof UdpLogListener ? mon.bound : null
-  process.stderr.write(values.port ? `monitoring ${values.port}; Ctrl-C to stop\n` : `listening on UDP ${bound?.address}:${udpPort} (${bound?.reason}); Ctrl-C to stop\n`)
+  process.stderr.write(
+    values.port ? `monitoring ${values.port}; Ctrl-C to stop\n` : `listening on UDP ${bound?.address}:${udpPort} (${bound?.reason}); Ctrl-C to stop\n`
+  )
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve()
     process.once('SIGINT', stop)

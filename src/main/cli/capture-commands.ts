@@ -188,12 +188,20 @@ async function cmdImport(args: string[]): Promise<number> {
   if (!values.out) throw new UsageError('import needs --out CAPTURE')
   const r = await importToCapture(positionals[0], String(values.out), { appVersion: appVersion(), force: values.force === true })
   if (r.warning) process.stderr.write(r.warning + '\n')
-  process.stderr.write(`imported ${r.description}: ${r.records} records, ${r.bytes} bytes, ${r.frames} frames → ${r.path}${r.syntheticTimes ? ' (receive times made up: 10 s per frame)' : ''}\n`)
+  process.stderr.write(
+    `imported ${r.description}: ${r.records} records, ${r.bytes} bytes, ${r.frames} frames → ${r.path}${r.syntheticTimes ? ' (receive times made up: 10 s per frame)' : ''}\n`
+  )
   return 0
 }
 
 async function cmdExport(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { key: { type: 'string' }, 'auth-key': { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' } })
+  const { values, positionals } = parse(args, {
+    key: { type: 'string' },
+    'auth-key': { type: 'string' },
+    format: { type: 'string' },
+    out: { type: 'string' },
+    force: { type: 'boolean' }
+  })
   if (positionals.length !== 1) throw new UsageError('export needs exactly one FILE')
   const format = String(values.format ?? '')
   if (!['csv', 'jsonl', 'raw'].includes(format)) throw new UsageError('--format must be csv, jsonl or raw')
@@ -205,7 +213,9 @@ async function cmdExport(args: string[]): Promise<number> {
     res = await exportToFile(positionals[0], out, { ...opts, force: values.force === true })
   } else res = await exportFile(positionals[0], process.stdout, opts)
   if (res.warning) process.stderr.write(res.warning + '\n')
-  process.stderr.write(format === 'raw' ? `exported ${res.bytes} bytes\n` : `exported ${res.telegrams} telegrams${res.failed ? `, ${res.failed} frames failed (see jsonl)` : ''}\n`)
+  process.stderr.write(
+    format === 'raw' ? `exported ${res.bytes} bytes\n` : `exported ${res.telegrams} telegrams${res.failed ? `, ${res.failed} frames failed (see jsonl)` : ''}\n`
+  )
   return 0
 }
 
@@ -254,7 +264,9 @@ async function replayDecoded(src: ByteSource, key: string | undefined, authKey: 
         noKey++
         if (!warnedNoKey) {
           warnedNoKey = true
-          process.stderr.write('No P1 key (--key, --key-file or P1STUDIO_KEY): encrypted frames are listed with their system title and frame counter, but cannot be decoded.\n')
+          process.stderr.write(
+            'No P1 key (--key, --key-file or P1STUDIO_KEY): encrypted frames are listed with their system title and frame counter, but cannot be decoded.\n'
+          )
         }
       } else failed++
       out.line(line)

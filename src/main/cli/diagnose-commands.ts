@@ -24,7 +24,8 @@ export function reportText(r: DiagnosisReport): string {
     if (c.advice && c.status !== 'pass') lines.push(`      next: ${c.advice}`)
   }
   const m = r.meter
-  if (m.systemTitle || m.meterId) lines.push('', `Meter: ${m.meterId ?? '(id not decoded)'}, system title ${m.systemTitle ?? '—'}, ${m.identification ?? ''}`.trimEnd())
+  if (m.systemTitle || m.meterId)
+    lines.push('', `Meter: ${m.meterId ?? '(id not decoded)'}, system title ${m.systemTitle ?? '—'}, ${m.identification ?? ''}`.trimEnd())
   return lines.join('\n') + '\n'
 }
 
@@ -64,7 +65,14 @@ async function cmdDiagnose(args: string[]): Promise<number> {
     await replay.start()
   }
   const run = runDiagnosis({
-    ...(replay ? { source: replay, clock: 'data' as const, sourceLabel: `capture ${String(values.capture)}`, durationS: intOpt(values.duration, 'duration', 1, 31 * 86400) ?? 3600 } : {}),
+    ...(replay
+      ? {
+          source: replay,
+          clock: 'data' as const,
+          sourceLabel: `capture ${String(values.capture)}`,
+          durationS: intOpt(values.duration, 'duration', 1, 31 * 86400) ?? 3600
+        }
+      : {}),
     path: values.port ? String(values.port) : undefined,
     settings: lineSettings(values),
     key,

@@ -50,7 +50,10 @@ export async function cmdMonitor(args: string[]): Promise<number> {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
       show()
-      void src.stop().then(() => resolveExit(code), () => resolveExit(code))
+      void src.stop().then(
+        () => resolveExit(code),
+        () => resolveExit(code)
+      )
     }
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)

@@ -119,7 +119,16 @@ function runVite(bin: string, p: UiBuildPaths, outDir: string): Promise<string |
     let err = ''
     child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)))
     child.on('error', (e) => resolve(e.message))
-    child.on('exit', (code) => resolve(code === 0 ? null : err.trim().split('\n').find((l) => l.trim() !== '') ?? `vite exited with ${code}`))
+    child.on('exit', (code) =>
+      resolve(
+        code === 0
+          ? null
+          : (err
+              .trim()
+              .split('\n')
+              .find((l) => l.trim() !== '') ?? `vite exited with ${code}`)
+      )
+    )
   })
 }
 
@@ -166,7 +175,10 @@ export async function ensureUiBuilt(p: UiBuildPaths, say: (line: string) => void
   const bin = viteBin(p.root)
   if (!bin) {
     if (hasUi) return { state: 'stale', reason: 'the build tools are not installed' }
-    return { state: 'missing', message: `the user interface is not built, and its build tools are not installed: run \`npm install\` then \`npm run build:renderer\` in ${p.root}` }
+    return {
+      state: 'missing',
+      message: `the user interface is not built, and its build tools are not installed: run \`npm install\` then \`npm run build:renderer\` in ${p.root}`
+    }
   }
   const out = dirname(p.outDir)
   mkdirSync(out, { recursive: true })
@@ -174,7 +186,11 @@ export async function ensureUiBuilt(p: UiBuildPaths, say: (line: string) => void
   const deadline = Date.now() + waitMs
   while (!tryLock(lock)) {
     if (hasUi) return { state: 'stale', reason: 'another P1 Studio process is rebuilding it' }
-    if (Date.now() > deadline) return { state: 'missing', message: `the user interface is not built (another process has been building it for too long): run \`npm run build:renderer\` in ${p.root}` }
+    if (Date.now() > deadline)
+      return {
+        state: 'missing',
+        message: `the user interface is not built (another process has been building it for too long): run \`npm run build:renderer\` in ${p.root}`
+      }
     await new Promise((r) => setTimeout(r, 250))
   }
   try {

@@ -52,7 +52,7 @@ const NO_SIGNAL_ADVICE =
   'Check the RJ12 cable and pins: 5 V between pin 1 and GND (pins 3/6), data request (pin 2) held high or its jumper set, ' +
   'data on pin 5 is open collector and needs a pull-up; check that the cable is a straight 6-wire one and firmly in the P1 socket.'
 const INVERTED_ADVICE =
-  'The P1 data line is inverted. Use a board that inverts it: a SmartyReader V2 inverts in the ESP\'s UART (software), ' +
+  "The P1 data line is inverted. Use a board that inverts it: a SmartyReader V2 inverts in the ESP's UART (software), " +
   'a V1 board with its transistors, or a USB-serial adapter that can invert RX (e.g. FTDI with inverted RXD set in FT_Prog).'
 
 function result(
@@ -73,7 +73,16 @@ const skip = (id: CheckId, why: string): CheckResult => result(id, 'skip', null,
 export function evaluateChecks(ctx: EvaluationContext): CheckResult[] {
   const out: CheckResult[] = []
   if (!ctx.port.ok) {
-    out.push(result('port', 'fail', ctx.port.code ?? 'port_error', ctx.port.message ?? `Could not open ${ctx.port.label}.`, { port: ctx.port.label }, portAdvice(ctx.port.code)))
+    out.push(
+      result(
+        'port',
+        'fail',
+        ctx.port.code ?? 'port_error',
+        ctx.port.message ?? `Could not open ${ctx.port.label}.`,
+        { port: ctx.port.label },
+        portAdvice(ctx.port.code)
+      )
+    )
     for (const id of ['signal', 'line', 'framing', 'cadence', 'key', 'telegram'] as const) out.push(skip(id, 'Not checked: the port did not open.'))
     return out
   }
@@ -84,7 +93,14 @@ export function evaluateChecks(ctx: EvaluationContext): CheckResult[] {
   const listenedS = round(ctx.attempts.reduce((n, a) => n + (a.endedAt - a.startedAt), 0) / 1000, 1)
   if (totalBytes === 0) {
     out.push(
-      result('signal', 'fail', 'no_signal', `No byte arrived in ${listenedS} s: the meter is not sending, or nothing reaches the port.`, { listenedS, bytes: 0 }, NO_SIGNAL_ADVICE)
+      result(
+        'signal',
+        'fail',
+        'no_signal',
+        `No byte arrived in ${listenedS} s: the meter is not sending, or nothing reaches the port.`,
+        { listenedS, bytes: 0 },
+        NO_SIGNAL_ADVICE
+      )
     )
     for (const id of ['line', 'framing', 'cadence', 'key', 'telegram'] as const) out.push(skip(id, 'Not checked: no signal.'))
     return out
@@ -228,9 +244,22 @@ function framingCheck(a: AttemptEvidence): CheckResult {
           : 'Frames are cut at varying sizes: a loose contact or a reader that misses bytes. Check the cable and the pull-up.'
       )
     }
-    return result('framing', 'warn', 'some_truncated_frames', `${truncated.length} of ${frames.length} frames ended early; the others are complete.`, evidence, 'Check the cable if this repeats.')
+    return result(
+      'framing',
+      'warn',
+      'some_truncated_frames',
+      `${truncated.length} of ${frames.length} frames ended early; the others are complete.`,
+      evidence,
+      'Check the cable if this repeats.'
+    )
   }
-  return result('framing', 'pass', null, `${frames.length} complete frame${frames.length === 1 ? '' : 's'}${sizes.length ? ` of ${sizes.join('/')} bytes` : ''}.`, evidence)
+  return result(
+    'framing',
+    'pass',
+    null,
+    `${frames.length} complete frame${frames.length === 1 ? '' : 's'}${sizes.length ? ` of ${sizes.join('/')} bytes` : ''}.`,
+    evidence
+  )
 }
 
 function cadenceCheck(a: AttemptEvidence, cadenceS: number): CheckResult {
@@ -272,9 +301,23 @@ function cadenceCheck(a: AttemptEvidence, cadenceS: number): CheckResult {
   const listenedS = (a.endedAt - a.startedAt) / 1000
   if (frames.length < 2) {
     if (frames.length === 1 && listenedS > 2.5 * cadenceS) {
-      return result('cadence', 'fail', 'irregular_cadence', `Only one frame in ${round(listenedS, 1)} s; a frame every ${cadenceS} s was expected.`, evidence, 'Check the data request line (pin 2): it must stay high.')
+      return result(
+        'cadence',
+        'fail',
+        'irregular_cadence',
+        `Only one frame in ${round(listenedS, 1)} s; a frame every ${cadenceS} s was expected.`,
+        evidence,
+        'Check the data request line (pin 2): it must stay high.'
+      )
     }
-    return result('cadence', 'warn', 'few_frames', `Only ${frames.length} frame${frames.length === 1 ? '' : 's'} heard: not enough to judge the cadence.`, evidence, 'Listen longer (--duration).')
+    return result(
+      'cadence',
+      'warn',
+      'few_frames',
+      `Only ${frames.length} frame${frames.length === 1 ? '' : 's'} heard: not enough to judge the cadence.`,
+      evidence,
+      'Listen longer (--duration).'
+    )
   }
   if (missed > 0) {
     return result(
@@ -298,9 +341,21 @@ function cadenceCheck(a: AttemptEvidence, cadenceS: number): CheckResult {
     )
   }
   if (reset) {
-    return result('cadence', 'warn', 'frame_counter_reset', `A frame every ${evidence.meanIntervalS} s; the frame counter went back (the key was renewed?).`, evidence)
+    return result(
+      'cadence',
+      'warn',
+      'frame_counter_reset',
+      `A frame every ${evidence.meanIntervalS} s; the frame counter went back (the key was renewed?).`,
+      evidence
+    )
   }
-  return result('cadence', 'pass', null, `A frame every ${evidence.meanIntervalS} s (${evidence.minIntervalS}–${evidence.maxIntervalS} s), none missed.`, evidence)
+  return result(
+    'cadence',
+    'pass',
+    null,
+    `A frame every ${evidence.meanIntervalS} s (${evidence.minIntervalS}–${evidence.maxIntervalS} s), none missed.`,
+    evidence
+  )
 }
 
 /** Serial number at the end of a Smarty system title: last 3 bytes as a decimal, e.g. 01BD54 → "114004". */
@@ -314,7 +369,8 @@ function keyCheck(a: AttemptEvidence, keyGiven: boolean): CheckResult {
   const title = dlms.find((f) => f.systemTitle)?.systemTitle ?? null
   const evidence: Record<string, EvidenceValue> = { encryptedFrames: dlms.length, systemTitle: title, serialFromSystemTitle: serialFromSystemTitle(title) }
   if (dlms.length === 0) {
-    if (a.frames.some((f) => f.kind === 'plain')) return result('key', 'pass', 'plain_telegrams', 'P1 security is off: plain telegrams, no key needed.', evidence)
+    if (a.frames.some((f) => f.kind === 'plain'))
+      return result('key', 'pass', 'plain_telegrams', 'P1 security is off: plain telegrams, no key needed.', evidence)
     return result('key', 'skip', null, 'No complete encrypted frame to test the key on.', evidence)
   }
   if (!keyGiven) {
@@ -349,7 +405,7 @@ function keyCheck(a: AttemptEvidence, keyGiven: boolean): CheckResult {
       'wrong_key',
       `The P1 key does not open any of the ${bad} frames from system title ${title}${serial ? ` (meter serial …${serial})` : ''}.`,
       evidence,
-      `Check that the key belongs to this meter: its serial number (on the meter's label, the end of 0-0:42.0.0) must end in ${serial ?? 'the system title\'s digits'}; ask the grid operator for this meter's key.`
+      `Check that the key belongs to this meter: its serial number (on the meter's label, the end of 0-0:42.0.0) must end in ${serial ?? "the system title's digits"}; ask the grid operator for this meter's key.`
     )
   }
   if (bad > 0) {

@@ -161,7 +161,14 @@ export async function runDiagnosis(opts: RunOptions): Promise<DiagnosisReport> {
         const wall = clock.now()
         if (lastProgress === null || wall - lastProgress > 250) {
           lastProgress = wall
-          progress('listening', frames ? `Listening at ${formatLineSettings(settings)}: ${frames} frame${frames === 1 ? '' : 's'} so far.` : attempt.bytes ? `Listening at ${formatLineSettings(settings)}: ${attempt.bytes} bytes, no frame yet.` : `Waiting for the first byte at ${formatLineSettings(settings)}…`)
+          progress(
+            'listening',
+            frames
+              ? `Listening at ${formatLineSettings(settings)}: ${frames} frame${frames === 1 ? '' : 's'} so far.`
+              : attempt.bytes
+                ? `Listening at ${formatLineSettings(settings)}: ${attempt.bytes} bytes, no frame yet.`
+                : `Waiting for the first byte at ${formatLineSettings(settings)}…`
+          )
         }
         if (frames >= MIN_FRAMES) return finish('done')
         if (!dataTime && t - runStart > limitMs) return finish('done')

@@ -177,7 +177,9 @@ export class HistoryStore {
     app.flushSync()
     app.closeSync()
     const ins = await this.con.run(`INSERT INTO readings SELECT DISTINCT ON (meter_id, t) * FROM staging ON CONFLICT DO NOTHING`)
-    const p = await this.con.prepare(`INSERT INTO meters VALUES ($1, $2) ON CONFLICT (meter_id) DO UPDATE SET system_title = coalesce(excluded.system_title, meters.system_title)`)
+    const p = await this.con.prepare(
+      `INSERT INTO meters VALUES ($1, $2) ON CONFLICT (meter_id) DO UPDATE SET system_title = coalesce(excluded.system_title, meters.system_title)`
+    )
     p.bindVarchar(1, meterId)
     if (systemTitle === null) p.bindNull(2)
     else p.bindVarchar(2, systemTitle)

@@ -161,4 +161,3 @@ export class ManualClock implements Clock {
     this.timers.splice(i, 0, timer)
   }
 }
-

@@ -6,19 +6,7 @@ import { execFileSync } from 'node:child_process'
 import type { LineTransmitter, UartFormat } from './uart-model'
 
 /** Names accepted by `p1studio simulate --fault NAME`. */
-export const METER_FAULTS = [
-  'none',
-  'silence',
-  'inverted',
-  'wrong-baud',
-  'truncate',
-  'drop',
-  'flip',
-  'wrong-key',
-  'auth-key',
-  'bad-crc',
-  'irregular'
-] as const
+export const METER_FAULTS = ['none', 'silence', 'inverted', 'wrong-baud', 'truncate', 'drop', 'flip', 'wrong-key', 'auth-key', 'bad-crc', 'irregular'] as const
 
 /** One of {@link METER_FAULTS}. */
 export type MeterFaultName = (typeof METER_FAULTS)[number]
@@ -33,7 +21,7 @@ export const FAULT_HELP: Record<MeterFaultName, string> = {
   drop: 'every Nth frame lost (--every, default 3): frame counter skips, a 2-interval gap',
   flip: 'one byte flipped in every Nth frame (--every, default 2): a noisy line',
   'wrong-key': 'frames encrypted with another P1 key than --key',
-  'auth-key': 'frames authenticated with another authentication key than Luxembourg\'s',
+  'auth-key': "frames authenticated with another authentication key than Luxembourg's",
   'bad-crc': 'telegram CRC wrong in every Nth frame (--every, default 1)',
   irregular: 'intervals of 0.55, 1.45, 0.7, 1.35 × the interval in turn'
 }

@@ -214,7 +214,7 @@ export class SmartyModel {
     }
     if (this.mbusGas) {
       const heating = hour >= 5 && hour < 23 ? 0.35 : 0.12 // m3/h
-      this.gasM3 += ((heating * (1 - 0.5 * season)) * dt) / 3600
+      this.gasM3 += (heating * (1 - 0.5 * season) * dt) / 3600
       this.gasSince += dt
       if (this.gasReadAt === null || this.gasSince >= 300) {
         this.gasSince = 0
@@ -227,7 +227,7 @@ export class SmartyModel {
   telegram(now: Date): Buffer {
     const hexId = Buffer.from(this.meterId, 'latin1').toString('hex').toUpperCase()
     const [l1, l2, l3] = this.phases
-    const sum = (f: (p: PhaseState) => number): number => l1 ? f(l1) + f(l2) + f(l3) : 0
+    const sum = (f: (p: PhaseState) => number): number => (l1 ? f(l1) + f(l2) + f(l3) : 0)
     const kw = (v: number): string => fixed(v, 2, 3)
     const impKW = sum((p) => p.importKW)
     const expKW = sum((p) => p.exportKW)
@@ -246,8 +246,18 @@ export class SmartyModel {
       `1-0:3.7.0(${kw(sum((p) => p.qImportKvar))}*kvar)`,
       `1-0:4.7.0(${kw(sum((p) => p.qExportKvar))}*kvar)`,
       '0-0:17.0.0(069.0*kVA)',
-      `1-0:9.7.0(${kw(Math.hypot(impKW, sum((p) => p.qImportKvar)))}*kVA)`,
-      `1-0:10.7.0(${kw(Math.hypot(expKW, sum((p) => p.qExportKvar)))}*kVA)`,
+      `1-0:9.7.0(${kw(
+        Math.hypot(
+          impKW,
+          sum((p) => p.qImportKvar)
+        )
+      )}*kVA)`,
+      `1-0:10.7.0(${kw(
+        Math.hypot(
+          expKW,
+          sum((p) => p.qExportKvar)
+        )
+      )}*kVA)`,
       '1-1:31.4.0(100*A)(-100*A)',
       '0-0:96.3.10(1)',
       '0-1:96.3.10(0)',
@@ -278,7 +288,9 @@ export class SmartyModel {
     if (this.mbusGas) {
       lines.push(
         '0-1:24.1.0(003)',
-        `0-1:96.1.0(${Buffer.from('FLO1823701' + this.meterId.slice(-5), 'latin1').toString('hex').toUpperCase()})`,
+        `0-1:96.1.0(${Buffer.from('FLO1823701' + this.meterId.slice(-5), 'latin1')
+          .toString('hex')
+          .toUpperCase()})`,
         `0-1:24.2.1(${dsmrTimestamp(this.gasReadAt ?? now)})(${fixed(this.gasM3, 5, 3)}*m3)`,
         '0-1:24.4.0(1)'
       )

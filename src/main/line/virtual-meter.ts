@@ -215,9 +215,7 @@ export async function openSerialWriter(path: string, settings: Partial<LineSetti
     stopBits: s.stopBits,
     autoOpen: false
   })
-  await new Promise<void>((resolve, reject) =>
-    port.open((err) => (err ? reject(new Error(`Cannot open ${path}: ${err.message}`)) : resolve()))
-  )
+  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(new Error(`Cannot open ${path}: ${err.message}`)) : resolve())))
   port.on('error', () => undefined)
   return {
     write: (frame) =>

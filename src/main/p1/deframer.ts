@@ -465,7 +465,14 @@ export class Deframer {
    * @returns `{ cut }` for the first confirmed start, else `{ wait }` for the first start the
    * bytes at hand cannot decide (-1 if none, or when `final`).
    */
-  private findCut(view: Buffer, pos: number, from: number, limit: number, final: boolean, plainCheck: (b: Uint8Array, i: number, end: number) => number): { cut: number; wait: number } {
+  private findCut(
+    view: Buffer,
+    pos: number,
+    from: number,
+    limit: number,
+    final: boolean,
+    plainCheck: (b: Uint8Array, i: number, end: number) => number
+  ): { cut: number; wait: number } {
     const n = view.length
     let cut = -1
     let wait = -1

@@ -238,7 +238,6 @@ export class JsonLineWriter {
     this.bytes(unitOf(u))
   }
 
-
   private telegram(t: DecodedTelegram): void {
     this.bytes(T_START)
     const title = t.dlms?.systemTitle
@@ -355,7 +354,12 @@ function unitOf(u: string | null): Uint8Array {
 }
 
 function failureJson(f: DecodeFailure): string {
-  return JSON.stringify({ error: { code: f.code, message: f.message }, offset: f.offset, systemTitle: f.dlms?.systemTitle ?? null, frameCounter: f.dlms?.frameCounter ?? null })
+  return JSON.stringify({
+    error: { code: f.code, message: f.message },
+    offset: f.offset,
+    systemTitle: f.dlms?.systemTitle ?? null,
+    frameCounter: f.dlms?.frameCounter ?? null
+  })
 }
 
 const single = new JsonLineWriter(16 * 1024)

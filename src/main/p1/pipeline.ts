@@ -212,8 +212,7 @@ export class P1Decoder {
     const text = plain.toString('latin1')
     // "/" first and a "!" (searched from the end, where it is in a telegram)
     if (plain.length === 0 || plain[0] !== 0x2f || plain.lastIndexOf(0x21) < 0) {
-      const msg =
-        kind === 'dlms' ? 'Decrypted data is not a DSMR telegram (no "/" … "!").' : 'Data is not a DSMR telegram (no "/" … "!").'
+      const msg = kind === 'dlms' ? 'Decrypted data is not a DSMR telegram (no "/" … "!").' : 'Data is not a DSMR telegram (no "/" … "!").'
       return failure('malformed_telegram', msg, kind, bytes, bytes.length, offset, receivedAt, dlms, text)
     }
     const t = parseTelegramText(plain, text, this.telegramOpts)

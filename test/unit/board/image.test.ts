@@ -25,7 +25,7 @@ describe('image headers', () => {
     expect(inspectImage(bad).kind).toBe('unknown-firmware')
   })
 
-  it('refuses another chip\'s image, overlaps and oversize; warns about data-only sets', () => {
+  it("refuses another chip's image, overlaps and oversize; warns about data-only sets", () => {
     const c3 = checkImages([{ name: 'c3.bin', offset: 0x10000, data: img('esp32c3-app.bin') }], 'ESP32', 4 << 20)
     expect(c3.ok).toBe(false)
     expect(c3.problems[0]).toBe('c3.bin was built for ESP32-C3, but this board is an ESP32: choose the ESP32 build of the firmware.')
@@ -65,7 +65,9 @@ describe('readImageFile', () => {
   })
 
   it('refuses /dev/zero and other devices before reading them', async () => {
-    await expect(readImageFile('/dev/zero')).rejects.toThrow(/^\/dev\/zero is not a firmware file \(it is a device, pipe or socket\): choose the \.bin file of the build\.$/)
+    await expect(readImageFile('/dev/zero')).rejects.toThrow(
+      /^\/dev\/zero is not a firmware file \(it is a device, pipe or socket\): choose the \.bin file of the build\.$/
+    )
     await expect(readImageFile('/dev/urandom')).rejects.toThrow(/is not a firmware file/)
   })
 

@@ -22,7 +22,12 @@ const rot: SecretStore = {
 describe('profile store', () => {
   it('saves secrets only through the secret store, reads them back, masks them in views', async () => {
     const store = new ProfileStore(dir, rot)
-    const p = await store.save({ name: 'Weber, Rue des Prés 4', meterId: 'SAG1030700089067', settings: { MQTT_TOPIC_OUT: 'weber' }, secrets: { KEY_SMARTY: KEY.toLowerCase(), MY_WIFI_PASSWORD: 'correct horse' } })
+    const p = await store.save({
+      name: 'Weber, Rue des Prés 4',
+      meterId: 'SAG1030700089067',
+      settings: { MQTT_TOPIC_OUT: 'weber' },
+      secrets: { KEY_SMARTY: KEY.toLowerCase(), MY_WIFI_PASSWORD: 'correct horse' }
+    })
     expect(p.id).toMatch(/^weber-rue-des-pres-4-[0-9a-f]{6}$/)
     const file = join(dir, `${p.id}.json`)
     const text = readFileSync(file, 'utf8')
@@ -49,14 +54,19 @@ describe('profile store', () => {
 
   it('refuses malformed values but saves incomplete drafts', async () => {
     const store = new ProfileStore(dir, rot)
-    await expect(store.save({ name: 'B', settings: { MY_MQTT_PORT: 99999 } })).rejects.toThrow(/^The profile was not saved: MY_MQTT_PORT: The MQTT port must be at most 32767\.$/)
+    await expect(store.save({ name: 'B', settings: { MY_MQTT_PORT: 99999 } })).rejects.toThrow(
+      /^The profile was not saved: MY_MQTT_PORT: The MQTT port must be at most 32767\.$/
+    )
     await expect(store.save({ name: 'B', secrets: { KEY_SMARTY: 'zz' } })).rejects.toThrow(/KEY_SMARTY: The P1 key must be 32 hex digits/)
     await expect(store.save({ name: 'draft without key or SSID', settings: { MY_WIFI_SSID: '' } })).resolves.toBeTruthy()
   })
 
   it('exports without any secret and imports as a new profile', async () => {
     const store = new ProfileStore(dir, rot)
-    const p = await store.save({ name: 'C', secrets: { KEY_SMARTY: KEY, MY_WIFI_PASSWORD: 'correct horse', MY_MQTT_PASS: 'mqttpw', MY_OTA_PASS_HASH: '5F4DCC3B5AA765D61D8327DEB882CF99' } })
+    const p = await store.save({
+      name: 'C',
+      secrets: { KEY_SMARTY: KEY, MY_WIFI_PASSWORD: 'correct horse', MY_MQTT_PASS: 'mqttpw', MY_OTA_PASS_HASH: '5F4DCC3B5AA765D61D8327DEB882CF99' }
+    })
     const json = store.exportJson(p)
     for (const s of [KEY, 'correct horse', 'mqttpw', '5F4DCC3B', 'enc:']) expect(json).not.toContain(s)
     expect(JSON.parse(json).profile.secrets).toBeUndefined()

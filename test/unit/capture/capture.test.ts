@@ -54,10 +54,15 @@ describe('capture writer and reader', () => {
     const p = join(dir(), 'a.p1cap')
     const frames = meterFrames(5)
     // split like serial reads: 3 pieces per frame
-    const chunks = frames.flatMap((f) => [f.bytes.subarray(0, 100), f.bytes.subarray(100, 700), f.bytes.subarray(700)].map((b, k) => ({ time: f.time + k, bytes: b })))
+    const chunks = frames.flatMap((f) =>
+      [f.bytes.subarray(0, 100), f.bytes.subarray(100, 700), f.bytes.subarray(700)].map((b, k) => ({ time: f.time + k, bytes: b }))
+    )
     writeCapture(p, chunks)
     const recs = await all(p)
-    expect(recs[0]).toMatchObject({ type: 'metadata', meta: { format: 'p1studio-capture', version: 1, source: 'test', lineSettings: '115200 8N1', appVersion: '1.2.3' } })
+    expect(recs[0]).toMatchObject({
+      type: 'metadata',
+      meta: { format: 'p1studio-capture', version: 1, source: 'test', lineSettings: '115200 8N1', appVersion: '1.2.3' }
+    })
     expect(recs.find((r) => r.type === 'metadata' && r.meta.systemTitle)).toMatchObject({ meta: { systemTitle: '5341476770015BEB' } })
     const data = recs.filter((r) => r.type === 'data') as Extract<CaptureRecord, { type: 'data' }>[]
     expect(data.map((d) => d.time)).toEqual(chunks.map((c) => c.time))
@@ -108,16 +113,20 @@ describe('capture writer and reader', () => {
       { offset: data[4].offset, length: data[5].offset - data[4].offset }
     ])
     expect(summary.tornAt).toBeNull()
-    expect(summary.warning).toMatch(/damaged at 2 places, bytes [\d,]+–[\d,]+, bytes [\d,]+–[\d,]+ \([\d,]+ bytes unreadable\): they were skipped; every record before and after them is intact/)
+    expect(summary.warning).toMatch(
+      /damaged at 2 places, bytes [\d,]+–[\d,]+, bytes [\d,]+–[\d,]+ \([\d,]+ bytes unreadable\): they were skipped; every record before and after them is intact/
+    )
     // the frames of the records read decode; capture-info reports the damage
     const tels = decodeBuffer(Buffer.concat(got.map((r) => r.bytes)), { key: KEY }).filter((e) => e.type === 'telegram')
     expect(tels).toHaveLength(4)
     const info = await captureInfo(p)
     expect(info).toMatchObject({ dataRecords: 4, damaged: summary.damaged, warning: summary.warning })
     // strict reading still refuses it, naming the offset
-    await expect((async () => {
-      for await (const _ of readCapture(p, undefined, 0, { salvage: false })) void _
-    })()).rejects.toThrow(new RegExp(`Damaged record at byte offset ${data[1].offset}`))
+    await expect(
+      (async () => {
+        for await (const _ of readCapture(p, undefined, 0, { salvage: false })) void _
+      })()
+    ).rejects.toThrow(new RegExp(`Damaged record at byte offset ${data[1].offset}`))
   })
 
   it('salvage: a damaged header loses only the header; junk inserted between records is skipped', async () => {
@@ -181,13 +190,24 @@ describe('capture writer and reader', () => {
 describe('importers', () => {
   const xxd = (b: Buffer): string =>
     (b.toString('hex').match(/.{1,32}/g) ?? [])
-      .map((l, i) => `${(i * 16).toString(16).padStart(8, '0')}: ${(l.match(/.{1,4}/g) ?? []).join(' ').padEnd(40)}  ${Buffer.from(l, 'hex').toString('latin1').replace(/[^\x20-\x7e]/g, '.')}`)
+      .map(
+        (l, i) =>
+          `${(i * 16).toString(16).padStart(8, '0')}: ${(l.match(/.{1,4}/g) ?? []).join(' ').padEnd(40)}  ${Buffer.from(l, 'hex')
+            .toString('latin1')
+            .replace(/[^\x20-\x7e]/g, '.')}`
+      )
       .join('\n')
   const hexdumpC = (b: Buffer): string =>
     (b.toString('hex').match(/.{1,32}/g) ?? [])
-      .map((l, i) => `${(i * 16).toString(16).padStart(8, '0')}  ${(l.match(/../g) ?? []).join(' ').padEnd(47)}  |${Buffer.from(l, 'hex').toString('latin1').replace(/[^\x20-\x7e]/g, '.')}|`)
+      .map(
+        (l, i) =>
+          `${(i * 16).toString(16).padStart(8, '0')}  ${(l.match(/../g) ?? []).join(' ').padEnd(47)}  |${Buffer.from(l, 'hex')
+            .toString('latin1')
+            .replace(/[^\x20-\x7e]/g, '.')}|`
+      )
       .join('\n')
-  const od = (b: Buffer): string => (b.toString('hex').match(/.{1,32}/g) ?? []).map((l, i) => `${(i * 16).toString(16).padStart(6, '0')} ${(l.match(/../g) ?? []).join(' ')}`).join('\n')
+  const od = (b: Buffer): string =>
+    (b.toString('hex').match(/.{1,32}/g) ?? []).map((l, i) => `${(i * 16).toString(16).padStart(6, '0')} ${(l.match(/../g) ?? []).join(' ')}`).join('\n')
 
   it('hex dumps in xxd, hexdump -C, od and plain forms give the frame back', () => {
     for (const text of [xxd(E1), hexdumpC(E1), od(E1), E1.toString('hex').replace(/(..)/g, '$1 '), E1.toString('hex').toUpperCase()]) {
@@ -197,10 +217,16 @@ describe('importers', () => {
     }
   })
 
-  it('the real tools\' output (xxd, hexdump -C, od) imports, trailing length lines included', () => {
+  it("the real tools' output (xxd, hexdump -C, od) imports, trailing length lines included", () => {
     const d = dir()
     writeFileSync(join(d, 'e1.bin'), E1)
-    const tools: [string, string[]][] = [['xxd', []], ['hexdump', ['-C']], ['od', ['-Ax', '-tx1']], ['od', ['-An', '-tx1']], ['xxd', ['-p']]]
+    const tools: [string, string[]][] = [
+      ['xxd', []],
+      ['hexdump', ['-C']],
+      ['od', ['-Ax', '-tx1']],
+      ['od', ['-An', '-tx1']],
+      ['xxd', ['-p']]
+    ]
     let ran = 0
     for (const [cmd, args] of tools) {
       const r = spawnSync(cmd, [...args, join(d, 'e1.bin')], { encoding: 'latin1' })
@@ -232,7 +258,11 @@ describe('importers', () => {
       ['one long line of pairs', Buffer.concat(Array(14).fill(frames)).toString('hex').replace(/(..)/g, '$1 ')]
     ]
     for (const [name, text] of layouts) {
-      const want = name.startsWith('one long token') ? Buffer.concat(Array(20).fill(frames)) : name.startsWith('one long line') ? Buffer.concat(Array(14).fill(frames)) : frames
+      const want = name.startsWith('one long token')
+        ? Buffer.concat(Array(20).fill(frames))
+        : name.startsWith('one long line')
+          ? Buffer.concat(Array(14).fill(frames))
+          : frames
       const f = join(d, `${name.replace(/\W+/g, '_')}.hex`)
       writeFileSync(f, text)
       expect(parseHexDump(text).equals(want), name).toBe(true)

@@ -22,7 +22,9 @@ function importGraph(entry: string): { files: Set<string>; bare: Map<string, str
     if (files.has(file)) return
     files.add(file)
     const text = readFileSync(file, 'utf8')
-    for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g)) {
+    for (const m of text.matchAll(
+      /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g
+    )) {
       const spec = m[1] ?? m[2] ?? m[3]
       if (spec.startsWith('.')) visit(resolve(dirname(file), spec.endsWith('.ts') ? spec : `${spec}.ts`))
       else if (!bare.has(spec)) bare.set(spec, file.slice(ROOT.length + 1))
@@ -62,7 +64,8 @@ describe('line settings as text', () => {
   })
 
   it('refuses labels that are not line settings', () => {
-    for (const bad of ['', '115200', '115200 9N1', '115200 8X1', '115200 8N3', ' 9600 7E1', '9600 7E1 ', 'fast 8N1']) expect(parseLineLabel(bad), bad).toBeNull()
+    for (const bad of ['', '115200', '115200 9N1', '115200 8X1', '115200 8N3', ' 9600 7E1', '9600 7E1 ', 'fast 8N1'])
+      expect(parseLineLabel(bad), bad).toBeNull()
   })
 
   it('is still exported beside the serial port for the modules that import it there', () => {

@@ -8,7 +8,15 @@ import { describe, expect, it } from 'vitest'
 import { dailyStats, localDate, localMidnight, monthlyStats, quarterStats, type CounterReading } from '../../../src/shared/history'
 
 const TZ = 'Europe/Luxembourg'
-const fmt = new Intl.DateTimeFormat('sv-SE', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+const fmt = new Intl.DateTimeFormat('sv-SE', {
+  timeZone: TZ,
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23'
+})
 /** "2026-03-29 02:00" local. */
 const local = (ms: number): string => fmt.format(new Date(ms)).replace('T', ' ')
 const hourOf = (ms: number): number => Number(local(ms).slice(11, 13)) + Number(local(ms).slice(14, 16)) / 60
@@ -99,7 +107,11 @@ describe('daily energy and 15-minute demand', () => {
       const m1 = localMidnight(d.date)
       let peak = -Infinity
       let above = 0
-      for (let q = m1; q < localMidnight(d.date === '2026-03-29' ? '2026-03-30' : new Date(Date.parse(d.date) + 86_400_000).toISOString().slice(0, 10)); q += 900_000) {
+      for (
+        let q = m1;
+        q < localMidnight(d.date === '2026-03-29' ? '2026-03-30' : new Date(Date.parse(d.date) + 86_400_000).toISOString().slice(0, 10));
+        q += 900_000
+      ) {
         const a = rs.find((r) => r.t >= q)
         const b = rs.find((r) => r.t >= q + 900_000)
         if (!a || !b || a.t - q > 60_000 || b.t - (q + 900_000) > 60_000) continue
@@ -125,6 +137,9 @@ describe('daily energy and 15-minute demand', () => {
     expect(d.importKWh).toBeNull()
     const m = monthlyStats(days)
     expect(m).toHaveLength(1)
-    expect(m[0].importKWh).toBeCloseTo(days.reduce((s, x) => s + (x.importKWh ?? 0), 0), 6)
+    expect(m[0].importKWh).toBeCloseTo(
+      days.reduce((s, x) => s + (x.importKWh ?? 0), 0),
+      6
+    )
   })
 })

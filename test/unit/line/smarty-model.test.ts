@@ -34,7 +34,11 @@ describe('SmartyModel', () => {
       if (t.malformedLines.length) bad(`malformed ${t.malformedLines.join(' | ')}`)
       if (num(t, '1-0:1.8.0') < num(prev, '1-0:1.8.0')) bad('import counter went back')
       if (num(t, '1-0:2.8.0') < num(prev, '1-0:2.8.0')) bad('export counter went back')
-      for (const [u, i2, p, q] of [['32', '31', '21', '22'], ['52', '51', '41', '42'], ['72', '71', '61', '62']]) {
+      for (const [u, i2, p, q] of [
+        ['32', '31', '21', '22'],
+        ['52', '51', '41', '42'],
+        ['72', '71', '61', '62']
+      ]) {
         const v = num(t, `1-0:${u}.7.0`)
         if (!(v > 207 && v < 253)) bad(`voltage ${u}.7.0 = ${v} V`)
         const s = Math.max(num(t, `1-0:${p}.7.0`), num(t, `1-0:${q}.7.0`))
@@ -81,7 +85,10 @@ describe('VirtualMeter and demo data', () => {
     const f1 = meter.nextFrame(new Date('2026-03-01T10:00:00Z'))!
     const f2 = meter.nextFrame(new Date('2026-03-01T10:00:10Z'))!
     expect(meter.nextFrame()).toBeNull() // the meter stops at 0xFFFFFFFF
-    for (const [f, fc] of [[f1, 0xfffffffe], [f2, 0xffffffff]] as const) {
+    for (const [f, fc] of [
+      [f1, 0xfffffffe],
+      [f2, 0xffffffff]
+    ] as const) {
       expect(f.readUInt32BE(14)).toBe(fc)
       const d = createDecipheriv('aes-128-gcm', key, Buffer.concat([f.subarray(2, 10), f.subarray(14, 18)]), { authTagLength: 12 })
       d.setAAD(Buffer.concat([Buffer.from([0x30]), Buffer.from(LUX_AUTH_KEY_HEX, 'hex')]))

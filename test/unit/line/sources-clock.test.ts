@@ -116,26 +116,41 @@ describe('ReplaySource on a ManualClock', () => {
     let ended = false
     replay.on('end', () => (ended = true))
     await replay.start()
-    await waitUntil(() => got.length === 1 && clock.pending() === 1, () => `the first record (${got.length} played)`)
+    await waitUntil(
+      () => got.length === 1 && clock.pending() === 1,
+      () => `the first record (${got.length} played)`
+    )
     for (let i = 1; i < 3; i++) {
       // the next record is due one recorded interval later on the clock, not before
       expect(clock.nextDue()).toBe(start + i * 10_000)
       clock.runNext()
-      await waitUntil(() => got.length === i + 1 && clock.pending() === 1, () => `record ${i + 1} (${got.length} played)`)
+      await waitUntil(
+        () => got.length === i + 1 && clock.pending() === 1,
+        () => `record ${i + 1} (${got.length} played)`
+      )
     }
     // a new pace starts from the next record: it plays at once, the one after 10 s / 10 later
     replay.setSpeed(10)
-    await waitUntil(() => got.length === 4 && clock.pending() === 1, () => `the ×10 pace (${got.length} played)`)
+    await waitUntil(
+      () => got.length === 4 && clock.pending() === 1,
+      () => `the ×10 pace (${got.length} played)`
+    )
     expect(got[3].clockAt).toBe(start + 20_000)
     expect(clock.nextDue()).toBe(start + 21_000)
     // paused: time passes, nothing plays
     replay.setPaused(true)
     clock.advance(60_000)
-    await waitUntil(() => clock.pending() === 1 && clock.nextDue()! > start + 80_000, () => 'the paused replay waiting')
+    await waitUntil(
+      () => clock.pending() === 1 && clock.nextDue()! > start + 80_000,
+      () => 'the paused replay waiting'
+    )
     expect(got).toHaveLength(4)
     replay.setPaused(false)
     for (let guard = 0; !ended && guard < 100; guard++) {
-      await waitUntil(() => ended || clock.pending() > 0, () => 'the replay playing')
+      await waitUntil(
+        () => ended || clock.pending() > 0,
+        () => 'the replay playing'
+      )
       if (!ended) clock.runNext()
     }
     expect(ended).toBe(true)
@@ -163,7 +178,10 @@ describe('FileSource on a ManualClock', () => {
     let ended = false
     src.on('end', () => (ended = true))
     await src.start()
-    await waitUntil(() => ended, () => 'the end of the file')
+    await waitUntil(
+      () => ended,
+      () => 'the end of the file'
+    )
     expect(bytes).toBe(200_000)
     expect(new Set(at)).toEqual(new Set([T0]))
   })

@@ -68,7 +68,10 @@ describe('Deframer', () => {
     const bang = v5.indexOf('!')
     for (const cut of [bang, bang + 1, bang + 3, bang + 5, bang + 6]) {
       const evs = run([v5.subarray(0, cut), v5.subarray(cut)])
-      expect(frames(evs).map((f) => f.bytes.length), `cut ${cut}`).toEqual([v5.length])
+      expect(
+        frames(evs).map((f) => f.bytes.length),
+        `cut ${cut}`
+      ).toEqual([v5.length])
     }
   })
 
@@ -89,7 +92,9 @@ describe('Deframer', () => {
     const p = p5Telegram(1)
     const evs = run([p.subarray(0, 500)])
     // the error covers 500 bytes; its evidence is the identification line only
-    expect(errors(evs).map((e) => [e.code, e.kind, e.offset, e.length, e.bytes.toString('latin1')])).toEqual([['truncated_frame', 'plain', 0, 500, '/Lux5\\253663653_B\r\n']])
+    expect(errors(evs).map((e) => [e.code, e.kind, e.offset, e.length, e.bytes.toString('latin1')])).toEqual([
+      ['truncated_frame', 'plain', 0, 500, '/Lux5\\253663653_B\r\n']
+    ])
     const long = Buffer.concat([Buffer.from('/ABC5 meter\r\n\r\n'), Buffer.alloc(3000, '1-0:1.8.0(1)\r\n')])
     const evs2 = run([long], undefined, { maxFrameBytes: 1024 })
     expect(errors(evs2).map((e) => e.code)).toEqual(['overlong_frame'])
@@ -151,7 +156,10 @@ describe('Deframer', () => {
       const chunks: Buffer[] = []
       for (let i = 0; i < stream.length; i += size) chunks.push(stream.subarray(i, i + size))
       const evs = run(chunks)
-      expect(frames(evs).map((f) => [f.kind, f.offset, f.bytes.toString('hex')]), `reads of ${size}`).toEqual(reference)
+      expect(
+        frames(evs).map((f) => [f.kind, f.offset, f.bytes.toString('hex')]),
+        `reads of ${size}`
+      ).toEqual(reference)
       expect(errors(evs), `reads of ${size}`).toEqual([])
     }
   })
@@ -190,7 +198,10 @@ describe('Deframer: ciphertext that spells a frame start does not cut a frame', 
     for (const body of [spelled, Buffer.from('/Abc5 meter\r\n\r\nx-y:z', 'latin1'), Buffer.from('/Abc5 m\xe9ter\r\n\r\n1-0:1.8.0(', 'latin1')]) {
       const f = withBody(body)
       const evs = run([Buffer.concat([f, b])])
-      expect(frames(evs).map((e) => [e.offset, e.bytes.length]), body.toString('latin1')).toEqual([
+      expect(
+        frames(evs).map((e) => [e.offset, e.bytes.length]),
+        body.toString('latin1')
+      ).toEqual([
         [0, f.length],
         [f.length, b.length]
       ])
@@ -223,7 +234,10 @@ describe('Deframer: back-to-back frames at every split position', () => {
   const e1 = hexFile('lu_nexxtlab_go-smarty-reader_frame.hex') // another system title
   const p = p5Telegram(1)
   const v5 = txtFile('other_dsmr_parser_TELEGRAM_V5.txt')
-  const summary = (evs: Ev[]) => evs.filter((e) => e.type !== 'skipped').map((e) => (e.type === 'frame' ? ['frame', e.kind, e.offset, e.bytes.toString('hex')] : e.type === 'error' ? ['error', e.code, e.kind, e.offset] : []))
+  const summary = (evs: Ev[]) =>
+    evs
+      .filter((e) => e.type !== 'skipped')
+      .map((e) => (e.type === 'frame' ? ['frame', e.kind, e.offset, e.bytes.toString('hex')] : e.type === 'error' ? ['error', e.code, e.kind, e.offset] : []))
   const splitEverywhere = (stream: Buffer, check: (evs: Ev[], cut: number) => void): void => {
     for (let cut = 1; cut < stream.length; cut++) check(run([stream.subarray(0, cut), stream.subarray(cut)]), cut)
   }
@@ -263,12 +277,20 @@ describe('Deframer: back-to-back frames at every split position', () => {
       for (let t = 1; t < x.length; t++) {
         const evs = run([Buffer.concat([x.subarray(0, t), y])])
         const f = frames(evs)
-        expect(f.filter((e) => e.offset >= t).map((e) => [e.kind, e.offset, e.bytes.equals(y)]), `cut at ${t}`).toEqual([[yKind, t, true]])
+        expect(
+          f.filter((e) => e.offset >= t).map((e) => [e.kind, e.offset, e.bytes.equals(y)]),
+          `cut at ${t}`
+        ).toEqual([[yKind, t, true]])
         // the cut frame is reported as truncated (or, when too short to tell, as bytes skipped;
         // a telegram cut after its "!" ends there, as DSMR 2.2 telegrams without CRC do)
-        for (const e of [...errors(evs), ...f.filter((e) => e.offset < t)]) expect(e.offset + (e.type === 'error' ? e.length : e.bytes.length), `cut at ${t}`).toBeLessThanOrEqual(t)
+        for (const e of [...errors(evs), ...f.filter((e) => e.offset < t)])
+          expect(e.offset + (e.type === 'error' ? e.length : e.bytes.length), `cut at ${t}`).toBeLessThanOrEqual(t)
         const ended = x[0] === 0x2f && x.subarray(0, t).includes(0x21)
-        if (t >= recognisable && !ended) expect(errors(evs).map((e) => [e.code, e.offset, e.length]), `cut at ${t}`).toEqual([['truncated_frame', 0, t]])
+        if (t >= recognisable && !ended)
+          expect(
+            errors(evs).map((e) => [e.code, e.offset, e.length]),
+            `cut at ${t}`
+          ).toEqual([['truncated_frame', 0, t]])
       }
       // cuts in the header, in the last bytes and in the body; reads split anywhere near the
       // junction and every 29th byte elsewhere: the events of one read

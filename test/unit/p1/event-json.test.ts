@@ -18,7 +18,12 @@ function reference(ev: DecodeEvent): string | null {
   if (ev.type === 'skipped') return null
   if (ev.type === 'failure') {
     const f = ev.failure
-    return JSON.stringify({ error: { code: f.code, message: f.message }, offset: f.offset, systemTitle: f.dlms?.systemTitle ?? null, frameCounter: f.dlms?.frameCounter ?? null })
+    return JSON.stringify({
+      error: { code: f.code, message: f.message },
+      offset: f.offset,
+      systemTitle: f.dlms?.systemTitle ?? null,
+      frameCounter: f.dlms?.frameCounter ?? null
+    })
   }
   const t = ev.telegram
   const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>
@@ -84,9 +89,19 @@ describe('eventJson', () => {
   })
 
   it('writes numbers as JSON.stringify does: every 3-decimal value of a meter range, and arbitrary doubles', () => {
-    const obj = (value: number, i: number): CosemObject => ({ obis: `1-0:1.8.${i}`, value, unit: 'kWh', time: null, values: [{ value, unit: 'kWh', raw: 'x' }], raw: '1-0:1.8.0(x)' })
+    const obj = (value: number, i: number): CosemObject => ({
+      obis: `1-0:1.8.${i}`,
+      value,
+      unit: 'kWh',
+      time: null,
+      values: [{ value, unit: 'kWh', raw: 'x' }],
+      raw: '1-0:1.8.0(x)'
+    })
     const line = (values: number[]): DecodeEvent =>
-      ({ type: 'telegram', telegram: { dlms: null, offset: 0, warnings: [], telegram: { identification: 'x', crcOk: true, objects: values.map(obj) } } }) as unknown as DecodeEvent
+      ({
+        type: 'telegram',
+        telegram: { dlms: null, offset: 0, warnings: [], telegram: { identification: 'x', crcOk: true, objects: values.map(obj) } }
+      }) as unknown as DecodeEvent
     const grid: number[] = []
     for (let i = -20_000; i <= 200_000; i++) grid.push(i / 1000)
     for (let i = 0; i < 20_000; i++) grid.push(999_999 + i / 1000, 8_999_999_999 + (i % 1000) / 1000, 55_437 + i * 0.009, i / 10, -i * 7.001)
@@ -95,9 +110,12 @@ describe('eventJson', () => {
       const ev = line(grid.slice(i, i + 50))
       expect(eventJson(ev)).toBe(reference(ev))
     }
-    fc.assert(fc.property(fc.array(fc.double(), { maxLength: 20 }), (xs) => {
+    fc.assert(
+      fc.property(fc.array(fc.double(), { maxLength: 20 }), (xs) => {
         expect(eventJson(line(xs))).toBe(reference(line(xs)))
-      }), { numRuns: 3000, seed: 5 })
+      }),
+      { numRuns: 3000, seed: 5 }
+    )
   })
 
   it('equals the reference on generated objects: repeated codes, odd strings, non-finite numbers, many values', () => {
@@ -114,24 +132,29 @@ describe('eventJson', () => {
       raw: str
     })
     fc.assert(
-      fc.property(fc.array(obj, { maxLength: 12 }), fc.oneof(fc.constant(null), fc.boolean()), fc.array(fc.constantFrom('auth_key_fallback', 'crc_missing')), (objects, crcOk, warnings) => {
-        const telegram = {
-          kind: 'dlms',
-          receivedAt: 0,
-          offset: 7,
-          frameHex: '',
-          dlms: { systemTitle: '5341476770ABCDEF', frameCounter: 12 },
-          tagVerified: true,
-          text: '',
-          telegram: { identification: 'Lux5\\"x', objects: objects as CosemObject[], crcSent: null, crcComputed: 0, crcOk, unparsed: [] },
-          warnings
-        } as unknown as DecodedTelegram
-        const ev = { type: 'telegram', telegram } as DecodeEvent
-        expect(eventJson(ev)).toBe(reference(ev))
-        const w = new JsonLineWriter(1024)
-        w.add(ev)
-        expect(w.take().equals(Buffer.from(reference(ev) + '\n', 'utf8'))).toBe(true)
-      }),
+      fc.property(
+        fc.array(obj, { maxLength: 12 }),
+        fc.oneof(fc.constant(null), fc.boolean()),
+        fc.array(fc.constantFrom('auth_key_fallback', 'crc_missing')),
+        (objects, crcOk, warnings) => {
+          const telegram = {
+            kind: 'dlms',
+            receivedAt: 0,
+            offset: 7,
+            frameHex: '',
+            dlms: { systemTitle: '5341476770ABCDEF', frameCounter: 12 },
+            tagVerified: true,
+            text: '',
+            telegram: { identification: 'Lux5\\"x', objects: objects as CosemObject[], crcSent: null, crcComputed: 0, crcOk, unparsed: [] },
+            warnings
+          } as unknown as DecodedTelegram
+          const ev = { type: 'telegram', telegram } as DecodeEvent
+          expect(eventJson(ev)).toBe(reference(ev))
+          const w = new JsonLineWriter(1024)
+          w.add(ev)
+          expect(w.take().equals(Buffer.from(reference(ev) + '\n', 'utf8'))).toBe(true)
+        }
+      ),
       { numRuns: 2000, seed: 11 }
     )
   })

@@ -93,8 +93,7 @@ export function gloFrame(sc: 0x10 | 0x20, plaintext: Buffer, key: Buffer, frameC
 export const telegrams = (evs: DecodeEvent[]): DecodedTelegram[] => evs.flatMap((e) => (e.type === 'telegram' ? [e.telegram] : []))
 export const failures = (evs: DecodeEvent[]): DecodeFailure[] => evs.flatMap((e) => (e.type === 'failure' ? [e.failure] : []))
 export const codes = (evs: DecodeEvent[]): string[] => failures(evs).map((f) => f.code)
-export const counters = (evs: DecodeEvent[]): number[] =>
-  evs.flatMap((e) => (e.type === 'telegram' && e.telegram.dlms ? [e.telegram.dlms.frameCounter] : []))
+export const counters = (evs: DecodeEvent[]): number[] => evs.flatMap((e) => (e.type === 'telegram' && e.telegram.dlms ? [e.telegram.dlms.frameCounter] : []))
 
 /** The single non-skipped event of `events` (fails the test otherwise). */
 export function only(events: DecodeEvent[]): DecodeEvent {

@@ -15,7 +15,15 @@ describe('parseKeyHex', () => {
   })
 
   it('anything else is a TypeError naming the key', () => {
-    for (const bad of ['', '1234', `${NEXXTLAB_KEY}00`, 'D4 91 47 0F 47 12 63 32 B0 7D 19 23 B3 50 41 88', 'D4:91:47:0F:47:12:63:32:B0:7D:19:23:B3:50:41:88', 'G491470F47126332B07D1923B3504188', 42]) {
+    for (const bad of [
+      '',
+      '1234',
+      `${NEXXTLAB_KEY}00`,
+      'D4 91 47 0F 47 12 63 32 B0 7D 19 23 B3 50 41 88',
+      'D4:91:47:0F:47:12:63:32:B0:7D:19:23:B3:50:41:88',
+      'G491470F47126332B07D1923B3504188',
+      42
+    ]) {
       expect(() => parseKeyHex(bad as string), String(bad)).toThrow(new TypeError('P1 key must be 32 hex digits'))
     }
     expect(() => parseKeyHex('x', 'Authentication key')).toThrow('Authentication key must be 32 hex digits')
@@ -196,13 +204,28 @@ describe('failure evidence: never arbitrary input', () => {
 })
 
 describe('frame counters that go backwards', () => {
-  const frame = (fc: number, title = TITLE): Buffer => encryptGlo({ plaintext: p5Telegram(fc), key: KEY, authKey: LUX_AK, systemTitle: title, frameCounter: fc })
+  const frame = (fc: number, title = TITLE): Buffer =>
+    encryptGlo({ plaintext: p5Telegram(fc), key: KEY, authKey: LUX_AK, systemTitle: title, frameCounter: fc })
   const warned = (evs: ReturnType<typeof decodeBuffer>): [number, boolean][] =>
-    evs.flatMap((e) => (e.type === 'telegram' ? [[e.telegram.dlms!.frameCounter, e.telegram.warnings.includes('frame_counter_rewind')] as [number, boolean]] : []))
+    evs.flatMap((e) =>
+      e.type === 'telegram' ? [[e.telegram.dlms!.frameCounter, e.telegram.warnings.includes('frame_counter_rewind')] as [number, boolean]] : []
+    )
 
   it('a replayed or re-sent frame is reported (frame_counter_rewind); a reset to 0 (key renewal) is not', () => {
     const other = Buffer.from('5341473132333435', 'hex') // another meter, lower counters
-    const stream = Buffer.concat([frame(100), frame(101), frame(102), frame(50), frame(51), frame(103), frame(103), frame(7, other), frame(0), frame(1), frame(2)])
+    const stream = Buffer.concat([
+      frame(100),
+      frame(101),
+      frame(102),
+      frame(50),
+      frame(51),
+      frame(103),
+      frame(103),
+      frame(7, other),
+      frame(0),
+      frame(1),
+      frame(2)
+    ])
     expect(warned(decodeBuffer(stream, { key: KEY }))).toEqual([
       [100, false],
       [101, false],

@@ -199,11 +199,15 @@ describe('pipeline fuzz (fast-check)', () => {
 
   it('back to back only (no garbage, no gap): every frame at every read size', () => {
     fc.assert(
-      fc.property(fc.array(fc.nat(), { minLength: 2, maxLength: 8 }), fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 1, maxLength: 6 }), (idx, reads) => {
-        const c = { segments: idx.map((i) => ({ t: 'frame' as const, i })), reads }
-        const r = checkCase(c)
-        if (r.problems.length > 0) throw new Error(r.problems.slice(0, 5).join('\n'))
-      }),
+      fc.property(
+        fc.array(fc.nat(), { minLength: 2, maxLength: 8 }),
+        fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 1, maxLength: 6 }),
+        (idx, reads) => {
+          const c = { segments: idx.map((i) => ({ t: 'frame' as const, i })), reads }
+          const r = checkCase(c)
+          if (r.problems.length > 0) throw new Error(r.problems.slice(0, 5).join('\n'))
+        }
+      ),
       { seed: 7, numRuns: 200 }
     )
   })

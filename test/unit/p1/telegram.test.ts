@@ -36,7 +36,21 @@ describe('parseTimestamp', () => {
   })
 
   it('placeholders and impossible dates are not dates', () => {
-    for (const s of ['632525252525S', '632525252525W', '700101010000W', '230230120000W', '230431120000S', '231301000000W', '230101240000W', '230101126000W', '', '12345', '18013010212W', '180130102122X', 'abcdefghijklW']) {
+    for (const s of [
+      '632525252525S',
+      '632525252525W',
+      '700101010000W',
+      '230230120000W',
+      '230431120000S',
+      '231301000000W',
+      '230101240000W',
+      '230101126000W',
+      '',
+      '12345',
+      '18013010212W',
+      '180130102122X',
+      'abcdefghijklW'
+    ]) {
       expect(parseTimestamp(s), s).toBeNull()
     }
     expect(parseTimestamp('240229120000W')).toBe('2024-02-29T12:00:00+01:00')
@@ -282,8 +296,18 @@ describe('quirks of real meters (issue 14), each on the text the meter sends', (
     expect(t.meterTime).toBe('2024-06-28T10:43:43+02:00')
     expect(new Date(t.meterTime!).toISOString()).toBe('2024-06-28T08:43:43.000Z')
     expect(parseCosemDateTime('07E8061C050A2B2B00FF8880')).toEqual({
-      year: 2024, month: 6, day: 28, hour: 10, minute: 43, second: 43, hundredths: 0,
-      weekday: 5, deviation: -120, status: 0x80, dst: true, iso: '2024-06-28T10:43:43+02:00'
+      year: 2024,
+      month: 6,
+      day: 28,
+      hour: 10,
+      minute: 43,
+      second: 43,
+      hundredths: 0,
+      weekday: 5,
+      deviation: -120,
+      status: 0x80,
+      dst: true,
+      iso: '2024-06-28T10:43:43+02:00'
     })
     // deviation not specified (0x8000): the meter's zone decides, the DST bit settles the autumn hour
     expect(parseCosemDateTime('07E80A1B07021E0000800080')?.iso).toBe('2024-10-27T02:30:00+02:00')
@@ -292,7 +316,14 @@ describe('quirks of real meters (issue 14), each on the text the meter sends', (
     // hundredths, and a positive deviation (UTC−5 h: deviation +300)
     expect(parseCosemDateTime('07E8011E020A00003201 2C00'.replace(' ', ''))?.iso).toBe('2024-01-30T10:00:00.50-05:00')
     // not date-times: month 13, 31 April, unspecified date, not hex, wrong length
-    for (const s of ['07E80D1C050A2B2B00FF8880', '07E8041F050A2B2B00FF8880', 'FFFFFFFFFF0A2B2B00FF8880', '07E8061C050A2B2B00FF888G', '07E8061C050A2B2B00FF88', 'FFFE061C050A2B2B00FF8880']) {
+    for (const s of [
+      '07E80D1C050A2B2B00FF8880',
+      '07E8041F050A2B2B00FF8880',
+      'FFFFFFFFFF0A2B2B00FF8880',
+      '07E8061C050A2B2B00FF888G',
+      '07E8061C050A2B2B00FF88',
+      'FFFE061C050A2B2B00FF8880'
+    ]) {
       expect(parseCosemDateTime(s), s).toBeNull()
     }
     // on an identifier object the same 24 hex digits are not a clock
@@ -395,7 +426,9 @@ describe('repeated lines', () => {
     expect(obj(changed, '1-0:2.8.0').value).toBe(55437.012)
     const inserted = parseTelegram(base.replace('1-0:1.8.0(', '1-0:1.8.1(000001.000*kWh)\r\n1-0:1.8.0('))
     expect(inserted.objects).toHaveLength(49)
-    expect(inserted.objects.map((o) => o.raw)).toEqual([...parseTelegram(base).objects.map((o) => o.raw)].flatMap((r) => (r.startsWith('1-0:1.8.0(') ? ['1-0:1.8.1(000001.000*kWh)', r] : [r])))
+    expect(inserted.objects.map((o) => o.raw)).toEqual(
+      [...parseTelegram(base).objects.map((o) => o.raw)].flatMap((r) => (r.startsWith('1-0:1.8.0(') ? ['1-0:1.8.1(000001.000*kWh)', r] : [r]))
+    )
     // the same line continued by a longer one is not the same line
     const longer = parseTelegram(base.replace('1-0:2.8.0(055437.011*kWh)', '1-0:2.8.0(055437.011*kWh)(1)'))
     expect(obj(longer, '1-0:2.8.0').values).toHaveLength(2)
@@ -421,9 +454,25 @@ describe('the grammar, on telegrams no meter in the corpus sends (fast-check)', 
     })
   const unit = fc.constantFrom('kWh', 'kW', 'kvar', 'kvarh', 'V', 'A', 'm3', 'GJ', 'Wh', 'W', 's', 'kVA')
   // unknown codes (A-B:C.D.E beyond the catalogue): read by the shape of their values
-  const code = fc.tuple(fc.integer({ min: 2, max: 9 }), fc.integer({ min: 0, max: 9 }), fc.integer({ min: 100, max: 255 }), fc.integer({ min: 0, max: 99 }), fc.integer({ min: 0, max: 99 })).map(([a, b, c, d, e]) => `${a}-${b}:${c}.${d}.${e}`)
+  const code = fc
+    .tuple(
+      fc.integer({ min: 2, max: 9 }),
+      fc.integer({ min: 0, max: 9 }),
+      fc.integer({ min: 100, max: 255 }),
+      fc.integer({ min: 0, max: 99 }),
+      fc.integer({ min: 0, max: 99 })
+    )
+    .map(([a, b, c, d, e]) => `${a}-${b}:${c}.${d}.${e}`)
   const stamp = fc
-    .tuple(fc.integer({ min: 2001, max: 2037 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 28 }), fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }), fc.integer({ min: 0, max: 59 }), fc.boolean())
+    .tuple(
+      fc.integer({ min: 2001, max: 2037 }),
+      fc.integer({ min: 1, max: 12 }),
+      fc.integer({ min: 1, max: 28 }),
+      fc.integer({ min: 0, max: 23 }),
+      fc.integer({ min: 0, max: 59 }),
+      fc.integer({ min: 0, max: 59 }),
+      fc.boolean()
+    )
     .map(([y, mo, d, h, mi, s, summer]) => ({
       text: `${pad(y % 100, 2)}${pad(mo, 2)}${pad(d, 2)}${pad(h, 2)}${pad(mi, 2)}${pad(s, 2)}${summer ? 'S' : 'W'}`,
       iso: `${y}-${pad(mo, 2)}-${pad(d, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}${summer ? '+02:00' : '+01:00'}`
@@ -432,8 +481,18 @@ describe('the grammar, on telegrams no meter in the corpus sends (fast-check)', 
   const line: fc.Arbitrary<Line> = fc.oneof(
     fc.tuple(code, decimal, unit).map(([c, d, u]) => ({ text: `${c}(${d.text}*${u})`, obis: c, value: d.value, unit: u, time: null })),
     fc.tuple(code, decimal).map(([c, d]) => ({ text: `${c}(${d.text})`, obis: c, value: d.value, unit: null, time: null })),
-    fc.tuple(fc.integer({ min: 1, max: 4 }), stamp, decimal).map(([n, s, d]) => ({ text: `0-${n}:24.2.1(${s.text})(${d.text}*m3)`, obis: `0-${n}:24.2.1`, value: d.value, unit: 'm3', time: s.iso })),
-    fc.tuple(fc.integer({ min: 1, max: 4 }), idText).map(([n, id]) => ({ text: `0-${n}:96.1.0(${Buffer.from(id).toString('hex').toUpperCase()})`, obis: `0-${n}:96.1.0`, value: id, unit: null, time: null })),
+    fc
+      .tuple(fc.integer({ min: 1, max: 4 }), stamp, decimal)
+      .map(([n, s, d]) => ({ text: `0-${n}:24.2.1(${s.text})(${d.text}*m3)`, obis: `0-${n}:24.2.1`, value: d.value, unit: 'm3', time: s.iso })),
+    fc
+      .tuple(fc.integer({ min: 1, max: 4 }), idText)
+      .map(([n, id]) => ({
+        text: `0-${n}:96.1.0(${Buffer.from(id).toString('hex').toUpperCase()})`,
+        obis: `0-${n}:96.1.0`,
+        value: id,
+        unit: null,
+        time: null
+      })),
     fc.tuple(code, fc.stringMatching(/^[A-Za-z][A-Za-z ]{0,10}[a-z]$/)).map(([c, t]) => ({ text: `${c}(${t})`, obis: c, value: t, unit: null, time: null })),
     fc.tuple(code, fc.stringMatching(/^[A-Z]{2}[0-9]{2}$/)).map(([c, t]) => ({ text: `${c}((${t}))`, obis: c, value: `(${t})`, unit: null, time: null })),
     code.map((c) => ({ text: `${c}()`, obis: c, value: null, unit: null, time: null }))

@@ -165,7 +165,10 @@ describe('B. plaintext Luxembourg telegrams', () => {
     expect([val(t, '1-0:9.7.0'), unit(t, '1-0:9.7.0')]).toEqual([0.021, 'kVA'])
     const lim = obj(t, '1-1:31.4.0')
     expect([lim.value, lim.unit]).toEqual([100, 'A'])
-    expect(lim.values.map((v) => [v.value, v.unit])).toEqual([[100, 'A'], [-63, 'A']])
+    expect(lim.values.map((v) => [v.value, v.unit])).toEqual([
+      [100, 'A'],
+      [-63, 'A']
+    ])
     expect(val(t, '0-0:96.7.21')).toBe(99)
     expect(val(t, '1-0:32.32.0')).toBe(40)
     expect([val(t, '1-0:32.7.0'), unit(t, '1-0:32.7.0')]).toEqual([233, 'V'])
