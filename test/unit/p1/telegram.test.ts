@@ -484,15 +484,13 @@ describe('the grammar, on telegrams no meter in the corpus sends (fast-check)', 
     fc
       .tuple(fc.integer({ min: 1, max: 4 }), stamp, decimal)
       .map(([n, s, d]) => ({ text: `0-${n}:24.2.1(${s.text})(${d.text}*m3)`, obis: `0-${n}:24.2.1`, value: d.value, unit: 'm3', time: s.iso })),
-    fc
-      .tuple(fc.integer({ min: 1, max: 4 }), idText)
-      .map(([n, id]) => ({
-        text: `0-${n}:96.1.0(${Buffer.from(id).toString('hex').toUpperCase()})`,
-        obis: `0-${n}:96.1.0`,
-        value: id,
-        unit: null,
-        time: null
-      })),
+    fc.tuple(fc.integer({ min: 1, max: 4 }), idText).map(([n, id]) => ({
+      text: `0-${n}:96.1.0(${Buffer.from(id).toString('hex').toUpperCase()})`,
+      obis: `0-${n}:96.1.0`,
+      value: id,
+      unit: null,
+      time: null
+    })),
     fc.tuple(code, fc.stringMatching(/^[A-Za-z][A-Za-z ]{0,10}[a-z]$/)).map(([c, t]) => ({ text: `${c}(${t})`, obis: c, value: t, unit: null, time: null })),
     fc.tuple(code, fc.stringMatching(/^[A-Z]{2}[0-9]{2}$/)).map(([c, t]) => ({ text: `${c}((${t}))`, obis: c, value: `(${t})`, unit: null, time: null })),
     code.map((c) => ({ text: `${c}()`, obis: c, value: null, unit: null, time: null }))
