@@ -66,10 +66,18 @@ const FLAG: Record<string, string> = {
   ZIV: 'ZIV'
 }
 
-/** The manufacturer of a meter from its system title ("SAG…") or identification ("ISk5…"). */
+/**
+ * The manufacturer of a meter from its FLAG id: the system title ("SAG…"), the meter id
+ * (0-0:42.0.0 "SAG1030700…" on a Smarty, whose identification line says "Lux") or the
+ * identification line ("ISk5…").
+ */
 export function manufacturerOf(id: TelegramIdentity): string | undefined {
   const fromTitle = id.systemTitle ? Buffer.from(id.systemTitle.slice(0, 6), 'hex').toString('latin1') : ''
-  return FLAG[fromTitle.toUpperCase()] ?? FLAG[id.identification.slice(0, 3).toUpperCase()]
+  for (const flag of [fromTitle, id.meterId.slice(0, 3), id.identification.slice(0, 3)]) {
+    const m = FLAG[flag.toUpperCase()]
+    if (m) return m
+  }
+  return undefined
 }
 
 /** A Home Assistant id part: letters, digits, _ and - only. */
