@@ -84,7 +84,7 @@ function defaultFactory(req: SourceRequest, clock: Clock): ByteSource {
     case 'demo':
       return new DemoSource({ clock })
     case 'capture':
-      return new ReplaySource(req.path, { speed: speedValue(req.speed), clock })
+      return new ReplaySource(req.path, { speed: speedValue(req.speed), paused: req.paused, clock })
   }
 }
 

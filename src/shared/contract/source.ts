@@ -30,8 +30,8 @@ export const sourceRequestSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('serial'), path: pathText, settings: lineSettingsSchema.optional() }).strict(),
   z.object({ kind: z.literal('demo') }).strict(),
   z.object({ kind: z.literal('file'), path: pathText }).strict(),
-  /** A capture or any importable dump, replayed with its recorded times. */
-  z.object({ kind: z.literal('capture'), path: pathText, speed: replaySpeedSchema.optional() }).strict()
+  /** A capture or any importable dump, replayed with its recorded times; `paused` opens it before the first record plays. */
+  z.object({ kind: z.literal('capture'), path: pathText, speed: replaySpeedSchema.optional(), paused: z.boolean().optional() }).strict()
 ])
 
 /** Which source feeds the pipeline (request of `openSource`). */

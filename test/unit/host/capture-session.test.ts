@@ -44,8 +44,8 @@ describe('session captures', () => {
     const frames = makeCapture(join(dir, 'src.p1cap'), 30)
     const s = new StudioSession({ version: 't', key: KEY, captureDir: join(dir, 'captures'), statusThrottleMs: 0 })
     try {
-      await s.api.openSource({ kind: 'capture', path: join(dir, 'src.p1cap'), speed: 1 })
-      await s.api.setReplay({ paused: true })
+      // opened paused: not a byte plays before the capture starts
+      await s.api.openSource({ kind: 'capture', path: join(dir, 'src.p1cap'), speed: 1, paused: true })
       const cap = await s.api.startCapture({ name: 'again' })
       expect(cap.active).toBe(true)
       await s.api.setReplay({ speed: 'max', paused: false })
