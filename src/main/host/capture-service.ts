@@ -16,7 +16,8 @@ import {
   type CaptureStatus,
   type ExportResult,
   type Handlers,
-  type RequestOut
+  type RequestOut,
+  type ShareResult
 } from '../../shared/contract'
 import { formatLineSettings } from '../../shared/line-settings'
 import { CaptureWriter, captureSource } from '../capture/writer'
@@ -191,6 +192,11 @@ export class CaptureService extends EventEmitter<{ change: [] }> implements Hand
     // 0600, under a temporary name until complete, nothing left on failure (disk full…)
     const res = await exportToFile(path, out, { format: req.format, key: this.keys.key ?? undefined, authKey: this.keys.authKey })
     return { path: out, name: basename(out), telegrams: res.telegrams, bytes: res.bytes, warning: res.warning }
+  }
+
+  /** "Share anonymised" (issue 15): placeholder until the anonymiser is built. */
+  async shareCapture(_req: Req<'shareCapture'>, _caller: Caller): Promise<ShareResult> {
+    throw new ApiError('failed', 'Sharing an anonymised capture is not available yet.')
   }
 
   /** Stop any capture (app exit). */

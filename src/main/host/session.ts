@@ -29,6 +29,7 @@ import { RecentFrames } from './recent-frames'
 import { ReplayControl } from './replay-control'
 import { Router } from './router'
 import { SourceService } from './source-service'
+import { RecordService } from './record-service'
 import { StatusPublisher } from './status'
 import { UploadService } from './upload-service'
 
@@ -102,6 +103,7 @@ export class StudioSession extends EventEmitter<SessionEvents> {
   readonly captures: CaptureService
   readonly files: UploadService
   readonly history: HistoryService
+  readonly record = new RecordService()
   readonly boards: BoardService
   /** What the desktop window / CLI and a browser may name (paths, ports, brokers). */
   readonly access: Access
@@ -151,6 +153,7 @@ export class StudioSession extends EventEmitter<SessionEvents> {
       capture: this.captures,
       files: this.files,
       history: this.history,
+      record: this.record,
       board: this.boards
     }
     this.router = new Router(routes)

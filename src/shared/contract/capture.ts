@@ -63,6 +63,24 @@ export const fileRequestSchema = z.object({ path: pathText }).strict()
 
 export const exportRequestSchema = z.object({ path: pathText, format: z.enum(['csv', 'jsonl', 'raw']) }).strict()
 
+/** An anonymised copy of a capture, to share (issue 15). */
+export interface ShareResult {
+  /** The new capture's name in the capture folder (from a browser: download it as /download/<name>). */
+  name: string
+  path: string
+  /**
+   * The fresh random P1 key the telegrams are re-encrypted with (32 hex digits): give it with
+   * the file. It is no meter's key; the customer's key is never in the copy.
+   */
+  key: string
+  /** Telegrams re-encrypted. */
+  telegrams: number
+  /** Frames that could not be opened with the session's key, copied as they were (their content is not readable anyway). */
+  keptAsIs: number
+  /** Plain words when something deserves attention (0 telegrams…), null if fine. */
+  warning: string | null
+}
+
 export const CAPTURE = namespace({
   /** Record the open source into the capture folder. @throws no_source, already_running. */
   startCapture: method(startCaptureSchema, 'capture request', result<CaptureStatus>()),
@@ -72,5 +90,11 @@ export const CAPTURE = namespace({
   /** Import a raw, hex or telegram-text dump as a capture in the folder. @throws naming the problem and where. */
   importFile: method(fileRequestSchema, 'request', result<CaptureFileInfo>()),
   /** Export a capture (or dump) into the folder as CSV, JSON Lines or raw bytes, with the session's key. */
-  exportCapture: method(exportRequestSchema, 'export request', result<ExportResult>())
+  exportCapture: method(exportRequestSchema, 'export request', result<ExportResult>()),
+  /**
+   * "Share anonymised": the capture re-encrypted with a fresh random key, the meter id, system
+   * title and equipment ids replaced consistently, times, cadence, faults and damage kept
+   * byte for byte (diagnose gives the same verdict). Needs the session's key for the capture.
+   */
+  shareCapture: method(fileRequestSchema, 'share request', result<ShareResult>())
 })

@@ -1,7 +1,7 @@
 /**
  * The API contract between the main side (Electron main process or `p1studio serve`) and the
  * renderer, as data: one table per namespace (./session, ./source, ./key, ./frames,
- * ./diagnose, ./replay, ./capture, ./files, ./history, ./board), each method a zod schema of
+ * ./diagnose, ./replay, ./capture, ./files, ./history, ./record, ./board), each method a zod schema of
  * its request and a typed result; the events below. Everything else is derived here: the
  * method and event lists, `P1StudioApi` / `P1StudioClient`, the handler tables the main side
  * fills (src/main/host/session.ts: a missing handler fails `npm run typecheck`), the one
@@ -21,6 +21,7 @@ import { FILES } from './files'
 import { FRAMES, type FrameRecord } from './frames'
 import { HISTORY, type HistoryImportProgress } from './history'
 import { KEY } from './key'
+import { RECORD } from './record'
 import { REPLAY } from './replay'
 import { SESSION, type SessionStatus } from './session'
 import { SOURCE } from './source'
@@ -34,6 +35,7 @@ export * from './files'
 export * from './frames'
 export * from './history'
 export * from './key'
+export * from './record'
 export * from './replay'
 export * from './session'
 export * from './source'
@@ -49,6 +51,7 @@ export const NAMESPACES = {
   capture: CAPTURE,
   files: FILES,
   history: HISTORY,
+  record: RECORD,
   board: BOARD
 } as const
 
@@ -66,6 +69,7 @@ export const METHODS = {
   ...CAPTURE.methods,
   ...FILES.methods,
   ...HISTORY.methods,
+  ...RECORD.methods,
   ...BOARD.methods
 }
 export type Methods = typeof METHODS

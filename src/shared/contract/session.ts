@@ -7,6 +7,35 @@ import { method, namespace, noParams, result } from './define'
 import type { CaptureStatus } from './capture'
 import type { KeyStatus } from './key'
 import type { SourceState } from './source'
+import type { RecordingStatus } from './record'
+import type { WireError } from './errors'
+
+/**
+ * What the line carries, judged from the bytes of the open source (issue 15): the status bar
+ * and every empty state show it, live. Cadence: DSMR 5 / Smarty one frame every 10 s.
+ */
+export interface LineState {
+  /**
+   * `none` no source open; `waiting` open for less than 1.2 cadences without a byte;
+   * `no_bytes` silent for longer (cable, data request pin, wrong port);
+   * `bytes_no_frames` bytes but no frame (an inverted line or wrong line settings);
+   * `frames_not_decoded` frames that do not open or check (wrong P1 key, damaged frames, CRC);
+   * `ok` telegrams decoded.
+   */
+  state: 'none' | 'waiting' | 'no_bytes' | 'bytes_no_frames' | 'frames_not_decoded' | 'ok'
+  /** Bursts of bytes (chunks closer than 0.5 s), since the source was opened. */
+  bursts: number
+  /** Frames the deframer found (decoded or not). */
+  framesFound: number
+  /** Bytes that belong to no frame. */
+  unreadableBytes: number
+  /** Share of 0x00 bytes among all bytes, 0…1 (breaks: an inverted line, a too-high baud rate). */
+  zeroShare: number
+  /** The last frame that failed: its stable code (docs/verdict-codes.md), receive time (ms epoch) and system title. */
+  lastFailure: { code: DecodeErrorCode; at: number; systemTitle: string | null } | null
+  /** The meter as the frames name it (meter id, else system title), null before the first frame. */
+  meter: string | null
+}
 
 /** Counters of the running session. */
 export interface SessionStats {
@@ -20,6 +49,8 @@ export interface SessionStats {
   lastTelegramAt: number | null
   /** Receive time (ms epoch) of the last byte, null before the first. */
   lastByteAt: number | null
+  /** The line state (issue 15). */
+  line?: LineState
 }
 
 /** Snapshot of the whole session, sent on connect and on every change of source/key. */
@@ -29,6 +60,10 @@ export interface SessionStatus {
   key: KeyStatus
   /** Last source error in plain words (port pulled, busy, permission…), null if none. */
   error: string | null
+  /** The same error as a stable code with parameters, for the renderer to word (null if none). */
+  errorInfo?: WireError | null
+  /** Recording to the history / daily captures (serve --record, or the app's switch). */
+  recording?: RecordingStatus
   /** Application version. */
   version: string
   /** The running (or last) capture. */

@@ -25,13 +25,25 @@ export const lineSettingsSchema = z
 /** Replay pace: times the recorded pace (up to 100 000), or 'max' = all at once. */
 export const replaySpeedSchema = z.union([z.number().positive().max(100_000), z.literal('max')])
 
+/**
+ * The meter's own time zone (IANA name, default Europe/Luxembourg): turns its `W`/`S` local
+ * timestamps into instants and sets the day boundaries of the history (issue 14).
+ */
+export const zoneSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z][A-Za-z0-9_+\-/]*$/, 'must be an IANA time zone such as Europe/Luxembourg')
+
 /** Which source feeds the pipeline. */
 export const sourceRequestSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('serial'), path: pathText, settings: lineSettingsSchema.optional() }).strict(),
+  z.object({ kind: z.literal('serial'), path: pathText, settings: lineSettingsSchema.optional(), zone: zoneSchema.optional() }).strict(),
   z.object({ kind: z.literal('demo') }).strict(),
-  z.object({ kind: z.literal('file'), path: pathText }).strict(),
+  z.object({ kind: z.literal('file'), path: pathText, zone: zoneSchema.optional() }).strict(),
   /** A capture or any importable dump, replayed with its recorded times; `paused` opens it before the first record plays. */
-  z.object({ kind: z.literal('capture'), path: pathText, speed: replaySpeedSchema.optional(), paused: z.boolean().optional() }).strict()
+  z
+    .object({ kind: z.literal('capture'), path: pathText, speed: replaySpeedSchema.optional(), paused: z.boolean().optional(), zone: zoneSchema.optional() })
+    .strict()
 ])
 
 /** Which source feeds the pipeline (request of `openSource`). */
@@ -55,13 +67,13 @@ export interface ReplayState {
   warning: string | null
 }
 
-/** What is currently open. */
+/** What is currently open (`zone`: the meter's time zone in force, default Europe/Luxembourg). */
 export type SourceState =
   | { kind: 'none' }
-  | { kind: 'serial'; path: string; settings: LineSettings; open: boolean }
-  | { kind: 'demo'; label: string }
-  | { kind: 'file'; path: string; done: boolean }
-  | { kind: 'capture'; path: string; format: string; replay: ReplayState }
+  | { kind: 'serial'; path: string; settings: LineSettings; open: boolean; zone?: string }
+  | { kind: 'demo'; label: string; zone?: string }
+  | { kind: 'file'; path: string; done: boolean; zone?: string }
+  | { kind: 'capture'; path: string; format: string; replay: ReplayState; zone?: string }
 
 export const SOURCE = namespace({
   /** The serial ports the OS lists. */
