@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import vue from '@vitejs/plugin-vue'
+import { VUE_I18N_DEFINE } from './vite.web.config'
 
 export default defineConfig({
   main: {
@@ -28,6 +29,8 @@ export default defineConfig({
       }
     },
     plugins: [vue()],
+    // the renderer-only build's vue-i18n flags (composition API only, no devtools in production)
+    define: VUE_I18N_DEFINE,
     build: { rollupOptions: { input: { index: resolve(import.meta.dirname, 'src/renderer/index.html') } } }
   }
 })

@@ -6,6 +6,9 @@ import { resolve } from 'node:path'
 import { defineConfig } from 'vite'
 import vue from '@vitejs/plugin-vue'
 
+/** vue-i18n esm-bundler flags: composition API only (no legacy API code), no devtools in production. Electron's build uses the same (electron.vite.config.ts). */
+export const VUE_I18N_DEFINE = { __VUE_I18N_FULL_INSTALL__: true, __VUE_I18N_LEGACY_API__: false, __INTLIFY_PROD_DEVTOOLS__: false }
+
 export default defineConfig({
   root: resolve(import.meta.dirname, 'src/renderer'),
   base: './',
@@ -16,7 +19,6 @@ export default defineConfig({
     }
   },
   plugins: [vue()],
-  // vue-i18n esm-bundler flags: composition API only (no legacy API code), no devtools in production
-  define: { __VUE_I18N_FULL_INSTALL__: true, __VUE_I18N_LEGACY_API__: false, __INTLIFY_PROD_DEVTOOLS__: false },
+  define: VUE_I18N_DEFINE,
   build: { outDir: resolve(import.meta.dirname, 'out/renderer'), emptyOutDir: true }
 })
