@@ -95,6 +95,28 @@ function damageMessage(damaged: DamagedRange[], tornAt: number | null): string |
   return parts.length ? parts.join(' ') : null
 }
 
+/** A reading warning as a code with params (docs/verdict-codes.md) beside its English words. */
+export interface CaptureWarningInfo {
+  code: 'capture_torn' | 'capture_damaged'
+  message: string
+  params: Record<string, number | null>
+}
+
+/**
+ * The warning of a read (after iteration) as a code with params, null for a whole file:
+ * `capture_damaged` {places, bytes, tornOffset} when stretches were skipped (a torn tail as
+ * `tornOffset`), else `capture_torn` {offset} for a torn last record.
+ */
+export function captureWarningInfo(summary: ReadSummary): CaptureWarningInfo | null {
+  if (!summary.warning) return null
+  const damaged = summary.damaged ?? []
+  if (damaged.length > 0) {
+    const bytes = damaged.reduce((k, d) => k + d.length, 0)
+    return { code: 'capture_damaged', message: summary.warning, params: { places: damaged.length, bytes, tornOffset: summary.tornAt } }
+  }
+  return { code: 'capture_torn', message: summary.warning, params: { offset: summary.tornAt ?? 0 } }
+}
+
 /** Does a whole record with a right CRC-32 start at `buf[i]`? YES, NO or MAYBE (more bytes needed). */
 function recordAt(buf: Buffer, i: number): 'yes' | 'no' | 'maybe' {
   if (buf.length - i < RECORD_HEADER_BYTES) return 'maybe'

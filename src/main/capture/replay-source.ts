@@ -9,11 +9,15 @@
 import { EventEmitter } from 'node:events'
 import { basename } from 'node:path'
 import { openInput, type OpenedInput } from './importers'
-import { readCapture, type ReadSummary } from './reader'
+import { captureWarningInfo, readCapture, type CaptureWarningInfo, type ReadSummary } from './reader'
+import { Deframer } from '../p1/deframer'
 import { systemClock, type Clock } from '../line/clock'
 import type { ByteSource, ByteSourceEvents, ReplayCapability, ReplayPosition } from '../line/source'
 
 export type { ReplayPosition }
+
+/** Bytes searched for the first DLMS frame's system title when the capture does not note it. */
+const TITLE_SEARCH_BYTES = 64 * 1024
 
 /** Options of {@link ReplaySource}. */
 export interface ReplayOptions {
@@ -43,6 +47,13 @@ export class ReplaySource extends EventEmitter<ByteSourceEvents> implements Byte
   private readonly clock: Clock
   /** Warning from reading (torn last record), null if none. */
   warning: string | null = null
+  /** The same as a code with params (`capture_torn`, `capture_damaged`), null if none. */
+  warningInfo: CaptureWarningInfo | null = null
+  /**
+   * System title (16 hex digits) of the recording's first DLMS frame, known once started
+   * (from the capture's metadata, else its first frames); null for plain telegrams.
+   */
+  systemTitle: string | null = null
   /** This source can be replayed: the session's replay control acts on it through this. */
   readonly replay: ReplayCapability = this
 
@@ -66,14 +77,29 @@ export class ReplaySource extends EventEmitter<ByteSourceEvents> implements Byte
     this.input = input
     const summary: ReadSummary = { records: 0, tornAt: null, warning: null }
     const payloads: Buffer[] = []
+    // the system title: the capture writer notes it; else the first DLMS header of the data
+    let titleSearch: Deframer | null = new Deframer({ copyFrames: false })
+    let searched = 0
     for await (const r of input.records(summary)) {
-      if (r.type !== 'data') continue
+      if (r.type !== 'data') {
+        if (typeof r.meta.systemTitle === 'string' && /^[0-9A-F]{16}$/i.test(r.meta.systemTitle)) {
+          this.systemTitle ??= r.meta.systemTitle.toUpperCase()
+          titleSearch = null
+        }
+        continue
+      }
+      if (titleSearch && this.systemTitle === null) {
+        for (const ev of titleSearch.push(r.bytes, r.time)) if (ev.type === 'frame' && ev.dlms) this.systemTitle ??= ev.dlms.systemTitle
+        searched += r.bytes.length
+        if (this.systemTitle !== null || searched > TITLE_SEARCH_BYTES) titleSearch = null
+      }
       this.times.push(r.time)
       this.offsets.push(r.offset)
       if (input.format !== 'capture') payloads.push(r.bytes)
     }
     if (input.format !== 'capture') this.payloads = payloads
     this.warning = summary.warning
+    this.warningInfo = captureWarningInfo(summary)
     if (this.warning) this.emit('error', new Error(this.warning))
     this.stopped = false
     void this.play(this.generation)

@@ -29,16 +29,22 @@ export async function cmdMonitor(args: string[]): Promise<number> {
   const src = sourceFromSpec(String(values.port), { settings: lineSettings(values) })
   await src.start()
   process.stderr.write(`monitoring ${src.label} (Ctrl-C to stop)\n`)
-  const counters = new LineCounters()
+  const counters = new LineCounters(Date.now())
   return new Promise<number>((resolveExit) => {
     let telegrams = 0
     let stopping = false
     let shown = ''
     // the counters are printed once a burst is over: a pause of BURST_GAP_MS after its last chunk
     let burstTimer: NodeJS.Timeout | null = null
+    // a silent line is said too: after 1.2 cadences without a byte ("no bytes: check the cable…")
+    let silenceTimer: NodeJS.Timeout | null = null
+    const armSilence = (): void => {
+      if (silenceTimer) clearTimeout(silenceTimer)
+      silenceTimer = setTimeout(show, Math.max(0, (counters.silenceDeadline() ?? Date.now()) - Date.now()) + 1)
+    }
     const show = (): void => {
       burstTimer = null
-      const line = counters.summary()
+      const line = counters.summary(Date.now())
       if (line !== shown) process.stderr.write(line + '\n')
       shown = line
     }
@@ -47,6 +53,7 @@ export async function cmdMonitor(args: string[]): Promise<number> {
       if (stopping) return
       stopping = true
       if (burstTimer) clearTimeout(burstTimer)
+      if (silenceTimer) clearTimeout(silenceTimer)
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
       show()
@@ -57,9 +64,11 @@ export async function cmdMonitor(args: string[]): Promise<number> {
     }
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)
+    armSilence()
     src.on('data', (chunk, at) => {
       if (stopping) return
-      counters.chunk(chunk.length, at)
+      counters.chunk(chunk, at, Date.now())
+      armSilence()
       for (const ev of decoder.push(chunk, at)) {
         counters.event(ev)
         const line = eventJson(ev)
@@ -74,6 +83,7 @@ export async function cmdMonitor(args: string[]): Promise<number> {
       if (stopping) return
       stopping = true
       if (burstTimer) clearTimeout(burstTimer)
+      if (silenceTimer) clearTimeout(silenceTimer)
       show()
       process.stderr.write(reason + '\n')
       resolveExit(1)

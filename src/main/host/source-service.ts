@@ -2,16 +2,38 @@
  * The source that feeds the pipeline (namespace `source`): opens and closes it (a serial port
  * leased from the {@link PortRegistry}, the demo, a file, a capture replay), decodes its bytes
  * with the session's keys (P1Decoder: DLMS general-glo-ciphering, AES-128-GCM, DSMR telegram),
- * counts bytes, telegrams and failures by code, and hands every frame to the recent frames.
+ * counts bytes, telegrams and failures by code, judges the line ({@link LineMonitor}: the
+ * status's `stats.line`, live, silence judged on the session's clock) and hands every frame to
+ * the recent frames.
+ *
+ * Opening is safe: the new source is started first and replaces the open one only once it
+ * runs — a port that cannot be opened leaves the demo (or whatever ran) running, keys included.
+ * Errors of the source are kept in plain words (`error`) and as a stable code with params
+ * (`errorInfo`, docs/verdict-codes.md "Source errors") for the renderer to word.
  *
  * Events: 'telegram' (a decoded telegram of a meter's port, for the history), and status
  * changes through the {@link StatusPublisher}.
  */
 import { EventEmitter } from 'node:events'
-import { SOURCE, type Handlers, type RequestOut, type SessionStats, type SessionStatus, type SourceRequest, type SourceState } from '../../shared/contract'
+import {
+  ApiError,
+  SOURCE,
+  toWireError,
+  type Handlers,
+  type RequestOut,
+  type SessionStats,
+  type SessionStatus,
+  type SourceRequest,
+  type SourceState,
+  type WireError
+} from '../../shared/contract'
 import { DEFAULT_LINE_SETTINGS, type DecodedTelegram, type PortInfo } from '../../shared/types'
+import { DEFAULT_METER_ZONE, isTimeZone } from '../../shared/meter-time'
 import { P1Decoder, type DecodeEvent } from '../p1/pipeline'
+import { systemClock, type Clock, type ClockTimer } from '../line/clock'
+import { LineMonitor, noLineState } from '../line/line-monitor'
 import type { ByteSource } from '../line/source'
+import type { TcpConnectionEvent } from '../line/tcp-source'
 import type { Caller } from './caller'
 import type { KeyService } from './keys'
 import type { PortLease, PortRegistry } from './port-registry'
@@ -20,6 +42,12 @@ import type { StatusPublisher } from './status'
 
 /** A source request whose path the caller's rules have resolved. */
 export type ResolvedSourceRequest = RequestOut<(typeof SOURCE.methods)['openSource']>
+
+/**
+ * System title of the bundled demo meter (resources/demo/README.md, scripts/make-demo.ts): a
+ * capture of the demo is opened with the demo's public key when no key is set.
+ */
+export const DEMO_SYSTEM_TITLE_HEX = '5341476770DE3001'
 
 /** What the service works with. */
 export interface SourceServiceOptions {
@@ -31,10 +59,51 @@ export interface SourceServiceOptions {
   factory: (req: SourceRequest) => ByteSource
   /** The OS's serial ports. */
   portLister: () => Promise<PortInfo[]>
+  /** Judges the line's silence (`no_bytes` after 1.2 cadences), default the system clock. */
+  clock?: Clock
 }
 
-function emptyStats(): SessionStats {
+/** The parts of the status this service owns. */
+export type SourceStatusParts = Pick<SessionStatus, 'source' | 'stats' | 'error' | 'errorInfo'>
+
+function emptyStats(): Omit<SessionStats, 'line'> {
   return { bytes: 0, decoded: 0, failed: {}, lastTelegramAt: null, lastByteAt: null }
+}
+
+const wire = (code: string, message: string, params: WireError['params'] = {}): WireError => ({ code, message, params })
+
+/** A source that reconnects (TCP) tells each change of its connection. */
+function connectionOf(src: ByteSource): EventEmitter<{ change: [TcpConnectionEvent] }> | null {
+  const c = (src as { connection?: unknown }).connection
+  return c instanceof EventEmitter ? (c as EventEmitter<{ change: [TcpConnectionEvent] }>) : null
+}
+
+/** The meter's zone of a request (default Europe/Luxembourg). @throws ApiError invalid_request for a zone this platform does not know. */
+function zoneOf(req: { kind: string; zone?: string }): string {
+  if (req.zone === undefined) return DEFAULT_METER_ZONE
+  if (!isTimeZone(req.zone))
+    throw new ApiError('invalid_request', `Unknown time zone ${req.zone}: give an IANA time zone such as Europe/Luxembourg or Europe/Dublin.`, {
+      field: 'zone'
+    })
+  return req.zone
+}
+
+/** The state of a TCP source just started (connected, or already waiting to retry). */
+function tcpState(req: { host: string; port: number }, src: ByteSource, zone: string): SourceState {
+  const connected = (src as { connected?: unknown }).connected
+  return { kind: 'tcp', host: req.host, port: req.port, label: src.label, connected: connected !== false, zone }
+}
+
+/** What a recorded source knows before it plays: the system title of its first DLMS frame. */
+const titleOf = (src: ByteSource): string | null => {
+  const t = (src as { systemTitle?: unknown }).systemTitle
+  return typeof t === 'string' ? t : null
+}
+
+/** The coded form of a replay's reading warning, when the source offers one. */
+const warningInfoOf = (src: ByteSource | null): WireError | null => {
+  const w = (src as { warningInfo?: unknown } | null)?.warningInfo
+  return w && typeof w === 'object' ? (w as WireError) : null
 }
 
 export class SourceService extends EventEmitter<{ telegram: [DecodedTelegram] }> implements Handlers<typeof SOURCE, Caller> {
@@ -42,16 +111,28 @@ export class SourceService extends EventEmitter<{ telegram: [DecodedTelegram] }>
   private src: ByteSource | null = null
   private lease: PortLease | null = null
   private st: SourceState = { kind: 'none' }
-  private counts: SessionStats = emptyStats()
-  /** Last source error in plain words, null if none. */
-  error: string | null = null
+  private counts = emptyStats()
+  private monitor: LineMonitor | null = null
+  private lineState: string = 'none'
+  private silenceTimer: ClockTimer | null = null
+  private readonly clock: Clock
+  /** The meter's time zone of the open source (IANA name): the decoder reads its `W`/`S` times in it. */
+  private zone: string = DEFAULT_METER_ZONE
+  /** Last source error as a code with params (port pulled, busy, permission, TCP reconnecting…), null if none. */
+  errorInfo: WireError | null = null
   /** The last telegram decoded from the P1 source. */
   lastTelegram: DecodedTelegram | null = null
 
   constructor(private readonly o: SourceServiceOptions) {
     super()
+    this.clock = o.clock ?? systemClock
     this.decoder = this.newDecoder()
     o.keys.on('change', () => this.decoder.setKeys(o.keys.key, o.keys.authKey))
+  }
+
+  /** Last source error in plain words, null if none. */
+  get error(): string | null {
+    return this.errorInfo?.message ?? null
   }
 
   /** The open source, null if none. */
@@ -64,14 +145,22 @@ export class SourceService extends EventEmitter<{ telegram: [DecodedTelegram] }>
     const replay = this.src?.replay
     if (this.st.kind === 'capture' && replay) {
       const p = replay.position()
-      this.st = { ...this.st, replay: { ...p, speed: Number.isFinite(p.speed) ? p.speed : 'max', warning: replay.warning } }
+      this.st = {
+        ...this.st,
+        replay: { ...p, speed: Number.isFinite(p.speed) ? p.speed : 'max', warning: replay.warning, warningInfo: warningInfoOf(this.src) }
+      }
     }
     return this.st
   }
 
-  /** The counters (a copy). */
+  /** The counters and the line state now (a copy). */
   stats(): SessionStats {
-    return { ...this.counts, failed: { ...this.counts.failed } }
+    return { ...this.counts, failed: { ...this.counts.failed }, line: this.monitor?.state(this.clock.now()) ?? noLineState() }
+  }
+
+  /** Source, stats and error, for the session's status. */
+  statusParts(): SourceStatusParts {
+    return { source: this.state(), stats: this.stats(), error: this.error, errorInfo: this.errorInfo }
   }
 
   async listPorts(): Promise<PortInfo[]> {
@@ -80,55 +169,88 @@ export class SourceService extends EventEmitter<{ telegram: [DecodedTelegram] }>
     })
   }
 
-  /** Open a source (closing the previous one). @throws Error in plain words (port codes), ApiError forbidden_path / port_in_use. */
+  /**
+   * Open a source. The new one is started first: only once it runs does it replace the open
+   * one (a serial port that is already the P1 source is closed by its lease first).
+   * @throws Error in plain words (port codes), ApiError forbidden_path / port_in_use; the open
+   *   source then stays as it was.
+   */
   async openSource(input: ResolvedSourceRequest, caller: Caller): Promise<SessionStatus> {
+    const zone = zoneOf(input)
+    if (input.kind === 'tcp') caller.checkTcp(input.host, input.port)
     const req: SourceRequest =
       input.kind === 'serial'
         ? { ...input, path: await caller.serialPort(input.path) }
-        : input.kind === 'demo'
+        : input.kind === 'demo' || input.kind === 'tcp'
           ? input
           : { ...input, path: await caller.inputFile(input.path) }
     const lease = req.kind === 'serial' ? await this.o.ports.lease(req.path, 'p1-source', () => this.closeSource().then(() => undefined)) : null
-    await this.stop()
-    this.lease = lease
-    this.counts = emptyStats()
-    this.o.frames.clear()
-    this.lastTelegram = null
-    this.error = null
-    this.o.keys.prepareFor(req.kind)
-    this.decoder = this.newDecoder()
     const src = this.o.factory(req)
-    src.on('data', (chunk, at) => this.onData(src, chunk, at))
-    src.on('error', (e) => {
-      if (src !== this.src) return
-      this.error = e.message
-      this.o.status.changed(true)
-    })
-    src.on('end', (reason) => this.onEnd(src, reason))
+    // events before the switch wait here, and are handled in order right after it
+    let early: (() => void)[] | null = []
+    const later = (fn: () => void): void => (early ? void early.push(fn) : fn())
+    src.on('data', (chunk, at) => later(() => this.onData(src, chunk, at)))
+    src.on('error', (e) => later(() => this.onError(src, e)))
+    src.on('end', (reason) => later(() => this.onEnd(src, reason)))
+    connectionOf(src)?.on('change', (ev) => later(() => this.onConnection(src, ev)))
     try {
       await src.start()
     } catch (e) {
       lease?.release()
-      this.lease = null
-      this.error = (e as Error).message
-      this.st = { kind: 'none' }
-      this.o.status.changed(true)
+      src.removeAllListeners()
+      if (!this.src) {
+        // nothing runs: the status says why
+        this.errorInfo = this.openError(req, e)
+        this.st = { kind: 'none' }
+        this.o.status.changed(true)
+      }
       throw e
     }
+    await this.stop()
     this.src = src
+    this.lease = lease
+    this.counts = emptyStats()
+    this.o.frames.clear()
+    this.lastTelegram = null
+    this.errorInfo = null
+    this.o.keys.prepareFor(req.kind === 'tcp' ? 'serial' : req.kind)
+    // the demo's own capture: its key is public, and no other key was set
+    if (req.kind === 'capture' && !this.o.keys.key && titleOf(src) === DEMO_SYSTEM_TITLE_HEX) this.o.keys.prepareFor('demo')
+    this.zone = zone
+    this.decoder = this.newDecoder()
+    this.monitor = new LineMonitor(this.clock.now(), { judgeSilence: req.kind === 'serial' || req.kind === 'tcp' || req.kind === 'demo' })
+    this.lineState = this.monitor.stateAt(this.clock.now())
+    this.armSilence()
     this.st =
       req.kind === 'serial'
-        ? { kind: 'serial', path: req.path, settings: { ...DEFAULT_LINE_SETTINGS, ...req.settings }, open: true }
+        ? { kind: 'serial', path: req.path, settings: { ...DEFAULT_LINE_SETTINGS, ...req.settings }, open: true, zone }
         : req.kind === 'file'
-          ? { kind: 'file', path: req.path, done: false }
+          ? { kind: 'file', path: req.path, done: false, zone }
           : req.kind === 'capture'
             ? {
+                zone,
                 kind: 'capture',
                 path: req.path,
                 format: src.label,
-                replay: { time: null, positionMs: 0, durationMs: 0, index: 0, count: 0, speed: 1, paused: false, done: false, warning: null }
+                replay: {
+                  time: null,
+                  positionMs: 0,
+                  durationMs: 0,
+                  index: 0,
+                  count: 0,
+                  speed: 1,
+                  paused: false,
+                  done: false,
+                  warning: null,
+                  warningInfo: null
+                }
               }
-            : { kind: 'demo', label: src.label }
+            : req.kind === 'tcp'
+              ? tcpState(req, src, zone)
+              : { kind: 'demo', label: src.label, zone }
+    const queued = early
+    early = null
+    for (const fn of queued) fn()
     this.o.status.changed(true)
     return this.o.status.snapshot()
   }
@@ -136,6 +258,8 @@ export class SourceService extends EventEmitter<{ telegram: [DecodedTelegram] }>
   async closeSource(): Promise<SessionStatus> {
     await this.stop()
     this.st = { kind: 'none' }
+    this.monitor = null
+    this.lineState = 'none'
     this.o.status.changed(true)
     return this.o.status.snapshot()
   }
@@ -143,6 +267,7 @@ export class SourceService extends EventEmitter<{ telegram: [DecodedTelegram] }>
   /** The pipeline starts afresh (a replay was sought: the bytes before the new position are gone). */
   restartDecoder(): void {
     this.decoder = this.newDecoder()
+    this.monitor?.restartStream()
   }
 
   /** Stop the source (app exit). */
@@ -151,34 +276,104 @@ export class SourceService extends EventEmitter<{ telegram: [DecodedTelegram] }>
   }
 
   private newDecoder(): P1Decoder {
-    return new P1Decoder({ key: this.o.keys.key, authKey: this.o.keys.authKey })
+    return new P1Decoder({ key: this.o.keys.key, authKey: this.o.keys.authKey, zone: this.zone })
   }
 
   private async stop(): Promise<void> {
     const src = this.src
     this.src = null
+    this.silenceTimer?.cancel()
+    this.silenceTimer = null
     if (src) {
       await src.stop().catch(() => undefined)
       src.removeAllListeners()
+      connectionOf(src)?.removeAllListeners()
     }
     this.lease?.release()
     this.lease = null
+  }
+
+  /** An open failure as a code with params: the port codes of SerialSource, else the error's own. */
+  private openError(req: SourceRequest, e: unknown): WireError {
+    const w = toWireError(e)
+    if (req.kind === 'serial' && /^port_/.test(w.code)) return { ...w, params: { ...w.params, path: req.path } }
+    if (req.kind !== 'demo' && req.kind !== 'tcp' && w.code === 'failed') return { ...w, code: 'source_unreadable', params: { path: req.path } }
+    return w
+  }
+
+  /** Silence is judged on the clock: one timer, re-armed to the monitor's deadline when it fires early. */
+  private armSilence(): void {
+    const deadline = this.monitor?.silenceDeadline()
+    if (deadline === null || deadline === undefined || this.silenceTimer) return
+    const monitor = this.monitor
+    this.silenceTimer = this.clock.setTimeout(
+      () => {
+        this.silenceTimer = null
+        if (this.monitor !== monitor) return
+        this.publishLine(false)
+        this.armSilence()
+      },
+      Math.max(0, deadline - this.clock.now()) + 1
+    )
+  }
+
+  /** Send the status: at once when the line state changed, else throttled (`force` for errors). */
+  private publishLine(force: boolean): void {
+    const state = this.monitor ? this.monitor.stateAt(this.clock.now()) : 'none'
+    const changed = state !== this.lineState
+    this.lineState = state
+    this.o.status.changed(force || changed)
   }
 
   private onData(src: ByteSource, chunk: Buffer, at: number): void {
     if (src !== this.src) return
     this.counts.bytes += chunk.length
     this.counts.lastByteAt = at
+    this.monitor?.chunk(chunk, at, this.clock.now())
     this.handle(this.decoder.push(chunk, at))
-    this.o.status.changed(false)
+    // bytes flow again: a TCP reconnection notice or a past port error is over
+    if (this.errorInfo?.code === 'tcp_reconnecting') this.errorInfo = null
+    this.publishLine(false)
+    this.armSilence()
+  }
+
+  private onError(src: ByteSource, e: Error): void {
+    if (src !== this.src) return
+    const st = this.st
+    if (st.kind === 'capture' || st.kind === 'file') {
+      // reading trouble of a recording: a torn or damaged capture is its replay warning
+      const info = warningInfoOf(src)
+      this.errorInfo = info && info.message === e.message ? info : wire('source_unreadable', e.message, { path: st.path })
+    } else if (st.kind === 'serial') {
+      this.errorInfo = this.errorInfo?.code === 'tcp_reconnecting' ? this.errorInfo : wire('port_error', e.message, { path: st.path })
+    } else if (st.kind === 'tcp') {
+      // a TCP source's trouble is its reconnection notice (onConnection), said before this error
+      if (this.errorInfo?.code !== 'tcp_reconnecting') this.errorInfo = toWireError(e)
+    } else this.errorInfo = toWireError(e)
+    this.o.status.changed(true)
+  }
+
+  private onConnection(src: ByteSource, ev: TcpConnectionEvent): void {
+    if (src !== this.src) return
+    if (ev.state === 'waiting') {
+      this.errorInfo = wire('tcp_reconnecting', ev.message, {
+        source: src.label,
+        problem: ev.code,
+        retryS: ev.retryInMs === null ? null : Math.round(ev.retryInMs / 1000),
+        failures: ev.failures
+      })
+    } else if (ev.state === 'connected' && this.errorInfo?.code === 'tcp_reconnecting') this.errorInfo = null
+    if (this.st.kind === 'tcp') this.st = { ...this.st, connected: ev.state === 'connected' }
+    this.o.status.changed(true)
   }
 
   private onEnd(src: ByteSource, reason: string): void {
     if (src !== this.src) return
     this.handle(this.decoder.end())
     if (this.st.kind === 'serial') {
+      const path = this.st.path
       this.st = { ...this.st, open: false }
-      this.error = reason
+      this.errorInfo = /disconnected/.test(reason) ? wire('port_disconnected', reason, { path }) : wire('port_closed', reason, { path })
       // the port is closed: another part of the app may have it now
       this.lease?.release()
       this.lease = null
@@ -189,12 +384,13 @@ export class SourceService extends EventEmitter<{ telegram: [DecodedTelegram] }>
 
   private handle(events: DecodeEvent[]): void {
     for (const ev of events) {
+      this.monitor?.event(ev)
       if (ev.type === 'skipped') continue
       if (ev.type === 'telegram') {
         this.lastTelegram = ev.telegram
         this.counts.decoded++
         this.counts.lastTelegramAt = ev.telegram.receivedAt
-        if (this.st.kind === 'serial') this.emit('telegram', ev.telegram)
+        if (this.st.kind === 'serial' || this.st.kind === 'tcp') this.emit('telegram', ev.telegram)
         this.o.frames.telegram(ev.telegram)
       } else {
         const c = ev.failure.code

@@ -49,8 +49,8 @@ export interface SessionStats {
   lastTelegramAt: number | null
   /** Receive time (ms epoch) of the last byte, null before the first. */
   lastByteAt: number | null
-  /** The line state (issue 15). */
-  line?: LineState
+  /** The line state (issue 15), judged live on the session's clock (src/main/line/line-monitor.ts). */
+  line: LineState
 }
 
 /** Snapshot of the whole session, sent on connect and on every change of source/key. */
@@ -60,8 +60,13 @@ export interface SessionStatus {
   key: KeyStatus
   /** Last source error in plain words (port pulled, busy, permission…), null if none. */
   error: string | null
-  /** The same error as a stable code with parameters, for the renderer to word (null if none). */
-  errorInfo?: WireError | null
+  /**
+   * The same error as a stable code with parameters, for the renderer to word (null if none):
+   * `port_not_found`, `port_permission_denied`, `port_busy`, `port_error`, `port_disconnected`,
+   * `port_closed` {path}; `tcp_reconnecting` {source, problem, retryS, failures};
+   * `source_unreadable` {path}; `capture_torn` / `capture_damaged` (docs/verdict-codes.md).
+   */
+  errorInfo: WireError | null
   /** Recording to the history / daily captures (serve --record, or the app's switch). */
   recording?: RecordingStatus
   /** Application version. */

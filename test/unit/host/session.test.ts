@@ -32,7 +32,15 @@ describe('StudioSession', () => {
     if (f.ok) expect(f.telegram.objects.find((o) => o.obis === '1-0:1.8.0')!.value).toBe(6.695)
     const st = await session.api.getStatus()
     expect(st.stats).toMatchObject({ bytes: E1.length, decoded: 1, lastTelegramAt: 1000, lastByteAt: 1001 })
-    expect(st.source).toEqual({ kind: 'serial', path: '/dev/fake', settings: { baudRate: 115200, dataBits: 8, parity: 'none', stopBits: 1 }, open: true })
+    expect(st.source).toEqual({
+      kind: 'serial',
+      path: '/dev/fake',
+      settings: { baudRate: 115200, dataBits: 8, parity: 'none', stopBits: 1 },
+      open: true,
+      zone: 'Europe/Luxembourg'
+    })
+    // the line state: one burst, one frame found and decoded, the meter named by its id
+    expect(st.stats.line).toMatchObject({ state: 'ok', bursts: 1, framesFound: 1, unreadableBytes: 0, lastFailure: null, meter: 'SAG1030700114004' })
   })
 
   it('counts failures by code and caps the history at 100 frames', async () => {
