@@ -29,6 +29,9 @@
  * growable buffer (no per-read `Buffer.concat`), a read that starts with no pending bytes is
  * scanned in place, and scanning of a pending frame resumes where the previous read stopped.
  * Memory is bounded by `maxFrameBytes` plus the largest read. Never throws.
+ *
+ * Why one file over 400 lines: DLMS and plain-telegram framing share the resync logic (a
+ * frame start inside the other kind's body cuts it), so they live in one state machine.
  */
 import type { DecodeErrorCode, DlmsHeader, FrameKind } from '../../shared/types'
 import { GLO_TAG, parseGloHeader, SC_ENCRYPTED, SYSTEM_TITLE_LENGTH } from './dlms'
