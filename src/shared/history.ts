@@ -4,9 +4,11 @@
  * the main process, the CLI (`p1studio stats`) and the renderer use the same code, so the
  * app and `stats` show the same numbers.
  *
- * Definitions (issue 5):
+ * Definitions (issue 5; the zone: issue 14):
  * - days and quarter hours come from the meter's own clock (0-0:1.0.0 with its W/S flag),
- *   days in local time Europe/Luxembourg (23 or 25 hours on DST change days);
+ *   days in the meter's local time: its zone is a setting of the source and is kept per meter
+ *   in the history (an IANA name, default Europe/Luxembourg; an Irish meter's days run from
+ *   midnight UTC+0 in winter). Days have 23 or 25 hours on DST change days;
  * - a day's energy is the counter difference between the first readings at or after its
  *   two midnights (null when no reading falls inside the day);
  * - a quarter hour's demand is its counter difference (first readings at or after its two
@@ -18,6 +20,7 @@
 import type { Telegram } from './types'
 import { normaliseObis } from './obis'
 import { findObject, toDisplayUnit } from './values'
+import { DEFAULT_METER_ZONE, zoneOffsetMinutes } from './meter-time'
 
 /** One telegram, reduced to what the history keeps. Energies kWh, powers kW, currents A, voltages V. */
 export interface Reading {
@@ -46,7 +49,7 @@ export interface Reading {
 
 /** A day's figures, as `p1studio stats --json` prints them. Energies kWh, demand kW, cost in the price's currency. */
 export interface DayStats {
-  /** Local date Europe/Luxembourg, "2026-03-29". */
+  /** Local date in the meter's zone (default Europe/Luxembourg), "2026-03-29". */
   date: string
   importKWh: number | null
   exportKWh: number | null
@@ -67,8 +70,8 @@ export interface QuarterStats {
   aboveClassKWh: number
 }
 
-/** The Luxembourg timezone. */
-export const HISTORY_TIME_ZONE = 'Europe/Luxembourg'
+/** The zone of a meter whose zone was never set: Luxembourg's (a Smarty). */
+export const HISTORY_TIME_ZONE = DEFAULT_METER_ZONE
 /** A boundary reading may come this late after the boundary (a few missed frames). */
 export const BOUNDARY_TOLERANCE_MS = 60_000
 /** Default price of energy above the class, €/kWh (SmartyReader v1.7 firmware default). */
@@ -172,39 +175,39 @@ export function meterIdOf(t: Telegram, systemTitle: string | null): string {
   return systemTitle ?? 'unknown'
 }
 
-// ---- local time (Europe/Luxembourg) --------------------------------------------------------
+// ---- local time in the meter's zone ------------------------------------------------------------
 
-const dtf = new Intl.DateTimeFormat('en-CA', {
-  timeZone: HISTORY_TIME_ZONE,
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hourCycle: 'h23'
-})
-
-/** Local date "YYYY-MM-DD" in Europe/Luxembourg of an instant (ms). */
-export function localDate(ms: number): string {
-  const p = Object.fromEntries(dtf.formatToParts(new Date(ms)).map((x) => [x.type, x.value]))
-  return `${p.year}-${p.month}-${p.day}`
+/**
+ * Offset of `zone` from UTC at an instant, minutes east (the platform's zone data through
+ * src/shared/meter-time.ts, cached per zone and year). An unknown zone counts as
+ * {@link HISTORY_TIME_ZONE}: the aggregates never throw for a setting (validate zones where
+ * they are entered: `isTimeZone`).
+ */
+function offsetMinutes(ms: number, zone: string): number {
+  return zoneOffsetMinutes(zone, ms) ?? zoneOffsetMinutes(HISTORY_TIME_ZONE, ms) ?? 0
 }
 
-/** Offset of Europe/Luxembourg from UTC at an instant, ms (+1 h winter, +2 h summer). */
-export function localOffsetMs(ms: number): number {
-  const p = Object.fromEntries(dtf.formatToParts(new Date(ms)).map((x) => [x.type, Number(x.value)]))
-  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second)
-  return asUtc - Math.floor(ms / 1000) * 1000
+/**
+ * Local date "YYYY-MM-DD" of an instant (ms) in `zone` (IANA name, default Europe/Luxembourg).
+ * @throws RangeError for an instant that is no date (NaN, ±Infinity).
+ */
+export function localDate(ms: number, zone: string = HISTORY_TIME_ZONE): string {
+  if (!Number.isFinite(ms)) throw new RangeError('localDate: the time is not a date')
+  return new Date(ms + offsetMinutes(ms, zone) * 60_000).toISOString().slice(0, 10)
 }
 
-/** The instant of local midnight starting `date` ("YYYY-MM-DD") in Europe/Luxembourg, ms. */
-export function localMidnight(date: string): number {
+/** Offset of `zone` from UTC at an instant, ms (Europe/Luxembourg: +1 h winter, +2 h summer; Europe/Dublin: 0 and +1 h). */
+export function localOffsetMs(ms: number, zone: string = HISTORY_TIME_ZONE): number {
+  return offsetMinutes(ms, zone) * 60_000
+}
+
+/** The instant of local midnight starting `date` ("YYYY-MM-DD") in `zone` (default Europe/Luxembourg), ms. */
+export function localMidnight(date: string, zone: string = HISTORY_TIME_ZONE): number {
   const [y, m, d] = date.split('-').map(Number)
-  const guess = Date.UTC(y, m - 1, d) // midnight UTC; local midnight is 1–2 h earlier
-  let t = guess - localOffsetMs(guess)
+  const guess = Date.UTC(y, m - 1, d) // midnight UTC; local midnight is the zone's offset earlier
+  let t = guess - localOffsetMs(guess, zone)
   // the offset at the guess may differ from the one at local midnight (DST day): correct once
-  t = guess - localOffsetMs(t)
+  t = guess - localOffsetMs(t, zone)
   return t
 }
 
@@ -270,18 +273,19 @@ export function quarterStats(rs: CounterReading[], from: number, to: number, cla
 }
 
 /**
- * Per local day (Europe/Luxembourg) of the readings: imported and exported energy, peak
+ * Per local day of the readings in the meter's zone: imported and exported energy, peak
  * 15-minute demand, energy above the class and its cost.
  * @param rs readings sorted by meter time `t`.
  * @param classKW power class, kW (3, 7, 12 or custom). @param price €/kWh above the class.
+ * @param zone the meter's zone (IANA name, default Europe/Luxembourg): where its days begin.
  */
-export function dailyStats(rs: CounterReading[], classKW: number, price: number = DEFAULT_PRICE_EUR_PER_KWH): DayStats[] {
+export function dailyStats(rs: CounterReading[], classKW: number, price: number = DEFAULT_PRICE_EUR_PER_KWH, zone: string = HISTORY_TIME_ZONE): DayStats[] {
   if (rs.length === 0) return []
   const out: DayStats[] = []
-  const last = localDate(rs[rs.length - 1].t)
-  for (let date = localDate(rs[0].t); date <= last; date = nextDate(date)) {
-    const m1 = localMidnight(date)
-    const m2 = localMidnight(nextDate(date))
+  const last = localDate(rs[rs.length - 1].t, zone)
+  for (let date = localDate(rs[0].t, zone); date <= last; date = nextDate(date)) {
+    const m1 = localMidnight(date, zone)
+    const m2 = localMidnight(nextDate(date), zone)
     const a = firstAtOrAfter(rs, m1)
     const b = firstAtOrAfter(rs, m2)
     const inside = a >= 0 && rs[a].t < m2

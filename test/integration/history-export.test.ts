@@ -67,7 +67,7 @@ describe('p1studio history import / export', { timeout: 240_000 }, () => {
     expect(wrong.status).toBe(1)
     expect(wrong.stderr).toContain('The P1 key does not open these frames.')
     const m = cli(['history', 'meters', '--json', '--history', db])
-    expect(JSON.parse(m.stdout)).toEqual([{ meterId: METER, systemTitle: '5341476770015BEB', readings: 9000, first: START, last: END - 10_000 }])
+    expect(JSON.parse(m.stdout)).toEqual([{ meterId: METER, systemTitle: '5341476770015BEB', zone: null, readings: 9000, first: START, last: END - 10_000 }])
   })
 
   it('exports one meter-local day (23 h on the DST day) to Parquet, read back by DuckDB', async () => {

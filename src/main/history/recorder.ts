@@ -23,11 +23,17 @@
  *   `outages` table with its reason: `recorder_interrupted` (P1 Studio ended without closing:
  *   crash, kill, power cut), `recorder_stopped` (closed on purpose), `undecodable_frames`
  *   (frames came but did not decode: wrong key, damaged line) or `no_telegrams` (P1 Studio
- *   ran, the line was silent). Each run of the recorder is a row of `recorder_runs`
- *   (started, last commit, ended: null after a crash).
+ *   ran, the line was silent), `auth_key_unconfirmed` (telegrams came, but opened only
+ *   through the authentication-key fallback and were held back). Each run of the recorder is
+ *   a row of `recorder_runs` (started, last commit, ended: null after a crash).
+ * - Held back: a telegram opened through the authentication-key fallback (`auth_key_mismatch`:
+ *   GCM tag wrong, CRC right) is recorded only when {@link RecorderOptions.admit} says so —
+ *   the session asks the key service, which admits it once the user confirmed that meter's
+ *   authentication key (host/keys.ts). Without `admit`, such telegrams are never recorded.
  *
  * Receive times come from the telegrams; run times from the clock. Days of capture files are
- * meter-local (Europe/Luxembourg) days of the receive time.
+ * meter-local days of the receive time, in the meter's zone ({@link RecorderOptions.zone},
+ * default Europe/Luxembourg), which is also kept per meter in the history.
  */
 import { EventEmitter } from 'node:events'
 import {
@@ -45,7 +51,7 @@ import {
   writeSync
 } from 'node:fs'
 import { join } from 'node:path'
-import { localDate, meterIdOf, readingOf, type Reading } from '../../shared/history'
+import { HISTORY_TIME_ZONE, localDate, meterIdOf, readingOf, type Reading } from '../../shared/history'
 import type { DecodedTelegram, DecodeFailure } from '../../shared/types'
 import { readCaptureBatches } from '../capture/reader'
 import { CaptureWriter } from '../capture/writer'
@@ -54,7 +60,15 @@ import { P1Decoder } from '../p1/pipeline'
 import type { HistoryStore } from './store'
 
 /** Why the history has no reading for a while. */
-export type OutageReason = 'recorder_interrupted' | 'recorder_stopped' | 'undecodable_frames' | 'no_telegrams'
+export type OutageReason = 'recorder_interrupted' | 'recorder_stopped' | 'undecodable_frames' | 'auth_key_unconfirmed' | 'no_telegrams'
+
+/**
+ * May a decoded telegram go into the history? The default: not when it opened only through the
+ * authentication-key fallback (`auth_key_mismatch`) — the user has not confirmed that key.
+ */
+export function defaultAdmit(t: DecodedTelegram): boolean {
+  return !t.warnings.includes('auth_key_mismatch')
+}
 
 /** A recorded outage: no reading of `meterId` between the readings at `start` and `end` (meter time, ms). */
 export interface Outage {
@@ -109,6 +123,13 @@ export interface RecorderOptions {
    * previous run captured but did not commit are committed then. Without it, no read-back.
    */
   recover?: { key: string | null; authKey?: string }
+  /**
+   * Which decoded telegrams are recorded (default {@link defaultAdmit}: none opened through the
+   * authentication-key fallback). Also applied to the capture read-back.
+   */
+  admit?: (t: DecodedTelegram) => boolean
+  /** The meter's time zone (IANA name, default Europe/Luxembourg): capture file days, kept per meter in the history. Changed with {@link Recorder.zone}. */
+  zone?: string
 }
 
 /** What {@link Recorder.open} committed from a previous run's leftovers. */
@@ -136,6 +157,8 @@ interface Pending {
   meterId: string
   title: string | null
   reading: Reading
+  /** The meter's zone, null: unknown (the history keeps what it has). */
+  zone: string | null
 }
 
 /** Create the recorder's tables if missing. */
@@ -208,7 +231,9 @@ export function newestCapture(o: RecorderCaptureOptions): string | null {
 async function recoverFromCapture(
   store: HistoryStore,
   o: RecorderCaptureOptions,
-  keys: { key: string | null; authKey?: string }
+  keys: { key: string | null; authKey?: string },
+  admit: (t: DecodedTelegram) => boolean,
+  zone: string
 ): Promise<Omit<RecorderRecovery, 'journal'>> {
   const file = newestCapture(o)
   if (!file) return { file: null, added: 0 }
@@ -217,11 +242,11 @@ async function recoverFromCapture(
     last.set(String(r.meter_id), Number(r.t))
   const rows = new Map<string, { title: string | null; rows: Reading[] }>()
   try {
-    const decoder = new P1Decoder({ key: keys.key, authKey: keys.authKey, frameHex: false })
+    const decoder = new P1Decoder({ key: keys.key, authKey: keys.authKey, frameHex: false, zone })
     let lastTime = 0
     const take = (evs: ReturnType<P1Decoder['push']>): void => {
       for (const ev of evs) {
-        if (ev.type !== 'telegram') continue
+        if (ev.type !== 'telegram' || !admit(ev.telegram)) continue
         const title = ev.telegram.dlms?.systemTitle ?? null
         const meterId = meterIdOf(ev.telegram.telegram, title)
         const reading = readingOf(ev.telegram.telegram, ev.telegram.receivedAt, ev.telegram.dlms?.frameCounter ?? null)
@@ -243,12 +268,12 @@ async function recoverFromCapture(
     /* a damaged capture: keep what was read */
   }
   let added = 0
-  for (const [meterId, e] of rows) added += await store.add(meterId, e.title, e.rows)
+  for (const [meterId, e] of rows) added += await store.add(meterId, e.title, e.rows, zone)
   return { file, added }
 }
 
-/** One journal line: a reading of a meter, or an outage. */
-type JournalEntry = { m: string; s: string | null; r: Reading } | { o: Outage }
+/** One journal line: a reading of a meter (with its zone), or an outage. */
+type JournalEntry = { m: string; s: string | null; r: Reading; z?: string | null } | { o: Outage }
 
 /** The entries of a journal file; a torn last line (power cut while writing) is left out. */
 function readJournal(path: string): JournalEntry[] {
@@ -272,15 +297,16 @@ function readJournal(path: string): JournalEntry[] {
 
 /** Commit journal entries (readings per meter, outages). @returns readings added. */
 async function commitEntries(store: HistoryStore, readings: Pending[], outages: Outage[]): Promise<number> {
-  const byMeter = new Map<string, { title: string | null; rows: Reading[] }>()
+  const byMeter = new Map<string, { title: string | null; zone: string | null; rows: Reading[] }>()
   for (const p of readings) {
     let e = byMeter.get(p.meterId)
-    if (!e) byMeter.set(p.meterId, (e = { title: p.title, rows: [] }))
+    if (!e) byMeter.set(p.meterId, (e = { title: p.title, zone: p.zone, rows: [] }))
     e.title ??= p.title
+    if (p.zone) e.zone = p.zone
     e.rows.push(p.reading)
   }
   let added = 0
-  for (const [meterId, e] of byMeter) added += await store.add(meterId, e.title, e.rows)
+  for (const [meterId, e] of byMeter) added += await store.add(meterId, e.title, e.rows, e.zone)
   if (outages.length) {
     const p = await store.connection.prepare(`INSERT INTO outages VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`)
     try {
@@ -304,7 +330,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   private readonly store: HistoryStore
   private readonly clock: Clock
   private readonly gapMs: number
-  private readonly captureOpts: RecorderCaptureOptions | null
+  private captureOpts: RecorderCaptureOptions | null
   private capture: CaptureWriter | null = null
   private captureDay: string | null = null
   private readonly captureFiles: string[] = []
@@ -325,8 +351,14 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   /** Meters whose next reading is the first of this run, and how the previous run ended. */
   private readonly firstOfRun = new Set<string>()
   private failuresSinceReading = 0
+  private heldSinceReading = 0
   private readonly titleToMeter = new Map<string, string>()
   private written = 0
+  private readonly admit: (t: DecodedTelegram) => boolean
+  /** The meter's time zone (IANA name): the days of capture files, and kept per meter in the history. */
+  zone: string
+  /** Telegrams held back by {@link RecorderOptions.admit} in this run. */
+  heldBack = 0
 
   private constructor(
     opts: RecorderOptions,
@@ -340,6 +372,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     this.captureOpts = opts.capture ?? null
     this.commitMs = opts.commitMs ?? 60_000
     this.journalPath = opts.journalPath === undefined ? (opts.store.path === ':memory:' ? null : `${opts.store.path}.journal`) : opts.journalPath
+    this.admit = opts.admit ?? defaultAdmit
+    this.zone = opts.zone ?? HISTORY_TIME_ZONE
   }
 
   /**
@@ -360,14 +394,14 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     let journaled = 0
     if (r.journalPath && existsSync(r.journalPath)) {
       const entries = readJournal(r.journalPath)
-      const readings = entries.flatMap((e) => ('r' in e ? [{ meterId: e.m, title: e.s, reading: e.r }] : []))
+      const readings = entries.flatMap((e) => ('r' in e ? [{ meterId: e.m, title: e.s, reading: e.r, zone: e.z ?? null }] : []))
       journaled = await commitEntries(
         store,
         readings,
         entries.flatMap((e) => ('o' in e ? [e.o] : []))
       )
     }
-    if (opts.capture && opts.recover) r.recovery = { journal: journaled, ...(await recoverFromCapture(store, opts.capture, opts.recover)) }
+    if (opts.capture && opts.recover) r.recovery = { journal: journaled, ...(await recoverFromCapture(store, opts.capture, opts.recover, r.admit, r.zone)) }
     else r.recovery = { journal: journaled, file: null, added: 0 }
     if (r.journalPath) {
       try {
@@ -386,6 +420,27 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     return r
   }
 
+  /**
+   * Capture daily files from now on with these options (another source: its name in the
+   * header), or stop capturing (null). The open file is closed; the next bytes start a new
+   * one (`…-YYYY-MM-DD.2.p1cap` on the same day). Never throws.
+   */
+  setCapture(capture: RecorderCaptureOptions | null): void {
+    const o = this.captureOpts
+    if (o && capture && o.dir === capture.dir && o.source === capture.source && (o.lineSettings ?? null) === (capture.lineSettings ?? null)) return
+    this.capture?.close()
+    this.capture = null
+    this.captureDay = null
+    this.captureOpts = capture
+    if (capture) {
+      try {
+        mkdirSync(capture.dir, { recursive: true })
+      } catch (e) {
+        this.emit('error', e as Error)
+      }
+    }
+  }
+
   /** Capture files written by this run. */
   get files(): string[] {
     return this.captureFiles.slice()
@@ -402,7 +457,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
    */
   bytes(chunk: Buffer, receivedAt: number): void {
     if (!this.captureOpts || this.closed) return
-    const day = localDate(receivedAt)
+    const day = localDate(receivedAt, this.zone)
     if (day !== this.captureDay) this.rollCapture(day, receivedAt)
     this.capture?.write(chunk, receivedAt)
   }
@@ -439,14 +494,32 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     this.failuresSinceReading++
   }
 
-  /** A decoded telegram: its reading goes to the journal now and to the history with the next batch. Never throws. */
-  telegram(t: DecodedTelegram): void {
-    if (this.closed) return
+  /**
+   * A decoded telegram: its reading goes to the journal now and to the history with the next
+   * batch — unless {@link RecorderOptions.admit} holds it back (authentication-key fallback).
+   * @returns whether it was recorded. Never throws.
+   */
+  telegram(t: DecodedTelegram): boolean {
+    if (this.closed) return false
+    if (!this.admit(t)) {
+      this.heldBack++
+      this.heldSinceReading++
+      return false
+    }
     const title = t.dlms?.systemTitle ?? null
     let meterId = meterIdOf(t.telegram, null)
     if (meterId === 'unknown') meterId = (title && this.titleToMeter.get(title)) || title || 'unknown'
     else if (title && this.titleToMeter.size < 64) this.titleToMeter.set(title, meterId)
-    const reading = readingOf(t.telegram, t.receivedAt, t.dlms?.frameCounter ?? null)
+    this.reading(meterId, title, readingOf(t.telegram, t.receivedAt, t.dlms?.frameCounter ?? null))
+    return true
+  }
+
+  /**
+   * A reading of a meter from elsewhere than a P1 telegram (a board's MQTT data mapped back to
+   * OBIS codes: history/board-reading.ts): journaled and committed as a telegram's. Never throws.
+   */
+  reading(meterId: string, title: string | null, reading: Reading): void {
+    if (this.closed) return
     const last = this.lastT.get(meterId)
     if (last !== undefined && reading.t - last > this.gapMs) {
       const first = this.firstOfRun.has(meterId)
@@ -456,16 +529,19 @@ export class Recorder extends EventEmitter<RecorderEvents> {
           : 'recorder_interrupted'
         : this.failuresSinceReading > 0
           ? 'undecodable_frames'
-          : 'no_telegrams'
+          : this.heldSinceReading > 0
+            ? 'auth_key_unconfirmed'
+            : 'no_telegrams'
       const outage: Outage = { meterId, start: last, end: reading.t, reason, failedFrames: first ? 0 : this.failuresSinceReading }
       this.queueOutage(outage)
     }
     this.firstOfRun.delete(meterId)
     this.failuresSinceReading = 0
+    this.heldSinceReading = 0
     if (last === undefined || reading.t > last) this.lastT.set(meterId, reading.t)
-    const p: Pending = { meterId, title, reading }
+    const p: Pending = { meterId, title, reading, zone: this.zone }
     this.pending.push(p)
-    this.journal({ m: meterId, s: title, r: reading })
+    this.journal({ m: meterId, s: title, r: reading, z: this.zone })
     if (this.journalFd === null) {
       this.drain()
       return
@@ -538,7 +614,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
         return
       }
       const tmp = `${this.journalPath}.tmp`
-      const lines = [...this.outagesPending.map((o) => ({ o })), ...this.pending.map((p) => ({ m: p.meterId, s: p.title, r: p.reading }))]
+      const lines = [...this.outagesPending.map((o) => ({ o })), ...this.pending.map((p) => ({ m: p.meterId, s: p.title, r: p.reading, z: p.zone }))]
         .map((e) => JSON.stringify(e) + '\n')
         .join('')
       const fd = openSync(tmp, 'w', 0o600)

@@ -6,12 +6,18 @@
  * for charts, ASOF lookups) in milliseconds — with a bulk appender for imports.
  *
  * Readings are keyed by (meter, meter time): importing the same capture twice adds nothing,
- * overlapping captures merge, gaps stay gaps (no row is invented).
+ * overlapping captures merge, gaps stay gaps (no row is invented). Each meter keeps its time
+ * zone (IANA name; issue 14): its days and quarter hours begin at its own midnights.
+ *
+ * One database file, one DuckDB instance per process: the history service (queries, imports),
+ * the recorder and the nightly report each open a store on the same file and get their own
+ * connection (temporary tables, statements) on the one shared instance, closed with the last
+ * store. A second process is refused by DuckDB's file lock (said in plain words by the CLI).
  */
 import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
-import type { Reading } from '../../shared/history'
+import { HISTORY_TIME_ZONE, type Reading } from '../../shared/history'
 
 const COLUMNS = [
   ['t', 'BIGINT'],
@@ -52,6 +58,8 @@ export type SeriesColumn = (typeof COLUMNS)[number][0]
 export interface MeterHistory {
   meterId: string
   systemTitle: string | null
+  /** The meter's time zone (IANA name) as its source set it, null when never set (then Europe/Luxembourg). */
+  zone: string | null
   readings: number
   /** Meter time of the first and last reading, ms. */
   first: number | null
@@ -93,32 +101,56 @@ function bound(v: number, round: (x: number) => number): bigint {
   return BigInt(round(Math.max(-MAX_MS, Math.min(MAX_MS, v))))
 }
 
+/** The DuckDB instance of each open database file of this process, with the stores using it. */
+const shared = new Map<string, { instance: Promise<DuckDBInstance>; users: number }>()
+
 /** The history database. */
 export class HistoryStore {
+  private closed = false
+
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly con: DuckDBConnection,
-    readonly path: string
+    readonly path: string,
+    /** Key of the shared instance, null for an in-memory store (its own instance). */
+    private readonly sharedKey: string | null
   ) {}
 
   /**
-   * Open (or create) the store at `path` (':memory:' for tests).
+   * Open (or create) the store at `path` (':memory:' for tests: a database of its own each
+   * time). A file already open in this process is shared: a new connection on its instance.
    * @throws Error in plain words if the file cannot be opened (locked by another P1 Studio…).
    */
   static async open(path: string): Promise<HistoryStore> {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+    const key = path === ':memory:' ? null : resolve(path)
+    let entry = key ? shared.get(key) : undefined
+    if (key && !entry) {
+      mkdirSync(dirname(key), { recursive: true })
+      entry = { instance: DuckDBInstance.create(key), users: 0 }
+      shared.set(key, entry)
+    }
+    if (entry) entry.users++
     let instance: DuckDBInstance
     try {
-      instance = await DuckDBInstance.create(path)
+      instance = await (entry ? entry.instance : DuckDBInstance.create(path))
     } catch (e) {
+      if (key && entry && --entry.users === 0) shared.delete(key)
       throw new Error(`Cannot open the history database ${path}: ${(e as Error).message.split('\n')[0]}`, { cause: e })
     }
-    const con = await instance.connect()
-    await con.run(`CREATE TABLE IF NOT EXISTS meters (meter_id VARCHAR PRIMARY KEY, system_title VARCHAR)`)
-    await con.run(
-      `CREATE TABLE IF NOT EXISTS readings (meter_id VARCHAR NOT NULL, ${COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')}, PRIMARY KEY (meter_id, t))`
-    )
-    return new HistoryStore(instance, con, path)
+    const store = new HistoryStore(instance, await instance.connect(), path, key)
+    try {
+      const con = store.con
+      await con.run(`CREATE TABLE IF NOT EXISTS meters (meter_id VARCHAR PRIMARY KEY, system_title VARCHAR)`)
+      // the meter's zone (issue 14); histories of earlier versions get the column, NULL = Europe/Luxembourg
+      await con.run(`ALTER TABLE meters ADD COLUMN IF NOT EXISTS zone VARCHAR`)
+      await con.run(
+        `CREATE TABLE IF NOT EXISTS readings (meter_id VARCHAR NOT NULL, ${COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')}, PRIMARY KEY (meter_id, t))`
+      )
+    } catch (e) {
+      store.close()
+      throw new Error(`Cannot open the history database ${path}: ${(e as Error).message.split('\n')[0]}`, { cause: e })
+    }
+    return store
   }
 
   /** The DuckDB connection, for the modules that add tables or export (history/export.ts, history/recorder.ts). */
@@ -126,23 +158,42 @@ export class HistoryStore {
     return this.con
   }
 
-  /** Close the database. */
+  /** Close this store's connection; the database itself closes with the last store on it. Idempotent. */
   close(): void {
+    if (this.closed) return
+    this.closed = true
     try {
       this.con.closeSync()
+    } catch {
+      /* already closed */
+    }
+    const entry = this.sharedKey ? shared.get(this.sharedKey) : undefined
+    if (entry && --entry.users > 0) return
+    if (this.sharedKey) shared.delete(this.sharedKey)
+    try {
       this.instance.closeSync()
     } catch {
       /* already closed */
     }
   }
 
+  /** The time zone a meter's days are counted in: as its source set it, else Europe/Luxembourg. */
+  async zoneOf(meterId: string): Promise<string> {
+    const p = await this.con.prepare(`SELECT zone FROM meters WHERE meter_id = $1`)
+    p.bindVarchar(1, meterId)
+    const z = (await p.runAndReadAll()).getRowObjectsJS()[0]?.zone
+    return typeof z === 'string' && z ? z : HISTORY_TIME_ZONE
+  }
+
   /**
    * Add readings of one meter. Rows whose (meter, meter time) exist already are skipped, as
    * are rows whose time is no date (a damaged or crafted capture: NaN, ±1e300); a receive
    * time or frame counter out of range is stored as NULL.
+   * @param zone the meter's time zone (IANA name) as its source says; kept for the meter
+   *   (the latest given wins), undefined/null keeps what the history knows.
    * @returns the number of rows added.
    */
-  async add(meterId: string, systemTitle: string | null, rows: Reading[]): Promise<number> {
+  async add(meterId: string, systemTitle: string | null, rows: Reading[], zone?: string | null): Promise<number> {
     rows = rows.filter((r) => msBig(r.t) !== null)
     if (rows.length === 0) return 0
     await this.con.run(`CREATE TEMP TABLE IF NOT EXISTS staging AS SELECT * FROM readings LIMIT 0`)
@@ -178,24 +229,31 @@ export class HistoryStore {
     app.closeSync()
     const ins = await this.con.run(`INSERT INTO readings SELECT DISTINCT ON (meter_id, t) * FROM staging ON CONFLICT DO NOTHING`)
     const p = await this.con.prepare(
-      `INSERT INTO meters VALUES ($1, $2) ON CONFLICT (meter_id) DO UPDATE SET system_title = coalesce(excluded.system_title, meters.system_title)`
+      `INSERT INTO meters (meter_id, system_title, zone) VALUES ($1, $2, $3) ON CONFLICT (meter_id) DO UPDATE SET system_title = coalesce(excluded.system_title, meters.system_title), zone = coalesce(excluded.zone, meters.zone)`
     )
-    p.bindVarchar(1, meterId)
-    if (systemTitle === null) p.bindNull(2)
-    else p.bindVarchar(2, systemTitle)
-    await p.run()
+    try {
+      p.bindVarchar(1, meterId)
+      if (systemTitle === null) p.bindNull(2)
+      else p.bindVarchar(2, systemTitle)
+      if (zone) p.bindVarchar(3, zone)
+      else p.bindNull(3)
+      await p.run()
+    } finally {
+      p.destroySync()
+    }
     return Number(ins.rowsChanged)
   }
 
   /** The meters with a history. */
   async meters(): Promise<MeterHistory[]> {
     const r = await this.con.runAndReadAll(
-      `SELECT m.meter_id, m.system_title, count(r.t) AS n, min(r.t) AS first, max(r.t) AS last
+      `SELECT m.meter_id, m.system_title, m.zone, count(r.t) AS n, min(r.t) AS first, max(r.t) AS last
        FROM meters m LEFT JOIN readings r USING (meter_id) GROUP BY ALL ORDER BY m.meter_id`
     )
     return r.getRowObjectsJS().map((o) => ({
       meterId: String(o.meter_id),
       systemTitle: o.system_title === null ? null : String(o.system_title),
+      zone: typeof o.zone === 'string' && o.zone ? o.zone : null,
       readings: Number(o.n),
       first: toNum(o.first),
       last: toNum(o.last)

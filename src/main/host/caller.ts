@@ -9,6 +9,9 @@
  * - firmware images by name in the firmware folder (<data dir>/firmware);
  * - serial devices only as `listPorts()` lists them, or as the operator allowed them
  *   (`serve --allow-port PATH`);
+ * - TCP sources (raw P1 bytes over TCP) only as the operator allowed them
+ *   (`serve --allow-tcp HOST:PORT`, or the source serve was started with): refused
+ *   (`forbidden_path`) before any connection, so a page cannot probe the network;
  * - MQTT brokers only as the operator allowed them (`serve --allow-broker HOST[:PORT]`) or a
  *   saved profile's own broker: refused (`broker_not_allowed`) before any connection, so a
  *   page cannot tell an open port from a closed one.
@@ -35,6 +38,8 @@ export interface Caller {
    * profile the request names, null if none. @throws broker_not_allowed (browser only)
    */
   checkBroker(url: string, profileBroker: string | null): void
+  /** May this caller have P1 Studio connect to a TCP source at host:port? @throws forbidden_path (browser: not allowed) */
+  checkTcp(host: string, port: number): void
 }
 
 /** The operator's choices and the folders a browser may name files in. */
@@ -49,6 +54,8 @@ export interface AccessOptions {
   allowPorts?: readonly string[]
   /** Brokers a browser may reach (`serve --allow-broker HOST[:PORT]`; a bare HOST: ports 1883 and 8883). */
   allowBrokers?: readonly string[]
+  /** TCP sources a browser may open (`serve --allow-tcp HOST:PORT`, IPv6 as [ADDR]:PORT). */
+  allowTcp?: readonly string[]
 }
 
 const FOLDER_WORDS: Record<Folder, string> = { captures: 'capture folder', firmware: 'firmware folder' }
@@ -103,13 +110,20 @@ export async function fileInFolder(dir: string, name: string, folder: Folder): P
   return real
 }
 
+/** Does an operator's `--allow-tcp` entry (HOST:PORT, [v6]:PORT) admit host:port? */
+export function tcpAllowed(entry: string, host: string, port: number): boolean {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(entry) ?? /^([^:]+):(\d+)$/.exec(entry)
+  return m !== null && m[1].toLowerCase() === host.replace(/^\[|\]$/g, '').toLowerCase() && Number(m[2]) === port
+}
+
 /** A caller that may name anything (a service used on its own, e.g. by the CLI): every path as given, any broker. */
 export const FULL_ACCESS: Caller = {
   kind: 'desktop',
   inputFile: async (p) => p,
   firmwareFile: async (p) => p,
   serialPort: async (p) => p,
-  checkBroker: () => undefined
+  checkBroker: () => undefined,
+  checkTcp: () => undefined
 }
 
 const isBareName = (p: string): boolean => !p.includes('/') && !p.includes('\\')
@@ -128,7 +142,8 @@ export class Access {
       inputFile: desktopFile('captures'),
       firmwareFile: desktopFile('firmware'),
       serialPort: async (p) => p,
-      checkBroker: () => undefined
+      checkBroker: () => undefined,
+      checkTcp: () => undefined
     }
     const browserFile = (f: Folder) => async (p: string) => fileInFolder(dirOf(f), p, f)
     this.browser = {
@@ -136,8 +151,19 @@ export class Access {
       inputFile: browserFile('captures'),
       firmwareFile: browserFile('firmware'),
       serialPort: (p) => this.browserPort(p),
-      checkBroker: (url, profileBroker) => this.browserBroker(url, profileBroker)
+      checkBroker: (url, profileBroker) => this.browserBroker(url, profileBroker),
+      checkTcp: (host, port) => this.browserTcp(host, port)
     }
+  }
+
+  private browserTcp(host: string, port: number): void {
+    if ((this.opts.allowTcp ?? []).some((e) => tcpAllowed(e, host, port))) return
+    const where = `tcp://${host.includes(':') ? `[${host}]` : host}:${port}`.slice(0, 300)
+    throw new ApiError(
+      'forbidden_path',
+      `From a browser, P1 Studio connects only to the TCP sources its operator allowed (serve --allow-tcp HOST:PORT): ${where} is not one.`,
+      { path: where }
+    )
   }
 
   private async browserPort(p: string): Promise<string> {

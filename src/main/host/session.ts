@@ -7,15 +7,12 @@
 import { EventEmitter } from 'node:events'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { contractMethods, type P1StudioApi, type P1StudioEvents, type ReplaySpeed, type Routes, type SourceRequest } from '../../shared/contract'
+import { contractMethods, type P1StudioApi, type P1StudioEvents, type Routes, type SourceRequest } from '../../shared/contract'
 import type { BoardKeyCheck } from '../../shared/board'
 import type { PortInfo } from '../../shared/types'
 import { memorySecretStore, type SecretStore } from '../board/profile-store'
-import { ReplaySource } from '../capture/replay-source'
 import { systemClock, type Clock } from '../line/clock'
-import { DemoSource } from '../line/demo-source'
-import { FileSource } from '../line/file-source'
-import { SerialSource, listPorts } from '../line/serial-source'
+import { listPorts } from '../line/serial-source'
 import type { ByteSource } from '../line/source'
 import { BoardService } from './board-service'
 import { Access, type Caller } from './caller'
@@ -29,7 +26,8 @@ import { RecentFrames } from './recent-frames'
 import { ReplayControl } from './replay-control'
 import { Router } from './router'
 import { SourceService } from './source-service'
-import { RecordService } from './record-service'
+import { RECORDING_FILE, RecordService } from './record-service'
+import { defaultSourceFactory, type TcpTuning } from './source-factory'
 import { StatusPublisher } from './status'
 import { UploadService } from './upload-service'
 
@@ -61,6 +59,11 @@ export interface StudioSessionOptions {
   allowPorts?: readonly string[]
   /** MQTT brokers a browser may reach (`serve --allow-broker HOST[:PORT]`). */
   allowBrokers?: readonly string[]
+  /** TCP sources a browser may open (`serve --allow-tcp HOST:PORT`). */
+  allowTcp?: readonly string[]
+  /** The data folder (the recording choice: recording.json; default {@link dataDir}), and TCP sources' back-off. */
+  dataDir?: string
+  tcp?: TcpTuning
   /**
    * Stamps the bytes of the sources it opens, runs their pace, the diagnostics' and the
    * board verifier's timers and the status throttle (default the system clock; tests give a
@@ -72,21 +75,6 @@ export interface StudioSessionOptions {
 /** The app's data folder: $P1STUDIO_DATA_DIR, else ~/P1Studio. */
 export function dataDir(): string {
   return process.env.P1STUDIO_DATA_DIR || join(homedir(), 'P1Studio')
-}
-
-const speedValue = (s: ReplaySpeed | undefined): number => (s === 'max' ? Infinity : (s ?? 1))
-
-function defaultFactory(req: SourceRequest, clock: Clock): ByteSource {
-  switch (req.kind) {
-    case 'serial':
-      return new SerialSource(req.path, req.settings, { clock })
-    case 'file':
-      return new FileSource(req.path, { clock })
-    case 'demo':
-      return new DemoSource({ clock })
-    case 'capture':
-      return new ReplaySource(req.path, { speed: speedValue(req.speed), paused: req.paused, clock })
-  }
 }
 
 type SessionEvents = { [K in keyof P1StudioEvents]: [P1StudioEvents[K]] }
@@ -103,7 +91,7 @@ export class StudioSession extends EventEmitter<SessionEvents> {
   readonly captures: CaptureService
   readonly files: UploadService
   readonly history: HistoryService
-  readonly record = new RecordService()
+  readonly record: RecordService
   readonly boards: BoardService
   /** What the desktop window / CLI and a browser may name (paths, ports, brokers). */
   readonly access: Access
@@ -115,24 +103,26 @@ export class StudioSession extends EventEmitter<SessionEvents> {
   constructor(opts: StudioSessionOptions) {
     super()
     this.clock = opts.clock ?? systemClock
-    const factory = opts.sourceFactory ?? ((req: SourceRequest) => defaultFactory(req, this.clock))
+    const factory = opts.sourceFactory ?? ((req: SourceRequest) => defaultSourceFactory(req, this.clock, opts.tcp))
     const portLister = opts.portLister ?? listPorts
     const captureDir = opts.captureDir ?? join(dataDir(), 'captures')
     const firmwareDir = opts.firmwareDir ?? join(dataDir(), 'firmware')
-    this.access = new Access({ captureDir, firmwareDir, listPorts: portLister, allowPorts: opts.allowPorts, allowBrokers: opts.allowBrokers })
+    const { allowPorts, allowBrokers, allowTcp } = opts
+    this.access = new Access({ captureDir, firmwareDir, listPorts: portLister, allowPorts, allowBrokers, allowTcp })
     this.keys = new KeyService({ key: opts.key, authKey: opts.authKey, keyStore: opts.keyStore })
     this.status = new StatusPublisher(
       opts.version,
-      () => ({ source: this.source.state(), stats: this.source.stats(), key: this.keys.status(), error: this.source.error, capture: this.captures.status() }),
+      () => ({ ...this.source.statusParts(), key: this.keys.status(), capture: this.captures.status(), recording: this.record.status() }),
       this.clock,
       opts.statusThrottleMs
     )
-    this.source = new SourceService({ keys: this.keys, frames: this.frames, ports: this.ports, status: this.status, factory, portLister })
+    this.source = new SourceService({ keys: this.keys, frames: this.frames, ports: this.ports, status: this.status, factory, portLister, clock: this.clock })
     this.replay = new ReplayControl(this.source, this.status)
     this.diagnosis = new DiagnoseService({ version: opts.version, clock: this.clock, keys: this.keys, source: this.source, ports: this.ports, factory })
     this.captures = new CaptureService(captureDir, opts.version, this.source, this.keys)
     this.files = new UploadService({ captures: captureDir, firmware: firmwareDir })
-    this.history = new HistoryService(opts.historyPath ?? join(dataDir(), 'history.duckdb'), this.keys)
+    const historyPath = opts.historyPath ?? join(dataDir(), 'history.duckdb')
+    this.history = new HistoryService(historyPath, this.keys)
     this.boards = new BoardService({
       profilesDir: opts.boardsDir ?? join(dataDir(), 'boards'),
       secrets: opts.secrets ?? memorySecretStore(),
@@ -143,6 +133,9 @@ export class StudioSession extends EventEmitter<SessionEvents> {
       clock: this.clock,
       defaultCaller: this.access.desktop
     })
+    const settingsPath = join(opts.dataDir ?? dataDir(), RECORDING_FILE)
+    const parts = { keys: this.keys, source: this.source, frames: this.frames, boards: this.boards, status: this.status }
+    this.record = new RecordService({ ...parts, version: opts.version, clock: this.clock, settingsPath, historyPath, captureDir })
     const routes: Routes<Caller> = {
       session: this.status,
       source: this.source,
@@ -162,7 +155,6 @@ export class StudioSession extends EventEmitter<SessionEvents> {
     this.status.on('status', (s) => this.emit('status', s))
     this.keys.on('change', () => this.status.changed(true))
     this.captures.on('change', () => this.status.changed(false))
-    this.source.on('telegram', (t) => this.history.addLive(t))
     this.diagnosis.on('diagnosis', (p) => this.emit('diagnosis', p))
     this.history.on('progress', (p) => this.emit('history', p))
     this.boards.on('board', (e) => this.emit('board', e))
@@ -195,6 +187,7 @@ export class StudioSession extends EventEmitter<SessionEvents> {
     await this.boards.close().catch(() => undefined)
     this.captures.dispose()
     this.files.dispose()
+    await this.record.dispose()
     await this.history.dispose()
     await this.source.dispose()
     this.status.cancel()

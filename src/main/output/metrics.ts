@@ -297,15 +297,19 @@ export class P1Metrics {
     }
   }
 
-  /** A decoded telegram: its values become the meter's current values. */
-  telegram(t: DecodedTelegram): void {
+  /**
+   * A decoded telegram: its values become the meter's current values. `values` false (a
+   * telegram opened through the authentication-key fallback and not confirmed: host/keys.ts)
+   * counts the frame and its warnings only.
+   */
+  telegram(t: DecodedTelegram, values = true): void {
     const title = t.dlms?.systemTitle ?? null
     let meterId = meterIdOf(t.telegram, null)
     if (meterId === 'unknown') meterId = (title && this.titleToMeter.get(title)) || title || 'unknown'
     else if (title && this.titleToMeter.size < MAX_METERS) this.titleToMeter.set(title, meterId)
     this.frames.inc()
     for (const w of t.warnings) this.warnings.inc({ code: w })
-    if (!this.meters.has(meterId) && this.meters.size >= MAX_METERS) return
+    if (!values || (!this.meters.has(meterId) && this.meters.size >= MAX_METERS)) return
     this.telegrams.inc({ meter_id: meterId })
     const samples = samplesOf(t.telegram, t.receivedAt)
     if (t.dlms) samples.set('p1_last_frame_number', [{ labels: {}, value: t.dlms.frameCounter }])
@@ -316,6 +320,11 @@ export class P1Metrics {
   failure(f: DecodeFailure): void {
     if (f.kind !== null) this.frames.inc()
     this.failures.inc({ code: f.code })
+  }
+
+  /** Bytes that belong to no frame, counted elsewhere (the session's line state). */
+  skippedBytes(n: number): void {
+    if (n > 0 && Number.isFinite(n)) this.skipped.inc(n)
   }
 
   /** The text exposition for a scrape. */

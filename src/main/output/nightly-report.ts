@@ -1,5 +1,6 @@
 /**
- * The nightly report: after each meter-local midnight (Europe/Luxembourg), the day that ended
+ * The nightly report: after each meter-local midnight (the meter's zone, default
+ * Europe/Luxembourg; each meter's own zone as the history keeps it), the day that ended
  * — kWh imported and exported, the peak 15-minute demand against the power class, the energy
  * above the class and its cost (the pure functions of src/shared/history.ts, the same numbers
  * as the History tab and `p1studio stats`), the gaps in the recording — and the day's power
@@ -11,9 +12,9 @@
  * `delayMs` after the midnight that ends it, when the first reading of the next day is in.
  * At start, a report missed while P1 Studio was down (yesterday's, not on disk) is made.
  *
- * Words: a message lookup `t(key, params)` (the app's catalogues, src/shared/i18n, once they
- * carry the `nightlyReport.*` keys) over the English texts below; numbers and dates in the
- * given locale. Credentials are used for the SMTP login only: never saved, logged or reported.
+ * Words: a message lookup `t(key, params)` (nightly-report-messages.ts: English, French,
+ * German) over the English texts below; numbers and dates in the given locale. Credentials
+ * are used for the SMTP login only: never saved, logged or reported.
  */
 import { EventEmitter } from 'node:events'
 import { promises as fsp } from 'node:fs'
@@ -64,8 +65,10 @@ function english(key: string, params: Record<string, string | number> = {}): str
 /** The figures of one meter's day. Energies kWh, powers kW, cost in the price's currency (€), times ms. */
 export interface NightlyFigures {
   meterId: string
-  /** Local date, "2026-03-28". */
+  /** Local date in the meter's zone, "2026-03-28". */
   date: string
+  /** The meter's zone (IANA name): where its day begins and ends. */
+  zone: string
   /** The day's two midnights (23 or 25 h apart on DST days). */
   from: number
   to: number
@@ -89,20 +92,23 @@ export interface NightlyFigures {
 /**
  * The figures of `date` for one meter, from the history. @returns null when the history has
  * no reading in that day.
+ * @param zone the meter's zone (default: as the history keeps it for the meter, else Europe/Luxembourg).
  */
 export async function dayFigures(
   store: HistoryStore,
   meterId: string,
   date: string,
   classKW: number,
-  price: number = DEFAULT_PRICE_EUR_PER_KWH
+  price: number = DEFAULT_PRICE_EUR_PER_KWH,
+  zone?: string
 ): Promise<NightlyFigures | null> {
-  const from = localMidnight(date)
-  const to = localMidnight(nextDate(date))
+  zone ??= await store.zoneOf(meterId)
+  const from = localMidnight(date, zone)
+  const to = localMidnight(nextDate(date), zone)
   const rows = await store.counters(meterId, from - 3600_000, to + 3600_000)
   const readings = rows.filter((r) => r.t >= from && r.t < to).length
   if (readings === 0) return null
-  const day = dailyStats(rows, classKW, price).find((d) => d.date === date)
+  const day = dailyStats(rows, classKW, price, zone).find((d) => d.date === date)
   const qs = quarterStats(rows, from, to, classKW)
   let peakAt: number | null = null
   let peak = -Infinity
@@ -116,6 +122,7 @@ export async function dayFigures(
   return {
     meterId,
     date,
+    zone,
     from,
     to,
     importKWh: day?.importKWh ?? null,
@@ -187,7 +194,8 @@ export interface SmtpOptions {
   /** 'tls' (implicit, port 465), 'starttls' (required, port 587), 'none' (plain: trusted networks only). Default 'starttls'. */
   security?: 'tls' | 'starttls' | 'none'
   user?: string
-  password?: string
+  /** The password, or a function giving it when a mail is sent (kept sealed by a secret store meanwhile). */
+  password?: string | (() => string)
   from: string
   to: string[]
   /** PEM CA of a server with its own CA. */
@@ -224,7 +232,7 @@ export async function mailReport(
     secure: security === 'tls',
     requireTLS: security === 'starttls',
     ignoreTLS: security === 'none',
-    auth: smtp.user ? { user: smtp.user, pass: smtp.password ?? '' } : undefined,
+    auth: smtp.user ? { user: smtp.user, pass: (typeof smtp.password === 'function' ? smtp.password() : smtp.password) ?? '' } : undefined,
     tls: { ca: smtp.ca, rejectUnauthorized: smtp.rejectUnauthorized ?? true },
     connectionTimeout: 30_000,
     greetingTimeout: 30_000,
@@ -254,6 +262,8 @@ export interface NightlyReportOptions {
   dataDir: string
   /** Power class, kW (3, 7, 12… : the Luxembourg grid tariff). */
   classKW: number
+  /** The zone whose midnights start the reports (default Europe/Luxembourg); each meter's figures use its own zone from the history. */
+  zone?: string
   /** € per kWh above the class (default the SmartyReader v1.7 firmware's 0.1139). */
   priceEurPerKWh?: number
   /** One meter; default every meter with readings that day. */
@@ -298,7 +308,11 @@ export class NightlyReporter extends EventEmitter<{ report: [NightlyReportResult
     if (!(opts.classKW > 0)) throw new RangeError('The power class must be a power in kW greater than 0.')
     this.clock = opts.clock ?? systemClock
     this.delayMs = opts.delayMs ?? 5 * 60_000
+    this.zone = opts.zone ?? HISTORY_TIME_ZONE
   }
+
+  /** The zone whose midnights start the reports. */
+  private readonly zone: string
 
   /** Words: the caller's lookup, English where it has no text. */
   private t: MessageLookup = (key, params) => {
@@ -314,9 +328,9 @@ export class NightlyReporter extends EventEmitter<{ report: [NightlyReportResult
     if (this.timer) return
     if (this.opts.catchUp !== false) {
       const now = this.clock.now()
-      const today = localDate(now)
-      if (now >= localMidnight(today) + this.delayMs) {
-        const yesterday = localDate(localMidnight(today) - 1)
+      const today = localDate(now, this.zone)
+      if (now >= localMidnight(today, this.zone) + this.delayMs) {
+        const yesterday = localDate(localMidnight(today, this.zone) - 1, this.zone)
         this.running = this.running.then(() => this.runFor(yesterday, { onlyMissing: true })).catch(() => undefined)
       }
     }
@@ -325,12 +339,12 @@ export class NightlyReporter extends EventEmitter<{ report: [NightlyReportResult
 
   private schedule(): void {
     const now = this.clock.now()
-    const today = localDate(now)
-    let due = localMidnight(today) + this.delayMs
-    if (due <= now) due = localMidnight(nextDate(today)) + this.delayMs
+    const today = localDate(now, this.zone)
+    let due = localMidnight(today, this.zone) + this.delayMs
+    if (due <= now) due = localMidnight(nextDate(today), this.zone) + this.delayMs
     this.nextRunAt = due
     this.timer = this.clock.setTimeout(() => {
-      const date = localDate(due - this.delayMs - 1) // the day that just ended
+      const date = localDate(due - this.delayMs - 1, this.zone) // the day that just ended
       this.running = this.running.then(() => this.runFor(date)).catch(() => undefined)
       this.schedule()
     }, due - now)
@@ -371,7 +385,7 @@ export class NightlyReporter extends EventEmitter<{ report: [NightlyReportResult
         const f = await dayFigures(store, meterId, date, this.opts.classKW, this.opts.priceEurPerKWh)
         if (!f) continue
         const locale = this.opts.locale ?? 'en-GB'
-        const texts = reportTexts(f, this.t, locale, this.opts.appVersion ?? '')
+        const texts = reportTexts(f, this.t, locale, this.opts.appVersion ?? '', f.zone)
         const series = await store.series(meterId, ['import_kw', 'export_kw'], f.from, f.to, 288)
         const png = await renderDayChartPng({
           from: f.from,
@@ -380,6 +394,7 @@ export class NightlyReporter extends EventEmitter<{ report: [NightlyReportResult
           quarters: quarterStats(await store.counters(meterId, f.from - 3600_000, f.to + 3600_000), f.from, f.to, f.classKW),
           classKW: f.classKW,
           locale,
+          timeZone: f.zone,
           labels: {
             title: this.t('nightlyReport.chartTitle', { date }),
             import: this.t('nightlyReport.chartImport'),

@@ -77,13 +77,22 @@ const date = z
     },
     { message: 'must be a date YYYY-MM-DD' }
   )
-const classKW = z.number().positive().max(1000)
+/** A power class (Luxembourg's grid tariff: 3, 7, 12 kW…): more than 0, at most 1000 kW. */
+const classKW = z
+  .number({ message: 'must be a power in kW' })
+  .gt(0, { message: 'must be more than 0 kW (the power class of the connection, e.g. 7)' })
+  .max(1000, { message: 'must be at most 1000 kW' })
+/** A price per kWh: 0 or more, at most 100. */
+const price = z
+  .number({ message: 'must be a price per kWh' })
+  .min(0, { message: 'must not be negative (a price per kWh, e.g. 0.1139)' })
+  .max(100, { message: 'must be at most 100 per kWh' })
 
 export const seriesRequestSchema = z
   .object({ meterId, columns: z.array(text(40)).min(1).max(12), from: ms, to: ms, maxPoints: z.number().int().min(10).max(20_000).optional() })
   .strict()
   .refine((r) => r.from <= r.to, fromBeforeTo)
-export const daysRequestSchema = z.object({ meterId, classKW, price: z.number().min(0).max(100) }).strict()
+export const daysRequestSchema = z.object({ meterId, classKW, price }).strict()
 export const quartersRequestSchema = z.object({ meterId, date, classKW }).strict()
 export const messagesRequestSchema = z
   .object({ meterId, from: ms, to: ms })

@@ -35,6 +35,7 @@ function setup(): { session: StudioSession; src: FakeSource; dir: string } {
     captureDir: join(dir, 'captures'),
     historyPath: join(dir, 'h.duckdb'),
     boardsDir: join(dir, 'b'),
+    dataDir: dir,
     statusThrottleMs: 0
   })
   sessions.push(session)
@@ -48,6 +49,8 @@ describe('authentication-key fallback frames', () => {
     const { session, src } = setup()
     const frames: FrameRecord[] = []
     session.on('frame', (f) => frames.push(f))
+    // live telegrams reach the history through recording (the record namespace)
+    expect(await session.api.setRecording({ history: true })).toMatchObject({ history: true, telegrams: 0 })
     await session.api.openSource({ kind: 'serial', path: '/dev/meter' })
     const m = meter()
     src.emit('data', m.nextFrame(new Date(T0))!, T0)
@@ -57,15 +60,19 @@ describe('authentication-key fallback frames', () => {
     const title = f.dlms!.systemTitle
     expect((await session.api.getStatus()).key.authPending).toEqual([title])
     // live telegrams of that meter stay out of the history
+    await session.record.flush()
     expect(await session.api.historyMeters()).toEqual([])
+    expect((await session.api.getStatus()).recording).toMatchObject({ history: true, telegrams: 0 })
 
     const st = await session.api.confirmAuthKey({ systemTitle: title.toLowerCase() })
     expect(st).toMatchObject({ authPending: [], authConfirmed: [title] })
     src.emit('data', m.nextFrame(new Date(T0 + 10_000))!, T0 + 10_000)
     expect(frames[1].ok && frames[1].warnings).toEqual(['auth_key_mismatch'])
+    await session.record.flush()
+    expect((await session.api.getStatus()).recording).toMatchObject({ history: true, telegrams: 1 })
     const meters = await session.api.historyMeters()
     expect(meters).toHaveLength(1)
-    expect(meters[0]).toMatchObject({ readings: 1, systemTitle: title })
+    expect(meters[0]).toMatchObject({ readings: 1, systemTitle: title, zone: 'Europe/Luxembourg' })
   })
 
   it('a capture of such frames imports only once the meter is confirmed', async () => {
