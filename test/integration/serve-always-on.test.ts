@@ -1,0 +1,114 @@
+/**
+ * `p1studio serve` always on (issue 17), as a Raspberry Pi runs it: real processes end to end.
+ *
+ * - `--record --daily-captures`: the virtual meter (`p1studio simulate`) writes encrypted frames
+ *   into a socat pty pair, serve reads the other end; every telegram is journaled at once (the
+ *   test waits on the journal, never on a duration), committed to the history when serve stops,
+ *   and `p1studio history meters` lists them with the meter's zone; the run ended on purpose,
+ *   no outage; the day's capture file holds the bytes; the choice is kept 0600.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, join, resolve } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { openPtyPair } from '../helpers/pty'
+import { ROOT, startServe, stopServe, type ServeProcess } from '../helpers/serve'
+
+const KEY = '5B2E8C1F0A3D6E9B4C7F2A5D8E1B3C6F' // test key, not a meter's
+const METER = 'SAG1030700089067' // the virtual meter's id
+
+const cleanups: (() => Promise<void>)[] = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+function cli(args: string[], env: NodeJS.ProcessEnv): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [resolve(ROOT, 'bin/p1studio.mjs'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 60_000
+  })
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+/** Resolve when `cond` holds, polling every 100 ms; fail with `what()` after the guard (only a stuck run reaches it). */
+async function waitFor(cond: () => boolean, what: () => string, guardMs = 90_000): Promise<void> {
+  const end = Date.now() + guardMs
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`gave up waiting: ${what()}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((r) => child.once('exit', (c) => r(c)))
+}
+
+/** Readings journaled by serve's recorder so far (one JSON line each). */
+function journaled(path: string): { m: string; r: { t: number } }[] {
+  if (!existsSync(path)) return []
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('{"m"'))
+    .map((l) => JSON.parse(l) as { m: string; r: { t: number } })
+}
+
+describe('p1studio serve, always on: real processes', () => {
+  it('--record --daily-captures: the virtual meter over a pty lands in the history, each telegram once, with its zone', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'p1s-serve-rec-'))
+    const env = { P1STUDIO_DATA_DIR: data }
+    const pty = await openPtyPair()
+    cleanups.push(() => pty.close())
+    const serve: ServeProcess = await startServe(
+      ['--port', pty.b, '--key', KEY, '--listen', '127.0.0.1:0', '--record', '--daily-captures', '--zone', 'Europe/Dublin'],
+      env
+    )
+    cleanups.push(() => stopServe(serve))
+    expect(serve.output()).toContain(`recording to the history and daily captures (${join(data, 'history.duckdb')})`)
+    const choice = join(data, 'recording.json')
+    expect(JSON.parse(readFileSync(choice, 'utf8'))).toEqual({ history: true, dailyCaptures: true })
+    expect(statSync(choice).mode & 0o777).toBe(0o600)
+
+    // 4 frames 3 s apart: meter times (whole seconds) all differ
+    const COUNT = 4
+    const sim = spawn(
+      process.execPath,
+      [resolve(ROOT, 'bin/p1studio.mjs'), 'simulate', '--port', pty.a, '--key', KEY, '--interval', '3', '--count', String(COUNT)],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'ignore', 'pipe']
+      }
+    )
+    let simErr = ''
+    sim.stderr!.on('data', (d: Buffer) => (simErr += d.toString()))
+    expect(await exited(sim)).toBe(0)
+    expect(simErr.match(/^frame \d+: \d+ bytes$/gm)).toHaveLength(COUNT)
+    const journal = join(data, 'history.duckdb.journal')
+    await waitFor(
+      () => journaled(journal).length >= COUNT,
+      () => `${journaled(journal).length} of ${COUNT} readings journaled; serve said: ${serve.output()}`
+    )
+    const j = journaled(journal)
+    expect(j.map((e) => e.m)).toEqual(Array(COUNT).fill(METER))
+    await stopServe(serve)
+    expect(serve.child.exitCode).toBe(0)
+    expect(existsSync(journal)).toBe(false) // committed and removed on a clean stop
+
+    const db = join(data, 'history.duckdb')
+    const meters = cli(['history', 'meters', '--json', '--history', db], env)
+    expect(meters.stderr).toBe('')
+    const list = JSON.parse(meters.stdout) as { meterId: string; zone: string | null; readings: number; first: number; last: number }[]
+    expect(list).toEqual([expect.objectContaining({ meterId: METER, zone: 'Europe/Dublin', readings: COUNT, first: j[0].r.t, last: j[COUNT - 1].r.t })])
+    // the day's capture file of the port, 0600, holding the frames' bytes
+    const caps = readdirSync(join(data, 'captures')).filter((n) => n.endsWith('.p1cap'))
+    expect(caps).toHaveLength(1)
+    expect(caps[0]).toMatch(new RegExp(`^p1studio-${basename(pty.b).replace(/[^A-Za-z0-9._-]+/g, '_')}-\\d{4}-\\d{2}-\\d{2}\\.p1cap$`))
+    const capPath = join(data, 'captures', caps[0])
+    expect(statSync(capPath).mode & 0o777).toBe(0o600)
+    const again = cli(['history', 'import', capPath, '--key', KEY, '--history', join(data, 'check.duckdb')], env)
+    expect(again.stderr).toContain(`${COUNT} telegrams, ${COUNT} new readings of ${METER}`)
+  }, 180_000)
+})
