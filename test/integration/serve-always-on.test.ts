@@ -6,6 +6,9 @@
  *   test waits on the journal, never on a duration), committed to the history when serve stops,
  *   and `p1studio history meters` lists them with the meter's zone; the run ended on purpose,
  *   no outage; the day's capture file holds the bytes; the choice is kept 0600.
+ * - `/metrics` on serve's port: 401 without the serve token, 200 with `Authorization: Bearer`,
+ *   the demo meter's values in it, `promtool check metrics` (Debian's prometheus) passes; a
+ *   Host the operator did not name is refused (403) even with the token, `--host-name` admits it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs'
@@ -13,7 +16,7 @@ import { tmpdir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openPtyPair } from '../helpers/pty'
-import { ROOT, startServe, stopServe, type ServeProcess } from '../helpers/serve'
+import { rawHttp, ROOT, startServe, stopServe, type ServeProcess } from '../helpers/serve'
 
 const KEY = '5B2E8C1F0A3D6E9B4C7F2A5D8E1B3C6F' // test key, not a meter's
 const METER = 'SAG1030700089067' // the virtual meter's id
@@ -111,4 +114,38 @@ describe('p1studio serve, always on: real processes', () => {
     const again = cli(['history', 'import', capPath, '--key', KEY, '--history', join(data, 'check.duckdb')], env)
     expect(again.stderr).toContain(`${COUNT} telegrams, ${COUNT} new readings of ${METER}`)
   }, 180_000)
+
+  it('/metrics: 401 without the token, 200 with it as a bearer token, promtool check metrics passes; other Host names 403 unless --host-name', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'p1s-serve-metrics-'))
+    const env = { P1STUDIO_DATA_DIR: data }
+    const serve = await startServe(['--demo', '--listen', '127.0.0.1:0', '--host-name', 'raspberrypi.local'], env)
+    cleanups.push(() => stopServe(serve))
+    const url = `${serve.origin}/metrics`
+    const none = await fetch(url)
+    expect(none.status).toBe(401)
+    expect(await none.text()).not.toMatch(/^p1_/m)
+    expect((await fetch(url, { headers: { authorization: 'Bearer not-the-token-0123456789' } })).status).toBe(401)
+    const auth = { authorization: `Bearer ${serve.token}` }
+    // the demo's first telegram comes at once: wait for its values (never for a duration)
+    let body = ''
+    for (let i = 0; i < 600 && !/^p1_energy_import_kwh_total\{/m.test(body); i++) {
+      const r = await fetch(url, { headers: auth })
+      expect(r.status).toBe(200)
+      expect(r.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/)
+      body = await r.text()
+      if (!/^p1_energy_import_kwh_total\{/m.test(body)) await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(body).toMatch(/^p1_telegrams_total\{meter_id="[^"]+"\} [1-9]\d*$/m)
+    expect(body).toMatch(/^p1_voltage_volts\{[^}]*phase="L1"[^}]*\} \d+(\.\d+)?$/m)
+    expect(body).toMatch(/^# TYPE p1_energy_import_kwh_total counter$/m)
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: body, encoding: 'utf8' })
+    expect(check.error).toBeUndefined()
+    expect(`${check.stdout}${check.stderr}`.trim()).toBe('')
+    expect(check.status).toBe(0)
+    // the Host check: a name serve was not told is refused even with the token
+    const host = (name: string): Promise<{ status: number | null }> =>
+      rawHttp(serve.port, `GET /metrics HTTP/1.1\r\nHost: ${name}:${serve.port}\r\nAuthorization: Bearer ${serve.token}\r\nConnection: close\r\n\r\n`)
+    expect((await host('raspberrypi.local')).status).toBe(200)
+    expect((await host('other.local')).status).toBe(403)
+  }, 120_000)
 })
