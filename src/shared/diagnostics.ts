@@ -3,6 +3,7 @@
  * codes, progress and the report. Shared by the main process and the renderer.
  * docs/verdict-codes.md lists every code with its meaning and advice.
  */
+import type { WireError } from './contract/errors'
 
 /** The checks, in the order they run and decide the verdict. */
 export const CHECK_IDS = ['port', 'signal', 'line', 'framing', 'cadence', 'key', 'telegram'] as const
@@ -113,6 +114,12 @@ export interface DiagnosisReport {
   verdict: VerdictCode
   /** One plain sentence for the whole installation. */
   summary: string
+  /**
+   * Why the run stopped before it had enough, as a code with params, null when it ran its
+   * course: `diagnosis_cancelled`, `port_disconnected` / `port_closed` {path}, the port codes
+   * {path} when reopening at other settings failed (docs/verdict-codes.md).
+   */
+  interrupted: WireError | null
   checks: CheckResult[]
   meter: MeterIdentity
   /** What was diagnosed: port path or source label, working settings, settings tried. */

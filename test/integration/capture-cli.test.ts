@@ -215,7 +215,7 @@ describe('file hygiene and plain messages of the capture commands', () => {
     expect(again.stderr).toMatch(/already exists: P1 Studio does not overwrite files \(use --force to replace it\)\./)
     const forced = run(['import', cap, '--out', out, '--force'])
     expect(forced.status, forced.stderr).toBe(0)
-    expect(forced.stderr).toMatch(/^imported in\.p1cap \(P1 Studio capture\): 6 records, \d+ bytes, 6 frames → /)
+    expect(forced.stderr).toMatch(/^imported in\.p1cap \(P1 Studio capture\): 6 records, \d{1,3}(,\d{3})* bytes, 6 frames → /)
     expect(mode(out)).toBe(0o600)
   }, 180_000)
 

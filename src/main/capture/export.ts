@@ -15,7 +15,7 @@ import { P1Decoder, type DecodeEvent } from '../p1/pipeline'
 import { eventJson } from '../p1/event-json'
 import { isoTime } from './format'
 import { openInput } from './importers'
-import type { ReadSummary } from './reader'
+import { captureWarningInfo, type CaptureWarningInfo, type ReadSummary } from './reader'
 import { explainFileError, PendingFile } from './safe-file'
 
 /** Export formats. */
@@ -31,12 +31,38 @@ export interface ExportOptions {
   onProgress?: (fraction: number) => void
 }
 
+/** A warning of an export as a code with params beside its English words (docs/verdict-codes.md). */
+export type ExportWarning = CaptureWarningInfo | { code: 'nothing_decoded'; message: string; params: { frames: number; failed: number; missingKey: number } }
+
 /** What an export did. */
 export interface ExportSummary {
   telegrams: number
+  /** Frames that did not decode (`missing_key` included). */
   failed: number
+  /** Of them, encrypted frames that found no P1 key. */
+  missingKey: number
   bytes: number
+  /** Every warning in plain words, one paragraph; null when all is well. */
   warning: string | null
+  /** The same, one code with params each: `nothing_decoded` {frames, failed, missingKey}, `capture_torn`, `capture_damaged`. */
+  warnings: ExportWarning[]
+}
+
+/**
+ * An export of telegrams (CSV, JSON Lines) that wrote none is not a success: `nothing_decoded`,
+ * in plain words that say what to do (set the P1 key, when frames are encrypted). null when
+ * telegrams were written or the format is raw bytes.
+ */
+export function nothingDecoded(format: ExportFormat, res: Pick<ExportSummary, 'telegrams' | 'failed' | 'missingKey'>): ExportWarning | null {
+  if (format === 'raw' || res.telegrams > 0) return null
+  const frames = res.failed
+  const message =
+    res.missingKey > 0
+      ? "No telegram decoded: set the meter's P1 key (its frames are encrypted)."
+      : frames > 0
+        ? `No telegram decoded: none of the ${frames === 1 ? 'frame' : `${frames} frames`} opened or checked (wrong P1 key, or damaged frames).`
+        : 'No telegram decoded: the file holds no P1 frame.'
+  return { code: 'nothing_decoded', message, params: { frames, failed: res.failed, missingKey: res.missingKey } }
 }
 
 /** Write with back-pressure; rejects once the stream has failed (disk full…). */
@@ -83,7 +109,12 @@ async function* decodedEvents(path: string, opts: ExportOptions, summary: ReadSu
  */
 export async function exportFile(path: string, out: Writable, opts: ExportOptions): Promise<ExportSummary> {
   const summary: ReadSummary = { records: 0, tornAt: null, warning: null }
-  const res: ExportSummary = { telegrams: 0, failed: 0, bytes: 0, warning: null }
+  const res: ExportSummary = { telegrams: 0, failed: 0, missingKey: 0, bytes: 0, warning: null, warnings: [] }
+  const failedOne = (ev: DecodeEvent): void => {
+    if (ev.type !== 'failure') return
+    res.failed++
+    if (ev.failure.code === 'missing_key') res.missingKey++
+  }
   if (opts.format === 'raw') {
     const input = await openInput(path)
     for await (const r of input.records(summary)) {
@@ -96,7 +127,7 @@ export async function exportFile(path: string, out: Writable, opts: ExportOption
       const line = eventJson(ev)
       if (line === null) continue
       if (ev.type === 'telegram') res.telegrams++
-      else res.failed++
+      else failedOne(ev)
       await write(out, line + '\n')
     }
   } else {
@@ -116,7 +147,7 @@ export async function exportFile(path: string, out: Writable, opts: ExportOption
     )
     for await (const ev of decodedEvents(path, opts, summary)) {
       if (ev.type !== 'telegram') {
-        if (ev.type === 'failure') res.failed++
+        failedOne(ev)
         continue
       }
       const t = ev.telegram
@@ -127,7 +158,11 @@ export async function exportFile(path: string, out: Writable, opts: ExportOption
       await write(out, row.map(csvCell).join(',') + '\r\n')
     }
   }
-  res.warning = summary.warning
+  const none = nothingDecoded(opts.format, res)
+  const read = captureWarningInfo(summary)
+  if (none) res.warnings.push(none)
+  if (read) res.warnings.push(read)
+  res.warning = res.warnings.length ? res.warnings.map((w) => w.message).join(' ') : null
   return res
 }
 

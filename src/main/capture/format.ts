@@ -14,6 +14,7 @@
  * length or CRC at the end of the file and report it as a warning.
  */
 import { crc32 } from 'node:zlib'
+import { DEFAULT_METER_ZONE, isoWithOffset, zoneOffsetMinutes } from '../../shared/meter-time'
 
 /** The 8 bytes every capture starts with. */
 export const CAPTURE_MAGIC = Buffer.from([0x50, 0x31, 0x53, 0x43, 0x41, 0x50, 0x00, 0x01]) // "P1SCAP" 0 1
@@ -77,6 +78,23 @@ export function encodeMetadata(time: number, meta: CaptureHeader | CaptureMetada
  */
 export function isoTime(ms: number): string | null {
   return typeof ms === 'number' && Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : null
+}
+
+/**
+ * ISO 8601 of an instant in the meter's local time with its offset, e.g.
+ * "2026-06-21T14:00:05+02:00" (the one time convention of exports and reports: meter-local
+ * time, 24-hour; `zone` an IANA name, default Europe/Luxembourg; an unknown zone is taken as
+ * the default). `sep` between date and time ("T", or " " for a person). null when `ms` is no date.
+ */
+export function localIsoTime(ms: number, zone: string = DEFAULT_METER_ZONE, sep = 'T'): string | null {
+  if (isoTime(ms) === null) return null
+  const off = zoneOffsetMinutes(zone, ms) ?? zoneOffsetMinutes(DEFAULT_METER_ZONE, ms) ?? 0
+  const d = new Date(ms + off * 60_000)
+  const iso = isoWithOffset(
+    { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() },
+    off
+  )
+  return sep === 'T' ? iso : iso.replace('T', sep)
 }
 
 /** CRC-32 of a record's type … payload, as stored after it. */

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs'
 import { basename } from 'node:path'
 import { openInput } from './importers'
-import { CaptureFormatError, type ReadSummary } from './reader'
+import { CaptureFormatError, captureWarningInfo, type CaptureWarningInfo, type ReadSummary } from './reader'
 import { explainFileError, PendingFile } from './safe-file'
 import { CaptureWriter } from './writer'
 
@@ -31,6 +31,8 @@ export interface ImportResult {
   syntheticTimes: boolean
   /** A torn or damaged source capture (salvaged), in plain words; null otherwise. */
   warning: string | null
+  /** The same as a code with params (`capture_torn`, `capture_damaged`), null otherwise. */
+  warningInfo: CaptureWarningInfo | null
 }
 
 /**
@@ -90,7 +92,8 @@ export async function importToCapture(input: string, out: string, opts: ImportOp
       bytes: p.bytes,
       frames: p.frames,
       syntheticTimes: opened.syntheticTimes,
-      warning: summary.warning
+      warning: summary.warning,
+      warningInfo: captureWarningInfo(summary)
     }
   } catch (e) {
     writer?.close()

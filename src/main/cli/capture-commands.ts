@@ -28,9 +28,18 @@ import { LineBatcher } from './output'
 /** Usage lines, inserted in `p1studio help`: kept in ./usage so that help loads no command module. */
 export { CAPTURE_USAGE } from './usage'
 
-const mb = (n: number): string => (n / 1e6).toFixed(2) + ' MB'
+/** "1 frame", "2 frames", "1,234 bytes" (numbers grouped as in English). */
+export const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`
+
+/** A file size in words: "512 bytes", "4.1 kB", "10.81 MB" (1 kB = 1,000 bytes). */
+export function fileSize(n: number): string {
+  if (n < 1000) return plural(n, 'byte')
+  if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`
+  return `${(n / 1e6).toFixed(2)} MB`
+}
+
 const progressLine = (p: CaptureProgress): string =>
-  `${p.durationS.toFixed(0)} s, ${p.bytes} bytes, ${p.frames} frames, file ${mb(p.fileBytes)}${p.systemTitle ? `, system title ${p.systemTitle}` : ''}`
+  `${p.durationS.toFixed(0)} s, ${plural(p.bytes, 'byte')}, ${plural(p.frames, 'frame')}, file ${fileSize(p.fileBytes)}${p.systemTitle ? `, system title ${p.systemTitle}` : ''}`
 
 async function cmdCapture(args: string[]): Promise<number> {
   const { values } = parse(args, {
@@ -170,7 +179,7 @@ async function cmdReplay(args: string[]): Promise<number> {
         })
         .then(() => writer.close())
         .then(() => {
-          process.stderr.write(`replayed ${sent} records, ${bytes} bytes\n`)
+          process.stderr.write(`replayed ${plural(sent, 'record')}, ${plural(bytes, 'byte')}\n`)
           resolveExit(code)
         })
     }
@@ -189,7 +198,7 @@ async function cmdImport(args: string[]): Promise<number> {
   const r = await importToCapture(positionals[0], String(values.out), { appVersion: appVersion(), force: values.force === true })
   if (r.warning) process.stderr.write(r.warning + '\n')
   process.stderr.write(
-    `imported ${r.description}: ${r.records} records, ${r.bytes} bytes, ${r.frames} frames → ${r.path}${r.syntheticTimes ? ' (receive times made up: 10 s per frame)' : ''}\n`
+    `imported ${r.description}: ${plural(r.records, 'record')}, ${plural(r.bytes, 'byte')}, ${plural(r.frames, 'frame')} → ${r.path}${r.syntheticTimes ? ' (receive times made up: 10 s per frame)' : ''}\n`
   )
   return 0
 }
@@ -214,9 +223,12 @@ async function cmdExport(args: string[]): Promise<number> {
   } else res = await exportFile(positionals[0], process.stdout, opts)
   if (res.warning) process.stderr.write(res.warning + '\n')
   process.stderr.write(
-    format === 'raw' ? `exported ${res.bytes} bytes\n` : `exported ${res.telegrams} telegrams${res.failed ? `, ${res.failed} frames failed (see jsonl)` : ''}\n`
+    format === 'raw'
+      ? `exported ${plural(res.bytes, 'byte')}\n`
+      : `exported ${plural(res.telegrams, 'telegram')}${res.failed ? `, ${plural(res.failed, 'frame')} failed${format === 'jsonl' ? ' (see the JSON lines)' : ''}` : ''}\n`
   )
-  return 0
+  // an export that wrote no telegram is no success (nothing_decoded: the key is missing or wrong)
+  return res.warnings.some((w) => w.code === 'nothing_decoded') ? 1 : 0
 }
 
 async function cmdInfo(args: string[]): Promise<number> {

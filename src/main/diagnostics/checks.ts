@@ -300,6 +300,8 @@ function cadenceCheck(a: AttemptEvidence, cadenceS: number): CheckResult {
   }
   const listenedS = (a.endedAt - a.startedAt) / 1000
   if (frames.length < 2) {
+    // what "only one frame in … s" is measured on (the attempt judged, not the whole run)
+    evidence.listenedS = round(listenedS, 1)
     if (frames.length === 1 && listenedS > 2.5 * cadenceS) {
       return result(
         'cadence',

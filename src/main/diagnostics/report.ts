@@ -31,7 +31,7 @@ export function reportJson(r: DiagnosisReport): string {
 }
 
 /** The report as a standalone HTML page (UTF-8 text). */
-export function reportHtml(r: DiagnosisReport): string {
+export function reportHtml(r: DiagnosisReport, _lang?: 'en' | 'fr' | 'de'): string {
   const m = r.meter
   const meterRows: [string, string | number | boolean | null][] = [
     ['Meter id (0-0:42.0.0)', m.meterId],

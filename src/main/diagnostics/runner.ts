@@ -11,6 +11,7 @@
  * with: the system clock for a live line, a ManualClock in tests (the real 10 s cadence,
  * exactly), or the recorded receive times of a replay (`clock: 'data'`).
  */
+import type { WireError } from '../../shared/contract/errors'
 import type { DiagnoseRequest, DiagnosisProgress, DiagnosisReport } from '../../shared/diagnostics'
 import { formatLineSettings } from '../../shared/line-settings'
 import { DEFAULT_LINE_SETTINGS, type LineSettings } from '../../shared/types'
@@ -92,7 +93,9 @@ export async function runDiagnosis(opts: RunOptions): Promise<DiagnosisReport> {
 
   const attempts: AttemptEvidence[] = []
   let port: PortOutcome = { ok: true, label }
-  let interrupted: string | null = null
+  /** Why the run stopped early (a code with params, the English words as message), null if it ran its course. */
+  let interrupted: WireError | null = null
+  const portPath = opts.path ?? label
   const candidates = RETRY_SETTINGS.filter((s) => formatLineSettings(s) !== formatLineSettings(first))
   const retries = canRetry ? 2 : 0
   const limitMs = durationMs + retries * (1.5 * cadenceMs + 1000)
@@ -145,11 +148,11 @@ export async function runDiagnosis(opts: RunOptions): Promise<DiagnosisReport> {
         check()
       }
       const onEnd = (reason: string): void => {
-        if (owned || dataTime) interrupted = owned ? reason : null
+        if (owned || dataTime) interrupted = owned ? portEnded(reason, portPath) : null
         finish('done')
       }
       const onAbort = (): void => {
-        interrupted = 'Stopped by the user.'
+        interrupted = { code: 'diagnosis_cancelled', message: 'Stopped by the user.', params: {} }
         finish('done')
       }
       const check = (): void => {
@@ -204,7 +207,7 @@ export async function runDiagnosis(opts: RunOptions): Promise<DiagnosisReport> {
       } catch (e) {
         const err = e as Error
         if (attempts.length === 0) port = { ok: false, label, code: err instanceof PortOpenError ? err.code : 'port_error', message: err.message }
-        else interrupted = err.message
+        else interrupted = { code: err instanceof PortOpenError ? err.code : 'port_error', message: err.message, params: { path: portPath } }
         break
       }
       const next = await listen(src, settings, true)
@@ -232,7 +235,8 @@ export async function runDiagnosis(opts: RunOptions): Promise<DiagnosisReport> {
   const working = kept && kept.frames.length > 0 ? formatLineSettings(kept.settings) : null
   const report: DiagnosisReport = {
     verdict,
-    summary: summarise(verdict, checks, interrupted),
+    summary: summarise(verdict, checks, interrupted?.message ?? null),
+    interrupted,
     checks,
     meter: meterIdentity(attempts),
     source: { label, settings: working, tried: attempts.map((a) => formatLineSettings(a.settings)) },
@@ -244,6 +248,11 @@ export async function runDiagnosis(opts: RunOptions): Promise<DiagnosisReport> {
   }
   progress('done', report.summary)
   return report
+}
+
+/** A port that ended under the run: pulled (`port_disconnected`) or closed by someone else (`port_closed`). */
+function portEnded(reason: string, path: string): WireError {
+  return { code: /disconnected/.test(reason) ? 'port_disconnected' : 'port_closed', message: reason, params: { path } }
 }
 
 function firstFrameOf(attempts: AttemptEvidence[]): string | null {

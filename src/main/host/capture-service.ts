@@ -16,6 +16,8 @@ import {
   type CaptureStatus,
   type ExportResult,
   type Handlers,
+  type ImportFileResult,
+  type WireError,
   type RequestOut,
   type ShareResult
 } from '../../shared/contract'
@@ -46,12 +48,19 @@ export function safeName(name: string): string {
   )
 }
 
+/** Why a capture stopped, as a code with params: `disk_full` (ENOSPC, EDQUOT), else `capture_write_failed` {path, reason}. */
+function writeErrorInfo(e: Error, path: string): WireError {
+  const errno = (e.cause as NodeJS.ErrnoException | undefined)?.code ?? null
+  if (errno === 'ENOSPC' || errno === 'EDQUOT') return { code: 'disk_full', message: e.message, params: { path } }
+  return { code: 'capture_write_failed', message: e.message, params: { path, reason: errno } }
+}
+
 /** Capture folder operations and the running capture. Events: 'change' (status changed). */
 export class CaptureService extends EventEmitter<{ change: [] }> implements Handlers<typeof CAPTURE, Caller> {
   private writer: CaptureWriter | null = null
   private stopFn: (() => CaptureProgress) | null = null
   private last: CaptureProgress | null = null
-  private error: string | null = null
+  private error: WireError | null = null
 
   constructor(
     readonly dir: string,
@@ -75,7 +84,8 @@ export class CaptureService extends EventEmitter<{ change: [] }> implements Hand
       fileBytes: p?.fileBytes ?? 0,
       durationS: p?.durationS ?? 0,
       systemTitle: p?.systemTitle ?? null,
-      error: this.error
+      error: this.error?.message ?? null,
+      errorInfo: this.error
     }
   }
 
@@ -123,7 +133,7 @@ export class CaptureService extends EventEmitter<{ change: [] }> implements Hand
     this.stopFn = cap.stop
     writer.on('progress', () => this.emit('change'))
     writer.on('error', (e) => {
-      this.error = e.message
+      this.error = writeErrorInfo(e, writer.currentPath || path)
       this.finish()
     })
     void cap.done.then(() => {
@@ -173,14 +183,21 @@ export class CaptureService extends EventEmitter<{ change: [] }> implements Hand
    * file is checked first: a bad file leaves nothing behind.
    * @throws CaptureFormatError / Error naming the problem and where.
    */
-  async importFile(req: Req<'importFile'>, caller: Caller): Promise<CaptureFileInfo> {
+  async importFile(req: Req<'importFile'>, caller: Caller): Promise<ImportFileResult> {
     const path = await caller.inputFile(req.path)
     await this.ensureDir()
     const out = await this.freePath(safeName(basename(path, extname(path))), EXT)
     // 0600, under a temporary name until complete, nothing left on failure; junk refused
-    await importToCapture(path, out, { appVersion: this.appVersion })
+    const res = await importToCapture(path, out, { appVersion: this.appVersion })
     const st = await stat(out)
-    return { name: basename(out), path: out, bytes: st.size, modifiedAt: st.mtime.toISOString() }
+    return {
+      name: basename(out),
+      path: out,
+      bytes: st.size,
+      modifiedAt: st.mtime.toISOString(),
+      warning: res.warning,
+      warnings: res.warningInfo ? [res.warningInfo] : []
+    }
   }
 
   /** Export a capture into the folder as CSV, JSON Lines or raw bytes, with the session's key. */
@@ -191,7 +208,7 @@ export class CaptureService extends EventEmitter<{ change: [] }> implements Hand
     const out = await this.freePath(safeName(basename(path, extname(path))), ext)
     // 0600, under a temporary name until complete, nothing left on failure (disk full…)
     const res = await exportToFile(path, out, { format: req.format, key: this.keys.key ?? undefined, authKey: this.keys.authKey })
-    return { path: out, name: basename(out), telegrams: res.telegrams, bytes: res.bytes, warning: res.warning }
+    return { path: out, name: basename(out), telegrams: res.telegrams, bytes: res.bytes, warning: res.warning, warnings: res.warnings }
   }
 
   /** "Share anonymised" (issue 15): placeholder until the anonymiser is built. */

@@ -98,10 +98,11 @@ export class DiagnoseService extends EventEmitter<{ diagnosis: [DiagnosisProgres
     this.running?.abort()
   }
 
-  /** The last report as HTML or JSON text, null before the first diagnosis. */
-  async getDiagnosisReport(format: 'html' | 'json'): Promise<string | null> {
+  /** The last report as HTML (in `lang`, default English) or JSON text, null before the first diagnosis. */
+  async getDiagnosisReport(req: RequestOut<(typeof DIAGNOSE.methods)['getDiagnosisReport']>): Promise<string | null> {
     if (!this.last) return null
-    return format === 'html' ? reportHtml(this.last) : reportJson(this.last)
+    const { format, lang } = typeof req === 'string' ? { format: req, lang: undefined } : req
+    return format === 'html' ? reportHtml(this.last, lang) : reportJson(this.last)
   }
 
   dispose(): void {

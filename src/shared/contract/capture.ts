@@ -6,6 +6,7 @@
  */
 import { z } from 'zod'
 import { method, namespace, noParams, pathText, result } from './define'
+import type { WireError } from './errors'
 
 /** What a capture did so far (the capture writer's progress, src/main/capture/writer.ts). */
 export interface CaptureProgress {
@@ -33,6 +34,8 @@ export interface CaptureStatus extends Omit<CaptureProgress, 'path'> {
   path: string | null
   /** Why the capture stopped (disk full, folder unwritable…), null if fine. */
   error: string | null
+  /** The same as a code with params (`disk_full`, `capture_write_failed` {path, reason}), null if fine. */
+  errorInfo: WireError | null
 }
 
 /** A file in one of the app's folders (captures, firmware). */
@@ -50,7 +53,17 @@ export interface ExportResult {
   name: string
   telegrams: number
   bytes: number
+  /** Plain words when something deserves attention (no telegram decoded, a damaged capture), null if fine. */
   warning: string | null
+  /** The same, one code with params each: `nothing_decoded` {frames, failed}, `capture_torn`, `capture_damaged` (docs/verdict-codes.md). */
+  warnings: WireError[]
+}
+
+/** Result of an import: the new capture, and what deserves attention (a torn or damaged source capture, salvaged). */
+export interface ImportFileResult extends CaptureFileInfo {
+  warning: string | null
+  /** `capture_torn` {offset}, `capture_damaged` {places, bytes, tornOffset}. */
+  warnings: WireError[]
 }
 
 export const startCaptureSchema = z
@@ -79,6 +92,8 @@ export interface ShareResult {
   keptAsIs: number
   /** Plain words when something deserves attention (0 telegrams…), null if fine. */
   warning: string | null
+  /** The same, one code with params each: `nothing_decoded`, `frames_kept_as_is` {frames}, `capture_torn`, `capture_damaged`. */
+  warnings: WireError[]
 }
 
 export const CAPTURE = namespace({
@@ -88,7 +103,7 @@ export const CAPTURE = namespace({
   /** Captures in the capture folder, newest first. */
   listCaptures: method(noParams, 'request', result<CaptureFileInfo[]>()),
   /** Import a raw, hex or telegram-text dump as a capture in the folder. @throws naming the problem and where. */
-  importFile: method(fileRequestSchema, 'request', result<CaptureFileInfo>()),
+  importFile: method(fileRequestSchema, 'request', result<ImportFileResult>()),
   /** Export a capture (or dump) into the folder as CSV, JSON Lines or raw bytes, with the session's key. */
   exportCapture: method(exportRequestSchema, 'export request', result<ExportResult>()),
   /**

@@ -28,6 +28,15 @@ export const diagnoseRequestSchema = z
   .strict()
   .default({})
 
+/** Languages of the HTML report (src/shared/i18n). */
+export const reportLangSchema = z.enum(['en', 'fr', 'de'])
+
+/** The report's file format: 'html' | 'json', or with the HTML report's language (default English). */
+export const reportRequestSchema = z.union([
+  z.enum(['html', 'json']),
+  z.object({ format: z.enum(['html', 'json']), lang: reportLangSchema.optional() }).strict()
+])
+
 /** A diagnosis request (IPC, WebSocket and CLI input). */
 export type DiagnoseRequest = z.output<typeof diagnoseRequestSchema>
 
@@ -39,6 +48,9 @@ export const DIAGNOSE = namespace({
   diagnose: method(diagnoseRequestSchema, 'diagnosis request', result<DiagnosisReport>()),
   /** Stop a running diagnosis: it resolves with what it has heard so far. */
   cancelDiagnosis: method(noParams, 'request', result<void>()),
-  /** The last report as a file's text (HTML page or JSON), null if none yet. */
-  getDiagnosisReport: method(z.enum(['html', 'json']), 'report format', result<string | null>())
+  /**
+   * The last report as a file's text, null if none yet: the HTML page in the app's language
+   * (`{format: 'html', lang: 'fr'}`; default English) or the JSON report (stable codes, English keys).
+   */
+  getDiagnosisReport: method(reportRequestSchema, 'report format', result<string | null>())
 })

@@ -131,6 +131,7 @@ describe('report files', () => {
   const report: DiagnosisReport = {
     verdict: overallVerdict(checks),
     summary: 'fine & <dandy>',
+    interrupted: null,
     checks,
     meter: meterIdentity([ev]),
     source: { label: '/dev/ttyUSB0 <x>', settings: '115200 8N1', tried: ['115200 8N1'] },
