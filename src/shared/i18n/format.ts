@@ -1,29 +1,23 @@
 /**
- * Numbers, dates and times for a language and a time zone, through `Intl` (ECMA-402): the
- * decimal comma in French and German, the 24-hour clock, dates as Luxembourg writes them
- * (20/06/2026, 20.06.2026) and every instant in the meter's zone (Europe/Luxembourg by
- * default). Pure; formatters are cached per locale, zone and options.
+ * Numbers, dates and times for a language and a time zone: numbers through `Intl` (ECMA-402,
+ * the decimal comma in French and German), and ONE time convention in every language (issue
+ * 15): the meter's local time (its zone, Europe/Luxembourg by default), 24-hour, ISO 8601 dates
+ * — "2026-06-20 22:00:05", "2026-06-20T22:00:05+02:00" in files. Pure; number formatters are
+ * cached per locale and options, wall times come from the zone's offsets (./zoned.ts).
  */
-import { DEFAULT_METER_ZONE } from '../meter-time'
+import { DEFAULT_METER_ZONE, formatOffset } from '../meter-time'
 import { INTL_LOCALES, type Locale } from './translate'
+import { wallTime, zoneOffsetMs } from './zoned'
 
 /** The meter's zone when nothing else is known: Luxembourg (src/shared/meter-time.ts). */
 export const DEFAULT_TIME_ZONE = DEFAULT_METER_ZONE
 
 const numberFormats = new Map<string, Intl.NumberFormat>()
-const dateFormats = new Map<string, Intl.DateTimeFormat>()
 
 function numberFormat(locale: Locale, opts: Intl.NumberFormatOptions): Intl.NumberFormat {
   const key = `${locale}|${JSON.stringify(opts)}`
   let f = numberFormats.get(key)
   if (!f) numberFormats.set(key, (f = new Intl.NumberFormat(INTL_LOCALES[locale], opts)))
-  return f
-}
-
-function dateFormat(locale: Locale, zone: string, opts: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const key = `${locale}|${zone}|${JSON.stringify(opts)}`
-  let f = dateFormats.get(key)
-  if (!f) dateFormats.set(key, (f = new Intl.DateTimeFormat(INTL_LOCALES[locale], { ...opts, timeZone: zone })))
   return f
 }
 
@@ -41,30 +35,43 @@ export interface Format {
   number(v: number | null | undefined, digits?: number): string
   /** A number written as the meter sent it ("000123.450"): its decimals kept, leading zeros dropped, the locale's decimal sign. */
   meterNumber(raw: string, v: number): string
+  /** A count with the language's digit grouping: "1,158" / "1 158" / "1.158"; null → "—". */
+  count(v: number | null | undefined): string
   /** A share 0…1 as a percentage with `digits` decimals, e.g. "50 %" in French. */
   percent(fraction: number, digits?: number): string
-  /** Date of an instant (ms or ISO text), e.g. "20/06/2026", "20.06.2026". */
+  /** ISO date of an instant (ms or ISO text) in the zone: "2026-06-20". Not a time → "—". */
   date(t: number | string): string
   /** Time of day, 24-hour, with seconds: "22:00:05". */
   time(t: number | string): string
   /** Hours and minutes: "22:15". */
   hourMinute(t: number | string): string
-  /** Date and time: "20.06.2026 22:00:05". */
+  /** Date and time: "2026-06-20 22:00:05". */
   dateTime(t: number | string): string
-  /** A calendar date "YYYY-MM-DD" (no zone: it is a date, not an instant) in the locale's form. */
+  /** The instant as ISO 8601 local time with the zone's offset, for files (CSV): "2026-06-20T22:00:05+02:00". */
+  isoLocal(t: number | string): string
+  /** A calendar date "YYYY-MM-DD" (a date, not an instant): as it is. */
   calendarDate(ymd: string): string
-  /** A month "YYYY-MM" as "06/2026" / "06.2026". */
+  /** A month "YYYY-MM": as it is. */
   calendarMonth(ym: string): string
   /** Time of day with milliseconds, "22:00:05.123", for logs. */
   logTime(t: number): string
 }
 
 const ms = (t: number | string): number => (typeof t === 'number' ? t : Date.parse(t))
+const pad = (n: number, w = 2): string => String(n).padStart(w, '0')
 
 /** Formatters for `locale` with instants in `zone` (default Europe/Luxembourg). */
 export function createFormat(locale: Locale, zone: string = DEFAULT_TIME_ZONE): Format {
-  const dateOpts: Intl.DateTimeFormatOptions = { year: 'numeric', month: '2-digit', day: '2-digit' }
-  const timeOpts: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }
+  /** Wall time of an instant in the zone, null for no time (NaN) or a zone the platform does not know. */
+  const wall = (t: number | string) => {
+    const v = ms(t)
+    if (!Number.isFinite(v)) return null
+    try {
+      return wallTime(v, zone)
+    } catch {
+      return null
+    }
+  }
   const f: Format = {
     locale,
     zone,
@@ -81,24 +88,35 @@ export function createFormat(locale: Locale, zone: string = DEFAULT_TIME_ZONE): 
       const dec = /\.(\d+)$/.exec(raw.split('*')[0].trim())
       return f.number(v, dec ? dec[1].length : 0)
     },
+    count(v) {
+      if (v === null || v === undefined || Number.isNaN(v)) return '—'
+      return numberFormat(locale, { useGrouping: true, maximumFractionDigits: 0 }).format(v)
+    },
     percent(fraction, digits = 0) {
       return numberFormat(locale, { style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(fraction)
     },
-    date: (t) => dateFormat(locale, zone, dateOpts).format(ms(t)),
-    time: (t) => dateFormat(locale, zone, timeOpts).format(ms(t)),
-    hourMinute: (t) => dateFormat(locale, zone, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms(t)),
-    dateTime: (t) => `${f.date(t)} ${f.time(t)}`,
-    calendarDate(ymd) {
-      const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(ymd)
-      return m ? dateFormat(locale, 'UTC', dateOpts).format(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : ymd
+    date(t) {
+      const w = wall(t)
+      return w ? `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)}` : '—'
     },
-    calendarMonth(ym) {
-      const m = /^(\d{4})-(\d{2})$/.exec(ym)
-      return m ? dateFormat(locale, 'UTC', { year: 'numeric', month: '2-digit' }).format(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1)) : ym
+    time(t) {
+      const w = wall(t)
+      return w ? `${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}` : '—'
     },
+    hourMinute(t) {
+      const w = wall(t)
+      return w ? `${pad(w.hour)}:${pad(w.minute)}` : '—'
+    },
+    dateTime: (t) => (wall(t) ? `${f.date(t)} ${f.time(t)}` : '—'),
+    isoLocal(t) {
+      if (!wall(t)) return ''
+      return `${f.date(t)}T${f.time(t)}${formatOffset(Math.round(zoneOffsetMs(ms(t), zone) / 60_000))}`
+    },
+    calendarDate: (ymd) => ymd,
+    calendarMonth: (ym) => ym,
     logTime(t) {
-      const d = new Date(t)
-      return `${f.time(t)}.${String(d.getUTCMilliseconds()).padStart(3, '0')}`
+      const w = wall(t)
+      return w ? `${f.time(t)}.${pad(w.millisecond, 3)}` : '—'
     }
   }
   return f

@@ -69,8 +69,7 @@ const FR: Names = {
   'Active power absolute, average': 'Puissance active absolue, moyenne',
   'Active power net (+P − −P), average': 'Puissance active nette (+P − −P), moyenne',
   'Power limit (SMAX)': 'Limite de puissance (SMAX)',
-  'Limiter current monitor (import, export; "CT ratio" in dsmr_parser)':
-    'Surveillance du courant du limiteur (soutirage, injection ; « CT ratio » dans dsmr_parser)',
+  'Limiter current monitor (import, export; "CT ratio" in dsmr_parser)': 'Surveillance du courant du limiteur (soutirage, injection)',
   'Threshold for maximum imported and exported current': 'Seuil du courant maximal soutiré et injecté',
   'Current average demand, import (15 min)': 'Puissance moyenne en cours, soutirage (15 min)',
   'Current average demand, export (15 min)': 'Puissance moyenne en cours, injection (15 min)',
@@ -168,7 +167,7 @@ const DE: Names = {
   'Active power absolute, average': 'Wirkleistung absolut, Mittelwert',
   'Active power net (+P − −P), average': 'Wirkleistung netto (+P − −P), Mittelwert',
   'Power limit (SMAX)': 'Leistungsgrenze (SMAX)',
-  'Limiter current monitor (import, export; "CT ratio" in dsmr_parser)': 'Stromüberwachung des Begrenzers (Bezug, Einspeisung; „CT ratio“ in dsmr_parser)',
+  'Limiter current monitor (import, export; "CT ratio" in dsmr_parser)': 'Stromüberwachung des Begrenzers (Bezug, Einspeisung)',
   'Threshold for maximum imported and exported current': 'Schwelle des höchsten Bezugs- und Einspeisestroms',
   'Current average demand, import (15 min)': 'Aktuelle Durchschnittsleistung, Bezug (15 min)',
   'Current average demand, export (15 min)': 'Aktuelle Durchschnittsleistung, Einspeisung (15 min)',
@@ -205,6 +204,14 @@ const DE: Names = {
   'Valve position': 'Ventilstellung',
   'Relay / breaker state': 'Zustand Relais / Schalter',
   'M-Bus channel status (Iskra)': 'Zustand des M-Bus-Kanals (Iskra)'
+}
+
+/**
+ * English names shown differently from the catalogue's (a label names no other library: the
+ * catalogue's name keeps that note for developers, src/shared/obis.ts).
+ */
+const EN: Names = {
+  'Limiter current monitor (import, export; "CT ratio" in dsmr_parser)': 'Limiter current monitor (import, export)'
 }
 
 const NAMES: Record<Exclude<Locale, 'en'>, Names> = { fr: FR, de: DE }
@@ -251,10 +258,11 @@ export function hasObisName(locale: Locale, name: string): boolean {
 /**
  * The catalogue's English object name (ObisInfo.name) in `locale`, e.g.
  * "Active energy import, tariff 1" → "Énergie active soutirée, tarif 1", "Voltage L2" →
- * "Spannung L2". The English name when the language has none.
+ * "Spannung L2". The English name when the language has none. Labels name no other
+ * library ("CT ratio" in dsmr_parser stays in the catalogue, not on screen).
  */
 export function obisName(locale: Locale, name: string): string {
-  if (locale === 'en') return name
+  if (locale === 'en') return EN[name] ?? name
   const p = splitObisName(name)
   const base = NAMES[locale][p.base]
   if (base === undefined) return name

@@ -28,7 +28,7 @@ const forms = (m: string): number => m.split(/\s\|\s/).length
 
 /** Words English shares with French and German in this trade (names, units, protocol terms). */
 const INTERNATIONAL = new Set(
-  'actions auto birth broker cadence chip csv date demo dev diagnose dns dsmr esp ethernet fi firmware format gateway get homeassistant identification image images json kva kvar kw kwh lines live lolin mac mb message messages min mini minikit mqtt mqttpassword ms name notes ntp ok optional ota pause phase png port pro publications smarty ssid studio time topic topics ttyusb version wemos wi will'.split(
+  'actions auto birth broker cadence chip csv date demo dev diagnose dns dsmr esp ethernet fi firmware format gateway gb get homeassistant identification image images json kb kva kvar kw kwh lines live lolin mac mb message messages min mini minikit mqtt mqttpassword ms name notes ntp ok optional ota pause phase png port pro publications smarty ssid studio time topic topics ttyusb version wemos wi will'.split(
     ' '
   )
 )
@@ -127,15 +127,29 @@ describe('formats in the meter zone', () => {
     expect(createFormat('fr').number(null)).toBe('—')
   })
 
-  it('write dates and 24-hour times as Luxembourg does, in Europe/Luxembourg whatever the computer zone', () => {
-    expect(createFormat('de').dateTime(summer)).toBe('20.06.2026 22:00:05')
-    expect(createFormat('fr').dateTime(summer)).toBe('20/06/2026 22:00:05')
-    expect(createFormat('en').dateTime(summer)).toBe('20/06/2026 22:00:05')
+  it('write one time convention in every language (issue 15): the meter zone, 24-hour, ISO dates, whatever the computer zone', () => {
+    for (const l of LOCALES) expect(createFormat(l).dateTime(summer)).toBe('2026-06-20 22:00:05')
     expect(createFormat('fr').hourMinute(Date.parse('2026-01-10T23:15:00Z'))).toBe('00:15')
-    expect(createFormat('de').calendarDate('2026-06-21')).toBe('21.06.2026')
-    expect(createFormat('fr').calendarMonth('2026-06')).toBe('06/2026')
+    expect(createFormat('de').date(Date.parse('2026-01-10T23:15:00Z'))).toBe('2026-01-11')
+    expect(createFormat('de').calendarDate('2026-06-21')).toBe('2026-06-21')
+    expect(createFormat('fr').calendarMonth('2026-06')).toBe('2026-06')
     expect(createFormat('fr', 'UTC').time(summer)).toBe('20:00:05')
     expect(createFormat('en').logTime(summer + 123)).toBe('22:00:05.123')
+    // files: ISO 8601 with the zone's offset of that instant (summer and winter; an Irish meter)
+    expect(createFormat('en').isoLocal(summer)).toBe('2026-06-20T22:00:05+02:00')
+    expect(createFormat('de').isoLocal(Date.parse('2026-01-10T23:15:00Z'))).toBe('2026-01-11T00:15:00+01:00')
+    expect(createFormat('fr', 'Europe/Dublin').isoLocal(Date.parse('2026-01-10T23:15:00Z'))).toBe('2026-01-10T23:15:00+00:00')
+    expect(createFormat('en', 'Europe/Dublin').dateTime(summer)).toBe('2026-06-20 21:00:05')
+    // no time, or a zone the platform does not know: a dash, never "Invalid Date" nor a throw
+    expect(createFormat('en').dateTime(Number.NaN)).toBe('—')
+    expect(createFormat('en', 'Mars/Olympus').dateTime(summer)).toBe('—')
+  })
+
+  it('group counts as each language writes them in Luxembourg (CLDR fr-LU and de-LU: a point)', () => {
+    expect(createFormat('en').count(1158)).toBe('1,158')
+    expect(createFormat('fr').count(1158)).toBe('1.158')
+    expect(createFormat('de').count(1158)).toBe('1.158')
+    expect(createFormat('de').count(null)).toBe('—')
   })
 })
 

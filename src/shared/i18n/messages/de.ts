@@ -48,7 +48,14 @@ export const de: Messages = {
     durationM: '{m} min {s} s',
     durationS: '{s} s',
     pathPlaceholder: '/pfad/zur/datei',
-    portPlaceholder: '/dev/ttyUSB0'
+    portPlaceholder: '/dev/ttyUSB0',
+    size: {
+      B: '{n} B',
+      kB: '{n} kB',
+      MB: '{n} MB',
+      GB: '{n} GB'
+    },
+    frames: '{n} Frame | {n} Frames'
   },
   source: {
     none: 'keine Quelle',
@@ -59,7 +66,9 @@ export const de: Messages = {
     replayEnd: 'Wiedergabe {name} (Ende)',
     replayPaused: 'Wiedergabe {name} (pausiert)',
     serial: '{path} {settings}',
-    serialClosed: '{path} {settings} (geschlossen)'
+    serialClosed: '{path} {settings} (geschlossen)',
+    tcp: '{label}',
+    tcpWaiting: '{label} (neue Verbindung)'
   },
   status: {
     source: 'Quelle: {source}',
@@ -67,7 +76,8 @@ export const de: Messages = {
     failed: 'Fehlerhaft: {n}',
     failure: '{words}: {n}',
     lastFrame: 'Letzter Frame: {ago}',
-    version: 'Version {version}'
+    version: 'Version {version}',
+    recording: 'Aufzeichnung: {n} Telegramm | Aufzeichnung: {n} Telegramme'
   },
   connect: {
     serialPort: 'Serielle Schnittstelle',
@@ -105,7 +115,11 @@ export const de: Messages = {
     enterKey: 'Geben Sie den P1-Schlüssel des Zählers ein, 32 Hexadezimalziffern (vom Netzbetreiber).',
     keySet: 'Schlüssel gesetzt.',
     keySetKeychain: 'Schlüssel gesetzt und im Schlüsselbund des Systems gespeichert.',
-    keyForgotten: 'Schlüssel vergessen.'
+    keyForgotten: 'Schlüssel vergessen.',
+    zone: 'Zeitzone des Zählers',
+    zoneHelp: 'Der Zähler schreibt seine Uhrzeit in Ortszeit: alle angezeigten Zeiten und die Tage des Verlaufs richten sich nach dieser Zeitzone.',
+    keychainNone: 'Dieser Computer hat keinen Schlüsselbund, den P1 Studio nutzen kann: der P1-Schlüssel gilt nur bis zum Beenden.',
+    tcpHint: 'Ein P1-Leser im Netzwerk (ser2net, ESPHome-Stream-Server, P1-Dongle): tcp://host:port als Pfad eingeben.'
   },
   live: {
     empty: 'Noch kein Telegramm.',
@@ -133,7 +147,11 @@ export const de: Messages = {
       mbus: 'M-Bus-Kanäle',
       other: 'Weitere Kennzahlen'
     },
-    columns: { c1: 'P+ (kW)', c2: 'P− (kW)', c3: 'Q+ (kvar)', c4: 'Q− (kvar)', c9: 'S+ (kVA)', c10: 'S− (kVA)', c12: 'U (V)', c11: 'I (A)' }
+    columns: { c1: 'P+ (kW)', c2: 'P− (kW)', c3: 'Q+ (kvar)', c4: 'Q− (kvar)', c9: 'S+ (kVA)', c10: 'S− (kVA)', c12: 'U (V)', c11: 'I (A)' },
+    failures: '{n} Stromausfall protokolliert | {n} Stromausfälle protokolliert',
+    failureEntry: 'Ende {end}, Dauer {duration}',
+    maxima: '{n} Monat | {n} Monate',
+    maximumEntry: 'Monat abgeschlossen {closed}: {value} {unit} am {time}'
   },
   decode: {
     failure: {
@@ -202,7 +220,8 @@ export const de: Messages = {
       ciphertext: 'Chiffretext',
       gcmTag: 'GCM-Tag'
     },
-    partRange: 'Bytes {range} ({n})'
+    partRange: 'Bytes {range} ({n})',
+    failureCovers: 'Er umfasst {n} Byte des Datenstroms. | Er umfasst {n} Bytes des Datenstroms.'
   },
   checks: {
     status: { pass: 'bestanden', warn: 'Hinweis', fail: 'Fehler', skip: 'nicht geprüft', listening: 'hört zu', pending: 'noch nicht gelaufen' },
@@ -226,12 +245,15 @@ export const de: Messages = {
     keyNone: 'keiner gesetzt — der Schlüssel wird nicht geprüft (unter „Verbinden“ setzen)',
     start: 'Prüfung starten',
     again: 'Erneut prüfen',
-    figures: '{elapsed} / {limit} s · {bytes} Bytes · {frames} Frames',
-    meta: '{label} · Einstellungen {settings} · Zähler {meter} · {duration} s',
-    noneWorked: 'keine funktionierte',
+    figures: '{elapsed} / {limit} s · {bytes} · {frames}',
+    meta: '{label} · {settings} · {meter} · {duration} s',
+    noneWorked: 'keine Leitungseinstellung ergab einen Frame',
     saveHtml: 'Bericht speichern (HTML)',
     saveJson: 'Bericht speichern (JSON)',
-    verdictAnnounce: 'Ergebnis {code}: {summary}'
+    verdictAnnounce: 'Ergebnis {code}: {summary}',
+    metaSettings: 'Leitungseinstellungen {settings}',
+    metaMeter: 'Zähler {meter}',
+    meterUnknown: 'Zähler nicht erkannt'
   },
   diag: {
     titles: {
@@ -471,8 +493,27 @@ export const de: Messages = {
     importAsCapture: 'Als Aufzeichnung importieren',
     saved: '{files} gespeichert.',
     imported: 'Importiert als {path}.',
-    exportedBytes: '{n} Bytes nach {path} exportiert.',
-    exportedTelegrams: '{n} Telegramme nach {path} exportiert.'
+    exportedBytes: '{n} Byte nach {path} exportiert. | {n} Bytes nach {path} exportiert.',
+    exportedTelegrams: '{n} Telegramm nach {path} exportiert. | {n} Telegramme nach {path} exportiert.',
+    introBrowser:
+      'Zeichnet jedes Byte der geöffneten Quelle ({source}) so auf, wie es empfangen wird, mit seiner Empfangszeit, im Aufzeichnungsordner des Computers, auf dem P1 Studio läuft. Der P1-Schlüssel wird nie geschrieben.',
+    share: 'Anonymisiert weitergeben',
+    shareFile: '{file} anonymisiert weitergeben',
+    download: 'Herunterladen',
+    downloadFile: '{file} herunterladen',
+    downloadIt: 'Datei herunterladen',
+    uploadImport: 'Datei dieses Computers importieren…',
+    uploadOpen: 'Datei dieses Computers wiedergeben…',
+    uploading: 'Datei wird gesendet',
+    uploadProgress: '{file}: {sent} von {total}',
+    shared:
+      'Anonymisierte Kopie von {from}: {file}, {n} Telegramm neu verschlüsselt. | Anonymisierte Kopie von {from}: {file}, {n} Telegramme neu verschlüsselt.',
+    sharedKeptAsIs:
+      '{n} Frame, der sich mit dem Schlüssel nicht öffnen ließ, ist unverändert kopiert. | {n} Frames, die sich mit dem Schlüssel nicht öffnen ließen, sind unverändert kopiert.',
+    sharedKey: 'Diesen Schlüssel mit der Datei weitergeben:',
+    keyCopied: 'Schlüssel kopiert.',
+    sharedExplain:
+      'Es ist ein neuer Zufallsschlüssel, nicht der des Kunden: Zähler-ID, Systemtitel und Geräte-IDs sind ersetzt; Zeiten, Takt und Leitungsfehler bleiben erhalten, eine Diagnose der Kopie ergibt also dasselbe Ergebnis.'
   },
   history: {
     title: 'Verlauf',
@@ -484,13 +525,13 @@ export const de: Messages = {
     importDemo: 'Demo-Tag importieren',
     meter: 'Zähler',
     noHistory: 'noch kein Verlauf',
-    meterOption: '{meter} ({n} Messwerte)',
+    meterOption: '{meter} ({n} Messwert) | {meter} ({n} Messwerte)',
     fromFolder: 'oder eine Aufzeichnung aus dem Ordner',
-    telegrams: '{n} Telegramme',
-    importedMeters: '{n} Messwerte für {meter}',
+    telegrams: '{n} Telegramm | {n} Telegramme',
+    importedMeters: '{n} Messwert für {meter} | {n} Messwerte für {meter}',
     nothingNew: 'nichts Neues',
-    imported: '{n} Telegramme importiert: {added}.',
-    cancelled: 'Import abgebrochen, {n} Telegramme: {added}.',
+    imported: '{n} Telegramm importiert: {added}. | {n} Telegramme importiert: {added}.',
+    cancelled: 'Import nach {n} Telegramm abgebrochen: {added}. | Import nach {n} Telegrammen abgebrochen: {added}.',
     csvHeaders: 'CSV-Spaltenüberschriften auf {language}',
     power: {
       title: 'Leistung',
@@ -542,7 +583,9 @@ export const de: Messages = {
       peak: 'Spitze 15 min kW',
       aboveKWh: 'Überschreitung kWh',
       cost: 'Zuschlag €',
-      selectDay: 'Viertelstunden vom {date} anzeigen'
+      selectDay: 'Viertelstunden vom {date} anzeigen',
+      classInvalid: 'Eine Referenzleistung über 0 kW eingeben (höchstens 1000 kW): mit diesem Wert wird nichts berechnet.',
+      priceInvalid: 'Einen Zuschlag von 0 oder mehr je kWh eingeben (höchstens 100): mit diesem Wert wird nichts berechnet.'
     },
     quality: {
       title: 'Netzqualität',
@@ -556,7 +599,8 @@ export const de: Messages = {
       message: 'Textmeldung',
       noMessage: 'Keine Textmeldung in diesem Zeitraum.',
       chart: 'Diagramm: Stromausfälle, Spannungseinbrüche und -überhöhungen im Zeitverlauf (Zählerstände des Zählers)'
-    }
+    },
+    uploadImport: 'Datei dieses Computers importieren…'
   },
   csv: {
     date: 'Datum',
@@ -569,10 +613,82 @@ export const de: Messages = {
     peakKW: 'Spitze_15min_kW',
     demandKW: 'Mittel_kW',
     aboveClassKWh: 'Ueberschreitung_kWh',
-    aboveKWhOf: 'ueber_{kw}kW_kWh',
-    aboveClassCost: 'Zuschlag'
+    aboveClassCost: 'Zuschlag_Ueberschreitung',
+    classKW: 'Referenzleistung_kW'
   },
   board: {
+    protection: {
+      os_keychain: 'Die Geheimnisse liegen im Schlüsselbund des Betriebssystems.',
+      os_keyring: 'Die Geheimnisse sind mit einem Schlüssel verschlüsselt, den der Schlüsselbund des Betriebssystems verwahrt.',
+      encrypted_file: 'Die Geheimnisse sind mit einem Schlüssel aus der Datei {keyFile} verschlüsselt (nur für Ihr Benutzerkonto lesbar).',
+      this_run_only: 'Die Geheimnisse bleiben nur für diese Sitzung im Speicher: Nach einem Neustart müssen sie neu eingegeben werden.'
+    },
+    codes: {
+      not_text: 'Muss Text sein.',
+      too_long: 'Zu lang: höchstens {max} Zeichen.',
+      too_long_bytes: 'Zu lang: höchstens {max} Bytes (Umlaute zählen doppelt).',
+      control_characters: 'Darf keine Zeilenumbrüche oder Steuerzeichen enthalten.',
+      not_number: 'Muss eine Zahl sein.',
+      not_integer: 'Muss eine ganze Zahl sein.',
+      too_small: 'Muss mindestens {min} sein.',
+      too_large: 'Darf höchstens {max} sein.',
+      empty: 'Darf nicht leer sein.',
+      topic_wildcard: 'Darf die MQTT-Platzhalter + und # nicht enthalten.',
+      topic_slash: 'Darf nicht mit / beginnen oder enden.',
+      not_ipv4: 'Muss eine IPv4-Adresse wie {example} sein (vier Zahlen von 0 bis 255).',
+      not_host: 'Muss eine IPv4-Adresse oder ein Hostname sein (Buchstaben, Ziffern, Punkte, Bindestriche).',
+      not_label: 'Muss ein einzelner Name aus Buchstaben, Ziffern und Bindestrichen sein (ohne Punkte), höchstens {max} Zeichen.',
+      not_boolean: 'Muss ein- oder ausgeschaltet sein.',
+      firmware_unknown: 'Unbekannte Firmware: wählen Sie eine aus {allowed}.',
+      client_id_characters: 'Darf keine Leerzeichen, Anführungszeichen oder umgekehrten Schrägstriche enthalten.',
+      not_time_zone: 'Muss eine POSIX-Zeitzone wie {example} sein.',
+      not_netmask: 'Muss eine Netzmaske wie {example} sein.',
+      not_mac: 'Muss aus sechs Hex-Bytes bestehen, etwa {example}.',
+      not_auth_data: 'Muss aus {digits} Hex-Ziffern bestehen: 30, gefolgt vom Authentifizierungsschlüssel.',
+      classes_count: 'Geben Sie {count} Referenzleistungen (kW) an.',
+      prices_count: 'Geben Sie {count} Aufschläge an, einen je Referenzleistung.',
+      price_negative: 'Ein Aufschlag darf nicht negativ sein.',
+      price_too_high: 'Ein Aufschlag über {max} € je kWh ist sicher ein Tippfehler.',
+      wifi_password_length: 'Muss {min} bis {max} Zeichen haben (WPA2) oder für ein offenes Netz leer bleiben.',
+      p1_key_format: 'Der P1-Schlüssel hat {digits} Hex-Ziffern (16 Bytes), so wie ihn der Netzbetreiber angibt.',
+      ota_hash_format: 'Muss aus den {digits} Hex-Ziffern des MD5 des OTA-Passworts bestehen.',
+      name_missing: 'Geben Sie dem Profil einen Namen (z. B. Kunde und Adresse).',
+      secret_is_token: 'Das ist ein gespeicherter Verweis, nicht das Geheimnis selbst: Geben Sie das Geheimnis neu ein.',
+      meter_id_format: 'Die Zählernummer sind die {length} Zeichen des logischen Gerätenamens des Zählers (0-0:42.0.0), z. B. {example}.',
+      ssid_missing: 'Die WLAN-SSID ist leer.',
+      broker_missing: 'Kein Broker: Geben Sie die IPv4-Adresse oder den Hostnamen des MQTT-Brokers an.',
+      p1_key_missing: 'Der P1-Schlüssel fehlt: Fragen Sie den Netzbetreiber (Creos, Sudstroum…) nach den 32 Hex-Ziffern dieses Zählers.',
+      mqtt_credentials_missing: '{define} braucht einen MQTT-Benutzer und ein Passwort.',
+      ota_hash_missing: '{define} braucht den MD5-Hash des OTA-Passworts.',
+      required_for_define: 'Nötig mit {define}.',
+      gateway_other_network: 'Das Gateway liegt nicht im Netz der statischen IP (Netzmaske prüfen).',
+      static_ip_is_gateway: 'Die statische IP darf nicht die des Gateways sein.',
+      secret_key_missing: 'Gespeichert, aber die Schlüsseldatei {keyFile} fehlt: Geben Sie das Geheimnis neu ein.',
+      secret_key_unreadable:
+        'Gespeichert, aber die Schlüsseldatei {keyFile} ist nicht lesbar (Rechte, Eigentümer oder Größe): Datei reparieren oder das Geheimnis neu eingeben.',
+      secret_other_key: 'Mit einem anderen Schlüssel gespeichert (Schlüsseldatei oder Schlüsselbund-Eintrag wurde ersetzt): Geben Sie das Geheimnis neu ein.',
+      secret_damaged: 'Der gespeicherte Wert ist beschädigt: Geben Sie das Geheimnis neu ein.',
+      secret_keyring_unavailable:
+        'Im Schlüsselbund des Betriebssystems gespeichert, der gerade nicht erreichbar ist (gesperrt oder nicht gestartet): Entsperren Sie ihn oder geben Sie das Geheimnis neu ein.',
+      secret_lost_restart: 'Nur von einer früheren Sitzung von P1 Studio im Speicher gehalten: Geben Sie das Geheimnis neu ein.',
+      secret_unreadable: 'Gespeichert, aber auf diesem Computer nicht lesbar: Geben Sie das Geheimnis neu ein.',
+      v15_settings_in_sketch:
+        'SmartyReader v1.5 hat seine Einstellungen direkt in {sketch}: Übertragen Sie sie dorthin, oder flashen Sie v1.7 und nutzen Sie diese config.h.',
+      define_uncomment: 'In {sketch} die Zeile „#define {define}“ einkommentieren.',
+      define_comment_out: 'In {sketch} die Zeile „#define {define}“ auskommentieren.',
+      v16_lacks_define: 'SmartyReader v1.6 kennt {define} nicht: Dafür v1.7 flashen.',
+      v16_keep_use_secrets_off: '„#define USE_SECRETS“ in {sketch} auskommentiert lassen, sonst liest der Sketch secrets.h statt dieser config.h.',
+      mqtt_password_unused: 'Ein MQTT-Passwort ist gesetzt, aber {define} ist aus: Die Platine verbindet sich ohne Passwort.',
+      esphome_secrets_file: 'Die Geheimnisse (WLAN, P1-Schlüssel, MQTT) kommen beim Speichern in secrets.yaml neben der YAML-Datei.',
+      esphome_no_improv: 'Improv über die serielle Schnittstelle ist nicht aktiviert: Beim SmartyReader gehört UART0 dem Zähler.',
+      key_no_frames: 'Die offene P1-Quelle hat noch keinen verschlüsselten Frame gesendet: Der Schlüssel wurde nicht am Zähler probiert.',
+      key_no_source: 'Keine P1-Quelle ist offen: Der Schlüssel wurde nicht am Zähler probiert.',
+      key_not_hex: 'Der P1-Schlüssel muss aus 32 Hex-Ziffern bestehen.',
+      key_ok: 'Der P1-Schlüssel entschlüsselt die Frames des Zählers {meter} an der offenen Quelle.',
+      key_wrong:
+        'Der P1-Schlüssel entschlüsselt die Frames des Zählers an der offenen Quelle nicht ({meter}): Prüfen Sie den Schlüssel, den der Netzbetreiber für diesen Zähler angegeben hat.',
+      key_frames_damaged: 'Die letzten Frames der offenen Quelle sind beschädigt: Der Schlüssel konnte nicht probiert werden.'
+    },
     done: {
       flashedReset: 'In {s} s geflasht und geprüft. Die Platine wurde in die neue Firmware neu gestartet.',
       flashedNoReset: 'In {s} s geflasht und geprüft. RESET auf der Platine drücken, um die neue Firmware zu starten.',
@@ -623,6 +739,7 @@ export const de: Messages = {
       chooseNone: '— auswählen —',
       option: '{name} ({customer})',
       new: 'Neu',
+      newFrom: 'Neu auf Basis dieses Profils',
       newName: 'Platine {n}',
       import: 'Importieren',
       export: 'Exportieren (ohne Geheimnisse)',
@@ -644,6 +761,8 @@ export const de: Messages = {
       notes: 'Notizen',
       complete: 'Vollständig: bereit für config.h / ESPHome.',
       toFix: '{n} Feld zu korrigieren oder auszufüllen. | {n} Felder zu korrigieren oder auszufüllen.',
+      errorSep: ': ',
+      firmware: 'Firmware auf der Platine',
       fieldInvalid: 'Wert prüfen: {help}',
       groups: { wifi: 'WLAN', mqtt: 'MQTT', network: 'Netzwerk und Uhrzeit', logging: 'Protokoll und OTA', will: 'Last Will und Birth (MQTT_WILL_BIRTH)' },
       fields: {
@@ -786,11 +905,19 @@ export const de: Messages = {
       verify: 'Prüfen',
       again: 'Erneut prüfen',
       showLive: 'Als Live-Quelle anzeigen',
-      stopLive: 'Live-Quelle beenden ({n} Nachrichten)',
+      stopLive: 'Live-Quelle beenden ({n} Nachricht) | Live-Quelle beenden ({n} Nachrichten)',
       phases: { connecting: 'verbinden', listening: 'hört zu', done: 'fertig' },
-      figures: '{elapsed} / {limit} s · {messages} Nachrichten · {publications} Veröffentlichungen',
+      figures: '{elapsed} / {limit} s · {messages} · {publications}',
       meta: '{url} · {topic} · {mode} · {duration} s',
-      modes: { fields: 'ein Topic je Feld', cooked: 'PUBLISH_COOKED-JSON', unknown: 'unbekannte Art' }
+      modes: { fields: 'ein Topic je Feld', cooked: 'PUBLISH_COOKED-JSON', unknown: 'unbekannte Art' },
+      messagesN: '{n} Nachricht | {n} Nachrichten',
+      publicationsN: '{n} Veröffentlichung | {n} Veröffentlichungen',
+      brokerNeeded: 'Zum Prüfen den Broker eingeben (mqtt://host:1883).',
+      profileBrokerNeeded: 'Das Profil hat keinen Broker (MQTT_SERVER): zum Prüfen eintragen.',
+      firmware: 'Erkannte Firmware: {label}',
+      firmwareNone: 'Firmware aus dem Empfangenen nicht erkannt.',
+      expect: 'Firmware',
+      expectAuto: 'erkennen'
     }
   },
   mqtt: {
@@ -822,7 +949,8 @@ export const de: Messages = {
       valuesUnmatched: 'Kein veröffentlichter Wert ließ sich dem Telegramm des Zählers zuordnen.',
       skipped: 'Nicht geprüft.',
       early_messages: 'Die Veröffentlichungen kommen öfter als erwartet.',
-      some_fields_missing: 'Einige erwartete Felder fehlen.'
+      some_fields_missing: 'Einige erwartete Felder fehlen.',
+      unexpected_firmware: 'Auf der Platine läuft eine andere Firmware als im Profil angegeben.'
     },
     advice: {
       broker_unreachable: 'Adresse und Port des Brokers prüfen (MQTT_SERVER, MY_MQTT_PORT), ob er läuft und ob dieser Computer im selben Netz ist.',
@@ -836,7 +964,8 @@ export const de: Messages = {
       some_fields_missing: 'In config.h ausgeschaltete Felder werden nicht veröffentlicht.',
       values_mismatch:
         'Die Platine veröffentlicht etwas anderes, als der Zähler sendet: einen anderen Zähler, eine alte Firmware oder eine Platine, die nicht mehr dekodiert. P1-Schlüssel und UDP-Log prüfen.',
-      values_not_compared: 'Die P1-Schnittstelle des Zählers (Reiter „Verbinden“) mit seinem Schlüssel öffnen und erneut prüfen, um die Werte zu vergleichen.'
+      values_not_compared: 'Die P1-Schnittstelle des Zählers (Reiter „Verbinden“) mit seinem Schlüssel öffnen und erneut prüfen, um die Werte zu vergleichen.',
+      unexpected_firmware: 'Im Profil die Firmware der Platine eintragen oder die im Profil genannte Firmware flashen.'
     }
   },
   errors: {
@@ -858,6 +987,145 @@ export const de: Messages = {
     disk_full: 'Der Datenträger ist voll: Platz schaffen und erneut versuchen.',
     forbidden_path: '{path} liegt außerhalb der Ordner, die P1 Studio aus einem Browser verwenden darf.',
     broker_not_allowed: 'Der Broker {host}:{port} steht nicht auf der Liste, die der Betreiber dieses P1 Studio erlaubt hat.',
-    too_large: 'Zu groß: höchstens {limit}.'
+    too_large: 'Zu groß: höchstens {limit}.',
+    auth_key_unconfirmed:
+      'Nichts importiert: die Frames dieses Zählers lassen sich nur ohne ihr Authentifizierungs-Tag öffnen (anderer Authentifizierungsschlüssel). Zuerst den Authentifizierungsschlüssel des Zählers bestätigen (Reiter „Live“ oder „Verbinden“).',
+    owners: {
+      p1_source: 'die P1-Quelle',
+      diagnosis: 'die Diagnose',
+      board_monitor: 'der Platinen-Monitor',
+      board_flash: 'das Flashen einer Platine',
+      board_info: 'das Auslesen des Chips',
+      improv: 'die WLAN-Einrichtung (Improv)'
+    },
+    fields: {
+      url: 'die Broker-Adresse',
+      topic: 'das Topic',
+      key: 'der P1-Schlüssel',
+      authKey: 'der Authentifizierungsschlüssel',
+      classKW: 'die Referenzleistung',
+      price: 'der Zuschlag je kWh',
+      path: 'die Datei oder Schnittstelle',
+      zone: 'die Zeitzone',
+      name: 'der Name',
+      meterId: 'der Zähler',
+      speed: 'das Wiedergabetempo',
+      columns: 'die Datenreihen',
+      systemTitle: 'der Systemtitel',
+      from: 'der Beginn des Zeitraums',
+      to: 'das Ende des Zeitraums',
+      date: 'das Datum'
+    },
+    port_disconnected: '{path} wurde getrennt: den Adapter wieder einstecken und die Schnittstelle erneut öffnen.',
+    port_closed: '{path} wurde geschlossen: die Schnittstelle erneut öffnen.',
+    tcp_reconnecting: '{source}: {problem}, neuer Versuch in {retryS} s.',
+    tcpProblems: {
+      connection_refused: 'Verbindung abgelehnt (an diesem Port lauscht nichts: läuft ser2net bzw. der Stream-Server?)',
+      host_not_found: 'Host nicht gefunden (Name oder IP-Adresse prüfen)',
+      host_unreachable: 'Host nicht erreichbar (Netzwerk und Adresse prüfen)',
+      connect_timeout: 'keine Antwort',
+      connection_closed: 'Verbindung von der Gegenseite geschlossen',
+      connection_reset: 'Verbindung von der Gegenseite zurückgesetzt',
+      idle_timeout: 'keine Daten',
+      tcp_error: 'Netzwerkfehler'
+    },
+    source_unreadable: '{path} lässt sich nicht lesen: ist es eine Aufzeichnung oder ein Dump, und gibt es die Datei noch?',
+    capture_write_failed: 'Die Aufzeichnung ließ sich nicht nach {path} schreiben: der Ordner ist vielleicht schreibgeschützt oder fehlt.'
+  },
+  line: {
+    none: 'Keine Quelle geöffnet: im Reiter „Verbinden“ eine Schnittstelle öffnen oder die Demo starten.',
+    waiting: 'Schnittstelle offen, es wird gelauscht: Ein Smarty sendet alle 10 Sekunden einen Frame.',
+    noBytes: 'Es kommt kein Byte an.',
+    noBytesFor: 'Seit {s} s kein Byte:',
+    noBytesYet: 'Kein Byte, seit die Schnittstelle vor {s} s geöffnet wurde:',
+    noBytesNever: 'Kein Byte, seit die Schnittstelle geöffnet wurde:',
+    noBytesAdvice: 'Kabel und Pins prüfen (5 V an Pin 1, Datenanforderung an Pin 2) und ob dies die Schnittstelle des P1-Lesers ist.',
+    bytesInBursts: '{bytes} Bytes in {n} Block, kein Frame | {bytes} Bytes in {n} Blöcken, kein Frame',
+    noFrame: 'Es kommen Bytes an, aber kein Frame.',
+    noFrameInverted: '— die Leitung ist vermutlich invertiert: Diagnose starten.',
+    noFrameSettings: '— falsche Leitungseinstellungen oder kein P1-Signal: Diagnose starten.',
+    frames: '{n} Frame | {n} Frames',
+    whoTitleMeter: ' (Systemtitel {title}, Zähler {meter})',
+    whoTitle: ' (Systemtitel {title})',
+    whoMeter: ' (Zähler {meter})',
+    wrongKey: '{frames}, keiner lässt sich mit diesem Schlüssel öffnen{who}: P1-Schlüssel im Reiter „Verbinden“ prüfen.',
+    wrongKeyAnnounce: 'Frames kommen an, aber keiner lässt sich mit diesem P1-Schlüssel öffnen.',
+    noKey: '{frames}, verschlüsselt{who}: den P1-Schlüssel dieses Zählers im Reiter „Verbinden“ eingeben.',
+    noKeyAnnounce: 'Verschlüsselte Frames kommen an, aber kein P1-Schlüssel ist gesetzt.',
+    badCrc: '{frames}, keiner besteht die CRC-Prüfung: Bytes werden unterwegs verfälscht. Diagnose starten.',
+    badCrcAnnounce: 'Frames kommen an, aber ihre CRC ist falsch.',
+    truncated: '{frames}, alle abgeschnitten: Diagnose starten.',
+    truncatedAnnounce: 'Frames kommen an, aber abgeschnitten.',
+    notDecoded: '{frames}, keiner dekodiert ({failure}): Diagnose starten.',
+    notDecodedAnnounce: 'Frames kommen an, aber keiner lässt sich dekodieren.',
+    ok: 'Leitung in Ordnung: {n} Telegramm dekodiert. | Leitung in Ordnung: {n} Telegramme dekodiert.',
+    okWithFailures: 'Leitung in Ordnung: {n} Telegramm dekodiert, {failed} fehlerhaft. | Leitung in Ordnung: {n} Telegramme dekodiert, {failed} fehlerhaft.',
+    okAnnounce: 'Telegramme kommen an und werden dekodiert.',
+    goDiagnose: 'Diagnose starten',
+    goConnect: 'Zu „Verbinden“',
+    goKey: 'P1-Schlüssel prüfen'
+  },
+  auth: {
+    pending:
+      'Die Frames des Zählers mit dem Systemtitel {title} lassen sich mit dem P1-Schlüssel öffnen, aber nur ohne ihr Authentifizierungs-Tag: dieser Zähler verwendet einen anderen Authentifizierungsschlüssel. Sie werden hier angezeigt, aber nicht im Verlauf gespeichert.',
+    confirm: 'Authentifizierungsschlüssel dieses Zählers bestätigen',
+    confirmFor: 'Authentifizierungsschlüssel des Zählers {title} bestätigen',
+    explain: 'Nur für einen bekannten Zähler bestätigen: seine Frames kommen dann in den Verlauf, für diese Sitzung.'
+  },
+  record: {
+    title: 'Daueraufzeichnung',
+    text: 'Speichert jedes Telegramm der Live-Quelle (eine serielle Schnittstelle, eine Netzwerkverbindung oder die MQTT-Daten einer Platine — nie die Demo oder eine Wiedergabe) im Verlauf, auch nach einem Neustart; Lücken bleiben Lücken.',
+    history: 'In den Verlauf aufzeichnen',
+    daily: 'auch jedes Byte, eine Datei pro Tag',
+    since: 'Aufzeichnung seit {since}: {n} Telegramm, {outages} Ausfälle. | Aufzeichnung seit {since}: {n} Telegramme, {outages} Ausfälle.',
+    on: 'Aufzeichnung läuft, wartet auf das erste Telegramm.',
+    off: 'Keine Aufzeichnung.'
+  },
+  enum: {
+    breaker: {
+      v0: 'getrennt',
+      v1: 'eingeschaltet',
+      v2: 'bereit zum Wiedereinschalten'
+    },
+    valve: {
+      v0: 'geschlossen (getrennt)',
+      v1: 'offen (eingeschaltet)',
+      v2: 'bereit zum Wiederöffnen'
+    },
+    mbus: {
+      v0: 'sonstiges',
+      v1: 'Öl',
+      v2: 'Elektrizität',
+      v3: 'Gas',
+      v4: 'Wärme (Rücklauf)',
+      v5: 'Dampf',
+      v6: 'Warmwasser (30–90 °C)',
+      v7: 'Wasser',
+      v8: 'Heizkostenverteiler',
+      v9: 'Druckluft',
+      v10: 'Kälte (Rücklauf)',
+      v11: 'Kälte (Vorlauf)',
+      v12: 'Wärme (Vorlauf)',
+      v13: 'Wärme / Kälte',
+      v14: 'Bus- / Systemkomponente',
+      v15: 'unbekanntes Medium',
+      v20: 'Brennwert',
+      v21: 'Heißwasser (≥ 90 °C)',
+      v22: 'Kaltwasser',
+      v23: 'Wasser, Doppelzählwerk (warm/kalt)',
+      v24: 'Druck',
+      v25: 'A/D-Wandler'
+    }
+  },
+  warnings: {
+    nothing_decoded:
+      'Kein Telegramm dekodiert: der einzige Frame ließ sich nicht öffnen oder prüfen (falscher P1-Schlüssel oder beschädigter Frame). | Kein Telegramm dekodiert: keiner der {frames} Frames ließ sich öffnen oder prüfen (falscher P1-Schlüssel oder beschädigte Frames).',
+    capture_torn: 'Der letzte Eintrag (Byte {offset}) ist unvollständig: die Aufzeichnung wurde beim Schreiben unterbrochen; alles davor ist intakt.',
+    capture_damaged:
+      'Die Aufzeichnung ist an {places} Stelle beschädigt ({bytes} unlesbar): sie wurde übersprungen; alles davor und danach ist intakt und wurde gelesen. | Die Aufzeichnung ist an {places} Stellen beschädigt ({bytes} unlesbar): sie wurden übersprungen; alles davor und danach ist intakt und wurde gelesen.',
+    nothing_decoded_key: 'Kein Telegramm dekodiert: den P1-Schlüssel des Zählers setzen (seine Frames sind verschlüsselt).',
+    nothing_decoded_empty: 'Kein Telegramm dekodiert: die Datei enthält keinen P1-Frame.',
+    frames_kept_as_is:
+      '{frames} Frame ließ sich mit dem Schlüssel nicht öffnen: er ist unverändert kopiert. | {frames} Frames ließen sich mit dem Schlüssel nicht öffnen: sie sind unverändert kopiert.'
   }
 }

@@ -47,7 +47,14 @@ export const en = {
     durationM: '{m} min {s} s',
     durationS: '{s} s',
     pathPlaceholder: '/path/to/file',
-    portPlaceholder: '/dev/ttyUSB0'
+    portPlaceholder: '/dev/ttyUSB0',
+    size: {
+      B: '{n} B',
+      kB: '{n} kB',
+      MB: '{n} MB',
+      GB: '{n} GB'
+    },
+    frames: '{n} frame | {n} frames'
   },
   source: {
     none: 'no source',
@@ -58,7 +65,9 @@ export const en = {
     replayEnd: 'replay {name} (end)',
     replayPaused: 'replay {name} (paused)',
     serial: '{path} {settings}',
-    serialClosed: '{path} {settings} (closed)'
+    serialClosed: '{path} {settings} (closed)',
+    tcp: '{label}',
+    tcpWaiting: '{label} (reconnecting)'
   },
   status: {
     source: 'Source: {source}',
@@ -66,7 +75,8 @@ export const en = {
     failed: 'Failed: {n}',
     failure: '{words}: {n}',
     lastFrame: 'Last frame: {ago}',
-    version: 'version {version}'
+    version: 'version {version}',
+    recording: 'Recording: {n} telegram | Recording: {n} telegrams'
   },
   connect: {
     serialPort: 'Serial port',
@@ -102,7 +112,11 @@ export const en = {
     enterKey: 'Enter the 32-hex-digit P1 key of the meter (from your grid operator).',
     keySet: 'Key set.',
     keySetKeychain: 'Key set and remembered in the OS keychain.',
-    keyForgotten: 'Key forgotten.'
+    keyForgotten: 'Key forgotten.',
+    zone: "Meter's time zone",
+    zoneHelp: 'The meter writes its clock in local time: every time shown and the history’s days follow this zone.',
+    keychainNone: 'This computer has no keychain P1 Studio can use: the P1 key is kept for this run only.',
+    tcpHint: 'A network P1 reader (ser2net, ESPHome stream server, P1 dongle): type tcp://host:port as the path.'
   },
   live: {
     empty: 'No telegram yet.',
@@ -122,7 +136,11 @@ export const en = {
     value: 'Value',
     object: 'Object',
     groups: { meter: 'Meter', energy: 'Energy', power: 'Power', quality: 'Quality', messages: 'Messages', mbus: 'M-Bus channels', other: 'Other codes' },
-    columns: { c1: 'P+ (kW)', c2: 'P− (kW)', c3: 'Q+ (kvar)', c4: 'Q− (kvar)', c9: 'S+ (kVA)', c10: 'S− (kVA)', c12: 'U (V)', c11: 'I (A)' }
+    columns: { c1: 'P+ (kW)', c2: 'P− (kW)', c3: 'Q+ (kvar)', c4: 'Q− (kvar)', c9: 'S+ (kVA)', c10: 'S− (kVA)', c12: 'U (V)', c11: 'I (A)' },
+    failures: '{n} power failure logged | {n} power failures logged',
+    failureEntry: 'ended {end}, lasted {duration}',
+    maxima: '{n} month | {n} months',
+    maximumEntry: 'month closed {closed}: {value} {unit} on {time}'
   },
   decode: {
     failure: {
@@ -191,7 +209,8 @@ export const en = {
       ciphertext: 'ciphertext',
       gcmTag: 'GCM tag'
     },
-    partRange: 'bytes {range} ({n})'
+    partRange: 'bytes {range} ({n})',
+    failureCovers: 'It covers {n} byte of the stream. | It covers {n} bytes of the stream.'
   },
   checks: {
     status: { pass: 'pass', warn: 'warn', fail: 'fail', skip: 'skip', listening: 'listening', pending: 'not run yet' },
@@ -215,12 +234,15 @@ export const en = {
     keyNone: 'none set — the key will not be tested (set it under Connect)',
     start: 'Start the check',
     again: 'Check again',
-    figures: '{elapsed} / {limit} s · {bytes} bytes · {frames} frames',
-    meta: '{label} · settings {settings} · meter {meter} · {duration} s',
-    noneWorked: 'none worked',
+    figures: '{elapsed} / {limit} s · {bytes} · {frames}',
+    meta: '{label} · {settings} · {meter} · {duration} s',
+    noneWorked: 'no line setting gave a frame',
     saveHtml: 'Save report (HTML)',
     saveJson: 'Save report (JSON)',
-    verdictAnnounce: 'Verdict {code}: {summary}'
+    verdictAnnounce: 'Verdict {code}: {summary}',
+    metaSettings: 'line settings {settings}',
+    metaMeter: 'meter {meter}',
+    meterUnknown: 'meter not identified'
   },
   diag: {
     titles: {
@@ -451,8 +473,25 @@ export const en = {
     importAsCapture: 'Import as capture',
     saved: 'Saved {files}.',
     imported: 'Imported as {path}.',
-    exportedBytes: 'Exported {n} bytes to {path}.',
-    exportedTelegrams: 'Exported {n} telegrams to {path}.'
+    exportedBytes: 'Exported {n} byte to {path}. | Exported {n} bytes to {path}.',
+    exportedTelegrams: 'Exported {n} telegram to {path}. | Exported {n} telegrams to {path}.',
+    introBrowser:
+      'Records every byte of the open source ({source}) exactly as received, with its receive time, into the capture folder of the computer running P1 Studio. The P1 key is never written.',
+    share: 'Share anonymised',
+    shareFile: 'Share {file} anonymised',
+    download: 'Download',
+    downloadFile: 'Download {file}',
+    downloadIt: 'Download the file',
+    uploadImport: 'Import a file of this computer…',
+    uploadOpen: 'Replay a file of this computer…',
+    uploading: 'Sending the file',
+    uploadProgress: '{file}: {sent} of {total}',
+    shared: 'Anonymised copy of {from}: {file}, {n} telegram re-encrypted. | Anonymised copy of {from}: {file}, {n} telegrams re-encrypted.',
+    sharedKeptAsIs: '{n} frame that did not open with the key is copied as it was. | {n} frames that did not open with the key are copied as they were.',
+    sharedKey: 'Give this key with the file:',
+    keyCopied: 'Key copied.',
+    sharedExplain:
+      'It is a fresh random key, not the customer’s: the meter id, system title and equipment ids are replaced; times, cadence and line faults are kept, so a diagnosis of the copy gives the same verdict.'
   },
   history: {
     title: 'History',
@@ -464,13 +503,13 @@ export const en = {
     importDemo: 'Import the demo day',
     meter: 'Meter',
     noHistory: 'no history yet',
-    meterOption: '{meter} ({n} readings)',
+    meterOption: '{meter} ({n} reading) | {meter} ({n} readings)',
     fromFolder: 'or a capture from the capture folder',
-    telegrams: '{n} telegrams',
-    importedMeters: '{n} readings for {meter}',
+    telegrams: '{n} telegram | {n} telegrams',
+    importedMeters: '{n} reading for {meter} | {n} readings for {meter}',
     nothingNew: 'nothing new',
-    imported: 'Imported {n} telegrams: {added}.',
-    cancelled: 'Import cancelled {n} telegrams: {added}.',
+    imported: 'Imported {n} telegram: {added}. | Imported {n} telegrams: {added}.',
+    cancelled: 'Import cancelled after {n} telegram: {added}. | Import cancelled after {n} telegrams: {added}.',
     csvHeaders: 'CSV column headers in {language}',
     power: {
       title: 'Power',
@@ -522,7 +561,9 @@ export const en = {
       peak: 'peak 15-min kW',
       aboveKWh: 'kWh above reference',
       cost: 'surcharge €',
-      selectDay: 'Show the quarter hours of {date}'
+      selectDay: 'Show the quarter hours of {date}',
+      classInvalid: 'Enter a reference power above 0 kW (at most 1000 kW): nothing is computed with this one.',
+      priceInvalid: 'Enter a surcharge of 0 or more per kWh (at most 100): nothing is computed with this one.'
     },
     quality: {
       title: 'Quality',
@@ -536,7 +577,8 @@ export const en = {
       message: 'text message',
       noMessage: 'No text message in this range.',
       chart: 'Chart: power failures, voltage sags and swells over time (meter counters)'
-    }
+    },
+    uploadImport: 'Import a file of this computer…'
   },
   csv: {
     date: 'date',
@@ -549,10 +591,79 @@ export const en = {
     peakKW: 'peak_15min_kW',
     demandKW: 'demand_kW',
     aboveClassKWh: 'above_class_kWh',
-    aboveKWhOf: 'above_{kw}kW_kWh',
-    aboveClassCost: 'above_class_cost'
+    aboveClassCost: 'above_class_cost',
+    classKW: 'class_kW'
   },
   board: {
+    protection: {
+      os_keychain: "Secrets are kept in the operating system's keychain.",
+      os_keyring: "Secrets are encrypted with a key held in the operating system's keyring.",
+      encrypted_file: 'Secrets are encrypted with a key kept in the file {keyFile} (readable by your user account only).',
+      this_run_only: 'Secrets are kept in memory for this run only: after a restart they must be typed in again.'
+    },
+    codes: {
+      not_text: 'Must be text.',
+      too_long: 'Too long: at most {max} characters.',
+      too_long_bytes: 'Too long: at most {max} bytes (accented letters count twice).',
+      control_characters: 'Must not contain line breaks or control characters.',
+      not_number: 'Must be a number.',
+      not_integer: 'Must be a whole number.',
+      too_small: 'Must be at least {min}.',
+      too_large: 'Must be at most {max}.',
+      empty: 'Must not be empty.',
+      topic_wildcard: 'Must not contain the MQTT wildcards + or #.',
+      topic_slash: 'Must not start or end with /.',
+      not_ipv4: 'Must be an IPv4 address such as {example} (four numbers 0–255).',
+      not_host: 'Must be an IPv4 address or a host name (letters, digits, dots, hyphens).',
+      not_label: 'Must be a single name of letters, digits and hyphens (no dots), at most {max} characters.',
+      not_boolean: 'Must be on or off.',
+      firmware_unknown: 'Unknown firmware: choose one of {allowed}.',
+      client_id_characters: 'Must not contain spaces, quotes or backslashes.',
+      not_time_zone: 'Must be a POSIX time zone such as {example}.',
+      not_netmask: 'Must be a netmask such as {example}.',
+      not_mac: 'Must be six hex bytes such as {example}.',
+      not_auth_data: 'Must be {digits} hex digits: 30 followed by the authentication key.',
+      classes_count: 'Give {count} reference powers (kW).',
+      prices_count: 'Give {count} surcharges, one per reference power.',
+      price_negative: 'A surcharge must not be negative.',
+      price_too_high: 'A surcharge above {max} € per kWh is surely a typo.',
+      wifi_password_length: 'Must have {min} to {max} characters (WPA2), or be empty for an open network.',
+      p1_key_format: 'The P1 key is {digits} hex digits (16 bytes), as the grid operator gives it.',
+      ota_hash_format: "Must be the {digits} hex digits of the OTA password's MD5.",
+      name_missing: 'Give the profile a name (e.g. the customer and the address).',
+      secret_is_token: 'This is a stored reference, not the secret itself: type the secret in again.',
+      meter_id_format: "The meter id is the {length} characters of the meter's logical device name (0-0:42.0.0), e.g. {example}.",
+      ssid_missing: 'The Wi-Fi SSID is empty.',
+      broker_missing: 'No broker: give the IPv4 address or host name of the MQTT broker.',
+      p1_key_missing: 'The P1 key is missing: ask the grid operator (Creos, Sudstroum…) for the 32 hex digits of this meter.',
+      mqtt_credentials_missing: '{define} needs an MQTT user and a password.',
+      ota_hash_missing: '{define} needs the MD5 hash of the OTA password.',
+      required_for_define: 'Needed with {define}.',
+      gateway_other_network: 'The gateway is not in the network of the static IP (check the netmask).',
+      static_ip_is_gateway: "The static IP must not be the gateway's.",
+      secret_key_missing: 'Stored, but the key file {keyFile} is gone: type the secret in again.',
+      secret_key_unreadable: 'Stored, but the key file {keyFile} cannot be read (permissions, owner or size): fix the file or type the secret in again.',
+      secret_other_key: 'Stored with another key (the key file or keyring entry was replaced): type the secret in again.',
+      secret_damaged: 'The stored value is damaged: type the secret in again.',
+      secret_keyring_unavailable:
+        "Stored in the operating system's keyring, which cannot be reached now (locked or not running): unlock it or type the secret in again.",
+      secret_lost_restart: 'Kept in memory only by an earlier run of P1 Studio: type the secret in again.',
+      secret_unreadable: 'Stored, but it cannot be read on this computer: type the secret in again.',
+      v15_settings_in_sketch: 'SmartyReader v1.5 keeps its settings in {sketch} itself: copy them there, or flash v1.7 and use this config.h.',
+      define_uncomment: 'Uncomment "#define {define}" in {sketch}.',
+      define_comment_out: 'Comment out "#define {define}" in {sketch}.',
+      v16_lacks_define: 'SmartyReader v1.6 has no {define}: flash v1.7 for it.',
+      v16_keep_use_secrets_off: 'Keep "#define USE_SECRETS" commented out in {sketch}, or the sketch reads secrets.h instead of this config.h.',
+      mqtt_password_unused: 'An MQTT password is set but {define} is off: the board will connect without it.',
+      esphome_secrets_file: 'The secrets (Wi-Fi, P1 key, MQTT) go into secrets.yaml next to the YAML when saved.',
+      esphome_no_improv: 'Improv serial is not enabled: on a SmartyReader, UART0 belongs to the meter.',
+      key_no_frames: 'The open P1 source has not sent an encrypted frame yet: the key was not tried on the meter.',
+      key_no_source: 'No P1 source is open: the key was not tried on the meter.',
+      key_not_hex: 'The P1 key must be 32 hex digits.',
+      key_ok: 'The P1 key decrypts the frames of meter {meter} on the open source.',
+      key_wrong: 'The P1 key does not decrypt the frames of the meter on the open source ({meter}): check the key the grid operator gave for this meter.',
+      key_frames_damaged: 'The last frames of the open source are damaged: the key could not be tried.'
+    },
     done: {
       flashedReset: 'Flashed and verified in {s} s. The board was reset into the new firmware.',
       flashedNoReset: 'Flashed and verified in {s} s. Press RESET on the board to start the new firmware.',
@@ -603,6 +714,7 @@ export const en = {
       chooseNone: '— choose —',
       option: '{name} ({customer})',
       new: 'New',
+      newFrom: 'New from this one',
       newName: 'Board {n}',
       import: 'Import',
       export: 'Export (no secrets)',
@@ -624,6 +736,8 @@ export const en = {
       notes: 'Notes',
       complete: 'Complete: ready for config.h / ESPHome.',
       toFix: '{n} field to fix or fill. | {n} fields to fix or fill.',
+      errorSep: ': ',
+      firmware: 'Firmware on the board',
       fieldInvalid: 'Check this value: {help}',
       groups: { wifi: 'Wi-Fi', mqtt: 'MQTT', network: 'Network and time', logging: 'Logging and OTA', will: 'Last will and birth (MQTT_WILL_BIRTH)' },
       fields: {
@@ -765,11 +879,19 @@ export const en = {
       verify: 'Verify',
       again: 'Verify again',
       showLive: 'Show as live source',
-      stopLive: 'Stop live source ({n} messages)',
+      stopLive: 'Stop live source ({n} message) | Stop live source ({n} messages)',
       phases: { connecting: 'connecting', listening: 'listening', done: 'done' },
-      figures: '{elapsed} / {limit} s · {messages} messages · {publications} publications',
+      figures: '{elapsed} / {limit} s · {messages} · {publications}',
       meta: '{url} · {topic} · {mode} · {duration} s',
-      modes: { fields: 'one topic per field', cooked: 'PUBLISH_COOKED JSON', unknown: 'unknown mode' }
+      modes: { fields: 'one topic per field', cooked: 'PUBLISH_COOKED JSON', unknown: 'unknown mode' },
+      messagesN: '{n} message | {n} messages',
+      publicationsN: '{n} publication | {n} publications',
+      brokerNeeded: 'Enter the broker (mqtt://host:1883) to verify.',
+      profileBrokerNeeded: 'The profile has no broker (MQTT_SERVER): fill it in to verify.',
+      firmware: 'Firmware found: {label}',
+      firmwareNone: 'Firmware not recognised from what arrived.',
+      expect: 'Firmware',
+      expectAuto: 'recognise it'
     }
   },
   mqtt: {
@@ -801,7 +923,8 @@ export const en = {
       valuesUnmatched: "No published value could be matched with the meter's telegram.",
       skipped: 'Not checked.',
       early_messages: 'Publications come more often than expected.',
-      some_fields_missing: 'Some expected fields are missing.'
+      some_fields_missing: 'Some expected fields are missing.',
+      unexpected_firmware: 'The board runs another firmware than the profile says.'
     },
     advice: {
       broker_unreachable: 'Check the broker address and port (MQTT_SERVER, MY_MQTT_PORT), that the broker runs, and that this computer is on the same network.',
@@ -814,7 +937,8 @@ export const en = {
       some_fields_missing: 'Fields switched off in config.h are not published.',
       values_mismatch:
         'The board publishes something other than what the meter sends: another meter, an old firmware, or a board that no longer decodes. Check the P1 key and the UDP log.',
-      values_not_compared: "Open the meter's P1 port (Connect tab) with its key, then verify again to compare the values."
+      values_not_compared: "Open the meter's P1 port (Connect tab) with its key, then verify again to compare the values.",
+      unexpected_firmware: 'Set the profile’s firmware to what the board runs, or flash the firmware the profile names.'
     }
   },
   errors: {
@@ -836,7 +960,146 @@ export const en = {
     disk_full: 'The disk is full: free some space, then try again.',
     forbidden_path: '{path} is outside the folders P1 Studio may use from a browser.',
     broker_not_allowed: 'The broker {host}:{port} is not on the list the operator of this P1 Studio allowed.',
-    too_large: 'Too large: at most {limit}.'
+    too_large: 'Too large: at most {limit}.',
+    auth_key_unconfirmed:
+      'Nothing imported: the frames of this meter open only without their authentication tag (another authentication key). Confirm the meter’s authentication key first (Live or Connect tab).',
+    owners: {
+      p1_source: 'the P1 source',
+      diagnosis: 'the diagnosis',
+      board_monitor: 'the board monitor',
+      board_flash: 'the flashing of a board',
+      board_info: 'the chip check',
+      improv: 'the Wi-Fi provisioning (Improv)'
+    },
+    fields: {
+      url: 'the broker address',
+      topic: 'the topic',
+      key: 'the P1 key',
+      authKey: 'the authentication key',
+      classKW: 'the reference power',
+      price: 'the surcharge per kWh',
+      path: 'the file or port',
+      zone: 'the time zone',
+      name: 'the name',
+      meterId: 'the meter',
+      speed: 'the replay speed',
+      columns: 'the chart series',
+      systemTitle: 'the system title',
+      from: 'the start of the range',
+      to: 'the end of the range',
+      date: 'the date'
+    },
+    port_disconnected: '{path} was disconnected: plug the adapter back in and open the port again.',
+    port_closed: '{path} was closed: open the port again.',
+    tcp_reconnecting: '{source}: {problem}, retrying in {retryS} s.',
+    tcpProblems: {
+      connection_refused: 'connection refused (nothing listens on that port: is ser2net or the stream server running?)',
+      host_not_found: 'host not found (check the name or IP address)',
+      host_unreachable: 'host unreachable (check the network and the address)',
+      connect_timeout: 'no answer',
+      connection_closed: 'connection closed by the other side',
+      connection_reset: 'connection reset by the other side',
+      idle_timeout: 'no data',
+      tcp_error: 'network error'
+    },
+    source_unreadable: '{path} cannot be read: is it a capture or a dump, and still there?',
+    capture_write_failed: 'The capture could not be written to {path}: the folder may be read-only or gone.'
+  },
+  line: {
+    none: 'No source open: open a port or start the demo on the Connect tab.',
+    waiting: 'Port open, listening: a Smarty sends one frame every 10 seconds.',
+    noBytes: 'No byte arrives.',
+    noBytesFor: 'No byte for {s} s:',
+    noBytesYet: 'No byte since the port was opened {s} s ago:',
+    noBytesNever: 'No byte since the port was opened:',
+    noBytesAdvice: 'check the cable and its pins (5 V on pin 1, data request on pin 2), and that this is the port of the P1 reader.',
+    bytesInBursts: '{bytes} bytes in {n} burst, no frame | {bytes} bytes in {n} bursts, no frame',
+    noFrame: 'Bytes arrive, but no frame.',
+    noFrameInverted: '— the line may be inverted: run Diagnose.',
+    noFrameSettings: '— wrong line settings, or not a P1 signal: run Diagnose.',
+    frames: '{n} frame | {n} frames',
+    whoTitleMeter: ' (system title {title}, meter {meter})',
+    whoTitle: ' (system title {title})',
+    whoMeter: ' (meter {meter})',
+    wrongKey: '{frames}, none opens with this key{who}: check the P1 key on the Connect tab.',
+    wrongKeyAnnounce: 'Frames arrive, but none opens with this P1 key.',
+    noKey: '{frames}, encrypted{who}: enter the P1 key of this meter on the Connect tab.',
+    noKeyAnnounce: 'Encrypted frames arrive, but no P1 key is set.',
+    badCrc: '{frames}, none passes its CRC check: bytes are damaged on the way. Run Diagnose.',
+    badCrcAnnounce: 'Frames arrive, but their CRC is wrong.',
+    truncated: '{frames}, all cut short: run Diagnose.',
+    truncatedAnnounce: 'Frames arrive, but cut short.',
+    notDecoded: '{frames}, none decoded ({failure}): run Diagnose.',
+    notDecodedAnnounce: 'Frames arrive, but none can be decoded.',
+    ok: 'Line OK: {n} telegram decoded. | Line OK: {n} telegrams decoded.',
+    okWithFailures: 'Line OK: {n} telegram decoded, {failed} failed. | Line OK: {n} telegrams decoded, {failed} failed.',
+    okAnnounce: 'Telegrams arrive and decode.',
+    goDiagnose: 'Run Diagnose',
+    goConnect: 'Go to Connect',
+    goKey: 'Check the P1 key'
+  },
+  auth: {
+    pending:
+      'The frames of the meter with system title {title} open with the P1 key, but only without their authentication tag: this meter uses another authentication key. They are shown here, but not kept in the history.',
+    confirm: 'Confirm this meter’s authentication key',
+    confirmFor: 'Confirm the authentication key of the meter {title}',
+    explain: 'Confirm only for a meter you know: its frames then go into the history, for this session.'
+  },
+  record: {
+    title: 'Recording',
+    text: 'Keeps every telegram of the live source (a serial port, a network connection or a board’s MQTT data — never the demo or a replay) in the history, also after a restart; gaps stay gaps.',
+    history: 'Record into the history',
+    daily: 'also every byte, one capture file per day',
+    since: 'Recording since {since}: {n} telegram, {outages} outages. | Recording since {since}: {n} telegrams, {outages} outages.',
+    on: 'Recording, waiting for the first telegram.',
+    off: 'Not recording.'
+  },
+  enum: {
+    breaker: {
+      v0: 'disconnected',
+      v1: 'connected',
+      v2: 'ready for reconnection'
+    },
+    valve: {
+      v0: 'closed (disconnected)',
+      v1: 'open (connected)',
+      v2: 'ready for reconnection'
+    },
+    mbus: {
+      v0: 'other',
+      v1: 'oil',
+      v2: 'electricity',
+      v3: 'gas',
+      v4: 'heat (outlet)',
+      v5: 'steam',
+      v6: 'warm water (30–90 °C)',
+      v7: 'water',
+      v8: 'heat cost allocator',
+      v9: 'compressed air',
+      v10: 'cooling (outlet)',
+      v11: 'cooling (inlet)',
+      v12: 'heat (inlet)',
+      v13: 'heat / cooling',
+      v14: 'bus / system component',
+      v15: 'unknown medium',
+      v20: 'calorific value',
+      v21: 'hot water (≥ 90 °C)',
+      v22: 'cold water',
+      v23: 'dual register (hot/cold) water',
+      v24: 'pressure',
+      v25: 'A/D converter'
+    }
+  },
+  warnings: {
+    nothing_decoded:
+      'No telegram decoded: the one frame did not open or check (wrong P1 key, or a damaged frame). | No telegram decoded: none of the {frames} frames opened or checked (wrong P1 key, or damaged frames).',
+    capture_torn: 'The last record (byte offset {offset}) is incomplete: the capture was cut while writing; everything before it is intact.',
+    capture_damaged:
+      'The capture is damaged at {places} place ({bytes} unreadable): it was skipped; every record before and after it is intact and was read. | The capture is damaged at {places} places ({bytes} unreadable): they were skipped; every record before and after them is intact and was read.',
+    nothing_decoded_key: 'No telegram decoded: set the meter’s P1 key (its frames are encrypted).',
+    nothing_decoded_empty: 'No telegram decoded: the file holds no P1 frame.',
+    frames_kept_as_is:
+      '{frames} frame did not open with the key: it is copied as it was. | {frames} frames did not open with the key: they are copied as they were.'
   }
 }
 

@@ -48,7 +48,14 @@ export const fr: Messages = {
     durationM: '{m} min {s} s',
     durationS: '{s} s',
     pathPlaceholder: '/chemin/vers/fichier',
-    portPlaceholder: '/dev/ttyUSB0'
+    portPlaceholder: '/dev/ttyUSB0',
+    size: {
+      B: '{n} o',
+      kB: '{n} ko',
+      MB: '{n} Mo',
+      GB: '{n} Go'
+    },
+    frames: '{n} trame | {n} trames'
   },
   source: {
     none: 'aucune source',
@@ -59,7 +66,9 @@ export const fr: Messages = {
     replayEnd: 'relecture {name} (fin)',
     replayPaused: 'relecture {name} (en pause)',
     serial: '{path} {settings}',
-    serialClosed: '{path} {settings} (fermé)'
+    serialClosed: '{path} {settings} (fermé)',
+    tcp: '{label}',
+    tcpWaiting: '{label} (reconnexion)'
   },
   status: {
     source: 'Source : {source}',
@@ -67,7 +76,8 @@ export const fr: Messages = {
     failed: 'En échec : {n}',
     failure: '{words} : {n}',
     lastFrame: 'Dernière trame : {ago}',
-    version: 'version {version}'
+    version: 'version {version}',
+    recording: 'Enregistrement : {n} télégramme | Enregistrement : {n} télégrammes'
   },
   connect: {
     serialPort: 'Port série',
@@ -105,7 +115,11 @@ export const fr: Messages = {
     enterKey: 'Saisissez la clé P1 du compteur, 32 chiffres hexadécimaux (fournie par votre gestionnaire de réseau).',
     keySet: 'Clé enregistrée.',
     keySetKeychain: 'Clé enregistrée et mémorisée dans le trousseau du système.',
-    keyForgotten: 'Clé oubliée.'
+    keyForgotten: 'Clé oubliée.',
+    zone: 'Fuseau horaire du compteur',
+    zoneHelp: 'Le compteur donne son heure en heure locale : toutes les heures affichées et les jours de l’historique suivent ce fuseau.',
+    keychainNone: 'Cet ordinateur n’a pas de trousseau utilisable par P1 Studio : la clé P1 n’est gardée que pour cette session.',
+    tcpHint: 'Un lecteur P1 en réseau (ser2net, serveur de flux ESPHome, dongle P1) : saisissez tcp://hôte:port comme chemin.'
   },
   live: {
     empty: 'Aucun télégramme pour le moment.',
@@ -125,7 +139,11 @@ export const fr: Messages = {
     value: 'Valeur',
     object: 'Objet',
     groups: { meter: 'Compteur', energy: 'Énergie', power: 'Puissance', quality: 'Qualité', messages: 'Messages', mbus: 'Voies M-Bus', other: 'Autres codes' },
-    columns: { c1: 'P+ (kW)', c2: 'P− (kW)', c3: 'Q+ (kvar)', c4: 'Q− (kvar)', c9: 'S+ (kVA)', c10: 'S− (kVA)', c12: 'U (V)', c11: 'I (A)' }
+    columns: { c1: 'P+ (kW)', c2: 'P− (kW)', c3: 'Q+ (kvar)', c4: 'Q− (kvar)', c9: 'S+ (kVA)', c10: 'S− (kVA)', c12: 'U (V)', c11: 'I (A)' },
+    failures: '{n} panne de courant enregistrée | {n} pannes de courant enregistrées',
+    failureEntry: 'terminée le {end}, durée {duration}',
+    maxima: '{n} mois | {n} mois',
+    maximumEntry: 'mois clos le {closed} : {value} {unit} le {time}'
   },
   decode: {
     failure: {
@@ -194,7 +212,8 @@ export const fr: Messages = {
       ciphertext: 'texte chiffré',
       gcmTag: 'tag GCM'
     },
-    partRange: 'octets {range} ({n})'
+    partRange: 'octets {range} ({n})',
+    failureCovers: 'Elle couvre {n} octet du flux. | Elle couvre {n} octets du flux.'
   },
   checks: {
     status: { pass: 'réussi', warn: 'à surveiller', fail: 'échec', skip: 'non vérifié', listening: 'écoute', pending: 'pas encore lancé' },
@@ -218,12 +237,15 @@ export const fr: Messages = {
     keyNone: 'aucune — la clé ne sera pas testée (saisissez-la dans Connexion)',
     start: 'Lancer le contrôle',
     again: 'Contrôler à nouveau',
-    figures: '{elapsed} / {limit} s · {bytes} octets · {frames} trames',
-    meta: '{label} · réglages {settings} · compteur {meter} · {duration} s',
-    noneWorked: 'aucun ne fonctionne',
+    figures: '{elapsed} / {limit} s · {bytes} · {frames}',
+    meta: '{label} · {settings} · {meter} · {duration} s',
+    noneWorked: 'aucun paramètre de ligne n’a donné de trame',
     saveHtml: 'Enregistrer le rapport (HTML)',
     saveJson: 'Enregistrer le rapport (JSON)',
-    verdictAnnounce: 'Verdict {code} : {summary}'
+    verdictAnnounce: 'Verdict {code} : {summary}',
+    metaSettings: 'paramètres de ligne {settings}',
+    metaMeter: 'compteur {meter}',
+    meterUnknown: 'compteur non identifié'
   },
   diag: {
     titles: {
@@ -460,8 +482,26 @@ export const fr: Messages = {
     importAsCapture: 'Importer comme enregistrement',
     saved: '{files} enregistré.',
     imported: 'Importé sous {path}.',
-    exportedBytes: '{n} octets exportés vers {path}.',
-    exportedTelegrams: '{n} télégrammes exportés vers {path}.'
+    exportedBytes: '{n} octet exporté vers {path}. | {n} octets exportés vers {path}.',
+    exportedTelegrams: '{n} télégramme exporté vers {path}. | {n} télégrammes exportés vers {path}.',
+    introBrowser:
+      'Enregistre chaque octet de la source ouverte ({source}) tel qu’il est reçu, avec son heure de réception, dans le dossier d’enregistrements de l’ordinateur où tourne P1 Studio. La clé P1 n’est jamais écrite.',
+    share: 'Partager anonymisé',
+    shareFile: 'Partager {file} anonymisé',
+    download: 'Télécharger',
+    downloadFile: 'Télécharger {file}',
+    downloadIt: 'Télécharger le fichier',
+    uploadImport: 'Importer un fichier de cet ordinateur…',
+    uploadOpen: 'Relire un fichier de cet ordinateur…',
+    uploading: 'Envoi du fichier',
+    uploadProgress: '{file} : {sent} sur {total}',
+    shared: 'Copie anonymisée de {from} : {file}, {n} télégramme rechiffré. | Copie anonymisée de {from} : {file}, {n} télégrammes rechiffrés.',
+    sharedKeptAsIs:
+      '{n} trame qui ne s’ouvrait pas avec la clé est copiée telle quelle. | {n} trames qui ne s’ouvraient pas avec la clé sont copiées telles quelles.',
+    sharedKey: 'Transmettez cette clé avec le fichier :',
+    keyCopied: 'Clé copiée.',
+    sharedExplain:
+      'C’est une nouvelle clé aléatoire, pas celle du client : l’identifiant du compteur, le titre système et les identifiants d’équipement sont remplacés ; les heures, la cadence et les défauts de ligne sont conservés, un diagnostic de la copie donne donc le même verdict.'
   },
   history: {
     title: 'Historique',
@@ -473,13 +513,13 @@ export const fr: Messages = {
     importDemo: 'Importer la journée de démo',
     meter: 'Compteur',
     noHistory: 'pas encore d’historique',
-    meterOption: '{meter} ({n} relevés)',
+    meterOption: '{meter} ({n} relevé) | {meter} ({n} relevés)',
     fromFolder: 'ou un enregistrement du dossier',
-    telegrams: '{n} télégrammes',
-    importedMeters: '{n} relevés pour {meter}',
+    telegrams: '{n} télégramme | {n} télégrammes',
+    importedMeters: '{n} relevé pour {meter} | {n} relevés pour {meter}',
     nothingNew: 'rien de nouveau',
-    imported: '{n} télégrammes importés : {added}.',
-    cancelled: 'Import annulé, {n} télégrammes : {added}.',
+    imported: '{n} télégramme importé : {added}. | {n} télégrammes importés : {added}.',
+    cancelled: 'Import annulé après {n} télégramme : {added}. | Import annulé après {n} télégrammes : {added}.',
     csvHeaders: 'En-têtes des colonnes CSV en {language}',
     power: {
       title: 'Puissance',
@@ -531,7 +571,9 @@ export const fr: Messages = {
       peak: 'pointe 15 min kW',
       aboveKWh: 'dépassement kWh',
       cost: 'frais €',
-      selectDay: 'Afficher les quarts d’heure du {date}'
+      selectDay: 'Afficher les quarts d’heure du {date}',
+      classInvalid: 'Saisissez une puissance de référence supérieure à 0 kW (au plus 1000 kW) : rien n’est calculé avec celle-ci.',
+      priceInvalid: 'Saisissez des frais de 0 ou plus par kWh (au plus 100) : rien n’est calculé avec ceux-ci.'
     },
     quality: {
       title: 'Qualité',
@@ -545,7 +587,8 @@ export const fr: Messages = {
       message: 'message texte',
       noMessage: 'Aucun message texte sur cette période.',
       chart: 'Graphique : coupures de courant, creux et surtensions dans le temps (compteurs du compteur)'
-    }
+    },
+    uploadImport: 'Importer un fichier de cet ordinateur…'
   },
   csv: {
     date: 'date',
@@ -558,10 +601,81 @@ export const fr: Messages = {
     peakKW: 'pointe_15min_kW',
     demandKW: 'moyenne_kW',
     aboveClassKWh: 'depassement_kWh',
-    aboveKWhOf: 'depassement_{kw}kW_kWh',
-    aboveClassCost: 'frais_depassement'
+    aboveClassCost: 'frais_depassement',
+    classKW: 'puissance_reference_kW'
   },
   board: {
+    protection: {
+      os_keychain: 'Les secrets sont conservés dans le trousseau du système d’exploitation.',
+      os_keyring: 'Les secrets sont chiffrés avec une clé gardée dans le trousseau du système d’exploitation.',
+      encrypted_file: 'Les secrets sont chiffrés avec une clé gardée dans le fichier {keyFile} (lisible par votre seul compte).',
+      this_run_only: 'Les secrets ne sont gardés en mémoire que pour cette session : après un redémarrage, il faudra les saisir à nouveau.'
+    },
+    codes: {
+      not_text: 'Doit être un texte.',
+      too_long: 'Trop long : {max} caractères au plus.',
+      too_long_bytes: 'Trop long : {max} octets au plus (une lettre accentuée compte double).',
+      control_characters: 'Ne doit contenir ni saut de ligne ni caractère de contrôle.',
+      not_number: 'Doit être un nombre.',
+      not_integer: 'Doit être un nombre entier.',
+      too_small: 'Doit valoir au moins {min}.',
+      too_large: 'Doit valoir au plus {max}.',
+      empty: 'Ne doit pas être vide.',
+      topic_wildcard: 'Ne doit pas contenir les jokers MQTT + ou #.',
+      topic_slash: 'Ne doit ni commencer ni finir par /.',
+      not_ipv4: 'Doit être une adresse IPv4 comme {example} (quatre nombres de 0 à 255).',
+      not_host: 'Doit être une adresse IPv4 ou un nom d’hôte (lettres, chiffres, points, tirets).',
+      not_label: 'Doit être un seul nom fait de lettres, chiffres et tirets (sans point), {max} caractères au plus.',
+      not_boolean: 'Doit être activé ou désactivé.',
+      firmware_unknown: 'Firmware inconnu : choisissez parmi {allowed}.',
+      client_id_characters: 'Ne doit contenir ni espace, ni guillemet, ni barre oblique inverse.',
+      not_time_zone: 'Doit être un fuseau horaire POSIX comme {example}.',
+      not_netmask: 'Doit être un masque de sous-réseau comme {example}.',
+      not_mac: 'Doit compter six octets hexadécimaux comme {example}.',
+      not_auth_data: 'Doit compter {digits} chiffres hexadécimaux : 30 suivi de la clé d’authentification.',
+      classes_count: 'Indiquez {count} puissances de référence (kW).',
+      prices_count: 'Indiquez {count} suppléments, un par puissance de référence.',
+      price_negative: 'Un supplément ne peut pas être négatif.',
+      price_too_high: 'Un supplément de plus de {max} € par kWh est sûrement une faute de frappe.',
+      wifi_password_length: 'Doit compter de {min} à {max} caractères (WPA2), ou rester vide pour un réseau ouvert.',
+      p1_key_format: 'La clé P1 compte {digits} chiffres hexadécimaux (16 octets), tels que le gestionnaire de réseau les donne.',
+      ota_hash_format: 'Doit être les {digits} chiffres hexadécimaux du MD5 du mot de passe OTA.',
+      name_missing: 'Donnez un nom au profil (par ex. le client et l’adresse).',
+      secret_is_token: 'Ceci est une référence enregistrée, pas le secret lui-même : saisissez à nouveau le secret.',
+      meter_id_format: 'Le numéro de compteur, ce sont les {length} caractères du nom logique du compteur (0-0:42.0.0), par ex. {example}.',
+      ssid_missing: 'Le SSID Wi-Fi est vide.',
+      broker_missing: 'Pas de broker : indiquez l’adresse IPv4 ou le nom d’hôte du broker MQTT.',
+      p1_key_missing: 'La clé P1 manque : demandez au gestionnaire de réseau (Creos, Sudstroum…) les 32 chiffres hexadécimaux de ce compteur.',
+      mqtt_credentials_missing: '{define} demande un utilisateur et un mot de passe MQTT.',
+      ota_hash_missing: '{define} demande le hachage MD5 du mot de passe OTA.',
+      required_for_define: 'Requis avec {define}.',
+      gateway_other_network: 'La passerelle n’est pas dans le réseau de l’IP fixe (vérifiez le masque de sous-réseau).',
+      static_ip_is_gateway: 'L’IP fixe ne doit pas être celle de la passerelle.',
+      secret_key_missing: 'Enregistré, mais le fichier de clé {keyFile} a disparu : saisissez à nouveau le secret.',
+      secret_key_unreadable:
+        'Enregistré, mais le fichier de clé {keyFile} est illisible (droits, propriétaire ou taille) : corrigez le fichier ou saisissez à nouveau le secret.',
+      secret_other_key: 'Enregistré avec une autre clé (le fichier de clé ou l’entrée du trousseau a été remplacé) : saisissez à nouveau le secret.',
+      secret_damaged: 'La valeur enregistrée est endommagée : saisissez à nouveau le secret.',
+      secret_keyring_unavailable:
+        'Enregistré dans le trousseau du système d’exploitation, injoignable pour l’instant (verrouillé ou arrêté) : déverrouillez-le ou saisissez à nouveau le secret.',
+      secret_lost_restart: 'Gardé en mémoire seulement par une session précédente de P1 Studio : saisissez à nouveau le secret.',
+      secret_unreadable: 'Enregistré, mais illisible sur cet ordinateur : saisissez à nouveau le secret.',
+      v15_settings_in_sketch: 'SmartyReader v1.5 garde ses réglages dans {sketch} même : recopiez-les là, ou flashez la v1.7 et utilisez ce config.h.',
+      define_uncomment: 'Décommentez « #define {define} » dans {sketch}.',
+      define_comment_out: 'Commentez « #define {define} » dans {sketch}.',
+      v16_lacks_define: 'SmartyReader v1.6 n’a pas {define} : flashez la v1.7 pour cela.',
+      v16_keep_use_secrets_off: 'Laissez « #define USE_SECRETS » commenté dans {sketch}, sinon le sketch lit secrets.h au lieu de ce config.h.',
+      mqtt_password_unused: 'Un mot de passe MQTT est saisi mais {define} est désactivé : le module se connectera sans lui.',
+      esphome_secrets_file: 'Les secrets (Wi-Fi, clé P1, MQTT) vont dans secrets.yaml, à côté du YAML, à l’enregistrement.',
+      esphome_no_improv: 'Improv par le port série n’est pas activé : sur un SmartyReader, l’UART0 appartient au compteur.',
+      key_no_frames: 'La source P1 ouverte n’a pas encore envoyé de trame chiffrée : la clé n’a pas été essayée sur le compteur.',
+      key_no_source: 'Aucune source P1 n’est ouverte : la clé n’a pas été essayée sur le compteur.',
+      key_not_hex: 'La clé P1 doit compter 32 chiffres hexadécimaux.',
+      key_ok: 'La clé P1 déchiffre les trames du compteur {meter} sur la source ouverte.',
+      key_wrong:
+        'La clé P1 ne déchiffre pas les trames du compteur sur la source ouverte ({meter}) : vérifiez la clé donnée par le gestionnaire de réseau pour ce compteur.',
+      key_frames_damaged: 'Les dernières trames de la source ouverte sont endommagées : la clé n’a pas pu être essayée.'
+    },
     done: {
       flashedReset: 'Flashé et vérifié en {s} s. Le module a redémarré sur le nouveau micrologiciel.',
       flashedNoReset: 'Flashé et vérifié en {s} s. Appuyez sur RESET sur le module pour démarrer le nouveau micrologiciel.',
@@ -612,6 +726,7 @@ export const fr: Messages = {
       chooseNone: '— choisir —',
       option: '{name} ({customer})',
       new: 'Nouveau',
+      newFrom: 'Nouveau à partir de celui-ci',
       newName: 'Module {n}',
       import: 'Importer',
       export: 'Exporter (sans secrets)',
@@ -633,6 +748,8 @@ export const fr: Messages = {
       notes: 'Notes',
       complete: 'Complet : prêt pour config.h / ESPHome.',
       toFix: '{n} champ à corriger ou remplir. | {n} champs à corriger ou remplir.',
+      errorSep: ' : ',
+      firmware: 'Firmware du module',
       fieldInvalid: 'Vérifiez cette valeur : {help}',
       groups: { wifi: 'Wi-Fi', mqtt: 'MQTT', network: 'Réseau et heure', logging: 'Journal et OTA', will: 'Dernière volonté et naissance (MQTT_WILL_BIRTH)' },
       fields: {
@@ -775,11 +892,19 @@ export const fr: Messages = {
       verify: 'Vérifier',
       again: 'Vérifier à nouveau',
       showLive: 'Afficher comme source en direct',
-      stopLive: 'Arrêter la source en direct ({n} messages)',
+      stopLive: 'Arrêter la source en direct ({n} message) | Arrêter la source en direct ({n} messages)',
       phases: { connecting: 'connexion', listening: 'écoute', done: 'terminé' },
-      figures: '{elapsed} / {limit} s · {messages} messages · {publications} publications',
+      figures: '{elapsed} / {limit} s · {messages} · {publications}',
       meta: '{url} · {topic} · {mode} · {duration} s',
-      modes: { fields: 'un topic par champ', cooked: 'JSON PUBLISH_COOKED', unknown: 'mode inconnu' }
+      modes: { fields: 'un topic par champ', cooked: 'JSON PUBLISH_COOKED', unknown: 'mode inconnu' },
+      messagesN: '{n} message | {n} messages',
+      publicationsN: '{n} message publié | {n} messages publiés',
+      brokerNeeded: 'Saisissez le broker (mqtt://hôte:1883) pour vérifier.',
+      profileBrokerNeeded: 'Le profil n’a pas de broker (MQTT_SERVER) : renseignez-le pour vérifier.',
+      firmware: 'Micrologiciel reconnu : {label}',
+      firmwareNone: 'Micrologiciel non reconnu d’après ce qui est arrivé.',
+      expect: 'Micrologiciel',
+      expectAuto: 'le reconnaître'
     }
   },
   mqtt: {
@@ -811,7 +936,8 @@ export const fr: Messages = {
       valuesUnmatched: 'Aucune valeur publiée n’a pu être rapprochée du télégramme du compteur.',
       skipped: 'Non vérifié.',
       early_messages: 'Les publications arrivent plus souvent que prévu.',
-      some_fields_missing: 'Certains champs attendus manquent.'
+      some_fields_missing: 'Certains champs attendus manquent.',
+      unexpected_firmware: 'Le module exécute un autre micrologiciel que celui indiqué par le profil.'
     },
     advice: {
       broker_unreachable: 'Vérifiez l’adresse et le port du broker (MQTT_SERVER, MY_MQTT_PORT), qu’il tourne, et que cet ordinateur est sur le même réseau.',
@@ -824,7 +950,8 @@ export const fr: Messages = {
       some_fields_missing: 'Les champs désactivés dans config.h ne sont pas publiés.',
       values_mismatch:
         'Le module publie autre chose que ce qu’envoie le compteur : un autre compteur, un ancien micrologiciel, ou un module qui ne décode plus. Vérifiez la clé P1 et le journal UDP.',
-      values_not_compared: 'Ouvrez le port P1 du compteur (onglet Connexion) avec sa clé, puis vérifiez à nouveau pour comparer les valeurs.'
+      values_not_compared: 'Ouvrez le port P1 du compteur (onglet Connexion) avec sa clé, puis vérifiez à nouveau pour comparer les valeurs.',
+      unexpected_firmware: 'Indiquez dans le profil le micrologiciel du module, ou flashez celui que nomme le profil.'
     }
   },
   errors: {
@@ -846,6 +973,146 @@ export const fr: Messages = {
     disk_full: 'Le disque est plein : libérez de la place, puis réessayez.',
     forbidden_path: '{path} est en dehors des dossiers que P1 Studio peut utiliser depuis un navigateur.',
     broker_not_allowed: 'Le broker {host}:{port} ne figure pas dans la liste autorisée par l’exploitant de ce P1 Studio.',
-    too_large: 'Trop volumineux : {limit} au maximum.'
+    too_large: 'Trop volumineux : {limit} au maximum.',
+    auth_key_unconfirmed:
+      'Rien n’a été importé : les trames de ce compteur ne s’ouvrent que sans leur étiquette d’authentification (autre clé d’authentification). Confirmez d’abord la clé d’authentification du compteur (onglet Direct ou Connexion).',
+    owners: {
+      p1_source: 'la source P1',
+      diagnosis: 'le diagnostic',
+      board_monitor: 'le moniteur du module',
+      board_flash: 'le flashage d’un module',
+      board_info: 'la lecture de la puce',
+      improv: 'la configuration Wi-Fi (Improv)'
+    },
+    fields: {
+      url: 'l’adresse du broker',
+      topic: 'le topic',
+      key: 'la clé P1',
+      authKey: 'la clé d’authentification',
+      classKW: 'la puissance de référence',
+      price: 'les frais par kWh',
+      path: 'le fichier ou le port',
+      zone: 'le fuseau horaire',
+      name: 'le nom',
+      meterId: 'le compteur',
+      speed: 'la vitesse de relecture',
+      columns: 'les séries du graphique',
+      systemTitle: 'le titre système',
+      from: 'le début de la période',
+      to: 'la fin de la période',
+      date: 'la date'
+    },
+    port_disconnected: '{path} a été débranché : rebranchez l’adaptateur et rouvrez le port.',
+    port_closed: '{path} a été fermé : rouvrez le port.',
+    tcp_reconnecting: '{source} : {problem}, nouvel essai dans {retryS} s.',
+    tcpProblems: {
+      connection_refused: 'connexion refusée (rien n’écoute sur ce port : ser2net ou le serveur de flux tourne-t-il ?)',
+      host_not_found: 'hôte introuvable (vérifiez le nom ou l’adresse IP)',
+      host_unreachable: 'hôte injoignable (vérifiez le réseau et l’adresse)',
+      connect_timeout: 'pas de réponse',
+      connection_closed: 'connexion fermée par l’autre côté',
+      connection_reset: 'connexion réinitialisée par l’autre côté',
+      idle_timeout: 'aucune donnée',
+      tcp_error: 'erreur réseau'
+    },
+    source_unreadable: '{path} est illisible : s’agit-il bien d’un enregistrement ou d’un vidage, et existe-t-il encore ?',
+    capture_write_failed: 'L’enregistrement n’a pas pu être écrit dans {path} : le dossier est peut-être en lecture seule ou absent.'
+  },
+  line: {
+    none: 'Aucune source ouverte : ouvrez un port ou lancez la démo dans l’onglet Connexion.',
+    waiting: 'Port ouvert, à l’écoute : un Smarty envoie une trame toutes les 10 secondes.',
+    noBytes: 'Aucun octet n’arrive.',
+    noBytesFor: 'Aucun octet depuis {s} s :',
+    noBytesYet: 'Aucun octet depuis l’ouverture du port il y a {s} s :',
+    noBytesNever: 'Aucun octet depuis l’ouverture du port :',
+    noBytesAdvice: 'vérifiez le câble et ses broches (5 V sur la broche 1, demande de données sur la broche 2), et qu’il s’agit bien du port du lecteur P1.',
+    bytesInBursts: '{bytes} octets en {n} salve, aucune trame | {bytes} octets en {n} salves, aucune trame',
+    noFrame: 'Des octets arrivent, mais aucune trame.',
+    noFrameInverted: '— la ligne est peut-être inversée : lancez le diagnostic.',
+    noFrameSettings: '— mauvais paramètres de ligne, ou pas un signal P1 : lancez le diagnostic.',
+    frames: '{n} trame | {n} trames',
+    whoTitleMeter: ' (titre système {title}, compteur {meter})',
+    whoTitle: ' (titre système {title})',
+    whoMeter: ' (compteur {meter})',
+    wrongKey: '{frames}, aucune ne s’ouvre avec cette clé{who} : vérifiez la clé P1 dans l’onglet Connexion.',
+    wrongKeyAnnounce: 'Des trames arrivent, mais aucune ne s’ouvre avec cette clé P1.',
+    noKey: '{frames}, chiffrées{who} : saisissez la clé P1 de ce compteur dans l’onglet Connexion.',
+    noKeyAnnounce: 'Des trames chiffrées arrivent, mais aucune clé P1 n’est saisie.',
+    badCrc: '{frames}, aucune ne passe le contrôle CRC : des octets sont altérés en route. Lancez le diagnostic.',
+    badCrcAnnounce: 'Des trames arrivent, mais leur CRC est faux.',
+    truncated: '{frames}, toutes tronquées : lancez le diagnostic.',
+    truncatedAnnounce: 'Des trames arrivent, mais tronquées.',
+    notDecoded: '{frames}, aucune décodée ({failure}) : lancez le diagnostic.',
+    notDecodedAnnounce: 'Des trames arrivent, mais aucune ne peut être décodée.',
+    ok: 'Ligne en ordre : {n} télégramme décodé. | Ligne en ordre : {n} télégrammes décodés.',
+    okWithFailures: 'Ligne en ordre : {n} télégramme décodé, {failed} en échec. | Ligne en ordre : {n} télégrammes décodés, {failed} en échec.',
+    okAnnounce: 'Les télégrammes arrivent et sont décodés.',
+    goDiagnose: 'Lancer le diagnostic',
+    goConnect: 'Aller à Connexion',
+    goKey: 'Vérifier la clé P1'
+  },
+  auth: {
+    pending:
+      'Les trames du compteur de titre système {title} s’ouvrent avec la clé P1, mais seulement sans leur étiquette d’authentification : ce compteur utilise une autre clé d’authentification. Elles sont affichées ici, mais pas conservées dans l’historique.',
+    confirm: 'Confirmer la clé d’authentification de ce compteur',
+    confirmFor: 'Confirmer la clé d’authentification du compteur {title}',
+    explain: 'Ne confirmez que pour un compteur que vous connaissez : ses trames entrent alors dans l’historique, pour cette session.'
+  },
+  record: {
+    title: 'Enregistrement continu',
+    text: 'Conserve chaque télégramme de la source en direct (un port série, une connexion réseau ou les données MQTT d’un module — jamais la démo ni une relecture) dans l’historique, même après un redémarrage ; les coupures restent des trous.',
+    history: 'Enregistrer dans l’historique',
+    daily: 'aussi chaque octet, un fichier par jour',
+    since: 'Enregistrement depuis le {since} : {n} télégramme, {outages} coupures. | Enregistrement depuis le {since} : {n} télégrammes, {outages} coupures.',
+    on: 'Enregistrement en cours, en attente du premier télégramme.',
+    off: 'Pas d’enregistrement.'
+  },
+  enum: {
+    breaker: {
+      v0: 'coupé',
+      v1: 'enclenché',
+      v2: 'prêt pour le réenclenchement'
+    },
+    valve: {
+      v0: 'fermée (coupée)',
+      v1: 'ouverte (enclenchée)',
+      v2: 'prête pour la réouverture'
+    },
+    mbus: {
+      v0: 'autre',
+      v1: 'fioul',
+      v2: 'électricité',
+      v3: 'gaz',
+      v4: 'chaleur (retour)',
+      v5: 'vapeur',
+      v6: 'eau tiède (30–90 °C)',
+      v7: 'eau',
+      v8: 'répartiteur de frais de chauffage',
+      v9: 'air comprimé',
+      v10: 'froid (retour)',
+      v11: 'froid (aller)',
+      v12: 'chaleur (aller)',
+      v13: 'chaleur / froid',
+      v14: 'bus / composant du système',
+      v15: 'fluide inconnu',
+      v20: 'pouvoir calorifique',
+      v21: 'eau chaude (≥ 90 °C)',
+      v22: 'eau froide',
+      v23: 'eau, double registre (chaude/froide)',
+      v24: 'pression',
+      v25: 'convertisseur A/N'
+    }
+  },
+  warnings: {
+    nothing_decoded:
+      'Aucun télégramme décodé : la seule trame reçue ne s’est pas ouverte ou n’a pas passé le contrôle (mauvaise clé P1, ou trame altérée). | Aucun télégramme décodé : aucune des {frames} trames ne s’est ouverte ou n’a passé le contrôle (mauvaise clé P1, ou trames altérées).',
+    capture_torn:
+      'Le dernier enregistrement (octet {offset}) est incomplet : la capture a été interrompue pendant l’écriture ; tout ce qui précède est intact.',
+    capture_damaged:
+      'L’enregistrement est endommagé à {places} endroit ({bytes} illisibles) : il a été sauté ; tout ce qui précède et suit est intact et a été lu. | L’enregistrement est endommagé à {places} endroits ({bytes} illisibles) : ils ont été sautés ; tout ce qui précède et suit est intact et a été lu.',
+    nothing_decoded_key: 'Aucun télégramme décodé : saisissez la clé P1 du compteur (ses trames sont chiffrées).',
+    nothing_decoded_empty: 'Aucun télégramme décodé : le fichier ne contient aucune trame P1.',
+    frames_kept_as_is:
+      '{frames} trame ne s’ouvrait pas avec la clé : elle est copiée telle quelle. | {frames} trames ne s’ouvraient pas avec la clé : elles sont copiées telles quelles.'
   }
 }
