@@ -9,12 +9,18 @@
  * - `/metrics` on serve's port: 401 without the serve token, 200 with `Authorization: Bearer`,
  *   the demo meter's values in it, `promtool check metrics` (Debian's prometheus) passes; a
  *   Host the operator did not name is refused (403) even with the token, `--host-name` admits it.
+ * - `--mqtt-publish` with `--ha-discovery` to a real Mosquitto that wants a login (the password
+ *   from `--mqtt-password-file`, never on the command line or in serve's output): `online`, the
+ *   telegram JSON, one retained topic per value equal to it, Home Assistant discovery documents
+ *   pointing at them; `offline` when serve stops.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
+import { connectAsync } from 'mqtt'
 import { afterEach, describe, expect, it } from 'vitest'
+import { startMosquitto } from '../helpers/mosquitto'
 import { openPtyPair } from '../helpers/pty'
 import { rawHttp, ROOT, startServe, stopServe, type ServeProcess } from '../helpers/serve'
 
@@ -147,5 +153,73 @@ describe('p1studio serve, always on: real processes', () => {
       rawHttp(serve.port, `GET /metrics HTTP/1.1\r\nHost: ${name}:${serve.port}\r\nAuthorization: Bearer ${serve.token}\r\nConnection: close\r\n\r\n`)
     expect((await host('raspberrypi.local')).status).toBe(200)
     expect((await host('other.local')).status).toBe(403)
+  }, 120_000)
+
+  it('--mqtt-publish --ha-discovery: a real Mosquitto with a login gets the telegram, one retained topic per value and the discovery documents', async () => {
+    const PASSWORD = 'mqtt-secret-7d1f0c'
+    const broker = await startMosquitto({ users: { p1pi: PASSWORD } })
+    cleanups.push(() => broker.stop())
+    const data = mkdtempSync(join(tmpdir(), 'p1s-serve-mqtt-'))
+    const pwFile = join(data, 'mqtt-password')
+    writeFileSync(pwFile, PASSWORD + '\n', { mode: 0o600 })
+    const sub = await connectAsync(broker.url, { username: 'p1pi', password: PASSWORD, reconnectPeriod: 0 })
+    cleanups.push(() => sub.endAsync())
+    const msgs: { topic: string; payload: string; retain: boolean }[] = []
+    sub.on('message', (topic, payload, packet) => msgs.push({ topic, payload: payload.toString(), retain: packet.retain }))
+    await sub.subscribeAsync(['home/p1/#', 'homeassistant/#'], { qos: 1 })
+    const until = async (pred: (m: (typeof msgs)[number]) => boolean, what: string): Promise<(typeof msgs)[number]> => {
+      await waitFor(
+        () => msgs.some(pred),
+        () => `${what}; got ${msgs.map((m) => m.topic).join(', ')}`,
+        60_000
+      )
+      return msgs.find(pred)!
+    }
+
+    const args = ['--demo', '--listen', '127.0.0.1:0', '--mqtt-publish', broker.url, '--mqtt-prefix', 'home/p1', '--ha-discovery']
+    const serve = await startServe([...args, '--mqtt-user', 'p1pi', '--mqtt-password-file', pwFile], { P1STUDIO_DATA_DIR: data })
+    cleanups.push(() => stopServe(serve))
+    await until((m) => m.topic === 'home/p1/status' && m.payload === 'online', 'the birth message')
+    const tg = JSON.parse((await until((m) => m.topic === 'home/p1/telegram', 'the telegram JSON')).payload) as {
+      meter_id: string
+      values: Record<string, number | string>
+      units: Record<string, string>
+    }
+    expect(tg.meter_id).toMatch(/^[A-Z0-9]{6,}$/)
+    expect(typeof tg.values.energy_import).toBe('number')
+    expect(tg.units).toMatchObject({ energy_import: 'kWh', power_import: 'kW', voltage_l1: 'V' })
+    const energy = await until((m) => m.topic === 'home/p1/energy_import', 'the energy import topic')
+    expect(energy.payload).toBe(String(tg.values.energy_import))
+    const node = `p1studio_${tg.meter_id}`
+    const docMsg = await until((m) => m.topic === `homeassistant/sensor/${node}/energy_import/config`, 'the discovery document')
+    expect(JSON.parse(docMsg.payload)).toMatchObject({
+      unique_id: `${node}_energy_import`,
+      state_topic: 'home/p1/energy_import',
+      unit_of_measurement: 'kWh',
+      device_class: 'energy',
+      state_class: 'total_increasing',
+      availability_topic: 'home/p1/status',
+      payload_available: 'online',
+      payload_not_available: 'offline',
+      device: { identifiers: [node], serial_number: tg.meter_id },
+      origin: { name: 'P1 Studio' }
+    })
+    for (const m of msgs.filter((x) => x.topic.startsWith('homeassistant/'))) {
+      const c = JSON.parse(m.payload) as { state_topic: string }
+      expect(c.state_topic).toMatch(/^home\/p1\/[a-z0-9_]+$/)
+    }
+    // retained: a client that comes later gets the state at once
+    const late = await connectAsync(broker.url, { username: 'p1pi', password: PASSWORD, reconnectPeriod: 0 })
+    cleanups.push(() => late.endAsync())
+    const kept = new Promise<{ payload: string; retain: boolean }>((r) =>
+      late.once('message', (_t, payload, packet) => r({ payload: payload.toString(), retain: packet.retain }))
+    )
+    await late.subscribeAsync(`homeassistant/sensor/${node}/energy_import/config`, { qos: 1 })
+    expect(await kept).toEqual({ payload: docMsg.payload, retain: true })
+    expect(serve.output()).toContain('MQTT publish: Publishing to')
+    expect(serve.output()).not.toContain(PASSWORD)
+    await stopServe(serve)
+    expect(serve.child.exitCode).toBe(0)
+    await until((m) => m.topic === 'home/p1/status' && m.payload === 'offline', 'offline on a clean stop')
   }, 120_000)
 })
