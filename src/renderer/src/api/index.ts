@@ -9,15 +9,20 @@ import { createWsClient, type ConnectionState } from './ws-client'
 
 export interface ApiHandle {
   client: P1StudioClient
+  /**
+   * A browser on serve mode (no Electron bridge): files are uploaded and downloaded, never named
+   * by a path on the serving computer (issue 12). False in the desktop window.
+   */
+  browser: boolean
   /** Transport state: always 'open' for Electron IPC. */
   onConnection(listener: (s: ConnectionState) => void): () => void
 }
 
 export function createApi(): ApiHandle {
-  if (window.p1studio) return { client: window.p1studio, onConnection: (l) => (l('open'), () => undefined) }
+  if (window.p1studio) return { client: window.p1studio, browser: false, onConnection: (l) => (l('open'), () => undefined) }
   const token = new URLSearchParams(location.search).get('token')
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:'
   const url = `${proto}//${location.host}/ws${token ? `?token=${encodeURIComponent(token)}` : ''}`
   const ws = createWsClient(url)
-  return { client: ws, onConnection: (l) => (l(ws.state), ws.onConnection(l)) }
+  return { client: ws, browser: true, onConnection: (l) => (l(ws.state), ws.onConnection(l)) }
 }
