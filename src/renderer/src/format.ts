@@ -56,9 +56,22 @@ export function bucketWidth(ms: number): string {
   return ms >= 3600_000 ? `${Math.round(ms / 3600_000)} h` : ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`
 }
 
-/** Bytes as megabytes with two decimals, "1.23 MB" / "1,23 Mo". */
-export function megabytes(n: number): string {
-  return t('common.megabytes', { n: fmt.value.number(n / 1e6, 2) })
+/**
+ * A size in bytes as people read it, SI units (1 kB = 1000 B): "812 B", "4.1 kB", "1.23 MB",
+ * "2.05 GB" — "4,1 ko" in French, "4,1 kB" in German.
+ */
+export function size(n: number): string {
+  if (!Number.isFinite(n)) return '—'
+  const a = Math.abs(n)
+  if (a < 1000) return t('common.size.B', { n: fmt.value.number(n, 0) })
+  if (a < 1e6) return t('common.size.kB', { n: fmt.value.number(n / 1e3, 1) })
+  if (a < 1e9) return t('common.size.MB', { n: fmt.value.number(n / 1e6, 2) })
+  return t('common.size.GB', { n: fmt.value.number(n / 1e9, 2) })
+}
+
+/** A count with the language's digit grouping: "1,158" / "1.158"; null → "—". */
+export function count(v: number | null | undefined): string {
+  return fmt.value.count(v)
 }
 
 /** A number with fixed decimals in the language's form; null → "—". */
@@ -71,7 +84,7 @@ export function num(v: number | null | undefined): string {
   return fmt.value.number(v)
 }
 
-/** Date and time of an instant (ms or ISO text) in the meter's zone: "20.06.2026 22:00:05". */
+/** Date and time of an instant (ms or ISO text) in the meter's zone: "2026-06-20 22:00:05". */
 export function dateTime(ms: number | string): string {
   return fmt.value.dateTime(ms)
 }
@@ -86,14 +99,19 @@ export function hourMinute(ms: number): string {
   return fmt.value.hourMinute(ms)
 }
 
-/** A calendar date "YYYY-MM-DD" as the language writes dates. */
+/** A calendar date "YYYY-MM-DD" (ISO in every language). */
 export function calendarDate(ymd: string): string {
   return fmt.value.calendarDate(ymd)
 }
 
-/** A month "YYYY-MM" as the language writes it. */
+/** A month "YYYY-MM" (ISO in every language). */
 export function calendarMonth(ym: string): string {
   return fmt.value.calendarMonth(ym)
+}
+
+/** The instant for a file (CSV): ISO 8601 local time with the meter zone's offset, "2026-06-20T22:00:05+02:00". */
+export function isoLocal(ms: number | string): string {
+  return fmt.value.isoLocal(ms)
 }
 
 /** Log time stamp "HH:MM:SS.mmm" of an instant in the meter's zone. */

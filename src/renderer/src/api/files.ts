@@ -13,6 +13,13 @@ function base64(bytes: Uint8Array): string {
   return btoa(bin)
 }
 
+/** A file to upload: a browser's File (name, size, bytes). */
+export interface UploadSource {
+  name: string
+  size: number
+  arrayBuffer(): Promise<ArrayBuffer>
+}
+
 /**
  * Upload `file` into `folder` under its own name (or a free variant of it).
  * @param onProgress bytes sent so far and in total
@@ -22,7 +29,7 @@ function base64(bytes: Uint8Array): string {
 export async function uploadFile(
   client: Pick<P1StudioClient, 'uploadBegin' | 'uploadChunk' | 'uploadEnd' | 'uploadCancel'>,
   folder: Folder,
-  file: { name: string; size: number; arrayBuffer(): Promise<ArrayBuffer> },
+  file: UploadSource,
   onProgress?: (sent: number, total: number) => void
 ): Promise<CaptureFileInfo> {
   const name =

@@ -6,8 +6,11 @@ import type { Chart } from 'chart.js'
 import type { HistorySeries } from '@shared/contract'
 import { fmt } from '../i18n'
 
-/** Dataset colours, in order. */
-export const COLORS = ['#d64545', '#2f7ed8', '#2b9348', '#8e44ad', '#e69b00', '#555']
+/**
+ * Dataset colours, in order: eight that stay apart for colour-blind readers too (Okabe & Ito's
+ * palette, without its yellow, plus grey), so no chart of up to eight series repeats one.
+ */
+export const COLORS = ['#D55E00', '#0072B2', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#999999']
 
 /** The x axis of a time chart over [from, to] (ms), in the meter's zone and the language shown (./zoned-adapter). */
 export function timeScale(from: number, to: number) {

@@ -1,48 +1,57 @@
 /**
- * chart.js date adapter for the time axis in the meter's zone and the language shown: ticks
- * on the zone's midnights and hours (calendar arithmetic of src/shared/i18n/zoned.ts) and
- * labels through `Intl` (24-hour clock, the language's dates). chartjs-adapter-date-fns
- * works in the computer's own zone only. Each chart passes `adapters.date: { zone, locale }`.
+ * chart.js date adapter for the time axis in the meter's zone, in the one time convention of
+ * every tab (issue 15): ticks on the zone's midnights and hours (calendar arithmetic of
+ * src/shared/i18n/zoned.ts), labels 24-hour with ISO dates ("2026-06-20", "2026-06",
+ * "22:15", tooltips "2026-06-20 22:15:05"), the same in every language. Each chart passes
+ * `adapters.date: { zone }`.
  */
 import { _adapters, type TimeUnit } from 'chart.js'
-import { addUnits, diffUnits, startOf, type ZonedUnit } from '@shared/i18n/zoned'
+import { addUnits, diffUnits, startOf, wallTime, type ZonedUnit } from '@shared/i18n/zoned'
 import { DEFAULT_TIME_ZONE } from '@shared/i18n'
 
 /** The options a chart gives the adapter. */
 export interface ZonedAdapterOptions {
   /** IANA zone of the axis (default Europe/Luxembourg). */
   zone?: string
-  /** Intl locale of the labels, e.g. "fr-LU". */
+  /** Intl locale of the chart (numbers); the dates are ISO in every language. */
   locale?: string
 }
 
-/** Label formats per unit; `datetime` is the tooltip's. */
-const FORMATS: Record<string, Intl.DateTimeFormatOptions> = {
-  datetime: { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' },
-  millisecond: { hour: '2-digit', minute: '2-digit', second: '2-digit', fractionalSecondDigits: 3, hourCycle: 'h23' },
-  second: { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' },
-  minute: { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' },
-  hour: { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' },
-  day: { day: 'numeric', month: 'short' },
-  week: { day: 'numeric', month: 'short', year: 'numeric' },
-  month: { month: 'short', year: 'numeric' },
-  quarter: { month: 'short', year: 'numeric' },
-  year: { year: 'numeric' }
+const p2 = (n: number): string => String(n).padStart(2, '0')
+
+/** Label of `time` for a format key (chart.js unit names, `datetime` for the tooltip), ISO parts in `zone`. */
+export function zonedLabel(time: number, format: string, zone: string): string {
+  const w = wallTime(time, zone)
+  const date = `${String(w.year).padStart(4, '0')}-${p2(w.month)}-${p2(w.day)}`
+  const hm = `${p2(w.hour)}:${p2(w.minute)}`
+  switch (format) {
+    case 'millisecond':
+      return `${hm}:${p2(w.second)}.${String(w.millisecond).padStart(3, '0')}`
+    case 'second':
+      return `${hm}:${p2(w.second)}`
+    case 'minute':
+    case 'hour':
+      return hm
+    case 'day':
+    case 'week':
+      return date
+    case 'month':
+    case 'quarter':
+      return date.slice(0, 7)
+    case 'year':
+      return String(w.year)
+    default:
+      return `${date} ${hm}:${p2(w.second)}`
+  }
 }
 
-const cache = new Map<string, Intl.DateTimeFormat>()
-function formatter(locale: string, zone: string, key: string): Intl.DateTimeFormat {
-  const id = `${locale}|${zone}|${key}`
-  let f = cache.get(id)
-  if (!f) cache.set(id, (f = new Intl.DateTimeFormat(locale, { ...(FORMATS[key] ?? FORMATS.datetime), timeZone: zone })))
-  return f
-}
+const FORMAT_KEYS = ['datetime', 'millisecond', 'second', 'minute', 'hour', 'day', 'week', 'month', 'quarter', 'year']
 
 type Self = { options: ZonedAdapterOptions }
 const zoneOf = (self: Self): string => self.options?.zone ?? DEFAULT_TIME_ZONE
 
 _adapters._date.override({
-  formats: () => Object.fromEntries(Object.keys(FORMATS).map((k) => [k, k])),
+  formats: () => Object.fromEntries(FORMAT_KEYS.map((k) => [k, k])),
   parse(value: unknown) {
     if (value === null || value === undefined) return null
     if (typeof value === 'number') return Number.isFinite(value) ? value : null
@@ -54,11 +63,7 @@ _adapters._date.override({
     return null
   },
   format(this: Self, time: number, format: string) {
-    if (format === 'datetime') {
-      const f = formatter(this.options?.locale ?? 'en-GB', zoneOf(this), 'datetime')
-      return f.format(time).replace(',', '')
-    }
-    return formatter(this.options?.locale ?? 'en-GB', zoneOf(this), format).format(time)
+    return zonedLabel(time, format, zoneOf(this))
   },
   add(this: Self, time: number, amount: number, unit: TimeUnit) {
     return addUnits(time, amount, unit as ZonedUnit, zoneOf(this))

@@ -1,11 +1,14 @@
 /**
  * The Capture tab's store: the capture folder's files, starting and stopping a capture of
- * the open source, opening a file as a replay, importing dumps, exporting, and the replay
+ * the open source, opening a file as a replay, importing dumps (from a browser: uploaded
+ * first, issue 12), exporting (from a browser: downloaded from `/download/<name>`), sharing an
+ * anonymised copy (`shareCapture`: a fresh key to give with it, issue 15), and the replay
  * controls (pace, pause, seek). The running capture's figures come with the session status.
  */
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import type { CaptureFileInfo, CaptureStatus, ExportResult, P1StudioClient, ReplaySpeed, ReplayState } from '@shared/contract'
+import type { CaptureFileInfo, CaptureStatus, ExportResult, P1StudioClient, ReplaySpeed, ReplayState, ShareResult } from '@shared/contract'
+import { uploadFile, type UploadSource } from '../api/files'
 import { requireClient, useActions } from './action'
 import { useSessionStore } from './session'
 
@@ -15,13 +18,16 @@ export type ExportFormat = 'csv' | 'jsonl' | 'raw'
 export const useCaptureStore = defineStore('capture', () => {
   const session = useSessionStore()
   const files = shallowRef<CaptureFileInfo[]>([])
-  /** Replay pace for files opened from the list and for the running replay. */
+  /** Replay pace for files opened from the list. */
   const speed = ref<ReplaySpeed>(1)
   const { busy, error, run, quiet } = useActions()
-  /** The last stop / import / export, for the view to word. */
+  /** The last stop / import / export / share, for the view to word. */
   const stopped = shallowRef<CaptureStatus | null>(null)
   const imported = shallowRef<CaptureFileInfo | null>(null)
   const exported = shallowRef<{ format: ExportFormat; result: ExportResult } | null>(null)
+  const shared = shallowRef<{ from: string; result: ShareResult } | null>(null)
+  /** An upload from the browser: bytes sent and in total. */
+  const upload = shallowRef<{ name: string; sent: number; total: number } | null>(null)
   const api = (): P1StudioClient => requireClient(session.client)
 
   const status = computed<CaptureStatus | null>(() => session.status?.capture ?? null)
@@ -38,6 +44,7 @@ export const useCaptureStore = defineStore('capture', () => {
     stopped.value = null
     imported.value = null
     exported.value = null
+    shared.value = null
   }
 
   /** Reload the file list; a failure shows as the error but does not clear the last message. */
@@ -65,7 +72,7 @@ export const useCaptureStore = defineStore('capture', () => {
   async function open(path: string): Promise<boolean> {
     clearResults()
     error.value = null
-    await session.openSource({ kind: 'capture', path: named(path), speed: speed.value })
+    await session.openSource({ kind: 'capture', path: named(path), speed: speed.value, zone: session.meterZone })
     if (session.error) {
       error.value = session.error
       return false
@@ -84,17 +91,54 @@ export const useCaptureStore = defineStore('capture', () => {
     }
   }
 
+  /**
+   * A file of the user's computer, from a browser: uploaded into the capture folder, then
+   * imported as a capture ('import') or opened as a replay ('open').
+   * @returns true when done
+   */
+  async function uploadAnd(file: UploadSource, then: 'import' | 'open'): Promise<boolean> {
+    clearResults()
+    const f = await run('upload', async () => {
+      upload.value = { name: file.name, sent: 0, total: file.size }
+      try {
+        return await uploadFile(api(), 'captures', file, (sent, total) => (upload.value = { name: file.name, sent, total }))
+      } finally {
+        upload.value = null
+      }
+    })
+    if (!f) return false
+    await refresh()
+    if (then === 'open') return open(f.name)
+    await importFile(f.name)
+    return imported.value !== null
+  }
+
   async function exportFile(path: string, format: ExportFormat): Promise<void> {
     const r = await run('export', async () => {
       clearResults()
       return api().exportCapture({ path: named(path), format })
     })
-    if (r) exported.value = { format, result: r }
+    if (r) {
+      exported.value = { format, result: r }
+      await refresh()
+    }
   }
 
-  /** Apply `speed` to the running replay. */
-  async function applySpeed(): Promise<void> {
-    if (replay.value) await quiet(() => api().setReplay({ speed: speed.value }))
+  /** An anonymised copy of a capture to give someone who can help (re-encrypted with a fresh key). */
+  async function share(path: string): Promise<void> {
+    const r = await run('share', async () => {
+      clearResults()
+      return api().shareCapture({ path: named(path) })
+    })
+    if (r) {
+      shared.value = { from: named(path), result: r }
+      await refresh()
+    }
+  }
+
+  /** Pace the running replay (the select shows the replay's own speed, whichever window set it). */
+  async function setSpeed(s: ReplaySpeed): Promise<void> {
+    if (replay.value) await quiet(() => api().setReplay({ speed: s }))
   }
   /** Jump to a fraction 0…1 of the replay's recorded time. */
   const seek = (fraction: number) => quiet(() => api().setReplay({ seek: fraction }))
@@ -111,6 +155,8 @@ export const useCaptureStore = defineStore('capture', () => {
     stopped,
     imported,
     exported,
+    shared,
+    upload,
     status,
     replay,
     canCapture,
@@ -119,8 +165,10 @@ export const useCaptureStore = defineStore('capture', () => {
     stop,
     open,
     importFile,
+    uploadAnd,
     exportFile,
-    applySpeed,
+    share,
+    setSpeed,
     seek,
     togglePause
   }

@@ -16,6 +16,7 @@ import type {
   P1StudioClient
 } from '@shared/contract'
 import { DEFAULT_PRICE_EUR_PER_KWH, type QuarterStats } from '@shared/history'
+import { uploadFile, type UploadSource } from '../api/files'
 import { requireClient, useActions } from './action'
 import { useSessionStore } from './session'
 
@@ -54,10 +55,23 @@ export const useHistoryStore = defineStore('history', () => {
 
   /** Power class: '3', '7', '12' or 'custom' (then `customClass` kW). */
   const classChoice = ref<string>('7')
-  const customClass = ref(9)
+  const customClass = ref<number | string>(9)
   /** Price per kWh above the class, € . */
-  const price = ref(DEFAULT_PRICE_EUR_PER_KWH)
-  const classKW = computed(() => (classChoice.value === 'custom' ? Number(customClass.value) || 1 : Number(classChoice.value)))
+  const price = ref<number | string>(DEFAULT_PRICE_EUR_PER_KWH)
+  const classKW = computed(() => (classChoice.value === 'custom' ? Number(customClass.value) : Number(classChoice.value)))
+  /**
+   * What is wrong with the class or the price (catalogue keys), null when both are usable: a
+   * class above 0 kW and at most 1000 kW, a price of 0 or more and at most 100 per kWh — the
+   * history namespace's bounds. Nothing is asked with a wrong one (no silent 1 kW, no ignored −1).
+   */
+  const settingsError = computed<string | null>(() => {
+    const c = classKW.value
+    if (customClass.value === '' && classChoice.value === 'custom') return 'history.demand.classInvalid'
+    if (!Number.isFinite(c) || c <= 0 || c > 1000) return 'history.demand.classInvalid'
+    const p = price.value === '' ? NaN : Number(price.value)
+    if (!Number.isFinite(p) || p < 0 || p > 100) return 'history.demand.priceInvalid'
+    return null
+  })
   const phaseQuantity = ref<PhaseQuantity>('power')
   /** CSV column headers in the language shown (default: English, stable for scripts). */
   const csvLocalHeaders = ref(false)
@@ -105,6 +119,23 @@ export const useHistoryStore = defineStore('history', () => {
     await refreshAll()
   }
   const importFile = (path: string) => doImport(() => api().historyImport({ path: path.trim() }))
+  /** An upload from the browser: bytes sent and in total. */
+  const upload = shallowRef<{ name: string; sent: number; total: number } | null>(null)
+  /** A file of the user's computer, from a browser: uploaded into the capture folder, then imported by its name (issue 12). */
+  async function uploadAndImport(file: UploadSource): Promise<void> {
+    lastImport.value = null
+    const f = await run('upload', async () => {
+      upload.value = { name: file.name, sent: 0, total: file.size }
+      try {
+        return await uploadFile(api(), 'captures', file, (sent, total) => (upload.value = { name: file.name, sent, total }))
+      } finally {
+        upload.value = null
+      }
+    })
+    if (!f) return
+    captureFiles.value = (await quiet(() => api().listCaptures())) ?? captureFiles.value
+    await importFile(f.name)
+  }
   const importDemo = () => doImport(() => api().historyImportDemo())
   const cancelImport = () => quiet(() => api().historyCancelImport())
 
@@ -157,7 +188,13 @@ export const useHistoryStore = defineStore('history', () => {
   /** Daily and monthly figures for the class and price; keeps or picks the selected day (the peak one). */
   async function loadDays(): Promise<void> {
     if (!meterId.value) return
-    const r = await quiet(() => api().historyDays({ meterId: meterId.value, classKW: classKW.value, price: Number(price.value) || 0 }))
+    if (settingsError.value) {
+      // figures of another class would read as this one's: none until the class and price are usable
+      days.value = null
+      quarters.value = []
+      return
+    }
+    const r = await quiet(() => api().historyDays({ meterId: meterId.value, classKW: classKW.value, price: Number(price.value) }))
     if (!r) return
     days.value = r
     if (!r.days.some((d) => d.date === selectedDay.value)) {
@@ -168,7 +205,7 @@ export const useHistoryStore = defineStore('history', () => {
   }
 
   async function loadQuarters(): Promise<void> {
-    if (!meterId.value || !selectedDay.value) return
+    if (!meterId.value || !selectedDay.value || settingsError.value) return
     const r = await quiet(() => api().historyQuarters({ meterId: meterId.value, date: selectedDay.value, classKW: classKW.value }))
     if (r) quarters.value = r.quarters
   }
@@ -202,6 +239,7 @@ export const useHistoryStore = defineStore('history', () => {
     customClass,
     price,
     classKW,
+    settingsError,
     phaseQuantity,
     csvLocalHeaders,
     range,
@@ -218,6 +256,8 @@ export const useHistoryStore = defineStore('history', () => {
     attach,
     loadMeters,
     importFile,
+    upload,
+    uploadAndImport,
     importDemo,
     cancelImport,
     showRange,
