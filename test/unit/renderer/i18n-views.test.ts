@@ -69,7 +69,8 @@ function wrongKeyReport(): DiagnosisReport {
     firstFrameHex: null,
     startedAt: new Date(T).toISOString(),
     durationS: 41,
-    appVersion: '0.1.0'
+    appVersion: '0.1.0',
+    interrupted: null
   }
 }
 
@@ -83,7 +84,8 @@ const capture = {
   fileBytes: 13000,
   durationS: 95,
   systemTitle: '534147677001BD54',
-  error: null
+  error: null,
+  errorInfo: null
 }
 function status(): SessionStatus {
   return {
@@ -92,11 +94,19 @@ function status(): SessionStatus {
       kind: 'capture',
       path: '/home/me/P1Studio/captures/site-visit.p1cap',
       format: 'p1cap',
-      replay: { time: T, positionMs: 30_000, durationMs: 95_000, index: 4, count: 10, speed: 10, paused: false, done: false, warning: null }
+      replay: { time: T, positionMs: 30_000, durationMs: 95_000, index: 4, count: 10, speed: 10, paused: false, done: false, warning: null, warningInfo: null }
     },
-    stats: { bytes: 12034, decoded: 9, failed: { gcm_tag_mismatch: 1, truncated_frame: 2 }, lastTelegramAt: T, lastByteAt: T },
+    stats: {
+      bytes: 12034,
+      decoded: 9,
+      failed: { gcm_tag_mismatch: 1, truncated_frame: 2 },
+      lastTelegramAt: T,
+      lastByteAt: T,
+      line: { state: 'ok', bursts: 0, framesFound: 0, unreadableBytes: 0, zeroShare: 0, lastFailure: null, meter: null }
+    },
     key: { hasKey: true, masked: '••••4188', origin: 'entered', authKey: '00112233445566778899AABBCCDDEEFF', canRemember: true },
     error: null,
+    errorInfo: null,
     version: '0.1.0'
   }
 }
@@ -442,11 +452,22 @@ describe('every view in French and German', () => {
     const h = await mounted(HistoryView, pinia)
     await flushPromises()
     expect(h.get('[data-testid="day-import-2026-06-19"]').text()).toBe('12,345')
-    expect(h.get('[data-testid="history-days"]').text()).toContain('19/06/2026')
-    expect(h.get('[data-testid="history-range"]').text()).toMatch(/^\d\d\/\d\d\/2026 \d\d:\d\d:\d\d – /)
+    // one time convention in every language (issue 15): ISO dates and 24-hour times in the meter's
+    // zone (Europe/Luxembourg, CEST: the first reading 2026-06-19T20:00:05Z is 22:00:05); the
+    // words and the numbers follow the language
+    const days = () => h.get('[data-testid="history-days"]')
+    expect(days().get('thead').text()).toBe('datesoutirage kWhinjection kWhpointe 15 min kWdépassement kWhfrais €')
+    expect(days().get('tbody tr').text()).toBe('2026-06-1912,3453,2507,8000,4000,05')
+    expect(h.get('[data-testid="history-range"]').text()).toBe('2026-06-19 22:00:05 – 2026-06-20 22:00:15 · min/max par 5 min')
     setLocale('de')
     await flushPromises()
-    expect(h.get('[data-testid="history-days"]').text()).toContain('19.06.2026')
+    expect(days().get('thead').text()).toBe('DatumBezug kWhEinspeisung kWhSpitze 15 min kWÜberschreitung kWhZuschlag €')
+    expect(days().get('tbody tr').text()).toBe('2026-06-1912,3453,2507,8000,4000,05')
+    expect(h.get('[data-testid="history-range"]').text()).toBe('2026-06-19 22:00:05 – 2026-06-20 22:00:15 · Min./Max. je 5 min')
+    setLocale('en')
+    await flushPromises()
+    expect(days().get('tbody tr').text()).toBe('2026-06-1912.3453.2507.8000.4000.05')
+    setLocale('de')
     h.unmount()
     expect(localStorage.getItem('p1studio.locale')).toBe('de')
   }, 60_000)

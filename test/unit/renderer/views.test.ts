@@ -22,14 +22,34 @@ function record(bytes: Buffer, key?: string, seq = 1): FrameRecord {
 }
 
 const keyStatus: KeyStatus = { hasKey: false, masked: null, origin: 'none', authKey: '00112233445566778899AABBCCDDEEFF', canRemember: false }
-const capture = { active: false, dir: '/tmp', path: null, files: [], bytes: 0, frames: 0, fileBytes: 0, durationS: 0, systemTitle: null, error: null }
+const capture = {
+  active: false,
+  dir: '/tmp',
+  path: null,
+  files: [],
+  bytes: 0,
+  frames: 0,
+  fileBytes: 0,
+  durationS: 0,
+  systemTitle: null,
+  error: null,
+  errorInfo: null
+}
 function status(): SessionStatus {
   return {
     capture,
     source: { kind: 'demo', label: 'demo' },
-    stats: { bytes: 0, decoded: 1, failed: {}, lastTelegramAt: null, lastByteAt: null },
+    stats: {
+      bytes: 0,
+      decoded: 1,
+      failed: {},
+      lastTelegramAt: null,
+      lastByteAt: null,
+      line: { state: 'ok', bursts: 0, framesFound: 0, unreadableBytes: 0, zeroShare: 0, lastFailure: null, meter: null }
+    },
     key: keyStatus,
     error: null,
+    errorInfo: null,
     version: '0'
   }
 }
@@ -66,8 +86,8 @@ function fakeClient(frames: FrameRecord[]): P1StudioClient & { setKeyCalls: unkn
     startCapture: async () => capture,
     stopCapture: async () => capture,
     listCaptures: async () => [],
-    importFile: async () => ({ name: 'x.p1cap', path: '/x.p1cap', bytes: 1, modifiedAt: '' }),
-    exportCapture: async () => ({ path: '/x.csv', name: 'x.csv', telegrams: 0, bytes: 0, warning: null }),
+    importFile: async () => ({ name: 'x.p1cap', path: '/x.p1cap', bytes: 1, modifiedAt: '', warning: null, warnings: [] }),
+    exportCapture: async () => ({ path: '/x.csv', name: 'x.csv', telegrams: 0, bytes: 0, warning: null, warnings: [] }),
     historyImport: async () => ({ file: '', telegrams: 0, failed: 0, failures: {}, meters: [], cancelled: false, warning: null }),
     historyImportDemo: async () => ({ file: '', telegrams: 0, failed: 0, failures: {}, meters: [], cancelled: false, warning: null }),
     historyCancelImport: async () => undefined,
