@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url'
 import { StudioSession } from './host/session'
 import { wireIpc } from './host/ipc'
 import { desktopCsp, isAppSender, type AppRenderer } from './host/desktop-guard'
-import { safeStorageKeyStore, safeStorageSecretStore } from './keystore'
+import { currentKeychain, safeStorageKeyStore, safeStorageSecretStore } from './keystore'
+import { OS_KEYCHAIN } from './board/profile-store'
+import { openSecretStore } from './board/secret-store'
 
 const HERE = fileURLToPath(new URL('.', import.meta.url))
 /** The app's renderer: the built page, or the dev server when not packaged. */
@@ -86,7 +88,10 @@ app.whenReady().then(async () => {
     captureDir: join(app.getPath('documents'), 'P1Studio', 'captures'),
     historyPath: join(app.getPath('userData'), 'history.duckdb'),
     boardsDir: join(app.getPath('userData'), 'boards'),
-    secrets: safeStorageSecretStore()
+    // board secrets: the OS keychain; where safeStorage has none (Linux basic_text) the OS keyring or an encrypted file, never memory only
+    secrets: currentKeychain().usable
+      ? Object.assign(safeStorageSecretStore(), { protection: () => OS_KEYCHAIN })
+      : await openSecretStore({ dataDir: app.getPath('userData') })
   })
   await studio.loadRememberedKey()
   wireIpc(studio, () => win?.webContents ?? null, RENDERER)

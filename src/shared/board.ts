@@ -133,11 +133,79 @@ export interface BoardLogLine {
 export interface BoardMonitorState {
   /** Serial monitor of the board's debug output. */
   monitor: { open: boolean; path: string | null; baudRate: number | null; error: string | null }
-  /** UDP log listener (SmartyReader `Tb.set_udp_log`, port 6666). */
-  udp: { open: boolean; port: number | null; error: string | null }
+  /**
+   * UDP log listener (SmartyReader `Tb.set_udp_log`, port 6666). `address`: the address bound
+   * (null when closed); `via`: why that one ({@link UdpBindVia}); `reason`: the same in English.
+   */
+  udp: { open: boolean; port: number | null; error: string | null; address?: string | null; via?: UdpBindVia | null; reason?: string | null }
   /** A board's MQTT data as a live source. */
   mqttSource: { open: boolean; url: string | null; topic: string | null; messages: number; error: string | null }
+  /** How the board profiles' secrets are kept here (always set by the board service). */
+  secrets?: SecretProtection
 }
+
+/**
+ * Why the UDP log listens where it does: `asked` (the address given), `all` (0.0.0.0, asked),
+ * `profile` (a profile's UDP_LOG_PC_IP that is this computer's), `board` (this computer's
+ * address towards the board's IP), `loopback` (nothing known: 127.0.0.1 only).
+ */
+export type UdpBindVia = 'asked' | 'all' | 'profile' | 'board' | 'loopback'
+
+/** Values a coded message carries for the renderer's wording (figures, names, field names). */
+export type BoardParams = Record<string, string | number | boolean | null>
+
+/**
+ * A message as a stable code, its parameters, and the main side's English sentence (kept for
+ * the CLI, JSON and logs). The renderer words `code` + `params` in the user's language
+ * (src/shared/i18n); docs/board.md lists every code and its params.
+ */
+export interface BoardMessage {
+  code: string
+  params: BoardParams
+  message: string
+}
+
+/**
+ * How board secrets are protected where they are kept (docs/board.md, "Secrets"):
+ * - `os-keychain`: the desktop app's OS keychain (Electron safeStorage: DPAPI, Keychain, libsecret/KWallet);
+ * - `os-keyring`: the OS keyring through @napi-rs/keyring (Secret Service, macOS Keychain,
+ *   Windows Credential Manager) holds the 32-byte key; the secrets are AES-256-GCM in the profiles;
+ * - `encrypted-file`: the same, the key in a 0600 file beside the data folder;
+ * - `this-run-only`: in this process's memory: gone after a restart (then an error, never a value).
+ */
+export type SecretProtectionKind = 'os-keychain' | 'os-keyring' | 'encrypted-file' | 'this-run-only'
+
+/** Which protection is in force for new secrets. */
+export interface SecretProtection {
+  kind: SecretProtectionKind
+  /** In English: "OS keyring", "encrypted file, key in /home/pi/.P1Studio-secret.key", "this run only". */
+  label: string
+  /** The key file (`encrypted-file`), else null. */
+  keyFile: string | null
+  /** Why no stronger protection is in force, in English (e.g. why the OS keyring was not used); null if nothing to say. */
+  note: string | null
+}
+
+/**
+ * Why a stored secret cannot be read (docs/board.md). Params of each: {field, keyFile}.
+ * - `secret_key_missing`: the key file is gone;
+ * - `secret_key_unreadable`: the key file cannot be read (permissions, another owner, not 32 bytes);
+ * - `secret_other_key`: encrypted with another key (the key file or keyring entry was replaced);
+ * - `secret_damaged`: the stored value is damaged;
+ * - `secret_keyring_unavailable`: stored with the OS keyring, which cannot be reached now (locked, not running);
+ * - `secret_lost_restart`: kept in memory only by an earlier run;
+ * - `secret_unreadable`: anything else (e.g. the desktop app's keychain cannot decrypt it).
+ */
+export const SECRET_READ_CODES = [
+  'secret_key_missing',
+  'secret_key_unreadable',
+  'secret_other_key',
+  'secret_damaged',
+  'secret_keyring_unavailable',
+  'secret_lost_restart',
+  'secret_unreadable'
+] as const
+export type SecretReadCode = (typeof SECRET_READ_CODES)[number]
 
 /** Events pushed on the 'board' channel. */
 export type BoardEvent =
@@ -250,25 +318,39 @@ export interface BoardProfileView {
   board: BoardFamily
   defines: BoardDefines
   settings: BoardSettings
-  /** Per secret: set or not, and a masked form (P1 key: "••••…4188"; passwords: "••••••"). */
-  secrets: Record<BoardSecretKey, { set: boolean; masked: string | null }>
+  /**
+   * Per secret: set or not, and a masked form (P1 key: "••••…4188"; passwords: "••••••").
+   * `error`: the secret is stored but cannot be read now (code one of {@link SECRET_READ_CODES});
+   * it is kept as stored until entered again or cleared, and no configuration is written meanwhile.
+   */
+  secrets: Record<BoardSecretKey, { set: boolean; masked: string | null; error?: BoardMessage | null }>
   /** ISO 8601. */
   updatedAt: string
+  /** How secrets are kept here (always set by the board service). */
+  secretProtection?: SecretProtection
 }
 
 /** One validation message of the profile form. */
 export interface BoardFieldError {
   /** Field name as in {@link BoardSettings} / {@link BoardSecrets}, or "name", "meterId". */
   field: string
+  /** English sentence. */
   message: string
+  /** Stable code (docs/board.md, "Field errors"); always set by the main side. */
+  code?: string
+  /** Parameters of the code (e.g. {max: 32767}); always set by the main side. */
+  params?: BoardParams
 }
 
 /** Result of validating a profile. */
 export interface BoardValidation {
   ok: boolean
+  /** Every field error, one per field. */
   errors: BoardFieldError[]
   /** Things to do in the sketch, e.g. 'Uncomment "#define MQTTPASSWORD" in SmartyReader_v1_7.ino …'. */
   notes: string[]
+  /** The same notes as codes (docs/board.md, "Notes"), in the same order; always set by the main side. */
+  noteCodes?: BoardMessage[]
 }
 
 /** Output formats. */
@@ -281,6 +363,9 @@ export interface BoardKeyCheck {
   /** The key decrypts this meter's frames (false when checked and it does not, or not checked). */
   ok: boolean
   message: string
+  /** Stable code (docs/board.md, "Key check"), e.g. `key_ok` with {meterId, systemTitle}; always set by the main side. */
+  code?: string
+  params?: BoardParams
 }
 
 /** A generated configuration for display (secrets masked). */
@@ -290,10 +375,14 @@ export interface BoardConfigOutput {
   layout?: ConfigHLayout | null
   /** Suggested file name: "config.h" or "<hostname>.yaml". */
   fileName: string
-  /** The text with secrets masked (the saved file has them). */
+  /** The text with secrets masked (the saved file has them), or with them (`secretsIncluded`: boardConfigSecretText). */
   text: string
   notes: string[]
+  /** The notes as codes, same order (docs/board.md); always set by the main side. */
+  noteCodes?: BoardMessage[]
   keyCheck: BoardKeyCheck
+  /** The text holds the real secrets (boardConfigSecretText): show a warning next to it. */
+  secretsIncluded?: boolean
 }
 
 /** Improv Wi-Fi serial states (improv-wifi.com/serial, "Current State"). */
@@ -321,6 +410,9 @@ export interface ImprovResult {
   error: ImprovErrorCode
   /** One sentence for the installer. */
   message: string
+  /** The message as a code (docs/board.md, "Improv"): `improv_joined` {device, ssid, url}, `improv_join_timeout` {ssid, timeoutS, state}, or `improv_<error>` {path, ssid}. */
+  code?: string
+  params?: BoardParams
 }
 
 /** Checks of an MQTT verification, in order. */
@@ -348,6 +440,9 @@ export interface MqttCheckResult {
   status: CheckStatus
   code: MqttVerdictCode | 'early_messages' | 'some_fields_missing' | 'unexpected_firmware' | null
   summary: string
+  /** The summary as a code and its params (docs/board.md, "MQTT check summaries"); the English `summary` stays for the CLI and JSON. */
+  summaryCode?: string
+  summaryParams?: BoardParams
   evidence: Record<string, EvidenceValue>
   advice: string | null
 }

@@ -52,7 +52,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 describe('p1studio board', () => {
   it('wrong arguments: one line, exit 2', async () => {
     for (const [args, msg] of [
-      [[], /^p1studio: board needs a sub-command: info, flash, config, verify, improv, monitor/],
+      [[], /^p1studio: board needs a sub-command: info, flash, config, profiles, verify, improv, monitor \(see: p1studio help\)\n$/],
       [['flash', '--port', '/dev/x'], /^p1studio: board flash needs at least one FILE\[@OFFSET\]/],
       [['flash', '--port', '/dev/x', 'a.bin@zz'], /^p1studio: a\.bin@zz: the offset after @ must be a number/],
       [['verify', '--mqtt', 'http://x', '--topic', 't'], /^p1studio: --mqtt must be a URL/],
@@ -64,7 +64,7 @@ describe('p1studio board', () => {
       expect(r.err).toMatch(msg)
       expect(r.err.trim().split('\n')).toHaveLength(1)
     }
-  })
+  }, 120_000) // six child processes, each loading tsx: seconds apiece on a loaded machine
 
   it('info and flash against the ROM double; wrong chip exits 1 in one line', async () => {
     const pty = await openPtyPair()
@@ -107,13 +107,15 @@ describe('p1studio board', () => {
       prof,
       JSON.stringify({
         name: 'Weber',
-        settings: { MY_WIFI_SSID: 'Maison', MQTT_TOPIC_OUT: 'weber' },
+        // a profile starts with no broker (not the sketch author's): it must name one
+        settings: { MY_WIFI_SSID: 'Maison', MQTT_SERVER: 'mqtt.weber.lan', MQTT_TOPIC_OUT: 'weber' },
         secrets: { KEY_SMARTY: '7C2A93E0B8D14F6A5E0C3B9D21F4A786', MY_WIFI_PASSWORD: 'correct horse' }
       })
     )
     const shown = await run(['config', '--profile', prof, '--format', 'config.h'])
     expect(shown.code, shown.err).toBe(0)
     expect(shown.out).toContain('String MQTT_TOPIC_OUT = "weber";')
+    expect(shown.out).toContain('const char *MQTT_SERVER = "mqtt.weber.lan";')
     expect(shown.out).not.toContain('0x7C, 0x2A')
     expect(shown.out).not.toContain('correct horse')
     expect(shown.err).toMatch(/secrets are masked on screen/)
@@ -128,11 +130,16 @@ describe('p1studio board', () => {
     expect(readFileSync(join(dir, 'secrets.yaml'), 'utf8')).toContain('p1_decryption_key: "00112233445566778899AABBCCDDEEFF"')
     expect(readFileSync(join(dir, 'smarty.yaml'), 'utf8')).toContain('topic_prefix: "weber"')
     const bad = join(dir, 'bad.json')
-    writeFileSync(bad, JSON.stringify({ name: 'x', settings: { MY_MQTT_PORT: 99999 } }))
+    writeFileSync(bad, JSON.stringify({ name: 'x', settings: { MY_MQTT_PORT: 99999, MQTT_SERVER: '192.168.1.300' } }))
     const b = await run(['config', '--profile', bad])
     expect(b.code).toBe(1)
-    expect(b.err).toMatch(/^p1studio: .*bad\.json: MY_MQTT_PORT: The MQTT port must be at most 32767\./)
-  })
+    // every field's error in one line, not the first only
+    expect(b.err).toBe(
+      `p1studio: ${bad}: MQTT_SERVER: The broker "192.168.1.300" is not an IPv4 address: each of its four numbers is 0–255. ` +
+        'MY_MQTT_PORT: The MQTT port must be at most 32767. MY_WIFI_SSID: The Wi-Fi SSID is empty. ' +
+        'KEY_SMARTY: The P1 key is missing: ask the network operator (Creos, Sudstroum…) for the 32 hex digits of this meter.\n'
+    )
+  }, 120_000) // four child processes
 
   describe('verify', () => {
     let broker: Broker

@@ -83,20 +83,23 @@ describe('UDP log listener: which address it binds', () => {
   it('not every interface by default: loopback, unless a profile or the board says where the board sends', async () => {
     expect(await chooseUdpBind({}, lan())).toMatchObject({
       address: '127.0.0.1',
+      via: 'loopback',
       reason: expect.stringMatching(/^this computer only, as no board address is known/)
     })
     expect(await chooseUdpBind({ pcIps: ['10.9.9.9', '192.168.1.20'] }, lan())).toEqual({
       address: '192.168.1.20',
+      via: 'profile',
       reason: "the firmware's UDP_LOG_PC_IP (192.168.1.20)"
     })
-    expect(await chooseUdpBind({ pcIps: ['192.168.128.70'] }, lan())).toMatchObject({ address: '127.0.0.1' }) // someone else's PC
+    expect(await chooseUdpBind({ pcIps: ['192.168.128.70'] }, lan())).toMatchObject({ address: '127.0.0.1', via: 'loopback' }) // someone else's PC
     expect(await chooseUdpBind({ boardIp: '192.168.1.77' }, lan({ '192.168.1.77': '192.168.1.20' }))).toEqual({
       address: '192.168.1.20',
+      via: 'board',
       reason: "this computer's address towards the board at 192.168.1.77"
     })
-    expect(await chooseUdpBind({ boardIp: '10.0.0.5' }, lan())).toMatchObject({ address: '127.0.0.1' }) // no route
-    expect(await chooseUdpBind({ host: '0.0.0.0' }, lan())).toMatchObject({ address: '0.0.0.0', reason: expect.stringMatching(/as asked/) })
-    expect(await chooseUdpBind({ host: 'localhost', pcIps: ['192.168.1.20'] }, lan())).toEqual({ address: '127.0.0.1', reason: 'as asked' })
+    expect(await chooseUdpBind({ boardIp: '10.0.0.5' }, lan())).toMatchObject({ address: '127.0.0.1', via: 'loopback' }) // no route
+    expect(await chooseUdpBind({ host: '0.0.0.0' }, lan())).toMatchObject({ address: '0.0.0.0', via: 'all', reason: expect.stringMatching(/as asked/) })
+    expect(await chooseUdpBind({ host: 'localhost', pcIps: ['192.168.1.20'] }, lan())).toEqual({ address: '127.0.0.1', via: 'asked', reason: 'as asked' })
   })
 
   it('an address that is not this computer’s is a plain error, before any socket', async () => {

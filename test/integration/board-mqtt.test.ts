@@ -452,7 +452,11 @@ describe('BoardService: the profile names the firmware (virtual time)', () => {
     await expect(api.boardConfigText({ id: p.id, format: 'config.h', layout: 'v1.5' as never })).rejects.toThrow(/^Invalid configuration request: layout /)
     await expect(api.mqttVerify({ profileId: p.id, firmware: 'tasmota' as never })).rejects.toThrow(/^Invalid MQTT request: firmware /)
     await expect(svc.boardSaveProfile({ ...profile('tasmota', 'x') })).rejects.toThrow(
-      /^The profile was not saved: firmware: firmware must be one of smartyreader-v1\.5/
+      /^The profile was not saved: firmware: The firmware must be one of smartyreader-v1\.5/
     )
+    await expect(svc.boardSaveProfile({ ...profile('tasmota', 'x') })).rejects.toMatchObject({
+      code: 'invalid_profile',
+      params: { field: 'firmware', fields: 'firmware', count: 1 }
+    })
   })
 })

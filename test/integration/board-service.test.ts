@@ -103,10 +103,29 @@ describe('BoardService', () => {
     const p = await svc.boardSaveProfile({ ...complete, secrets: { ...complete.secrets, KEY_SMARTY: '00112233445566778899AABBCCDDEEFF' } })
     const out = await svc.boardConfigText({ id: p.id, format: 'esphome' })
     expect(out.keyCheck).toMatchObject({ checked: true, ok: false })
-    await expect(svc.boardSaveConfig({ id: p.id, format: 'config.h' })).rejects.toThrow(
-      /^Not saved: The key does not decrypt the frames of SAG1030700089067\. Check the key, or save anyway\.$/
-    )
+    // the check's own code and params reach the renderer; the English stays for the CLI and logs
+    keyResult = {
+      checked: true,
+      ok: false,
+      code: 'key_wrong',
+      params: { meterId: null, systemTitle: '5341475F0001E240' },
+      message: 'The key does not decrypt the frames of SAG1030700089067.'
+    }
+    await expect(svc.boardSaveConfig({ id: p.id, format: 'config.h' })).rejects.toMatchObject({
+      code: 'key_wrong',
+      params: { meterId: null, systemTitle: '5341475F0001E240' },
+      message: 'Not saved: The key does not decrypt the frames of SAG1030700089067. Check the key, or go on anyway.'
+    })
+    // "Copy" is refused the same way: a wrong key goes into no clipboard unless forced
+    await expect(svc.boardConfigSecretText({ id: p.id, format: 'config.h', confirm: true })).rejects.toMatchObject({
+      code: 'key_wrong',
+      message: 'Not copied: The key does not decrypt the frames of SAG1030700089067. Check the key, or go on anyway.'
+    })
     await expect(svc.boardSaveConfig({ id: p.id, format: 'config.h', force: true })).resolves.toMatchObject({ keyCheck: { ok: false } })
+    await expect(svc.boardConfigSecretText({ id: p.id, format: 'config.h', confirm: true, force: true })).resolves.toMatchObject({
+      secretsIncluded: true,
+      text: expect.stringContaining('uint8_t KEY_SMARTY[] = {0x00, 0x11, 0x22')
+    })
     const incomplete = await svc.boardSaveProfile({ name: 'no key' })
     await expect(svc.boardConfigText({ id: incomplete.id, format: 'config.h' })).rejects.toThrow(/^Complete the profile first: /)
   })

@@ -13,11 +13,15 @@
  * firmware's (see firmware-fields.ts); their 'y'/'n' publish flags are written as the sketch ships them.
  *
  * Round trip: `parseConfigH(writeConfigH(p))` gives back `p.settings` (with `firmware` from the
- * layout) and `p.secrets`; v1.6 leaves out the v1.7-only settings.
+ * layout) and `p.secrets`; v1.6 leaves out the v1.7-only settings. An address or MAC not set
+ * ('') is written as zeros (the arrays must hold 4 and 6 bytes) and read back as not set.
+ * A profile with a secret that cannot be read, or that holds a store token, is refused
+ * (secret-guard.ts): config.h never carries anything but the secrets themselves.
  */
 import type { BoardSecrets, BoardSettings, ConfigHLayout } from '../../shared/board'
 import { CALCULATED_FIELDS, CALCULATED_FIELDS_V16, DSMR_FIELDS, V16_ONLY_CALCULATED, V17_ONLY_CALCULATED } from './firmware-fields'
 import { configLayout, type BoardProfile } from './profile'
+import { assertSecretsUsable } from './secret-guard'
 
 /** A C string literal (quotes and backslashes escaped; the validator forbids control characters). */
 function cstr(s: string): string {
@@ -25,7 +29,8 @@ function cstr(s: string): string {
 }
 
 const hexBytes = (hex: string): string[] => (hex.match(/[0-9A-Fa-f]{2}/g) ?? []).map((b) => `0x${b.toUpperCase()}`)
-const ipBytes = (ip: string): string => `{${ip.split('.').join(', ')}}`
+/** An IPv4 address as the sketch's byte array ('' = not set: zeros). */
+const ipBytes = (ip: string, sep = ', '): string => `{${(ip === '' ? '0.0.0.0' : ip).split('.').join(sep)}}`
 const num = (n: number): string => (Number.isInteger(n) ? String(n) : String(n))
 
 /** Options of {@link writeConfigH}. */
@@ -52,8 +57,10 @@ export const V17_ONLY_SETTINGS = [
 /**
  * config.h for the SmartyReader v1.7 or v1.6 sketch.
  * @returns the file's text (LF line ends)
+ * @throws SecretUnusableError (secret-guard.ts) when a secret cannot be read or is a store token
  */
 export function writeConfigH(p: BoardProfile, opts: ConfigHOptions = {}): string {
+  assertSecretsUsable(p)
   const v16 = (opts.layout ?? configLayout(p)) === 'v1.6'
   const s = p.settings
   const mask = opts.maskSecrets === true
@@ -61,7 +68,7 @@ export function writeConfigH(p: BoardProfile, opts: ConfigHOptions = {}): string
   let key = hexBytes(p.secrets.KEY_SMARTY || '00'.repeat(16))
   if (mask && p.secrets.KEY_SMARTY) key = key.map((b, i) => (i < 14 ? '0x••' : b))
   const auth = hexBytes(s.AUTH_DATA)
-  const mac = hexBytes(s.NET_MAC.replace(/[:-]/g, ''))
+  const mac = hexBytes(s.NET_MAC === '' ? '000000000000' : s.NET_MAC.replace(/[:-]/g, ''))
   const meter = p.meterId || 'SAGxxx'
   const dsmr = DSMR_FIELDS.map((f) => `  {${f.nr},"${f.name}", "${f.obis}", "${f.unit}","NA",'${f.type}','${f.publish}'},`).join('\n')
   const calc = (v16 ? CALCULATED_FIELDS_V16 : CALCULATED_FIELDS).map((f) => `  {${f.nr},"${f.name}",0.0,'${f.publish}'},`).join('\n')
@@ -132,8 +139,8 @@ const char *MY_OTA_PASS_HASH = ${cstr(sec(p.secrets.MY_OTA_PASS_HASH))};  // has
 // only if you use a static address (uncomment //#define STATIC in ino file)
 const byte NET_LOCAL_IP_BYTES[4] = ${ipBytes(s.NET_LOCAL_IP_BYTES)};
 const byte NET_GATEWAY_BYTES[4] = ${ipBytes(s.NET_GATEWAY_BYTES)};
-const byte NET_MASK_BYTES[4] = {${s.NET_MASK_BYTES.split('.').join(',')}};
-const byte NET_DNS_BYTES[4] = {${s.NET_DNS_BYTES.split('.').join(',')}}; //  second dns (first = gateway), 8.8.8.8 = google
+const byte NET_MASK_BYTES[4] = ${ipBytes(s.NET_MASK_BYTES, ',')};
+const byte NET_DNS_BYTES[4] = ${ipBytes(s.NET_DNS_BYTES, ',')}; //  second dns (first = gateway), 8.8.8.8 = google
 
 // only if you use ethernet (uncomment //#define ETHERNET in ino file)
 byte NET_MAC[6] = {${mac.join(', ')}};  // for ethernet (e.g. Funduino board with W5100)
@@ -318,7 +325,8 @@ export function parseConfigH(text: string): ParsedConfigH {
   for (const k of IP_SETTINGS) {
     const items = arrayItems(src, k)
     if (items?.length === 4 && items.every((x) => Number.isInteger(cNumber(x)))) {
-      settings[k] = items.map(cNumber).join('.')
+      const ip = items.map(cNumber).join('.')
+      settings[k] = ip === '0.0.0.0' ? '' : ip
       found.push(k)
     }
   }
@@ -329,7 +337,8 @@ export function parseConfigH(text: string): ParsedConfigH {
   }
   const mac = arrayItems(src, 'NET_MAC')
   if (mac?.length === 6) {
-    settings.NET_MAC = mac.map((b) => cNumber(b).toString(16).padStart(2, '0').toUpperCase()).join(':')
+    const text = mac.map((b) => cNumber(b).toString(16).padStart(2, '0').toUpperCase()).join(':')
+    settings.NET_MAC = text === '00:00:00:00:00:00' ? '' : text
     found.push('NET_MAC')
   }
   const auth = arrayItems(src, 'AUTH_DATA')

@@ -14,9 +14,12 @@
  *
  * Secrets go to `secrets.yaml` (ESPHome's `!secret`) unless written inline; the UART0 logger
  * is off because the meter owns that UART (so Improv serial cannot run on a SmartyReader).
+ * A profile with a secret that cannot be read, or that holds a store token, is refused
+ * (secret-guard.ts) by both writers.
  */
 import { ESPHOME_DSMR_FIELDS } from './esphome-fields'
 import type { BoardProfile } from './profile'
+import { assertSecretsUsable } from './secret-guard'
 
 const FIELD = new Map(ESPHOME_DSMR_FIELDS.map((f) => [f.key, f]))
 
@@ -77,8 +80,10 @@ export function esphomeName(p: BoardProfile): string {
 /**
  * The YAML text. Values are quoted; `decryption_key` is the profile's KEY_SMARTY.
  * @returns YAML (LF line ends)
+ * @throws SecretUnusableError (secret-guard.ts) when a secret cannot be read or is a store token
  */
 export function writeEsphomeYaml(p: BoardProfile, opts: EsphomeOptions = {}): string {
+  assertSecretsUsable(p)
   const s = p.settings
   const d = p.defines
   const inline = opts.secrets === 'inline'
@@ -164,8 +169,12 @@ export function writeEsphomeYaml(p: BoardProfile, opts: EsphomeOptions = {}): st
   return lines.join('\n') + '\n'
 }
 
-/** ESPHome `secrets.yaml` for {@link writeEsphomeYaml} with references. */
+/**
+ * ESPHome `secrets.yaml` for {@link writeEsphomeYaml} with references.
+ * @throws SecretUnusableError (secret-guard.ts) when a secret cannot be read or is a store token
+ */
 export function writeEsphomeSecrets(p: BoardProfile): string {
+  assertSecretsUsable(p)
   const rows: [string, string][] = [
     ['wifi_ssid', p.settings.MY_WIFI_SSID],
     ['wifi_password', p.secrets.MY_WIFI_PASSWORD],

@@ -315,20 +315,36 @@ export async function improvProvision(opts: {
     try {
       const { url } = await client.provision(opts.ssid, opts.password, (opts.timeoutS ?? 30) * 1000)
       const name = info ? `${info.deviceName} (${info.firmware} ${info.version})` : 'The board'
-      return { info, state: 'provisioned', url, error: 'none', message: `${name} joined "${opts.ssid}"${url ? ` and is at ${url}` : ''}.` }
+      return {
+        info,
+        state: 'provisioned',
+        url,
+        error: 'none',
+        message: `${name} joined "${opts.ssid}"${url ? ` and is at ${url}` : ''}.`,
+        code: 'improv_joined',
+        params: { device: info ? `${info.deviceName} (${info.firmware} ${info.version})` : null, ssid: opts.ssid, url }
+      }
     } catch (e) {
       const code = e instanceof ImprovError ? e.code : 'unknown'
       // the device follows an error with its state (back to ready); give that packet a moment
       await new Promise((r) => setTimeout(r, 100))
-      const message =
-        code === 'timeout'
-          ? `The board did not finish joining "${opts.ssid}" in ${opts.timeoutS ?? 30} s (last state: ${client.state}).`
-          : explainImprovError(code, ctx)
-      return { info, state: client.state, url: null, error: code, message }
+      if (code === 'timeout') {
+        const timeoutS = opts.timeoutS ?? 30
+        return {
+          info,
+          state: client.state,
+          url: null,
+          error: code,
+          message: `The board did not finish joining "${opts.ssid}" in ${timeoutS} s (last state: ${client.state}).`,
+          code: 'improv_join_timeout',
+          params: { ssid: opts.ssid, timeoutS, state: client.state }
+        }
+      }
+      return { info, state: client.state, url: null, error: code, message: explainImprovError(code, ctx), code: `improv_${code}`, params: { ...ctx } }
     }
   } catch (e) {
     const code = e instanceof ImprovError ? e.code : 'unknown'
-    return { info, state: client.state, url: null, error: code, message: explainImprovError(code, ctx) }
+    return { info, state: client.state, url: null, error: code, message: explainImprovError(code, ctx), code: `improv_${code}`, params: { ...ctx } }
   } finally {
     await client.close()
   }

@@ -16,7 +16,7 @@ import { createSocket, type Socket } from 'node:dgram'
 import { EventEmitter } from 'node:events'
 import { networkInterfaces } from 'node:os'
 import { SerialPort } from 'serialport'
-import type { BoardLogLine, BoardLogSource } from '../../shared/board'
+import type { BoardLogLine, BoardLogSource, UdpBindVia } from '../../shared/board'
 import { classifyPortError, explainPortError, PortOpenError } from '../line/serial-source'
 
 export interface MonitorEvents {
@@ -124,9 +124,10 @@ export interface UdpBindHints {
   boardIp?: string
 }
 
-/** The chosen address and why, in words for the log. */
+/** The chosen address, why as a code (src/shared/board.ts UdpBindVia), and why in words for the log. */
 export interface UdpBindChoice {
   address: string
+  via: UdpBindVia
   reason: string
 }
 
@@ -177,22 +178,23 @@ export async function chooseUdpBind(hints: UdpBindHints, net: UdpNetwork = syste
   const mine = net.addresses()
   if (hints.host !== undefined) {
     const h = hints.host.trim().toLowerCase() === 'localhost' ? '127.0.0.1' : hints.host.trim()
-    if (h === '0.0.0.0') return { address: h, reason: 'all interfaces, as asked: any computer on the network can send to this log' }
+    if (h === '0.0.0.0') return { address: h, via: 'all', reason: 'all interfaces, as asked: any computer on the network can send to this log' }
     if (!IPV4.test(h))
       throw new Error(`${hints.host} is not an IPv4 address: the SmartyReader sends its log over IPv4 (e.g. 192.168.1.20, or 0.0.0.0 for every interface).`)
     if (!mine.includes(h))
       throw new Error(`${h} is not an address of this computer, so no log can arrive there: choose one of ${mine.join(', ')} (or 0.0.0.0 for every interface).`)
-    return { address: h, reason: 'as asked' }
+    return { address: h, via: 'asked', reason: 'as asked' }
   }
   for (const ip of hints.pcIps ?? []) {
-    if (IPV4.test(ip) && mine.includes(ip)) return { address: ip, reason: `the firmware's UDP_LOG_PC_IP (${ip})` }
+    if (IPV4.test(ip) && mine.includes(ip)) return { address: ip, via: 'profile', reason: `the firmware's UDP_LOG_PC_IP (${ip})` }
   }
   if (hints.boardIp !== undefined && IPV4.test(hints.boardIp)) {
     const local = await net.routeTo(hints.boardIp)
-    if (local && mine.includes(local)) return { address: local, reason: `this computer's address towards the board at ${hints.boardIp}` }
+    if (local && mine.includes(local)) return { address: local, via: 'board', reason: `this computer's address towards the board at ${hints.boardIp}` }
   }
   return {
     address: '127.0.0.1',
+    via: 'loopback',
     reason: "this computer only, as no board address is known: set the firmware's UDP_LOG_PC_IP to this computer's address, or choose the address to listen on"
   }
 }

@@ -15,9 +15,13 @@
  * Verdict: the first failing check's code, else `values_not_compared` when no reference was
  * available, else `ok`. Warnings (early publications, some fields missing, another firmware
  * than the profile names) do not change the verdict.
+ *
+ * Each check's summary is also a code with params (`summaryCode`, `summaryParams`; docs/board.md
+ * "MQTT check summaries") for the renderer's wording; the English `summary` stays for the CLI and JSON.
  */
 import {
   FIRMWARE_LABELS,
+  type BoardParams,
   type DetectedFirmware,
   type FirmwareGeneration,
   type MqttCheckResult,
@@ -83,8 +87,9 @@ function round(n: number, d = 1): number {
   return Math.round(n * f) / f
 }
 
-function skipped(id: MqttCheckResult['id'], summary: string): MqttCheckResult {
-  return { id, title: TITLES[id], status: 'skip', code: null, summary, evidence: {}, advice: null }
+function skipped(id: MqttCheckResult['id'], summaryCode: 'skipped_no_broker' | 'skipped_no_messages'): MqttCheckResult {
+  const summary = summaryCode === 'skipped_no_broker' ? 'Not checked: no broker connection.' : 'Not checked: no messages.'
+  return { id, title: TITLES[id], status: 'skip', code: null, summary, summaryCode, summaryParams: {}, evidence: {}, advice: null }
 }
 
 function brokerAdvice(code: MqttVerdictCode): string {
@@ -104,6 +109,7 @@ function intervalCheck(pubs: MqttMessage[][], ev: MqttEvidence, intervalS: numbe
   const tailS = (ev.endedAt - starts[starts.length - 1]) / 1000
   const limit = intervalS + tolS
   const expected = `${intervalS} s${byDefault ? ` (${byDefault})` : ''}`
+  const base = { intervalS, toleranceS: round(tolS), byDefault }
   const evidence = {
     expectedIntervalS: intervalS,
     toleranceS: round(tolS),
@@ -120,6 +126,8 @@ function intervalCheck(pubs: MqttMessage[][], ev: MqttEvidence, intervalS: numbe
       status: 'fail',
       code: 'late_messages',
       summary: `Publications are late: up to ${round(worst)} s apart where ${intervalS} s (+${round(tolS)} s) are expected.`,
+      summaryCode: 'interval_late',
+      summaryParams: { ...base, worstS: round(worst) },
       evidence: { ...evidence, worstGapS: round(worst) },
       advice:
         'Check PUBLISH_TIME in config.h, the Wi-Fi signal at the meter (the board reconnects and loses telegrams), and the P1 cable: the sketch only publishes after a telegram arrived.'
@@ -132,6 +140,8 @@ function intervalCheck(pubs: MqttMessage[][], ev: MqttEvidence, intervalS: numbe
       status: 'warn',
       code: null,
       summary: 'Only one publication in the time listened; the interval could not be measured.',
+      summaryCode: 'interval_one_publication',
+      summaryParams: base,
       evidence,
       advice: 'Listen longer (at least two intervals).'
     }
@@ -144,6 +154,8 @@ function intervalCheck(pubs: MqttMessage[][], ev: MqttEvidence, intervalS: numbe
       status: 'warn',
       code: 'early_messages',
       summary: `Publications come every ${round(mean)} s, more often than the ${expected} expected.`,
+      summaryCode: 'interval_early',
+      summaryParams: { ...base, meanS: round(mean) },
       evidence: { ...evidence, meanIntervalS: round(mean, 2) },
       advice: 'PUBLISH_TIME in the board is shorter than the profile says; check the right config.h was flashed.'
     }
@@ -154,6 +166,8 @@ function intervalCheck(pubs: MqttMessage[][], ev: MqttEvidence, intervalS: numbe
     status: 'pass',
     code: null,
     summary: `Every ${round(mean)} s (expected ${expected}).`,
+    summaryCode: 'interval_ok',
+    summaryParams: { ...base, meanS: round(mean) },
     evidence: { ...evidence, meanIntervalS: round(mean, 2) },
     advice: null
   }
@@ -240,6 +254,8 @@ function fieldsCheck(fw: DetectedFirmware | null, ev: MqttEvidence, pubs: MqttMe
       status: 'fail',
       code: 'missing_fields',
       summary: `Messages arrive on ${topic}, but none is what SmartyReader v1.5, v1.6, v1.7 or ESPHome's dsmr publishes${seen.length ? ` (seen: ${seen.join(', ')})` : ''}.`,
+      summaryCode: 'fields_unknown_firmware',
+      summaryParams: { topic, seen: seen.join(', ') },
       evidence: { seen },
       advice: "Is the topic right (MQTT_TOPIC_OUT, or ESPHome's topic_prefix)? Other firmware (Tasmota, own sketches) publishes other topics."
     }
@@ -260,12 +276,22 @@ function fieldsCheck(fw: DetectedFirmware | null, ev: MqttEvidence, pubs: MqttMe
     missing: missing.slice(0, 30)
   }
   const found = `${fw.label} found`
-  const result = (status: MqttCheckResult['status'], code: MqttCheckResult['code'], summary: string, advice: string | null): MqttCheckResult => ({
+  const firmware = fw.label
+  const result = (
+    status: MqttCheckResult['status'],
+    code: MqttCheckResult['code'],
+    summary: string,
+    advice: string | null,
+    summaryCode: string,
+    summaryParams: BoardParams
+  ): MqttCheckResult => ({
     id: 'fields',
     title,
     status,
     code,
     summary,
+    summaryCode,
+    summaryParams: { firmware, where: fw.format === 'v15-json' || fw.format === 'cooked' ? 'json' : 'topics', topic, ...summaryParams },
     evidence,
     advice
   })
@@ -276,7 +302,9 @@ function fieldsCheck(fw: DetectedFirmware | null, ev: MqttEvidence, pubs: MqttMe
       'fail',
       'missing_fields',
       `${found}; ${where} lacks ${missingRequired.join(', ')}.${log ? ` The board logs: "${log.payload.slice(0, 160)}".` : ''}`,
-      FIELD_ADVICE[fw.format]
+      FIELD_ADVICE[fw.format],
+      'fields_missing_required',
+      { missing: missingRequired.join(', '), boardLog: log ? log.payload.slice(0, 160) : null }
     )
   }
   const want = ev.expect.firmware
@@ -285,7 +313,9 @@ function fieldsCheck(fw: DetectedFirmware | null, ev: MqttEvidence, pubs: MqttMe
       'warn',
       'unexpected_firmware',
       `${found}, but the profile names ${FIRMWARE_LABELS[want]}.`,
-      `Set the profile's firmware to ${FIRMWARE_LABELS[fw.generation]}, or flash the firmware the profile describes.`
+      `Set the profile's firmware to ${FIRMWARE_LABELS[fw.generation]}, or flash the firmware the profile describes.`,
+      'fields_unexpected_firmware',
+      { expected: FIRMWARE_LABELS[want] }
     )
   }
   const modeWanted = ev.expect.mode
@@ -295,7 +325,9 @@ function fieldsCheck(fw: DetectedFirmware | null, ev: MqttEvidence, pubs: MqttMe
       'warn',
       'unexpected_firmware',
       `${found}, but the profile expects ${modeWanted === 'cooked' ? 'PUBLISH_COOKED (one JSON object)' : 'one topic per field'}.`,
-      `${cookedNow ? 'Comment out' : 'Uncomment'} "#define PUBLISH_COOKED" in the sketch, or change the profile.`
+      `${cookedNow ? 'Comment out' : 'Uncomment'} "#define PUBLISH_COOKED" in the sketch, or change the profile.`,
+      'fields_unexpected_mode',
+      { expectedMode: modeWanted }
     )
   }
   if (missing.length > 0) {
@@ -305,10 +337,12 @@ function fieldsCheck(fw: DetectedFirmware | null, ev: MqttEvidence, pubs: MqttMe
       `${found}: ${present.size} fields in ${where}; ${missing.length} expected ones are missing (${missing.slice(0, 6).join(', ')}${missing.length > 6 ? ', …' : ''}).`,
       fw.format === 'esphome'
         ? "Sensors not in the YAML are not published; P1 Studio's ESPHome output lists them."
-        : "Fields set to 'n' in config.h are not published; with PUBLISH_COOKED only calculated values are."
+        : "Fields set to 'n' in config.h are not published; with PUBLISH_COOKED only calculated values are.",
+      'fields_some_missing',
+      { present: present.size, missingCount: missing.length, missing: missing.slice(0, 6).join(', ') }
     )
   }
-  return result('pass', null, `${found}: all ${expected.length} expected fields in ${where}.`, null)
+  return result('pass', null, `${found}: all ${expected.length} expected fields in ${where}.`, null, 'fields_ok', { expected: expected.length })
 }
 
 /** Judge the evidence. Pure; never throws. */
@@ -327,8 +361,18 @@ export function judgeMqtt(ev: MqttEvidence): MqttJudgement {
   const url = ev.url
   if (!ev.connection.ok) {
     const { code, message } = ev.connection
-    checks.push({ id: 'broker', title: TITLES.broker, status: 'fail', code, summary: message, evidence: { url }, advice: brokerAdvice(code) })
-    for (const id of ['messages', 'interval', 'fields', 'values'] as const) checks.push(skipped(id, 'Not checked: no broker connection.'))
+    checks.push({
+      id: 'broker',
+      title: TITLES.broker,
+      status: 'fail',
+      code,
+      summary: message,
+      summaryCode: code,
+      summaryParams: { url },
+      evidence: { url },
+      advice: brokerAdvice(code)
+    })
+    for (const id of ['messages', 'interval', 'fields', 'values'] as const) checks.push(skipped(id, 'skipped_no_broker'))
     return done(null)
   }
   checks.push({
@@ -337,6 +381,8 @@ export function judgeMqtt(ev: MqttEvidence): MqttJudgement {
     status: 'pass',
     code: null,
     summary: `Connected to ${url}${ev.user ? ` as ${ev.user}` : ''}.`,
+    summaryCode: 'broker_connected',
+    summaryParams: { url, user: ev.user },
     evidence: { url, user: ev.user },
     advice: null
   })
@@ -358,11 +404,13 @@ export function judgeMqtt(ev: MqttEvidence): MqttJudgement {
       summary: retained
         ? `Only ${retained} retained value${retained === 1 ? '' : 's'} from before (the broker's copy); nothing new arrived on ${topic} or ${topic}/# in ${listenedS.toFixed(0)} s.`
         : `Nothing arrived on ${topic} or ${topic}/# in ${listenedS.toFixed(0)} s.`,
+      summaryCode: retained ? 'messages_only_retained' : 'messages_none',
+      summaryParams: { topic, listenedS: Math.round(listenedS), retained },
       evidence: { listenedS: round(listenedS), topic, retained },
       advice:
         'Check that the board is powered and on the network (its UDP log on port 6666 says why), that MQTT_SERVER and the port point at this broker, that MQTT_TOPIC_OUT is this topic, and — with MQTTPASSWORD — that the user may publish there.'
     })
-    for (const id of ['interval', 'fields', 'values'] as const) checks.push(skipped(id, 'Not checked: no messages.'))
+    for (const id of ['interval', 'fields', 'values'] as const) checks.push(skipped(id, 'skipped_no_messages'))
     return done(firmware)
   }
   const fresh = ev.messages.length - retained
@@ -373,6 +421,8 @@ export function judgeMqtt(ev: MqttEvidence): MqttJudgement {
     status: 'pass',
     code: null,
     summary: `${fresh} messages on ${topics} topics in ${pubs.length} publication${pubs.length === 1 ? '' : 's'}${retained ? ` (and ${retained} retained from before)` : ''}.`,
+    summaryCode: 'messages_arrived',
+    summaryParams: { messages: fresh, topics, publications: pubs.length, retained },
     evidence: { messages: fresh, retained, topics, publications: pubs.length },
     advice: null
   })

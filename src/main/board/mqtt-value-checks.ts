@@ -164,11 +164,24 @@ export function valuesCheck(ev: MqttEvidence, firmware: DetectedFirmware | null,
       status: 'skip',
       code: 'values_not_compared',
       summary: "No P1 source is open: the board's values were not compared with the meter.",
+      summaryCode: 'values_no_reference',
+      summaryParams: {},
       evidence: {},
       advice: "Open the meter's P1 port (Connect tab) with its key, then verify again to compare the values."
     }
   }
-  if (!firmware) return { id: 'values', title: TITLE, status: 'skip', code: null, summary: 'Not compared: no firmware recognised.', evidence: {}, advice: null }
+  if (!firmware)
+    return {
+      id: 'values',
+      title: TITLE,
+      status: 'skip',
+      code: null,
+      summary: 'Not compared: no firmware recognised.',
+      summaryCode: 'values_no_firmware',
+      summaryParams: {},
+      evidence: {},
+      advice: null
+    }
   const refs = new Map<string, ReferenceTelegram>()
   for (const r of ev.references) if (r.meterTime) refs.set(r.meterTime, r)
   const decoded = pubs.map((p) => decodePublication(p, ev.topic, firmware))
@@ -196,6 +209,8 @@ export function valuesCheck(ev: MqttEvidence, firmware: DetectedFirmware | null,
       summary: mismatches.length
         ? `The board reads another meter: ${mismatches.join('; ')}.`
         : `No P1 telegram with the board's meter time (${boardTime ?? 'none published'}) was seen here; only the meter id was compared${compared.length ? ' and agrees' : ''}.`,
+      summaryCode: mismatches.length ? 'values_other_meter' : 'values_no_matching_telegram',
+      summaryParams: mismatches.length ? { mismatches: mismatches.join('; ') } : { boardMeterTime: boardTime, idAgrees: compared.length > 0 },
       evidence: { boardMeterTime: boardTime, compared, mismatches, problems },
       advice: mismatches.length
         ? 'The board and this computer read different meters: check which meter the board is plugged into, and its P1 key.'
@@ -225,6 +240,8 @@ export function valuesCheck(ev: MqttEvidence, firmware: DetectedFirmware | null,
       status: 'warn',
       code: null,
       summary: "No published value could be matched with the meter's telegram.",
+      summaryCode: 'values_unmatched',
+      summaryParams: { meterTime: withRef.meterTime },
       evidence,
       advice: null
     }
@@ -235,6 +252,13 @@ export function valuesCheck(ev: MqttEvidence, firmware: DetectedFirmware | null,
       status: 'fail',
       code: 'values_mismatch',
       summary: `${mismatches.length} of ${Math.max(compared.length, mismatches.length)} values differ from the meter's telegram of ${withRef.meterTime}: ${mismatches.slice(0, 3).join('; ')}${mismatches.length > 3 ? '; …' : ''}.`,
+      summaryCode: 'values_differ',
+      summaryParams: {
+        count: mismatches.length,
+        of: Math.max(compared.length, mismatches.length),
+        meterTime: withRef.meterTime,
+        examples: mismatches.slice(0, 3).join('; ')
+      },
       evidence,
       advice:
         "The board publishes something other than what the meter sends: another meter, an old firmware, or a board that no longer decodes (it keeps its last values). Check the P1 key and the board's UDP log."
@@ -246,6 +270,8 @@ export function valuesCheck(ev: MqttEvidence, firmware: DetectedFirmware | null,
     status: 'pass',
     code: null,
     summary: `${compared.length} values agree with the meter's telegram of ${withRef.meterTime}${notes.length ? ` (${notes[0]})` : ''}.`,
+    summaryCode: 'values_agree',
+    summaryParams: { count: compared.length, meterTime: withRef.meterTime, note: notes[0] ?? null },
     evidence,
     advice: null
   }

@@ -1,9 +1,15 @@
 /**
  * Board profiles on disk: one JSON file per profile in a folder, secrets (P1 key, Wi-Fi, MQTT
  * and OTA passwords) only through an injected {@link SecretStore} — Electron passes one on
- * `safeStorage` (OS keychain), `p1studio serve` an in-memory one ({@link memorySecretStore}:
- * the secrets live as long as the process). Files are written atomically (temp + rename),
- * mode 0600, write errors (disk full…) in plain words. Exports never contain a secret.
+ * `safeStorage` (OS keychain), `p1studio serve` and the CLI the persistent store of
+ * secret-store.ts (OS keyring, else an encrypted file whose key lives beside the data folder),
+ * tests and sessions without one {@link memorySecretStore} (this run only). Files are written
+ * atomically (temp + rename), mode 0600, write errors (disk full…) in plain words. Exports
+ * never contain a secret.
+ *
+ * A stored secret that cannot be read (key file gone, keyring locked, damaged, an earlier run's
+ * memory) is never a value: the profile carries it in `unreadableSecrets` (code and sentence,
+ * see secret-guard.ts), saving keeps its stored form, and every writer refuses the profile.
  *
  * Files are schema-checked when read (zod): every field with its type, every known setting
  * with the type of its default (a hand-edited `"MY_WIFI_SSID": 42` makes the file "damaged:
@@ -15,19 +21,46 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
-import { BOARD_SECRET_KEYS, FIRMWARE_GENERATIONS, type BoardProfileInput, type BoardSecrets } from '../../shared/board'
+import {
+  BOARD_SECRET_KEYS,
+  FIRMWARE_GENERATIONS,
+  type BoardProfileInput,
+  type BoardSecretKey,
+  type BoardSecrets,
+  type SecretProtection
+} from '../../shared/board'
+import { ApiError } from '../../shared/contract/errors'
 import { fileError, writeFileSafely } from '../capture/safe-file'
-import { DEFAULT_DEFINES, DEFAULT_SETTINGS, EMPTY_SECRETS, formatErrors, mergeProfile, type BoardProfile } from './profile'
+import { DEFAULT_DEFINES, DEFAULT_SETTINGS, EMPTY_SECRETS, mergeProfile, type BoardProfile } from './profile'
+import { formatErrors } from './profile-rules'
+import { SECRET_WORDS, SecretReadError, type UnreadableSecret } from './secret-guard'
 
-/** Encrypts secrets for storage (Electron: safeStorage + base64). Both may throw. */
+/**
+ * Encrypts secrets for storage. `name` is the secret's name (KEY_SMARTY…), which a store may
+ * bind the value to. encrypt may throw (plain words: the key file cannot be created); decrypt
+ * throws when the value cannot be read — a {@link SecretReadError} with its code where it
+ * knows why. `protection()` says how new secrets are kept (absent: reported as the OS keychain).
+ */
 export interface SecretStore {
-  encrypt(plain: string): string
-  decrypt(stored: string): string
+  encrypt(plain: string, name?: string): string
+  decrypt(stored: string, name?: string): string
+  protection?(): SecretProtection
+}
+
+/** The protection of Electron's safeStorage with a real keychain (keystore.ts). */
+export const OS_KEYCHAIN: SecretProtection = { kind: 'os-keychain', label: 'OS keychain', keyFile: null, note: null }
+/** The protection of {@link memorySecretStore}. */
+export const THIS_RUN_ONLY: SecretProtection = {
+  kind: 'this-run-only',
+  label: 'this run only',
+  keyFile: null,
+  note: 'Secrets are kept in memory: after a restart they must be entered again.'
 }
 
 /**
- * Secrets kept in this process's memory only (serve mode, tests): the file holds an opaque
- * token; after a restart the token is unknown and the secret reads as empty.
+ * Secrets kept in this process's memory only (tests, sessions given no store): the file holds
+ * an opaque token; after a restart the token is unknown and reading it is an error
+ * (`secret_lost_restart`), never a value.
  */
 export function memorySecretStore(): SecretStore {
   const values = new Map<string, string>()
@@ -39,10 +72,33 @@ export function memorySecretStore(): SecretStore {
     },
     decrypt(stored) {
       const v = values.get(stored)
-      if (v === undefined) throw new Error('secret not in memory (the app was restarted)')
-      return v
-    }
+      if (v !== undefined) return v
+      if (stored.startsWith('mem:'))
+        throw new SecretReadError('secret_lost_restart', 'it was kept in memory only by an earlier run of P1 Studio and is gone since the restart')
+      throw new SecretReadError('secret_unreadable', 'it is protected by a keychain or key this run of P1 Studio does not use')
+    },
+    protection: () => THIS_RUN_ONLY
   }
+}
+
+/** What to do about an unreadable secret, by code. */
+const REMEDY: Record<UnreadableSecret['code'], string> = {
+  secret_key_missing: 'Restore the key file from a backup, or enter the secret again.',
+  secret_key_unreadable: 'Correct the key file (32 bytes, yours, mode 0600) or restore it, or enter the secret again.',
+  secret_other_key: 'Restore the key file it was saved with, or enter the secret again.',
+  secret_damaged: 'Enter the secret again.',
+  secret_keyring_unavailable: 'Unlock or start the OS keyring and restart P1 Studio, or enter the secret again.',
+  secret_lost_restart: 'Enter the secret again.',
+  secret_unreadable: 'Open the profile where it was saved, or enter the secret again.'
+}
+
+/** An unreadable secret from its store's error. */
+function unreadable(k: BoardSecretKey, stored: string, e: unknown): UnreadableSecret {
+  const r =
+    e instanceof SecretReadError
+      ? e
+      : new SecretReadError('secret_unreadable', 'it could not be decrypted (saved by another keychain, or damaged)', null, { cause: e })
+  return { code: r.code, keyFile: r.keyFile, stored, message: `${SECRET_WORDS[k]} cannot be read: ${r.message}. ${REMEDY[r.code]}` }
 }
 
 const FORMAT = 'p1studio-board-profile'
@@ -122,10 +178,10 @@ const exportSchema = z.object({
   profile: storedSchema.shape.profile.omit({ secrets: true })
 })
 
-/** A profile whose secrets could not be read back (keychain changed, app restarted in serve mode). */
+/** A profile as read from its file. */
 export interface LoadedProfile extends BoardProfile {
-  /** Names of secrets that were stored but could not be decrypted (now empty). */
-  lostSecrets: string[]
+  /** Names of secrets that are stored but cannot be read now (details in `unreadableSecrets`). */
+  lostSecrets: BoardSecretKey[]
 }
 
 /** A short id from the name: "weber-rue-des-pres-4-3fa2c1". */
@@ -147,6 +203,11 @@ export class ProfileStore {
     private readonly secrets: SecretStore
   ) {}
 
+  /** How new secrets are kept. */
+  protection(): SecretProtection {
+    return this.secrets.protection?.() ?? OS_KEYCHAIN
+  }
+
   private file(id: string): string {
     if (!/^[A-Za-z0-9_-]{1,80}$/.test(id)) throw new Error(`Invalid profile id "${id}".`)
     return join(this.dir, `${id}.json`)
@@ -158,14 +219,16 @@ export class ProfileStore {
     if (fileId !== undefined && s.id !== fileId)
       throw new z.ZodError([{ code: 'custom', path: ['profile', 'id'], message: `is "${s.id}", not the file's name "${fileId}"`, input: s.id }])
     const secrets: BoardSecrets = { ...EMPTY_SECRETS }
-    const lost: string[] = []
+    const lost: BoardSecretKey[] = []
+    const unreadableSecrets: Partial<Record<BoardSecretKey, UnreadableSecret>> = {}
     for (const k of BOARD_SECRET_KEYS) {
       const enc = s.secrets[k]
       if (!enc) continue
       try {
-        secrets[k] = this.secrets.decrypt(enc)
-      } catch {
+        secrets[k] = this.secrets.decrypt(enc, k)
+      } catch (e) {
         lost.push(k)
+        unreadableSecrets[k] = unreadable(k, enc, e)
       }
     }
     return {
@@ -179,8 +242,28 @@ export class ProfileStore {
       settings: { ...DEFAULT_SETTINGS, ...(s.settings as object) },
       secrets,
       updatedAt: s.updatedAt,
+      ...(lost.length ? { unreadableSecrets } : {}),
       lostSecrets: lost
     }
+  }
+
+  /**
+   * A stored profile file given by path (the CLI's `--profile FILE`), read with this store's
+   * secrets. @throws Error in plain words if it is not a stored profile or is damaged
+   */
+  async readStoredFile(path: string): Promise<LoadedProfile> {
+    let raw: unknown
+    try {
+      raw = JSON.parse(await readFile(path, 'utf8'))
+      return this.decode(raw)
+    } catch (e) {
+      throw new Error(`The board profile file ${path} is damaged: ${explainDamage(e, raw)}.`, { cause: e })
+    }
+  }
+
+  /** Is this parsed JSON a stored profile file (format "p1studio-board-profile")? */
+  static isStoredFile(raw: unknown): boolean {
+    return typeof raw === 'object' && raw !== null && (raw as { format?: unknown }).format === FORMAT
   }
 
   /** Every readable profile, by name. Damaged files are skipped (named in `skipped`). */
@@ -225,25 +308,55 @@ export class ProfileStore {
   }
 
   /**
-   * Create (no id) or update a profile: the input is merged over the stored one (secrets:
-   * string sets, null clears, absent keeps). Incomplete profiles may be saved; malformed
-   * values may not.
-   * @throws Error naming the first malformed field, or when the folder cannot be written
+   * The profile a new one starts from (null: the defaults): `copyFrom`'s settings, switches and board (never its
+   * name, customer, meter or secrets), else the sketch's neutral defaults (profile.ts).
+   * @throws ApiError not_found when `copyFrom` names no profile
    */
-  async save(input: BoardProfileInput): Promise<BoardProfile> {
-    const stored = input.id ? await this.get(input.id) : null
-    if (input.id && !stored) throw new Error(`There is no board profile "${input.id}".`)
-    const p = mergeProfile(input, stored, input.id ?? newId(input.name))
+  async startingPoint(copyFrom: string | undefined): Promise<BoardProfile | null> {
+    if (!copyFrom) return null
+    const t = await this.get(copyFrom)
+    if (!t) throw new ApiError('not_found', `There is no board profile "${copyFrom}" to start from.`, { name: copyFrom })
+    return { ...t, name: '', customer: '', meterId: '', notes: '', secrets: { ...EMPTY_SECRETS }, unreadableSecrets: undefined }
+  }
+
+  /**
+   * Create (no id) or update a profile: the input is merged over the stored one (secrets:
+   * string sets, null clears, absent keeps; a stored secret that cannot be read stays as
+   * stored unless set or cleared). Incomplete profiles may be saved; malformed values may not.
+   * A new profile starts from `copyFrom` or the neutral defaults.
+   * @throws ApiError `invalid_profile` listing every malformed field (params {field: the first, fields, count}),
+   *   Error when the folder cannot be written or a secret cannot be protected
+   */
+  async save(input: BoardProfileInput & { copyFrom?: string }): Promise<BoardProfile> {
+    const { copyFrom, ...rest } = input
+    const stored = rest.id ? await this.get(rest.id) : await this.startingPoint(copyFrom)
+    if (rest.id && !stored) throw new ApiError('not_found', `There is no board profile "${rest.id}".`, { name: rest.id })
+    const id = rest.id ?? newId(rest.name)
+    const p = mergeProfile(rest, stored, id)
+    // a new board gets a client id of its own (the broker drops a client whose id connects twice)
+    if (!rest.id && rest.settings?.MQTT_CLIENT_ID === undefined) p.settings.MQTT_CLIENT_ID = `SmartyReader_${id.slice(-6)}`
     const errs = formatErrors(p)
-    if (errs.length > 0) throw new Error(`The profile was not saved: ${errs[0].field}: ${errs[0].message}`)
+    if (errs.length > 0)
+      throw new ApiError('invalid_profile', `The profile was not saved: ${errs.map((e) => `${e.field}: ${e.message}`).join(' ')}`, {
+        field: errs[0].field,
+        fields: errs.map((e) => e.field).join(','),
+        count: errs.length
+      })
     await this.write(p)
     return p
   }
 
   private async write(p: BoardProfile): Promise<void> {
     const secrets: Record<string, string> = {}
-    for (const k of BOARD_SECRET_KEYS) if (p.secrets[k] !== '') secrets[k] = this.secrets.encrypt(p.secrets[k])
-    const body = { format: FORMAT, version: 1, profile: { ...p, secrets } }
+    for (const k of BOARD_SECRET_KEYS) {
+      const kept = p.unreadableSecrets?.[k]
+      if (kept) secrets[k] = kept.stored
+      else if (p.secrets[k] !== '') secrets[k] = this.secrets.encrypt(p.secrets[k], k)
+    }
+    const { unreadableSecrets: _u, ...plain } = p
+    void _u
+    delete (plain as Partial<LoadedProfile>).lostSecrets
+    const body = { format: FORMAT, version: 1, profile: { ...plain, secrets } }
     try {
       await mkdir(this.dir, { recursive: true })
     } catch (e) {
@@ -259,12 +372,10 @@ export class ProfileStore {
     await rm(join(this.dir, id), { recursive: true, force: true })
   }
 
-  /** The profile as JSON without any secret. */
+  /** The profile as JSON without any secret (nor the stored form of an unreadable one). */
   exportJson(p: BoardProfile): string {
-    const { secrets: _secrets, ...rest } = p
-    void _secrets
-    const profile = { ...rest }
-    delete (profile as Partial<LoadedProfile>).lostSecrets
+    const { id, name, customer, meterId, notes, board, defines, settings, updatedAt } = p
+    const profile = { id, name, customer, meterId, notes, board, defines, settings, updatedAt }
     return JSON.stringify({ format: EXPORT_FORMAT, version: 1, exportedAt: new Date().toISOString(), profile }, null, 2) + '\n'
   }
 

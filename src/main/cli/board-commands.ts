@@ -1,13 +1,18 @@
 /**
  * `p1studio board …`: flash, configure and verify a SmartyReader (or any ESP8266/ESP32) from
  * the command line, with the same code as the app (src/main/board/). Sub-commands: info,
- * flash, config, verify, improv, monitor. Wrong arguments: one line, exit 2 (UsageError);
- * failures: one line, exit 1. Progress goes to stderr, results to stdout. A P1 key or a
- * password is never printed: `config` prints secrets masked and writes them only with --out.
+ * flash, config, profiles, verify, improv, monitor. Wrong arguments: one line, exit 2
+ * (UsageError); failures: one line, exit 1. Progress goes to stderr, results to stdout. A P1
+ * key or a password is never printed: `config` prints secrets masked and writes them only with
+ * --out (0600, atomically, never over an existing file without --force). Profiles saved by the
+ * app or `serve` are read with their secrets from the same store (OS keyring or the key file
+ * beside the data folder: secret-store.ts); the protection in force is printed on stderr.
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { homedir } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import type { BoardObject, BoardFlashProgress, FirmwareGeneration, MqttVerifyReport } from '../../shared/board'
+import { writeFileSafely } from '../capture/safe-file'
 import { parseConfigH, writeConfigH } from '../board/config-h'
 import { writeEsphomeSecrets, writeEsphomeYaml } from '../board/esphome'
 import { flashBoard, readBoardInfo } from '../board/flasher'
@@ -15,7 +20,10 @@ import { parseImageArg, readImageFile } from '../board/image'
 import { improvProvision } from '../board/improv'
 import { SerialMonitor, UdpLogListener } from '../board/monitor'
 import { verifyMqtt } from '../board/mqtt-verify'
-import { mergeProfile, validateProfile, type BoardProfile } from '../board/profile'
+import { mergeProfile, type BoardProfile } from '../board/profile'
+import { validateProfile } from '../board/profile-rules'
+import { ProfileStore } from '../board/profile-store'
+import { openSecretStore } from '../board/secret-store'
 import { SerialSource } from '../line/serial-source'
 import { P1Decoder } from '../p1/pipeline'
 import { UsageError, intOpt, keyOpt, parse } from './args'
@@ -23,7 +31,7 @@ import { UsageError, intOpt, keyOpt, parse } from './args'
 /** Usage lines, inserted in `p1studio help`: kept in ./usage so that help loads no command module. */
 export { BOARD_USAGE } from './usage'
 
-const SUBCOMMANDS = ['info', 'flash', 'config', 'verify', 'improv', 'monitor'] as const
+const SUBCOMMANDS = ['info', 'flash', 'config', 'profiles', 'verify', 'improv', 'monitor'] as const
 
 function stamp(t: number): string {
   const d = new Date(t)
@@ -102,12 +110,35 @@ async function cmdFlash(args: string[]): Promise<number> {
   return 0
 }
 
+/** The data folder, as host/session.ts's dataDir() (not imported: the session module loads every service). */
+const dataDir = (): string => process.env.P1STUDIO_DATA_DIR || join(homedir(), 'P1Studio')
+
+/** Board profiles in `dir` (default the data folder's), read with the secret store serve and the app use. */
+async function storedProfiles(dir = join(dataDir(), 'boards')): Promise<ProfileStore> {
+  return new ProfileStore(dir, await openSecretStore({ dataDir: dataDir() }))
+}
+
+/** "board secrets: encrypted file, key in …" on stderr (and why no keyring, if it says). */
+function printProtection(store: ProfileStore): void {
+  const p = store.protection()
+  process.stderr.write(`note: board secrets: ${p.label}${p.note ? ` (${p.note})` : ''}\n`)
+}
+
 /**
- * A profile from a file: a P1 Studio export, a plain profile object ({name, settings, secrets,
- * defines, board}), or a SmartyReader config.h.
- * @throws Error naming the file when it is none of these
+ * A profile from `--profile`: a profile id of the data folder's boards (as the app and serve
+ * save them, secrets read from their store), a stored profile file, a P1 Studio export, a plain
+ * profile object ({name, settings, secrets, defines, board}), or a SmartyReader config.h.
+ * @throws Error naming the file when it is none of these; a stored profile's unreadable
+ *   secrets are in `unreadableSecrets` (validation and every writer refuse them)
  */
-export function loadProfileFile(file: string): BoardProfile {
+export async function loadProfileFile(file: string): Promise<BoardProfile> {
+  if (!existsSync(file) && /^[A-Za-z0-9_-]{1,80}$/.test(file)) {
+    const profiles = await storedProfiles()
+    const p = await profiles.get(file)
+    if (!p) throw new Error(`There is no file ${file}, nor a board profile "${file}" in ${profiles.dir}.`)
+    printProtection(profiles)
+    return p
+  }
   let text: string
   try {
     text = readFileSync(file, 'utf8')
@@ -121,6 +152,13 @@ export function loadProfileFile(file: string): BoardProfile {
     const c = parseConfigH(text)
     if (c.found.length < 5) throw new Error(`${file} is neither a profile (JSON) nor a SmartyReader config.h.`)
     return mergeProfile({ name: basename(file), settings: c.settings, secrets: c.secrets }, null, 'cli')
+  }
+  if (ProfileStore.isStoredFile(raw)) {
+    // a profile file as the app saves it: its secrets are encrypted, never values
+    const profiles = await storedProfiles(dirname(file))
+    const p = await profiles.readStoredFile(file)
+    printProtection(profiles)
+    return p
   }
   const obj = (raw as { profile?: unknown }).profile ?? raw
   if (typeof obj !== 'object' || obj === null || typeof (obj as { name?: unknown }).name !== 'string')
@@ -150,32 +188,38 @@ async function cmdConfig(args: string[]): Promise<number> {
     format: { type: 'string' },
     layout: { type: 'string' },
     key: { type: 'string' },
-    out: { type: 'string' }
+    out: { type: 'string' },
+    force: { type: 'boolean' }
   })
-  if (!values.profile) throw new UsageError('board config needs --profile FILE')
+  if (!values.profile) throw new UsageError('board config needs --profile FILE|ID')
   if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`)
   const format = values.format ?? 'config.h'
   if (format !== 'config.h' && format !== 'esphome') throw new UsageError('--format must be config.h or esphome')
   const layout = values.layout === undefined ? undefined : String(values.layout)
   if (layout !== undefined && layout !== 'v1.6' && layout !== 'v1.7') throw new UsageError('--layout must be v1.6 or v1.7 (the SmartyReader config.h)')
+  if (values.force && !values.out) throw new UsageError('--force goes with --out FILE')
   const key = keyOpt(values.key, 'P1 key')
-  const p = loadProfileFile(String(values.profile))
-  if (key) p.secrets.KEY_SMARTY = key
+  const p = await loadProfileFile(String(values.profile))
+  if (key) {
+    p.secrets.KEY_SMARTY = key
+    if (p.unreadableSecrets) delete p.unreadableSecrets.KEY_SMARTY
+  }
   const v = validateProfile(p)
   if (!v.ok) throw new Error(`${values.profile}: ${v.errors.map((e) => `${e.field}: ${e.message}`).join(' ')}`)
   for (const n of v.notes) process.stderr.write(`note: ${n}\n`)
   if (values.out) {
     const out = String(values.out)
-    try {
-      if (format === 'config.h') writeFileSync(out, writeConfigH(p, { layout }), { mode: 0o600 })
-      else {
-        writeFileSync(out, writeEsphomeYaml(p), { mode: 0o600 })
-        writeFileSync(join(dirname(out), 'secrets.yaml'), writeEsphomeSecrets(p), { mode: 0o600 })
-      }
-    } catch (e) {
-      throw new Error(`Cannot write ${out}: ${(e as Error).message}`, { cause: e })
-    }
-    process.stderr.write(`written: ${out}${format === 'esphome' ? ` and ${join(dirname(out), 'secrets.yaml')}` : ''}\n`)
+    const force = values.force === true
+    // both texts first: nothing is written when a secret cannot be used
+    const files: [string, string][] =
+      format === 'config.h'
+        ? [[out, writeConfigH(p, { layout })]]
+        : [
+            [out, writeEsphomeYaml(p)],
+            [join(dirname(out), 'secrets.yaml'), writeEsphomeSecrets(p)]
+          ]
+    for (const [path, text] of files) writeFileSafely(path, text, { force, what: basename(path) })
+    process.stderr.write(`written: ${files.map(([f]) => f).join(' and ')}\n`)
     return 0
   }
   process.stdout.write(format === 'config.h' ? writeConfigH(p, { maskSecrets: true, layout }) : writeEsphomeYaml(p))
@@ -184,6 +228,38 @@ async function cmdConfig(args: string[]): Promise<number> {
       ? 'note: secrets are masked on screen; use --out FILE to write config.h with them.\n'
       : 'note: secrets are !secret references; use --out FILE to write secrets.yaml too.\n'
   )
+  return 0
+}
+
+/** `board profiles`: the data folder's profiles (id, name, meter, which secrets are set or unreadable) and how secrets are kept. */
+async function cmdProfiles(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { json: { type: 'boolean' } })
+  if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`)
+  const profiles = await storedProfiles()
+  const { profiles: list, skipped } = await profiles.list()
+  const protection = profiles.protection()
+  if (values.json) {
+    const rows = list.map((p) => ({
+      id: p.id,
+      name: p.name,
+      meterId: p.meterId,
+      secrets: Object.fromEntries(
+        Object.entries(p.secrets).map(([k, v]) => [k, p.unreadableSecrets?.[k as keyof typeof p.secrets]?.code ?? (v ? 'set' : 'not set')])
+      )
+    }))
+    process.stdout.write(JSON.stringify({ secrets: protection, profiles: rows, skipped }) + '\n')
+    return 0
+  }
+  process.stdout.write(`Board secrets: ${protection.label}${protection.note ? ` (${protection.note})` : ''}\n`)
+  if (list.length === 0) process.stdout.write(`No board profiles in ${profiles.dir}.\n`)
+  for (const p of list) {
+    const set = Object.entries(p.secrets)
+      .filter(([k, v]) => v !== '' && !p.unreadableSecrets?.[k as keyof typeof p.secrets])
+      .map(([k]) => k)
+    process.stdout.write(`${p.id}  ${p.name}${p.meterId ? `  meter ${p.meterId}` : ''}  secrets: ${set.length ? set.join(', ') : 'none'}\n`)
+    for (const u of Object.values(p.unreadableSecrets ?? {})) process.stdout.write(`    ${u.code}: ${u.message}\n`)
+  }
+  for (const f of skipped) process.stderr.write(`note: ${join(profiles.dir, f)} is damaged and was skipped\n`)
   return 0
 }
 
@@ -356,6 +432,8 @@ async function cmdBoard(args: string[]): Promise<number> {
       return cmdFlash(rest)
     case 'config':
       return cmdConfig(rest)
+    case 'profiles':
+      return cmdProfiles(rest)
     case 'verify':
       return cmdVerify(rest)
     case 'improv':

@@ -4,13 +4,16 @@
  * live. Requests arrive validated (src/shared/contract/board.ts); what they may name (ports,
  * firmware files, brokers) is the caller's rule (caller.ts); ports are leased from the
  * {@link PortRegistry}. Events: 'board' ({@link BoardEvent}) and 'boardSnapshot'
- * ({@link BoardSnapshot}). Secrets never leave in a return value (previews are masked); files
- * with secrets go into the profiles folder (inside the data folder) only.
+ * ({@link BoardSnapshot}). Secrets leave in one return value only — boardConfigSecretText,
+ * asked for with `confirm: true` ("Copy") — previews are masked; files with secrets go into the
+ * profiles folder (inside the data folder) only. The state and profile views say how secrets
+ * are kept (SecretProtection); a secret that cannot be read is an error with its code.
  */
 import { EventEmitter } from 'node:events'
 import { basename, join } from 'node:path'
 import type {
   BoardChipInfo,
+  BoardConfigFormat,
   BoardConfigOutput,
   BoardEvent,
   BoardFlashResult,
@@ -19,6 +22,7 @@ import type {
   BoardMonitorState,
   BoardProfileView,
   BoardValidation,
+  ConfigHLayout,
   ImprovResult,
   MqttVerifyReport
 } from '../../shared/board'
@@ -29,8 +33,10 @@ import { improvProvision } from '../board/improv'
 import { SerialMonitor, UdpLogListener } from '../board/monitor'
 import { MqttFieldSource } from '../board/mqtt-source'
 import { verifyMqtt, type ReferenceFn } from '../board/mqtt-verify'
-import { configLayout, mergeProfile, profileView, validateProfile, type BoardProfile } from '../board/profile'
+import { configLayout, mergeProfile, profileView, type BoardProfile } from '../board/profile'
+import { validateProfile } from '../board/profile-rules'
 import { ProfileStore, type SecretStore } from '../board/profile-store'
+import { usableSecret } from '../board/secret-guard'
 import { systemClock, type Clock } from '../line/clock'
 import { assertComplete, configNotes, profileMqtt, renderConfig, tryProfileKey, writeConfigFiles } from './board-config'
 import { FULL_ACCESS, type Caller } from './caller'
@@ -40,7 +46,7 @@ import { PortRegistry, type PortLease, type PortOwner } from './port-registry'
 export interface BoardServiceOptions {
   /** Folder of the board profiles (and the files generated from them). */
   profilesDir: string
-  /** Electron: safeStorage; serve mode: memorySecretStore(). */
+  /** Electron: safeStorage (or the file store when its keychain is basic_text); serve and the CLI: openSecretStore(); tests: memorySecretStore(). */
   secrets: SecretStore
   /** Try a P1 key on the open P1 source's frames (absent: keys are never checked). */
   checkKey?: (keyHex: string) => BoardKeyCheck
@@ -100,14 +106,22 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Ha
   private state(): BoardMonitorState {
     return {
       monitor: { open: this.monitor?.isOpen ?? false, path: this.monitor?.path ?? null, baudRate: this.monitor?.baudRate ?? null, error: this.monitorError },
-      udp: { open: this.udp?.isOpen ?? false, port: this.udp?.boundPort ?? null, error: this.udpError },
+      udp: {
+        open: this.udp?.isOpen ?? false,
+        port: this.udp?.boundPort ?? null,
+        error: this.udpError,
+        address: this.udp?.bound?.address ?? null,
+        via: this.udp?.bound?.via ?? null,
+        reason: this.udp?.bound?.reason ?? null
+      },
       mqttSource: {
         open: this.source !== null,
         url: this.source ? this.source.label.split(' ')[0] : null,
         topic: this.source?.topic ?? null,
         messages: this.source?.messages ?? 0,
         error: this.sourceError
-      }
+      },
+      secrets: this.store.protection()
     }
   }
 
@@ -220,10 +234,14 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Ha
   }
 
   async udpLogStart(r: Req<'udpLogStart'>): Promise<BoardMonitorState> {
+    const p = r.profileId ? await this.profile(r.profileId) : null
     await this.udpLogStop()
-    // bind where the boards send (a profile's UDP_LOG_PC_IP that is ours), else loopback: never every interface unasked
-    const pcIps = r.host === undefined ? (await this.store.list()).profiles.map((p) => p.settings.UDP_LOG_PC_IP_BYTES) : []
-    const u = new UdpLogListener(r.port ?? 6666, { host: r.host, pcIps })
+    // bind where the board sends (the profile's UDP_LOG_PC_IP, else any profile's, that is ours), else towards
+    // the board's address, else loopback: never every interface unasked
+    const pcIps =
+      r.host !== undefined ? [] : p ? [p.settings.UDP_LOG_PC_IP_BYTES] : (await this.store.list()).profiles.map((x) => x.settings.UDP_LOG_PC_IP_BYTES)
+    const boardIp = r.boardIp ?? (p?.defines.STATIC && p.settings.NET_LOCAL_IP_BYTES ? p.settings.NET_LOCAL_IP_BYTES : undefined)
+    const u = new UdpLogListener(r.port ?? p?.settings.UDP_LOG_PORT ?? 6666, { host: r.host, pcIps: pcIps.filter(Boolean), boardIp })
     u.on('line', (l) => this.addLog(l))
     u.on('error', (msg) => {
       this.udpError = msg
@@ -253,18 +271,23 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Ha
     return { state: this.state(), log: this.log.slice() }
   }
 
+  private view(p: BoardProfile): BoardProfileView {
+    return profileView(p, this.store.protection())
+  }
+
   async boardProfiles(): Promise<BoardProfileView[]> {
     const { profiles } = await this.store.list()
-    return profiles.map(profileView)
+    return profiles.map((p) => this.view(p))
   }
 
   async boardValidateProfile(input: Req<'boardValidateProfile'>): Promise<BoardValidation> {
-    const stored = input.id ? await this.store.get(input.id) : null
-    return validateProfile(mergeProfile(input, stored, input.id ?? 'new'))
+    const { copyFrom, ...rest } = input
+    const stored = rest.id ? await this.store.get(rest.id) : await this.store.startingPoint(copyFrom)
+    return validateProfile(mergeProfile(rest, stored, rest.id ?? 'new'))
   }
 
   async boardSaveProfile(input: Req<'boardSaveProfile'>): Promise<BoardProfileView> {
-    return profileView(await this.store.save(input))
+    return this.view(await this.store.save(input))
   }
 
   async boardDeleteProfile(req: Req<'boardDeleteProfile'>): Promise<void> {
@@ -283,16 +306,31 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Ha
   }
 
   async boardImportProfile(req: Req<'boardImportProfile'>): Promise<BoardProfileView> {
-    return profileView(await this.store.importJson(req.json))
+    return this.view(await this.store.importJson(req.json))
   }
 
-  async boardConfigText(r: Req<'boardConfigText'>): Promise<BoardConfigOutput> {
+  /** A complete profile's configuration: its text (masked, or with the secrets), notes and key check. */
+  private async configOutput(
+    r: { id: string; format: BoardConfigFormat; layout?: ConfigHLayout; force?: boolean },
+    secrets: 'masked' | 'inline'
+  ): Promise<BoardConfigOutput> {
     const p = await this.profile(r.id)
     assertComplete(p)
     const keyCheck = tryProfileKey(p, this.opts.checkKey)
+    if (secrets !== 'masked') refuseWrongKey(keyCheck, r.force, 'Not copied')
     const layout = r.format === 'config.h' ? (r.layout ?? configLayout(p)) : null
-    const { fileName, text } = renderConfig(p, r.format, true, layout ?? undefined)
-    return { format: r.format, layout, fileName, text, notes: configNotes(p, r.format), keyCheck }
+    const { fileName, text } = renderConfig(p, r.format, secrets, layout ?? undefined)
+    const notes = configNotes(p, r.format)
+    return { format: r.format, layout, fileName, text, notes: notes.map((n) => n.message), noteCodes: notes, keyCheck, secretsIncluded: secrets !== 'masked' }
+  }
+
+  async boardConfigText(r: Req<'boardConfigText'>): Promise<BoardConfigOutput> {
+    return this.configOutput(r, 'masked')
+  }
+
+  /** "Copy": what compiles, with the secrets (the request says `confirm: true`). */
+  async boardConfigSecretText(r: Req<'boardConfigSecretText'>): Promise<BoardConfigOutput> {
+    return this.configOutput(r, 'inline')
   }
 
   /** Write the file with its secrets into the profile's folder (inside the data folder: no path from a request). */
@@ -300,7 +338,7 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Ha
     const p = await this.profile(r.id)
     assertComplete(p)
     const keyCheck = tryProfileKey(p, this.opts.checkKey)
-    if (keyCheck.checked && !keyCheck.ok && !r.force) throw new Error(`Not saved: ${keyCheck.message} Check the key, or save anyway.`)
+    refuseWrongKey(keyCheck, r.force, 'Not saved')
     return { path: await writeConfigFiles(join(this.opts.profilesDir, p.id), p, r.format, r.layout), keyCheck }
   }
 
@@ -311,9 +349,10 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Ha
     if (r.profileId) {
       const p = await this.profile(r.profileId)
       ssid ??= p.settings.MY_WIFI_SSID
-      password ??= p.secrets.MY_WIFI_PASSWORD
+      // an unreadable stored password is an error, never an empty one sent to the board
+      password ??= usableSecret(p, 'MY_WIFI_PASSWORD')
     }
-    if (!ssid) throw new Error('Give the Wi-Fi SSID (or a profile that has one).')
+    if (!ssid) throw new ApiError('invalid_request', 'Give the Wi-Fi SSID (or a profile that has one).', { field: 'ssid' })
     const network = ssid
     return this.exclusive('Improv provisioning', 'improv', path, () =>
       improvProvision({ path, ssid: network, password: password ?? '', baudRate: r.baudRate, timeoutS: r.timeoutS, onLog: (l) => this.note('improv', l, path) })
@@ -393,4 +432,13 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Ha
     this.verifyAbort?.abort()
     await Promise.allSettled([this.boardMonitorStop(), this.udpLogStop(), this.mqttSourceClose()])
   }
+}
+
+/**
+ * A key that does not decrypt the open meter's frames goes into no file or clipboard unless forced.
+ * @throws ApiError with the check's code (`key_wrong`) and params
+ */
+function refuseWrongKey(keyCheck: BoardKeyCheck, force: boolean | undefined, what: string): void {
+  if (keyCheck.checked && !keyCheck.ok && !force)
+    throw new ApiError(keyCheck.code ?? 'key_wrong', `${what}: ${keyCheck.message} Check the key, or go on anyway.`, keyCheck.params ?? {})
 }

@@ -1,7 +1,10 @@
 /**
  * Try a P1 key on the last encrypted frames of the open source (up to 3, newest first) before
  * it goes into a board's configuration: does it decrypt this meter's frames? Pure over the
- * frame records (decoding with node:crypto through the P1 pipeline).
+ * frame records (decoding with node:crypto through the P1 pipeline). Each result carries a
+ * stable code and params for the renderer (docs/board.md, "Key check"):
+ * `key_ok` / `key_wrong` {meterId, systemTitle}, `key_no_frames`, `key_no_source`,
+ * `key_not_hex`, `key_frames_damaged`.
  */
 import type { BoardKeyCheck } from '../../shared/board'
 import type { FrameRecord } from '../../shared/contract'
@@ -10,10 +13,11 @@ import type { DecodedTelegram } from '../../shared/types'
 import { decodeBuffer, type DecodeEvent } from '../p1/pipeline'
 
 /** "meter SAG1030700089067 (system title 5341…)": the meter id as the history names it, and the system title. */
-function meterName(t: DecodedTelegram): string {
+function meterName(t: DecodedTelegram): { words: string; meterId: string | null; systemTitle: string | null } {
   const id = meterIdOf(t.telegram, null)
-  const st = t.dlms ? ` (system title ${t.dlms.systemTitle})` : ''
-  return id === 'unknown' ? `the meter${st}` : `meter ${id}${st}`
+  const systemTitle = t.dlms?.systemTitle ?? null
+  const st = systemTitle ? ` (system title ${systemTitle})` : ''
+  return { words: id === 'unknown' ? `the meter${st}` : `meter ${id}${st}`, meterId: id === 'unknown' ? null : id, systemTitle }
 }
 
 /**
@@ -27,33 +31,57 @@ export function tryKeyOnFrames(frames: readonly FrameRecord[], keyHex: string, a
     .slice(-3)
     .reverse()
   if (encrypted.length === 0) {
-    return {
-      checked: false,
-      ok: false,
-      message: sourceOpen
-        ? 'The open P1 source has not sent an encrypted frame yet: the key was not tried on the meter.'
-        : 'No P1 source is open: the key was not tried on the meter.'
-    }
+    return sourceOpen
+      ? {
+          checked: false,
+          ok: false,
+          code: 'key_no_frames',
+          params: {},
+          message: 'The open P1 source has not sent an encrypted frame yet: the key was not tried on the meter.'
+        }
+      : { checked: false, ok: false, code: 'key_no_source', params: {}, message: 'No P1 source is open: the key was not tried on the meter.' }
   }
   let wrongFor: string | null = null
+  let wrongTitle: string | null = null
   for (const f of encrypted) {
     let events: DecodeEvent[]
     try {
       events = decodeBuffer(Buffer.from(f.frameHex, 'hex'), { key: keyHex, authKey }, f.receivedAt)
     } catch {
-      return { checked: false, ok: false, message: 'The P1 key must be 32 hex digits.' }
+      return { checked: false, ok: false, code: 'key_not_hex', params: {}, message: 'The P1 key must be 32 hex digits.' }
     }
     for (const ev of events) {
-      if (ev.type === 'telegram') return { checked: true, ok: true, message: `The P1 key decrypts the frames of ${meterName(ev.telegram)} on the open source.` }
-      if (ev.type === 'failure' && ev.failure.code === 'gcm_tag_mismatch') wrongFor = f.dlms ? `system title ${f.dlms.systemTitle}` : 'the meter'
+      if (ev.type === 'telegram') {
+        const m = meterName(ev.telegram)
+        return {
+          checked: true,
+          ok: true,
+          code: 'key_ok',
+          params: { meterId: m.meterId, systemTitle: m.systemTitle },
+          message: `The P1 key decrypts the frames of ${m.words} on the open source.`
+        }
+      }
+      if (ev.type === 'failure' && ev.failure.code === 'gcm_tag_mismatch') {
+        wrongTitle = f.dlms?.systemTitle ?? null
+        wrongFor = wrongTitle ? `system title ${wrongTitle}` : 'the meter'
+      }
     }
   }
   if (wrongFor) {
     return {
       checked: true,
       ok: false,
+      code: 'key_wrong',
+      // the meter id is inside the ciphertext: only the system title is known when the key does not fit
+      params: { meterId: null, systemTitle: wrongTitle },
       message: `The P1 key does not decrypt the frames of the meter on the open source (${wrongFor}): check the key the grid operator gave for this meter.`
     }
   }
-  return { checked: false, ok: false, message: 'The last frames of the open source are damaged: the key could not be tried.' }
+  return {
+    checked: false,
+    ok: false,
+    code: 'key_frames_damaged',
+    params: {},
+    message: 'The last frames of the open source are damaged: the key could not be tried.'
+  }
 }

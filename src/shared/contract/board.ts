@@ -144,10 +144,25 @@ export const profileInputSchema = z
     board: z.enum(['esp8266', 'esp32']).optional(),
     defines: definesInputSchema.optional(),
     settings: settingsInputSchema.optional(),
-    secrets: secretsInputSchema.optional()
+    secrets: secretsInputSchema.optional(),
+    /**
+     * A new profile (no id) starts from this profile's settings, switches and board — never its
+     * name, customer, meter or secrets; absent: from the sketch's neutral defaults (blank broker,
+     * user, UDP log address, network addresses and MAC).
+     */
+    copyFrom: profileId.optional()
   })
   .strict()
 export type BoardProfileInput = z.input<typeof profileInputSchema>
+
+/** Does a broker URL name a host ("mqtt://:1883" and "mqtt:///x" do not)? */
+function hasBrokerHost(url: string): boolean {
+  try {
+    return new URL(url).hostname.replace(/^\[|\]$/g, '') !== ''
+  } catch {
+    return false
+  }
+}
 
 /** MQTT connection and what to expect; missing values come from the profile when `profileId` is given. */
 export const mqttVerifySchema = z
@@ -158,6 +173,7 @@ export const mqttVerifySchema = z
       .string()
       .max(500)
       .regex(/^(mqtts?|wss?):\/\/[^\s]+$/, { message: 'must be a broker URL such as mqtt://192.168.1.5:1883' })
+      .refine(hasBrokerHost, { message: 'names no broker: give one such as mqtt://192.168.1.5:1883' })
       .optional(),
     username: text(200).optional(),
     password: text(200).optional(),
@@ -211,10 +227,24 @@ export const BOARD = namespace({
     result<BoardMonitorState>()
   ),
   boardMonitorStop: boardMethod(noParams, 'request', result<BoardMonitorState>()),
-  /** Listen for the firmware's UDP log (default port 6666; where the board sends, else loopback). */
+  /**
+   * Listen for the firmware's UDP log: on `host` if given; else towards the board — the
+   * profile's UDP_LOG_PC_IP when it is this computer's, else this computer's address towards
+   * `boardIp` (or the profile's static IP) —, else loopback only. Port: `port`, else the
+   * profile's UDP_LOG_PORT, else 6666. The state reports the address bound and why.
+   */
   udpLogStart: boardMethod(
     z
-      .object({ port: int(1, 65535).optional(), host: text(64, 1).optional() })
+      .object({
+        port: int(1, 65535).optional(),
+        host: text(64, 1).optional(),
+        profileId: profileId.optional(),
+        boardIp: z
+          .string()
+          .max(15)
+          .regex(/^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/, { message: 'must be the IPv4 address of the board' })
+          .optional()
+      })
       .strict()
       .default({}),
     'UDP log request',
@@ -235,6 +265,17 @@ export const BOARD = namespace({
   boardImportProfile: boardMethod(z.object({ json: text(200_000) }).strict(), 'import', result<BoardProfileView>()),
   /** config.h (v1.6 or v1.7 layout) or ESPHome YAML, secrets masked, with the key check. */
   boardConfigText: boardMethod(z.object({ id: profileId, format, layout: layout.optional() }).strict(), 'configuration request', result<BoardConfigOutput>()),
+  /**
+   * "Copy": the configuration as it compiles — config.h with the real secrets, ESPHome YAML with
+   * them inline — for the desktop window and a browser holding the serve token, only with
+   * `confirm: true` (the renderer shows that the text holds secrets). A key that does not fit
+   * the open meter is refused unless `force`.
+   */
+  boardConfigSecretText: boardMethod(
+    z.object({ id: profileId, format, layout: layout.optional(), confirm: z.literal(true), force: z.boolean().optional() }).strict(),
+    'configuration request',
+    result<BoardConfigOutput>()
+  ),
   /** Write the file with its secrets into the profiles folder (inside the data folder). */
   boardSaveConfig: boardMethod(
     z.object({ id: profileId, format, layout: layout.optional(), force: z.boolean().optional() }).strict(),

@@ -12,7 +12,8 @@ import { describe, expect, it } from 'vitest'
 import { parseConfigH, writeConfigH } from '../../../src/main/board/config-h'
 import { writeEsphomeSecrets, writeEsphomeYaml } from '../../../src/main/board/esphome'
 import { CALCULATED_FIELDS, DSMR_FIELDS } from '../../../src/main/board/firmware-fields'
-import { DEFAULT_DEFINES, DEFAULT_SETTINGS, EMPTY_SECRETS, mergeProfile, validateProfile, type BoardProfile } from '../../../src/main/board/profile'
+import { DEFAULT_DEFINES, DEFAULT_SETTINGS, EMPTY_SECRETS, mergeProfile, type BoardProfile } from '../../../src/main/board/profile'
+import { validateProfile } from '../../../src/main/board/profile-rules'
 import type { BoardSettings } from '../../../src/shared/board'
 
 const FIX = join(import.meta.dirname, '../../fixtures/board')

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ProfileStore, memorySecretStore, type SecretStore } from '../../../src/main/board/profile-store'
+import { ApiError } from '../../../src/shared/contract/errors'
 import { profileView } from '../../../src/main/board/profile'
 
 const KEY = 'AEBD21B769A6D13C0DF064E383682EFF'
@@ -39,8 +40,8 @@ describe('profile store', () => {
     expect(back?.settings.MQTT_TOPIC_OUT).toBe('weber')
     const view = profileView(back!)
     expect(JSON.stringify(view)).not.toContain(KEY)
-    expect(view.secrets.KEY_SMARTY).toEqual({ set: true, masked: '••••…2EFF' })
-    expect(view.secrets.MY_WIFI_PASSWORD).toEqual({ set: true, masked: '••••••' })
+    expect(view.secrets.KEY_SMARTY).toEqual({ set: true, masked: '••••…2EFF', error: null })
+    expect(view.secrets.MY_WIFI_PASSWORD).toEqual({ set: true, masked: '••••••', error: null })
     expect(readdirSync(dir)).toEqual([`${p.id}.json`]) // no temp file left
   })
 
@@ -52,13 +53,70 @@ describe('profile store', () => {
     expect(q).toMatchObject({ name: 'A2', settings: { PUBLISH_TIME: 30000 }, secrets: { KEY_SMARTY: KEY, MY_MQTT_PASS: '' } })
   })
 
-  it('refuses malformed values but saves incomplete drafts', async () => {
+  it('refuses malformed values, naming every one of them, but saves incomplete drafts', async () => {
     const store = new ProfileStore(dir, rot)
     await expect(store.save({ name: 'B', settings: { MY_MQTT_PORT: 99999 } })).rejects.toThrow(
       /^The profile was not saved: MY_MQTT_PORT: The MQTT port must be at most 32767\.$/
     )
     await expect(store.save({ name: 'B', secrets: { KEY_SMARTY: 'zz' } })).rejects.toThrow(/KEY_SMARTY: The P1 key must be 32 hex digits/)
+    // four bad fields: all four named, as a code with the fields for the renderer
+    const four = await store
+      .save({
+        name: 'C',
+        meterId: 'SAG10307',
+        settings: { MQTT_SERVER: '192.168.1.300', MY_MQTT_PORT: 0, NET_MAC: 'nope' }
+      })
+      .catch((e: ApiError) => e)
+    expect(four).toBeInstanceOf(ApiError)
+    expect((four as ApiError).code).toBe('invalid_profile')
+    expect((four as ApiError).params).toEqual({ field: 'MQTT_SERVER', fields: 'MQTT_SERVER,MY_MQTT_PORT,NET_MAC,meterId', count: 4 })
+    for (const f of ['MQTT_SERVER', 'MY_MQTT_PORT', 'NET_MAC', 'meterId']) expect((four as ApiError).message).toContain(`${f}: `)
     await expect(store.save({ name: 'draft without key or SSID', settings: { MY_WIFI_SSID: '' } })).resolves.toBeTruthy()
+  })
+
+  it('a new profile starts from neutral defaults (no author broker, user, UDP log computer, addresses or MAC), with a client id of its own', async () => {
+    const store = new ProfileStore(dir, rot)
+    const a = await store.save({ name: 'New 1' })
+    const b = await store.save({ name: 'New 2' })
+    for (const p of [a, b]) {
+      expect(p.settings).toMatchObject({
+        MY_WIFI_SSID: '',
+        MQTT_SERVER: '',
+        MY_MQTT_USER: '',
+        UDP_LOG_PC_IP_BYTES: '',
+        NET_LOCAL_IP_BYTES: '',
+        NET_GATEWAY_BYTES: '',
+        NET_MAC: '',
+        // the sketch's neutral defaults stay
+        MY_MQTT_PORT: 1883,
+        PUBLISH_TIME: 60000,
+        UDP_LOG_PORT: 6666,
+        MQTT_TOPIC_OUT: 'lamsmarty',
+        NTP_SERVER: 'lu.pool.ntp.org',
+        NET_MASK_BYTES: '255.255.255.0'
+      })
+      expect(JSON.stringify(p.settings)).not.toMatch(/192\.168\.(178|128)\.|DE:AD:BE:EF|"me"|LAM/)
+    }
+    expect(a.settings.MQTT_CLIENT_ID).toMatch(/^SmartyReader_[0-9a-f]{6}$/)
+    expect(b.settings.MQTT_CLIENT_ID).not.toBe(a.settings.MQTT_CLIENT_ID)
+  })
+
+  it('a new profile may start from another one: its settings and switches, never its name, meter or secrets', async () => {
+    const store = new ProfileStore(dir, rot)
+    const a = await store.save({
+      name: 'Mine',
+      customer: 'Me',
+      meterId: 'SAG1030700114004',
+      settings: { MQTT_SERVER: 'broker.local', MY_MQTT_USER: 'smarty', PUBLISH_TIME: 30000 },
+      defines: { MQTTPASSWORD: true },
+      secrets: { KEY_SMARTY: KEY, MY_MQTT_PASS: 'pw' }
+    })
+    const b = await store.save({ name: 'Neighbour', copyFrom: a.id })
+    expect(b.settings).toMatchObject({ MQTT_SERVER: 'broker.local', MY_MQTT_USER: 'smarty', PUBLISH_TIME: 30000 })
+    expect(b.defines.MQTTPASSWORD).toBe(true)
+    expect(b).toMatchObject({ name: 'Neighbour', customer: '', meterId: '', secrets: { KEY_SMARTY: '', MY_MQTT_PASS: '' } })
+    expect(b.settings.MQTT_CLIENT_ID).not.toBe(a.settings.MQTT_CLIENT_ID)
+    await expect(store.save({ name: 'x', copyFrom: 'no-such-profile' })).rejects.toMatchObject({ code: 'not_found' })
   })
 
   it('exports without any secret and imports as a new profile', async () => {
@@ -77,14 +135,36 @@ describe('profile store', () => {
     await expect(store.importJson('{"a":1}')).rejects.toThrow('This is not a P1 Studio board profile export.')
   })
 
-  it('memory secret store: secrets do not survive a restart, the profile does', async () => {
+  it('memory secret store: after a restart a secret is an error with its code, never a value; saving keeps it as stored', async () => {
     const a = new ProfileStore(dir, memorySecretStore())
-    const p = await a.save({ name: 'D', secrets: { KEY_SMARTY: KEY } })
+    expect(a.protection()).toMatchObject({ kind: 'this-run-only', label: 'this run only' })
+    const p = await a.save({ name: 'D', secrets: { KEY_SMARTY: KEY, MY_WIFI_PASSWORD: 'correct horse' } })
     expect((await a.get(p.id))?.secrets.KEY_SMARTY).toBe(KEY)
+    const stored = JSON.parse(readFileSync(join(dir, `${p.id}.json`), 'utf8')).profile.secrets
     const b = new ProfileStore(dir, memorySecretStore())
-    const q = await b.get(p.id)
-    expect(q?.secrets.KEY_SMARTY).toBe('')
-    expect(q?.lostSecrets).toEqual(['KEY_SMARTY'])
+    const q = (await b.get(p.id))!
+    expect(q.secrets.KEY_SMARTY).toBe('')
+    expect(q.lostSecrets).toEqual(['MY_WIFI_PASSWORD', 'KEY_SMARTY'])
+    expect(q.unreadableSecrets?.KEY_SMARTY).toMatchObject({ code: 'secret_lost_restart', stored: stored.KEY_SMARTY })
+    expect(q.unreadableSecrets?.KEY_SMARTY?.message).toMatch(/^The P1 key cannot be read: it was kept in memory only .* Enter the secret again\.$/)
+    expect(profileView(q).secrets.KEY_SMARTY).toEqual({
+      set: true,
+      masked: null,
+      error: { code: 'secret_lost_restart', params: { field: 'KEY_SMARTY', keyFile: null }, message: q.unreadableSecrets!.KEY_SMARTY!.message }
+    })
+    // renaming keeps the unreadable secrets as stored; entering one again replaces it
+    await b.save({ id: p.id, name: 'D2', secrets: { MY_WIFI_PASSWORD: 'new password' } })
+    const after = JSON.parse(readFileSync(join(dir, `${p.id}.json`), 'utf8')).profile
+    expect(after.name).toBe('D2')
+    expect(after.secrets.KEY_SMARTY).toBe(stored.KEY_SMARTY)
+    expect(after.secrets.MY_WIFI_PASSWORD).not.toBe(stored.MY_WIFI_PASSWORD)
+    expect(after.unreadableSecrets).toBeUndefined()
+    const r = (await b.get(p.id))!
+    expect(r.secrets.MY_WIFI_PASSWORD).toBe('new password')
+    expect(Object.keys(r.unreadableSecrets ?? {})).toEqual(['KEY_SMARTY'])
+    // clearing it removes it
+    await b.save({ id: p.id, name: 'D2', secrets: { KEY_SMARTY: null } })
+    expect(JSON.parse(readFileSync(join(dir, `${p.id}.json`), 'utf8')).profile.secrets.KEY_SMARTY).toBeUndefined()
   })
 })
 
