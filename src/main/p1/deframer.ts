@@ -71,8 +71,9 @@ export interface DeframerOptions {
   idleGapMs?: number
   /**
    * false: a frame's `bytes` is a view of the read (or of the deframer's own buffer), valid
-   * only until the next push — for callers that keep offsets and lengths, not bytes (cutting a
-   * dump into records, counting frames). Default true: a private copy.
+   * until the next call of push, end or idle — for callers that use the bytes at once and keep
+   * none of them (the decoder, cutting a dump into records, counting frames). Default true: a
+   * private copy.
    */
   copyFrames?: boolean
 }
@@ -202,8 +203,13 @@ export class Deframer {
   private readonly maxFrameBytes: number
   private readonly idleGapMs: number
   private readonly copyFrames: boolean
-  /** Pending bytes `buf[0, len)`: stream bytes `[streamPos - len, streamPos)`. */
+  /**
+   * Pending bytes `buf[head, head + len)`: stream bytes `[streamPos - len, streamPos)`. Bytes
+   * before `head` belong to frames already emitted (views when `copyFrames` is false), so they
+   * are only overwritten at the start of the next push, end or idle ({@link compact}).
+   */
   private buf: Buffer
+  private head = 0
   private len = 0
   /** Total bytes pushed so far. */
   private streamPos = 0
@@ -229,6 +235,7 @@ export class Deframer {
     const out: DeframerEvent[] = []
     const raw = chunk as unknown
     if (!(raw instanceof Uint8Array)) return out
+    this.compact()
     if (!Number.isFinite(receivedAt)) receivedAt = Date.now()
     if (this.len > 0 && receivedAt - this.lastReceivedAt > this.idleGapMs) {
       this.scanPending(out, true)
@@ -261,6 +268,7 @@ export class Deframer {
   end(receivedAt: number = this.lastReceivedAt): DeframerEvent[] {
     const out: DeframerEvent[] = []
     if (Number.isFinite(receivedAt)) this.lastReceivedAt = receivedAt
+    this.compact()
     this.scanPending(out, true)
     this.flushPending(out, 'end of input')
     return out
@@ -276,6 +284,7 @@ export class Deframer {
   idle(now: number): DeframerEvent[] {
     const out: DeframerEvent[] = []
     if (this.len === 0 || !Number.isFinite(now) || now - this.lastReceivedAt <= this.idleGapMs) return out
+    this.compact()
     this.scanPending(out, true)
     this.flushPending(out, 'silence')
     return out
@@ -286,33 +295,59 @@ export class Deframer {
     return this.len
   }
 
-  private append(chunk: Uint8Array): void {
-    const need = this.len + chunk.length
-    if (need > this.buf.length) {
-      const grown = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2))
-      this.buf.copy(grown, 0, 0, this.len)
-      this.buf = grown
-    }
-    this.buf.set(chunk, this.len)
-    this.len = need
+  /** Move the pending bytes to the start of the buffer (frames emitted before are done with). */
+  private compact(): void {
+    const h = this.head
+    if (h === 0) return
+    if (this.len > 0) this.buf.copyWithin(0, h, h + this.len)
+    this.head = 0
   }
 
-  /** Keep `src[from, to)` as the pending bytes (replacing them). */
+  /**
+   * Room for `extra` more bytes after the pending ones: a larger buffer when they do not fit
+   * (the bytes before `head` may still be viewed by emitted frames, so they are not reused).
+   */
+  private room(extra: number): void {
+    const need = this.head + this.len + extra
+    if (need <= this.buf.length) return
+    const grown = Buffer.allocUnsafe(Math.max(this.len + extra, this.buf.length * 2))
+    this.buf.copy(grown, 0, this.head, this.head + this.len)
+    this.buf = grown
+    this.head = 0
+  }
+
+  private append(chunk: Uint8Array): void {
+    this.room(chunk.length)
+    this.buf.set(chunk, this.head + this.len)
+    this.len += chunk.length
+  }
+
+  /** Keep `src[from, to)` (a read; nothing is pending) as the pending bytes. */
   private keep(src: Buffer, from: number, to: number): void {
-    const n = to - from
-    if (src === this.buf) {
-      if (from > 0) this.buf.copyWithin(0, from, to)
-    } else {
-      if (n > this.buf.length) this.buf = Buffer.allocUnsafe(n * 2)
-      src.copy(this.buf, 0, from, to)
-    }
-    this.len = n
+    this.len = 0
+    this.room(to - from)
+    src.copy(this.buf, this.head, from, to)
+    this.len = to - from
+    this.settle()
+  }
+
+  /** The first `used` pending bytes are done with. */
+  private consume(used: number): void {
+    this.head += used
+    this.len -= used
+    this.settle()
+  }
+
+  /** After the pending bytes changed: give back a grown buffer, forget old receive times. */
+  private settle(): void {
     // a read larger than usual grew the buffer: give the memory back once it is drained
     const small = Math.max(16384, this.maxFrameBytes * 2)
+    const n = this.len
     if (this.buf.length > small * 4 && n <= small) {
       const b = Buffer.allocUnsafe(small)
-      this.buf.copy(b, 0, 0, n)
+      this.buf.copy(b, 0, this.head, this.head + n)
       this.buf = b
+      this.head = 0
     }
     this.dropTimes()
   }
@@ -332,9 +367,9 @@ export class Deframer {
 
   private scanPending(out: DeframerEvent[], final: boolean): void {
     if (this.len === 0) return
-    const view = this.buf.subarray(0, this.len)
+    const view = this.buf.subarray(this.head, this.head + this.len)
     const used = this.scan(out, view, this.streamPos - this.len, final)
-    this.keep(this.buf, used, this.len)
+    this.consume(used)
   }
 
   /** Time of the read that holds stream offset `off`. */
@@ -380,7 +415,7 @@ export class Deframer {
   private flushPending(out: DeframerEvent[], why: string): void {
     const n = this.len
     if (n === 0) return
-    const view = this.buf.subarray(0, n)
+    const view = this.buf.subarray(this.head, this.head + n)
     const base = this.streamPos - n
     const c = view[0]
     let kind: FrameKind | null = null

@@ -111,7 +111,8 @@ export class P1Decoder {
 
   /** @throws TypeError if a key is given but is not 32 hex digits / 16 bytes. */
   constructor(opts: DecoderOptions = {}) {
-    this.deframer = new Deframer({ maxFrameBytes: opts.maxFrameBytes, idleGapMs: opts.idleGapMs })
+    // frames as views (no copy per frame): each is decoded before the deframer is called again
+    this.deframer = new Deframer({ maxFrameBytes: opts.maxFrameBytes, idleGapMs: opts.idleGapMs, copyFrames: false })
     this.withHex = opts.frameHex !== false
     this.telegramOpts = { zone: opts.zone }
     this.setKeys(opts.key ?? null, opts.authKey)

@@ -63,6 +63,22 @@ describe('Deframer', () => {
     expect(f[0].bytes.equals(a)).toBe(true)
   })
 
+  it('copyFrames false: every frame a push returns holds its own bytes until the next call, whatever the read split', () => {
+    const fs = smartyFrames(6)
+    const stream = Buffer.concat(fs)
+    for (const size of [100, 1000, 4096]) {
+      const d = new Deframer({ copyFrames: false })
+      const got: Buffer[] = []
+      const check = (evs: Ev[]): void => {
+        // read at once, before the deframer is called again (the decoder's use)
+        for (const f of frames(evs)) got.push(Buffer.from(f.bytes))
+      }
+      for (let i = 0; i < stream.length; i += size) check(d.push(stream.subarray(i, i + size), 0))
+      check(d.end())
+      expect(got.map((g) => g.toString('hex'))).toEqual(fs.map((f) => f.toString('hex')))
+    }
+  })
+
   it('a plain telegram split right after "!" or inside the CRC waits for its end', () => {
     const v5 = txtFile('other_dsmr_parser_TELEGRAM_V5.txt')
     const bang = v5.indexOf('!')
