@@ -1,0 +1,145 @@
+/**
+ * The meter's zone (issue 14) through the session: an Irish meter (Europe/Dublin: W = UTC+0,
+ * S = UTC+1) opened with `zone: 'Europe/Dublin'` writes its telegram times in Irish local time;
+ * the decoder reads them in that zone, the recorder keeps the zone with the meter in the
+ * history, and its days begin at Irish midnights (00:00 UTC in winter), not at Luxembourg's
+ * (23:00 UTC the day before). Plain DSMR 5 telegrams (CRC-16/ARC, DSMR 5.0.2 §6.12) built here
+ * with Irish local times; a day whose consumption is all in the hour between the two
+ * midnights shows which one the figures use.
+ */
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { HistoryStore } from '../../src/main/history/store'
+import { StudioSession } from '../../src/main/host/session'
+import { ManualClock } from '../../src/main/line/clock'
+import { dayFigures } from '../../src/main/output/nightly-report'
+import { crc16Arc, formatCrc } from '../../src/main/p1/crc16'
+import { localDate } from '../../src/shared/history'
+import { FakeSource } from '../helpers/fake-source'
+
+const METER = 'E0045003882416517' // an Irish-looking equipment id (made up)
+const DUBLIN = 'Europe/Dublin'
+const Q = 15 * 60_000
+const DAY0 = Date.UTC(2026, 0, 14) // 2026-01-14 00:00 in Dublin (winter: UTC+0)
+const BUSY = [Date.UTC(2026, 0, 14, 23), Date.UTC(2026, 0, 15)] // 23:00–24:00 Irish time: 10 kWh
+
+/** `YYMMDDhhmmssX` of an instant in Irish local time (X = W winter, S summer: Irish Standard Time). */
+function irishTimestamp(ms: number): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone: DUBLIN,
+      year: '2-digit',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23'
+    })
+      .formatToParts(new Date(ms))
+      .map((p) => [p.type, p.value])
+  )
+  const summer = localHourOffset(ms) === 1
+  return `${parts.year}${parts.month}${parts.day}${parts.hour}${parts.minute}${parts.second}${summer ? 'S' : 'W'}`
+}
+
+/** Dublin's offset from UTC at `ms`, hours (0 in winter, 1 in summer). */
+function localHourOffset(ms: number): number {
+  const wall = new Intl.DateTimeFormat('en-GB', { timeZone: DUBLIN, hour: '2-digit', hourCycle: 'h23' }).format(new Date(ms))
+  return (Number(wall) - new Date(ms).getUTCHours() + 24) % 24
+}
+
+/** A plain DSMR 5 telegram of the Irish meter at meter time `ms` with import register `kWh`. */
+function irishTelegram(ms: number, kWh: number): Buffer {
+  const id = Buffer.from(METER, 'latin1').toString('hex').toUpperCase()
+  const body =
+    '/ISK5\\2M550E-1013\r\n\r\n' +
+    '1-3:0.2.8(50)\r\n' +
+    `0-0:1.0.0(${irishTimestamp(ms)})\r\n` +
+    `0-0:96.1.1(${id})\r\n` +
+    `1-0:1.8.0(${kWh.toFixed(3).padStart(10, '0')}*kWh)\r\n` +
+    '1-0:2.8.0(000000.000*kWh)\r\n' +
+    '1-0:1.7.0(00.500*kW)\r\n' +
+    '1-0:2.7.0(00.000*kW)\r\n' +
+    '!'
+  const bytes = Buffer.from(body, 'latin1')
+  return Buffer.concat([bytes, Buffer.from(formatCrc(crc16Arc(bytes)) + '\r\n', 'latin1')])
+}
+
+/** The import register at `ms`: 0.25 kWh a quarter hour, 2.5 kWh a quarter in the busy hour. */
+function registerAt(ms: number): number {
+  let kWh = 1000
+  for (let t = DAY0; t < ms; t += Q) kWh += t >= BUSY[0] && t < BUSY[1] ? 2.5 : 0.25
+  return kWh
+}
+
+const cleanups: (() => Promise<void> | void)[] = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+async function irishSession(clock?: ManualClock): Promise<{ session: StudioSession; src: FakeSource; dir: string; historyPath: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'p1s-zone-'))
+  const src = new FakeSource()
+  const historyPath = join(dir, 'history.duckdb')
+  const session = new StudioSession({
+    version: 't',
+    sourceFactory: () => src,
+    captureDir: join(dir, 'captures'),
+    historyPath,
+    boardsDir: join(dir, 'boards'),
+    dataDir: dir,
+    statusThrottleMs: 0,
+    clock
+  })
+  cleanups.push(() => session.dispose())
+  await session.api.setRecording({ history: true })
+  await session.api.openSource({ kind: 'serial', path: '/dev/ttyIRL0', zone: DUBLIN })
+  return { session, src, dir, historyPath }
+}
+
+describe('the meter zone: an Irish meter', () => {
+  it('Europe/Dublin: telegram times read in Irish time, the zone kept with the meter, its day from Irish midnight to Irish midnight', async () => {
+    const { session, src, historyPath } = await irishSession()
+    expect((await session.api.getStatus()).source).toMatchObject({ kind: 'serial', zone: DUBLIN })
+    const times: number[] = []
+    session.on('frame', (f) => {
+      if (f.ok) times.push(Date.parse(f.telegram.meterTime!))
+    })
+    // two Irish days and the midnight after them, a reading every quarter hour
+    for (let t = DAY0; t <= DAY0 + 2 * 86_400_000; t += Q) src.emit('data', irishTelegram(t, registerAt(t)), t + 1500)
+    expect(times).toHaveLength(2 * 96 + 1)
+    // "260115000000W" is midnight in Dublin = 00:00 UTC (Luxembourg's reading would be 23:00 UTC)
+    expect(irishTimestamp(DAY0 + 86_400_000)).toBe('260115000000W')
+    expect(times[96]).toBe(Date.UTC(2026, 0, 15, 0, 0, 0))
+    await session.record.flush()
+    expect((await session.api.getStatus()).recording).toMatchObject({ history: true, telegrams: 2 * 96 + 1 })
+
+    const store = await HistoryStore.open(historyPath)
+    cleanups.push(() => store.close())
+    expect(await store.meters()).toEqual([{ meterId: METER, systemTitle: null, zone: DUBLIN, readings: 2 * 96 + 1, first: DAY0, last: DAY0 + 2 * 86_400_000 }])
+    expect(await store.zoneOf(METER)).toBe(DUBLIN)
+    // the busy hour (23:00–24:00 Irish time) belongs to 14 January in Dublin
+    const d14 = await dayFigures(store, METER, '2026-01-14', 7)
+    expect(d14).toMatchObject({ zone: DUBLIN, from: Date.UTC(2026, 0, 14), to: Date.UTC(2026, 0, 15), readings: 96 })
+    expect(d14!.importKWh).toBeCloseTo(23 + 10, 6)
+    const d15 = await dayFigures(store, METER, '2026-01-15', 7)
+    expect(d15).toMatchObject({ from: Date.UTC(2026, 0, 15), to: Date.UTC(2026, 0, 16), readings: 96 })
+    expect(d15!.importKWh).toBeCloseTo(24, 6)
+    // counted at Luxembourg's midnights the same readings give other days: the zone matters
+    const lux15 = await dayFigures(store, METER, '2026-01-15', 7, undefined, 'Europe/Luxembourg')
+    expect(lux15!.from).toBe(Date.UTC(2026, 0, 14, 23))
+    expect(lux15!.importKWh).toBeCloseTo(10 + 23, 6)
+    // …and Luxembourg's 14 January (from the first reading on, to 23:00 UTC) misses the busy hour
+    expect((await dayFigures(store, METER, '2026-01-14', 7, undefined, 'Europe/Luxembourg'))!.importKWh).toBeCloseTo(23, 6)
+
+    // summer: S = Irish Standard Time (UTC+1): 1 July 00:00 in Dublin is 30 June 23:00 UTC
+    const july = Date.UTC(2026, 5, 30, 23)
+    expect(irishTimestamp(july)).toBe('260701000000S')
+    src.emit('data', irishTelegram(july, 5000), july + 1500)
+    expect(times.at(-1)).toBe(july)
+    expect(localDate(july, DUBLIN)).toBe('2026-07-01')
+  }, 60_000)
+})
