@@ -31,6 +31,8 @@ describe('Improv serial provisioning', () => {
     expect(r).toMatchObject({ state: 'provisioned', url: 'http://192.168.1.42', error: 'none' })
     expect(r.info).toEqual({ firmware: 'ESPHome', version: '2025.5.0', chip: 'esp32-s3-devkitc-1/esp32-s3', deviceName: 'p1-reader' })
     expect(r.message).toBe('p1-reader (ESPHome 2025.5.0) joined "Maison Weber" and is at http://192.168.1.42.')
+    // the same as a code and params for the renderer's wording (docs/board.md, "Improv")
+    expect([r.code, r.params]).toEqual(['improv_joined', { device: 'p1-reader (ESPHome 2025.5.0)', ssid: 'Maison Weber', url: 'http://192.168.1.42' }])
     expect(dev.attempts).toEqual([{ ssid: 'Maison Weber', password: 'correct horse battery' }])
     expect(dev.received).not.toContain('bad')
     expect(log).toContain("[I][wifi:300]: Connecting to 'Maison Weber'...")
@@ -43,6 +45,7 @@ describe('Improv serial provisioning', () => {
     expect(r.state).toBe('authorized')
     expect(r.url).toBeNull()
     expect(r.message).toMatch(/could not join the Wi-Fi network "Maison Weber": check the password/)
+    expect([r.code, r.params]).toEqual(['improv_unable_to_connect', { path: pty.b, ssid: 'Maison Weber' }])
   })
 
   it('no Improv firmware: a timeout that says so', async () => {
@@ -50,6 +53,7 @@ describe('Improv serial provisioning', () => {
     const r = await improvProvision({ path: pty.b, ssid: 'x', password: '12345678' })
     expect(r.error).toBe('timeout')
     expect(r.message).toMatch(/No Improv answer on .*SmartyReader firmware does not speak Improv/)
+    expect([r.code, r.params]).toEqual(['improv_timeout', { path: pty.b, ssid: 'x' }])
   })
 })
 

@@ -130,6 +130,62 @@ describe('BoardService', () => {
     await expect(svc.boardConfigText({ id: incomplete.id, format: 'config.h' })).rejects.toThrow(/^Complete the profile first: /)
   })
 
+  it('"Copy" gives what compiles only when confirmed; the preview says how secrets are kept and words its notes as codes', async () => {
+    const p = await svc.boardSaveProfile(complete)
+    expect(p.secretProtection).toEqual({
+      kind: 'this-run-only',
+      label: 'this run only',
+      keyFile: null,
+      note: 'Secrets are kept in memory: after a restart they must be entered again.'
+    })
+    expect((await svc.boardState()).state.secrets).toEqual(p.secretProtection)
+    const api = namespaceApi(BOARD, svc, svc.defaultCaller)
+    await expect(api.boardConfigSecretText({ id: p.id, format: 'config.h' } as never)).rejects.toThrow(/^Invalid configuration request: confirm /)
+    const copy = await api.boardConfigSecretText({ id: p.id, format: 'config.h', confirm: true })
+    expect(copy.secretsIncluded).toBe(true)
+    expect(copy.text).toContain('uint8_t KEY_SMARTY[] = {0x7C, 0x2A, 0x93, 0xE0')
+    expect(copy.text).toContain('const char *MY_WIFI_PASSWORD = "correct horse";')
+    // the ESPHome copy compiles on its own: secrets inline, no !secret
+    const yaml = await api.boardConfigSecretText({ id: p.id, format: 'esphome', confirm: true })
+    expect(yaml.text).toContain(`decryption_key: "${KEY}"`)
+    expect(yaml.text).not.toContain('!secret')
+    const preview = await api.boardConfigText({ id: p.id, format: 'config.h' })
+    expect(preview.secretsIncluded).toBe(false)
+    expect(preview.noteCodes?.map((n) => n.message)).toEqual(preview.notes)
+    const yamlPreview = await api.boardConfigText({ id: p.id, format: 'esphome' })
+    expect(yamlPreview.noteCodes?.map((n) => n.code)).toEqual(['esphome_secrets_file', 'esphome_no_improv'])
+  })
+
+  it('a new profile has no broker: Verify is refused naming the field, unless the request gives the broker', async () => {
+    const p = await svc.boardSaveProfile({ name: 'Blank', settings: { MQTT_TOPIC_OUT: 'blank' } })
+    expect(p.settings.MQTT_SERVER).toBe('')
+    const api = namespaceApi(BOARD, svc, svc.defaultCaller)
+    await expect(api.mqttVerify({ profileId: p.id })).rejects.toMatchObject({
+      code: 'invalid_request',
+      params: { field: 'MQTT_SERVER' },
+      message: 'The profile "Blank" names no broker (MQTT_SERVER): enter it in the profile, or give the broker URL.'
+    })
+    await expect(api.mqttSourceOpen({ profileId: p.id })).rejects.toMatchObject({ code: 'invalid_request', params: { field: 'MQTT_SERVER' } })
+    // a URL without a host is no broker either
+    await expect(api.mqttVerify({ url: 'mqtt://:1883', topic: 't' })).rejects.toThrow(/^Invalid MQTT request: url names no broker/)
+  })
+
+  it('UDP log towards a profile: its UDP_LOG_PC_IP and UDP_LOG_PORT; the state says the address and why', async () => {
+    const port = await freeLowPort()
+    const p = await svc.boardSaveProfile({ name: 'Udp', settings: { UDP_LOG_PC_IP_BYTES: '127.0.0.1', UDP_LOG_PORT: port } })
+    const st = await svc.udpLogStart({ profileId: p.id })
+    expect(st.udp).toEqual({
+      open: true,
+      port,
+      error: null,
+      address: '127.0.0.1',
+      via: 'profile',
+      reason: "the firmware's UDP_LOG_PC_IP (127.0.0.1)"
+    })
+    expect((await svc.udpLogStop()).udp).toMatchObject({ open: false, address: null, via: null })
+    await expect(svc.udpLogStart({ profileId: 'no-such-board' })).rejects.toMatchObject({ code: 'not_found' })
+  })
+
   it('flash through the service: port guard, progress and log events, result, unreadable image', async () => {
     const pty = await openPtyPair()
     const rom = await RomDouble.start(pty.a, { chip: 'esp8266' })
@@ -173,6 +229,17 @@ describe('BoardService MQTT', () => {
   })
   afterAll(async () => {
     await broker.stop()
+  })
+
+  it('a profile without a broker is verified on the broker the request gives; the summaries carry codes', async () => {
+    const p = await svc.boardSaveProfile({ name: 'Blank', settings: { MQTT_TOPIC_OUT: 'blank', PUBLISH_TIME: 10000 } })
+    const r = await svc.mqttVerify({ profileId: p.id, url: broker.url, intervalS: 0.3, toleranceS: 0.3, durationS: 1 })
+    expect(r.url).toBe(broker.url)
+    expect(r.topic).toBe('blank')
+    expect(r.verdict).toBe('no_messages')
+    expect(r.checks.find((c) => c.id === 'broker')).toMatchObject({ status: 'pass', summaryCode: 'broker_connected', summaryParams: { url: broker.url } })
+    expect(r.checks.find((c) => c.id === 'messages')).toMatchObject({ status: 'fail', summaryCode: 'messages_none', summaryParams: { topic: 'blank' } })
+    expect(r.checks.find((c) => c.id === 'interval')).toMatchObject({ status: 'skip', summaryCode: 'skipped_no_messages', summaryParams: {} })
   })
 
   it('verify from a profile (URL, topic, interval, cooked mode) and the field source', async () => {

@@ -77,21 +77,23 @@ export async function writeConfigFiles(dir: string, p: BoardProfile, format: Boa
 
 /**
  * A profile's MQTT side: the request it implies and its broker ("host:port", which a browser may reach).
- * @throws ApiError invalid_request {field: 'MQTT_SERVER'} when the profile names no broker;
+ * `urlGiven`: the broker URL of the request, which stands in for a profile that names none.
+ * @throws ApiError invalid_request {field: 'MQTT_SERVER'} when neither the profile nor the request names a broker;
  *   SecretUnusableError when its MQTT password (MQTTPASSWORD) cannot be read
  */
-export function profileMqtt(p: BoardProfile): { request: MqttVerifyRequest & { ntp: boolean }; broker: string } {
+export function profileMqtt(p: BoardProfile, urlGiven?: string): { request: MqttVerifyRequest & { ntp: boolean }; broker: string | null } {
   const s = p.settings
-  if (s.MQTT_SERVER.trim() === '')
+  const noBroker = s.MQTT_SERVER.trim() === ''
+  if (noBroker && !urlGiven)
     throw new ApiError('invalid_request', `The profile "${p.name}" names no broker (MQTT_SERVER): enter it in the profile, or give the broker URL.`, {
       field: 'MQTT_SERVER'
     })
   // PUBLISH_TIME and PUBLISH_COOKED are config.h's (v1.6/v1.7); v1.5 publishes every 20 s, ESPHome every telegram
   const configH = ['smartyreader-v1.6', 'smartyreader-v1.7'].includes(profileFirmware(p))
   return {
-    broker: `${s.MQTT_SERVER}:${s.MY_MQTT_PORT}`,
+    broker: noBroker ? null : `${s.MQTT_SERVER}:${s.MY_MQTT_PORT}`,
     request: {
-      url: `${s.MY_MQTT_PORT === 8883 ? 'mqtts' : 'mqtt'}://${s.MQTT_SERVER}:${s.MY_MQTT_PORT}`,
+      url: urlGiven ?? `${s.MY_MQTT_PORT === 8883 ? 'mqtts' : 'mqtt'}://${s.MQTT_SERVER}:${s.MY_MQTT_PORT}`,
       username: p.defines.MQTTPASSWORD ? s.MY_MQTT_USER : undefined,
       password: p.defines.MQTTPASSWORD ? usableSecret(p, 'MY_MQTT_PASS') : undefined,
       topic: s.MQTT_TOPIC_OUT,

@@ -361,7 +361,7 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Ha
 
   /** Fill a verify/source request from its profile; the caller must be allowed its broker. */
   private async resolveMqtt(r: Req<'mqttVerify'>, caller: Caller): Promise<MqttVerifyRequest & { url: string; topic: string; ntp: boolean }> {
-    const fromProfile = r.profileId ? profileMqtt(await this.profile(r.profileId)) : null
+    const fromProfile = r.profileId ? profileMqtt(await this.profile(r.profileId), r.url) : null
     const given: MqttVerifyRequest = Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined))
     const m: MqttVerifyRequest & { ntp?: boolean } = { ...fromProfile?.request, ...given }
     const profileBroker = fromProfile?.broker ?? null
