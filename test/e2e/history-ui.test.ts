@@ -1,10 +1,10 @@
 /**
- * The History tab in Debian's Chromium on `p1studio serve`: import a two-day capture from
- * the virtual meter, see the power chart, zoom in (button and mouse wheel) down to single
+ * The History tab in Debian's Chromium on `p1studio serve`: upload and import a two-day
+ * capture of the virtual meter (the browser's file picker), see the power chart, zoom in (button and mouse wheel) down to single
  * readings, and read a daily total that matches `p1studio stats`.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -18,8 +18,9 @@ import { SmartyModel } from '../../src/main/line/smarty-model'
 
 const KEY = '0123456789ABCDEFFEDCBA9876543210' // test key, not a meter's
 const dir = mkdtempSync(join(tmpdir(), 'p1s-histui-'))
-// in the capture folder: a browser names the files there (it names no path on the serving computer)
-const FILE = join(dir, 'two-days.p1cap')
+// on the browser's side, outside the capture folder: the browser uploads it (serve mode names no path on the serving computer)
+const srcDir = mkdtempSync(join(tmpdir(), 'p1s-histui-src-'))
+const FILE = join(srcDir, 'two-days.p1cap')
 
 function makeCapture(): void {
   const meter = new VirtualMeter({ key: Buffer.from(KEY, 'hex'), model: new SmartyModel({ seed: 11, pvPeakKW: 6, mbusGas: true }), write: () => undefined })
@@ -53,10 +54,13 @@ describe('History tab in Chromium', () => {
     expect(full.importKWh).not.toBeNull()
 
     await page.getByTestId('tab-history').click()
-    await page.getByTestId('history-path').fill('two-days.p1cap')
-    await page.getByTestId('history-import').click()
-    const msg = await waitForText(page.getByTestId('history-message'), (t) => t.startsWith('Imported'), 60_000)
-    expect(msg).toContain('SAG1030700089067')
+    // a browser has no path field: the file picker uploads the file into the capture folder, then imports it
+    expect(await page.getByTestId('history-path').count()).toBe(0)
+    await page.getByTestId('history-upload').setInputFiles(FILE)
+    const msg = await waitForText(page.getByTestId('history-message'), (t) => t.startsWith('Imported'), 90_000)
+    expect(msg).toMatch(/^Imported 17,286 telegrams: 17,286 readings for SAG1030700089067\.$/)
+    expect(existsSync(join(dir, 'two-days.p1cap'))).toBe(true)
+    await expect.poll(() => page.getByTestId('history-capture-select').locator('option').allInnerTexts()).toContain('two-days.p1cap')
 
     // the daily table shows exactly what `stats` computes
     const imp = await waitForText(page.getByTestId('day-import-2026-06-20'), (t) => t !== '—' && t.length > 0)
@@ -91,7 +95,8 @@ describe('History tab in Chromium', () => {
   it('imports the bundled demo day in one click: a second meter with its own day', async () => {
     await page.getByTestId('history-import-demo').click()
     const msg = await waitForText(page.getByTestId('history-message'), (t) => t.includes('SAG1030700DEMO01'), 60_000)
-    expect(msg).toMatch(/Imported 8641 telegrams/)
+    // counts grouped as English writes them in Luxembourg (8,641), as every count in the UI
+    expect(msg).toBe('Imported 8,641 telegrams: 8,641 readings for SAG1030700DEMO01.')
     await expect.poll(() => page.getByTestId('history-meter').inputValue(), { timeout: 10_000 }).toBe('SAG1030700DEMO01')
     const imp = await waitForText(page.getByTestId('day-import-2026-06-21'), (t) => /^\d+\.\d{3}$/.test(t))
     expect(Number(imp)).toBeGreaterThan(0)
