@@ -323,8 +323,18 @@ interface MeterMemo {
 }
 const meterMemos = new Map<string, MeterMemo>()
 const MAX_METERS = 16
+/** The last meter looked up (telegrams of one meter follow each other). */
+let lastMeterId = ''
+let lastMeter: MeterMemo | null = null
 
 function meterMemoOf(identification: string): MeterMemo {
+  if (lastMeter !== null && identification === lastMeterId) return lastMeter
+  lastMeter = meterMemoFor(identification)
+  lastMeterId = identification
+  return lastMeter
+}
+
+function meterMemoFor(identification: string): MeterMemo {
   let m = meterMemos.get(identification)
   if (m === undefined) {
     if (meterMemos.size >= MAX_METERS) meterMemos.clear()
@@ -371,13 +381,20 @@ function sameLine(memo: LineMemo, b: Uint8Array, dv: DataView, ls: number, end: 
   return true
 }
 
+function copyValue(v: CosemValue): CosemValue {
+  return { value: v.value, unit: v.unit, raw: v.raw }
+}
+
+/** A fresh copy of `o` (array literals for the common one- and two-value lines: packed, pre-sized). */
 function copyObject(o: CosemObject): CosemObject {
   const src = o.values
   const n = src.length
-  const values: CosemValue[] = new Array(n)
-  for (let k = 0; k < n; k++) {
-    const v = src[k]
-    values[k] = { value: v.value, unit: v.unit, raw: v.raw }
+  let values: CosemValue[]
+  if (n === 1) values = [copyValue(src[0])]
+  else if (n === 2) values = [copyValue(src[0]), copyValue(src[1])]
+  else {
+    values = []
+    for (let k = 0; k < n; k++) values.push(copyValue(src[k]))
   }
   return { obis: o.obis, value: o.value, unit: o.unit, time: o.time, values, raw: o.raw }
 }
