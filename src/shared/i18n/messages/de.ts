@@ -686,7 +686,7 @@ export const de: Messages = {
       key_not_hex: 'Der P1-Schlüssel muss aus 32 Hex-Ziffern bestehen.',
       key_ok: 'Der P1-Schlüssel entschlüsselt die Frames des Zählers {meter} an der offenen Quelle.',
       key_wrong:
-        'Der P1-Schlüssel entschlüsselt die Frames des Zählers an der offenen Quelle nicht ({meter}): Prüfen Sie den Schlüssel, den der Netzbetreiber für diesen Zähler angegeben hat.',
+        'Der P1-Schlüssel entschlüsselt die Frames des Zählers an der offenen Quelle nicht (System-Titel {meter}): Prüfen Sie den Schlüssel, den der Netzbetreiber für diesen Zähler angegeben hat.',
       key_frames_damaged: 'Die letzten Frames der offenen Quelle sind beschädigt: Der Schlüssel konnte nicht probiert werden.'
     },
     done: {

@@ -661,7 +661,8 @@ export const en = {
       key_no_source: 'No P1 source is open: the key was not tried on the meter.',
       key_not_hex: 'The P1 key must be 32 hex digits.',
       key_ok: 'The P1 key decrypts the frames of meter {meter} on the open source.',
-      key_wrong: 'The P1 key does not decrypt the frames of the meter on the open source ({meter}): check the key the grid operator gave for this meter.',
+      key_wrong:
+        'The P1 key does not decrypt the frames of the meter on the open source (system title {meter}): check the key the grid operator gave for this meter.',
       key_frames_damaged: 'The last frames of the open source are damaged: the key could not be tried.'
     },
     done: {

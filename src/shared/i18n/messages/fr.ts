@@ -673,7 +673,7 @@ export const fr: Messages = {
       key_not_hex: 'La clé P1 doit compter 32 chiffres hexadécimaux.',
       key_ok: 'La clé P1 déchiffre les trames du compteur {meter} sur la source ouverte.',
       key_wrong:
-        'La clé P1 ne déchiffre pas les trames du compteur sur la source ouverte ({meter}) : vérifiez la clé donnée par le gestionnaire de réseau pour ce compteur.',
+        'La clé P1 ne déchiffre pas les trames du compteur sur la source ouverte (titre système {meter}) : vérifiez la clé donnée par le gestionnaire de réseau pour ce compteur.',
       key_frames_damaged: 'Les dernières trames de la source ouverte sont endommagées : la clé n’a pas pu être essayée.'
     },
     done: {
