@@ -353,7 +353,7 @@ function remember(memo: LineMemo, b: Uint8Array, dv: DataView, ls: number, le: n
   }
   const mv = memo.view
   let k = 0
-  for (; k + 4 <= len; k += 4) mv.setUint32(k, dv.getUint32(ls + k))
+  for (; k + 4 <= len; k += 4) mv.setUint32(k, dv.getUint32(ls + k, true), true)
   const m = memo.bytes
   for (; k < len; k++) m[k] = b[ls + k]
   memo.len = len
@@ -376,7 +376,7 @@ function sameLine(memo: LineMemo, b: Uint8Array, dv: DataView, ls: number, end: 
   if (e > end || (e < end && b[e] !== CR && b[e] !== LF)) return false
   const mv = memo.view
   let k = len - 4
-  for (; k >= 0; k -= 4) if (dv.getUint32(ls + k) !== mv.getUint32(k)) return false
+  for (; k >= 0; k -= 4) if (dv.getUint32(ls + k, true) !== mv.getUint32(k, true)) return false
   for (k += 3; k >= 0; k--) if (b[ls + k] !== memo.bytes[k]) return false
   return true
 }
