@@ -11,7 +11,7 @@ export class UsageError extends Error {}
 
 /** Usage lines of `diagnose` (src/main/cli/diagnose-commands.ts). */
 export const DIAGNOSE_USAGE = `  diagnose --port PATH | --capture FILE [--key HEX] [--auth-key HEX] [--duration SECONDS] [--cadence SECONDS]
-           [--json] [--report FILE.html|FILE.json]... [--force] [--no-retry] [--baud N ...]
+           [--json] [--report FILE.html|FILE.json]... [--lang en|fr|de] [--force] [--no-retry] [--baud N ...]
       Installation check: port, signal, polarity and line settings, framing, cadence,
       key, telegram. Prints the verdict (docs/verdict-codes.md); exit 0 only for "ok".
       --capture: judge a recorded capture (or dump) with its recorded receive times.
@@ -62,9 +62,13 @@ export const BOARD_USAGE = `  board info --port PATH [--no-reset] [--json]
   board flash --port PATH FILE[@OFFSET]... [--erase-all] [--baud N] [--no-reset] [--no-compress] [--json]
       Flash images (ESP8266: app.bin; ESP32: bootloader.bin@0x1000 partitions.bin@0x8000
       app.bin@0x10000); refuses images built for another chip; verifies by the flash MD5.
-  board config --profile FILE --format config.h|esphome [--key HEX] [--out FILE]
-      SmartyReader v1.7 config.h or ESPHome YAML from a profile (JSON, export, or a config.h);
-      secrets masked on screen, written only into --out (ESPHome: secrets.yaml beside it).
+  board config --profile FILE|ID --format config.h|esphome [--layout v1.6|v1.7] [--key HEX] [--out FILE [--force]]
+      SmartyReader config.h or ESPHome YAML from a profile (a saved profile's id, JSON, export,
+      or a config.h); secrets masked on screen, written only into --out (0600; ESPHome:
+      secrets.yaml beside it; an existing file only with --force).
+  board profiles [--json]
+      The saved board profiles, which secrets are set or cannot be read, and how secrets are
+      kept (OS keyring, or an encrypted file whose key lies beside the data folder).
   board verify --mqtt URL --topic TOPIC [--interval SECONDS] [--tolerance S] [--duration S]
                [--mode auto|fields|cooked] [--username U --password P] [--ca FILE] [--insecure]
                [--p1 PATH --key HEX] [--json]
