@@ -34,28 +34,33 @@ export function crc16ArcSliced(bytes: Uint8Array, start = 0, end = bytes.length)
   if (start < 0) start = 0
   if (end > bytes.length) end = bytes.length
   if (end - start < 16) return start < end ? crc16Arc(bytes, start, end) : 0
+  // sixteen bytes as four little-endian words: one bounds-checked read per four bytes
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   let crc = 0
   let i = start
   const stop = end - 16
   while (i <= stop) {
-    const x = crc ^ (bytes[i] | (bytes[i + 1] << 8))
+    const a = dv.getUint32(i, true) ^ crc
+    const b = dv.getUint32(i + 4, true)
+    const c = dv.getUint32(i + 8, true)
+    const d = dv.getUint32(i + 12, true)
     crc =
-      T15[x & 0xff] ^
-      T14[x >>> 8] ^
-      T13[bytes[i + 2]] ^
-      T12[bytes[i + 3]] ^
-      T11[bytes[i + 4]] ^
-      T10[bytes[i + 5]] ^
-      T9[bytes[i + 6]] ^
-      T8[bytes[i + 7]] ^
-      T7[bytes[i + 8]] ^
-      T6[bytes[i + 9]] ^
-      T5[bytes[i + 10]] ^
-      T4[bytes[i + 11]] ^
-      T3[bytes[i + 12]] ^
-      T2[bytes[i + 13]] ^
-      T1[bytes[i + 14]] ^
-      T0[bytes[i + 15]]
+      T15[a & 0xff] ^
+      T14[(a >>> 8) & 0xff] ^
+      T13[(a >>> 16) & 0xff] ^
+      T12[a >>> 24] ^
+      T11[b & 0xff] ^
+      T10[(b >>> 8) & 0xff] ^
+      T9[(b >>> 16) & 0xff] ^
+      T8[b >>> 24] ^
+      T7[c & 0xff] ^
+      T6[(c >>> 8) & 0xff] ^
+      T5[(c >>> 16) & 0xff] ^
+      T4[c >>> 24] ^
+      T3[d & 0xff] ^
+      T2[(d >>> 8) & 0xff] ^
+      T1[(d >>> 16) & 0xff] ^
+      T0[d >>> 24]
     i += 16
   }
   while (i < end) crc = (crc >>> 8) ^ T0[(crc ^ bytes[i++]) & 0xff]

@@ -235,6 +235,12 @@ describe('CRC-16/ARC slicing-by-16', () => {
     for (let start = 0; start < 9; start++) {
       for (let end = start; end <= data.length; end += 7) expect(crc16ArcSliced(data, start, end)).toBe(crc16Arc(data, start, end))
     }
+    // views at every alignment of their underlying memory
+    for (let shift = 1; shift < 5; shift++) {
+      const view = data.subarray(shift)
+      expect(crc16ArcSliced(view, 0, view.length)).toBe(crc16Arc(data, shift, data.length))
+      expect(crc16ArcSliced(new Uint8Array(view), 2, 250)).toBe(crc16Arc(data, shift + 2, shift + 250))
+    }
     const t = txtFile('lu_nexxtlab_go-smarty-reader_plaintext.txt')
     expect(crc16ArcSliced(t, 0, t.indexOf(0x21) + 1)).toBe(0xcfde)
     expect(crc16ArcSliced(withCrc('/x!'), 0, 3)).toBe(crc16Arc(Buffer.from('/x!')))
