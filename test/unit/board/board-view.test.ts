@@ -82,13 +82,76 @@ function fakeClient() {
   return client
 }
 
-async function mountView() {
+/**
+ * The main side's coded board messages as profile-rules.ts, sketch-notes.ts, key-check.ts and
+ * the secret store send them (code, params, English sentence): the renderer words them itself.
+ */
+function codedClient() {
+  const client = fakeClient()
+  const profile: BoardProfileView = {
+    ...view,
+    secrets: {
+      ...view.secrets,
+      MY_WIFI_PASSWORD: {
+        set: true,
+        masked: null,
+        error: {
+          code: 'secret_key_missing',
+          params: { field: 'MY_WIFI_PASSWORD', keyFile: '/home/pi/.P1Studio-secret.key' },
+          message: 'The key file /home/pi/.P1Studio-secret.key is gone.'
+        }
+      }
+    },
+    secretProtection: {
+      kind: 'encrypted-file',
+      label: 'encrypted file, key in /home/pi/.P1Studio-secret.key',
+      keyFile: '/home/pi/.P1Studio-secret.key',
+      note: null
+    }
+  }
+  return Object.assign(client, {
+    boardProfiles: async () => [profile],
+    boardValidateProfile: async (input: BoardProfileInput): Promise<BoardValidation> => {
+      client.validated.push(input)
+      return {
+        ok: false,
+        errors: [
+          { field: 'MY_MQTT_PORT', code: 'too_large', params: { field: 'MY_MQTT_PORT', max: 32767 }, message: 'The MQTT port must be at most 32767.' },
+          { field: 'MQTT_SERVER', code: 'broker_missing', params: { field: 'MQTT_SERVER' }, message: 'The broker (MQTT_SERVER) is empty.' },
+          { field: 'NET_MDNSNAME', code: 'some_future_code', params: { field: 'NET_MDNSNAME' }, message: 'The mDNS name is odd.' }
+        ],
+        notes: ['Uncomment "#define OTA" in SmartyReader_v1_7.ino (over-the-air updates).'],
+        noteCodes: [
+          {
+            code: 'define_uncomment',
+            params: { define: 'OTA', sketch: 'SmartyReader_v1_7.ino' },
+            message: 'Uncomment "#define OTA" in SmartyReader_v1_7.ino (over-the-air updates).'
+          }
+        ]
+      }
+    },
+    boardConfigText: async () => ({
+      format: 'config.h',
+      fileName: 'config.h',
+      text: 'uint8_t KEY_SMARTY[] = {0x••, 0x••, 0xA7, 0x86};',
+      notes: [],
+      keyCheck: {
+        checked: true,
+        ok: false,
+        code: 'key_wrong',
+        params: { meterId: null, systemTitle: '534147677001BD54' },
+        message: 'The P1 key does not decrypt the frames of the meter on the open source (system title 534147677001BD54).'
+      }
+    })
+  })
+}
+
+async function mountView(client: ReturnType<typeof fakeClient> = fakeClient()) {
   const { mount, flushPromises } = await import('@vue/test-utils')
   const { createPinia, setActivePinia } = await import('pinia')
   const pinia = createPinia()
   setActivePinia(pinia)
   const { useSessionStore } = await load('stores/session.ts')
-  const client = fakeClient()
   useSessionStore().client = client
   const BoardView = (await load('views/BoardView.vue')).default
   const w = mount(BoardView, { global: { plugins: [pinia] } })
@@ -142,5 +205,45 @@ describe('Board tab', () => {
     expect(w.get('[data-testid="board-mqtt-verdict-code"]').text()).toBe('late_messages')
     expect(w.get('[data-testid="board-mqtt-check-interval"]').classes()).toContain('fail')
     expect(w.get('[data-testid="board-mqtt-check-interval"]').text()).toContain('Next: Check PUBLISH_TIME.')
+  })
+
+  it('words the coded board messages in the language shown: field errors, secret read errors, protection, sketch notes, key check; an unknown code in English, marked', async () => {
+    const { setLocale } = await load('i18n/index.ts')
+    setLocale('fr')
+    try {
+      const { w, flushPromises } = await mountView(codedClient())
+      await w.get('[data-testid="board-profile-select"]').setValue('weber-1a2b3c')
+      await flushPromises()
+      await w.get('[data-testid="board-f-MY_MQTT_PORT"]').setValue('40000')
+      await new Promise((r) => setTimeout(r, 400))
+      await flushPromises()
+      expect(w.get('[data-testid="board-err-MY_MQTT_PORT"]').text()).toBe('Doit valoir au plus 32767.')
+      expect(w.get('[data-testid="board-errors-MY_MQTT_PORT"]').text()).toBe('Port : Doit valoir au plus 32767.')
+      expect(w.get('[data-testid="board-errors-MQTT_SERVER"]').text()).toMatch(/^Broker \(IP ou nom d’hôte\) : Pas de broker : indiquez l’adresse IPv4/)
+      const unknown = w.get('[data-testid="board-errors-NET_MDNSNAME"] span')
+      expect(unknown.text()).toBe('The mDNS name is odd.')
+      expect(unknown.attributes('lang')).toBe('en')
+      expect(w.get('[data-testid="board-errors-MY_MQTT_PORT"] span').attributes('lang')).toBeUndefined()
+      expect(w.get('[data-testid="board-secret-error-MY_WIFI_PASSWORD"]').text()).toBe(
+        'Enregistré, mais le fichier de clé /home/pi/.P1Studio-secret.key a disparu : saisissez à nouveau le secret.'
+      )
+      expect(w.get('[data-testid="board-protection"]').text()).toBe(
+        'Les secrets sont chiffrés avec une clé gardée dans le fichier /home/pi/.P1Studio-secret.key (lisible par votre seul compte).'
+      )
+      expect(w.get('[data-testid="board-notes"]').text()).toBe('Décommentez « #define OTA » dans SmartyReader_v1_7.ino.')
+      await w.get('[data-testid="board-config-generate"]').trigger('click')
+      await flushPromises()
+      expect(w.get('[data-testid="board-keycheck"]').text()).toBe(
+        'La clé P1 ne déchiffre pas les trames du compteur sur la source ouverte (titre système 534147677001BD54) : vérifiez la clé donnée par le gestionnaire de réseau pour ce compteur.'
+      )
+      setLocale('de')
+      await flushPromises()
+      expect(w.get('[data-testid="board-err-MY_MQTT_PORT"]').text()).toBe('Darf höchstens 32767 sein.')
+      expect(w.get('[data-testid="board-protection"]').text()).toMatch(
+        /^Die Geheimnisse sind mit einem Schlüssel aus der Datei \/home\/pi\/\.P1Studio-secret\.key verschlüsselt/
+      )
+    } finally {
+      setLocale('en')
+    }
   })
 })

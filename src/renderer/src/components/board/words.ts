@@ -6,9 +6,17 @@
  * (../../api/wording.ts); a code the catalogue does not know shows the main side's English
  * sentence, marked lang="en".
  */
-import type { BoardFieldError, BoardMessage, SecretProtection } from '@shared/board'
+import type { BoardFieldError, BoardMessage, BoardParams, SecretProtection } from '@shared/board'
 import { hasText, serverLang, t } from '../../i18n'
 import { wordCoded, type Worded } from '../../api/wording'
+
+/**
+ * Numbers of board messages are config.h values and limits (a port's 32767, PUBLISH_TIME's
+ * 86400000 ms): written as the user types them into the field, never grouped ("32.767").
+ */
+function asTyped(p: BoardParams): BoardParams {
+  return Object.fromEntries(Object.entries(p).map(([k, v]) => [k, typeof v === 'number' ? String(v) : v]))
+}
 
 /** A config.h field's label ("Broker (IP or host)"), else its name as in config.h. */
 export function fieldLabel(field: string): string {
@@ -22,7 +30,7 @@ export function fieldLabel(field: string): string {
  * the system title, else "—".
  */
 export function wordBoardMessage(m: Pick<BoardMessage, 'code' | 'message'> & { params?: BoardMessage['params'] }): Worded {
-  const params = { ...(m.params ?? {}) }
+  const params = asTyped(m.params ?? {})
   if (m.code.startsWith('key_')) params.meter = params.meterId ?? params.systemTitle ?? t('common.none')
   return wordCoded({ code: m.code, message: m.message, params }, 'board.codes')
 }
@@ -30,7 +38,7 @@ export function wordBoardMessage(m: Pick<BoardMessage, 'code' | 'message'> & { p
 /** A field error in words: from its code when the main side sent one, else its English sentence. */
 export function wordFieldError(e: BoardFieldError): Worded {
   if (!e.code) return { text: e.message, lang: serverLang.value, data: [] }
-  return wordCoded({ code: e.code, message: e.message, params: { ...(e.params ?? {}), field: fieldLabel(e.field) } }, 'board.codes')
+  return wordCoded({ code: e.code, message: e.message, params: { ...asTyped(e.params ?? {}), field: fieldLabel(e.field) } }, 'board.codes')
 }
 
 /** Which protection keeps this computer's board secrets, in words; null when not known yet. */
