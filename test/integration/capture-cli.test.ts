@@ -293,4 +293,28 @@ describe('file hygiene and plain messages of the capture commands', () => {
     run(['diagnose', '--capture', cap, '--key', KEY, '--report', json])
     expect(mode(json)).toBe(0o600)
   }, 180_000)
+
+  it('diagnose --lang fr|de --report: the HTML report in that language; wrong arguments are refused before the replay starts (exit 2, no hang)', () => {
+    for (const [lang, words] of [
+      ['fr', 'P1 Studio — diagnostic de l’installation'],
+      ['de', 'P1 Studio — Diagnose der Installation']
+    ] as const) {
+      const report = join(dir, `r-${lang}.html`)
+      const r = run(['diagnose', '--capture', cap, '--key', KEY, '--lang', lang, '--report', report])
+      expect(r.stderr).toMatch(/report saved: /)
+      const html = readFileSync(report, 'utf8')
+      expect(html).toContain(`<html lang="${lang}">`)
+      expect(html).toContain(words)
+      expect(html.toUpperCase()).not.toContain(KEY)
+    }
+    // the replay used to start before --duration was checked, and kept the CLI alive
+    for (const args of [
+      ['--duration', '-5'],
+      ['--lang', 'xx']
+    ]) {
+      const r = run(['diagnose', '--capture', cap, '--key', KEY, ...args])
+      expect(r.status, r.stderr).toBe(2)
+      expect(r.stderr.trim().split('\n')).toHaveLength(1)
+    }
+  }, 180_000)
 })

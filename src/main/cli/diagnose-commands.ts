@@ -9,6 +9,7 @@ import { runDiagnosis } from '../diagnostics/runner'
 import { ReplaySource } from '../capture/replay-source'
 import { assertNoKey, reportHtml, reportJson } from '../diagnostics/report'
 import { writeFileSafely } from '../capture/safe-file'
+import { isLocale } from '../../shared/i18n/translate'
 import { UsageError, appVersion, intOpt, keyOpt, lineSettings, parse } from './args'
 
 /** Usage lines, inserted in `p1studio help`: kept in ./usage so that help loads no command module. */
@@ -44,7 +45,8 @@ async function cmdDiagnose(args: string[]): Promise<number> {
     baud: { type: 'string' },
     'data-bits': { type: 'string' },
     parity: { type: 'string' },
-    'stop-bits': { type: 'string' }
+    'stop-bits': { type: 'string' },
+    lang: { type: 'string' }
   })
   if (!values.port === !values.capture) throw new UsageError('diagnose needs --port PATH or --capture FILE (one of them)')
   const reports = ((values as Record<string, unknown>).report as string[] | undefined) ?? []
@@ -53,8 +55,14 @@ async function cmdDiagnose(args: string[]): Promise<number> {
     // before the run, not after a minute of listening: reports never silently replace a file
     if (values.force !== true && existsSync(f)) throw new Error(`${f} already exists: P1 Studio does not overwrite reports (use --force to replace it).`)
   }
+  // every argument is checked before a replay starts: a wrong one must not leave it running (the CLI hung)
+  const lang = values.lang ?? 'en'
+  if (!isLocale(lang)) throw new UsageError(`--lang ${lang}: the report's language is en, fr or de`)
   const key = keyOpt(values.key, 'P1 key')
+  const authKey = keyOpt(values['auth-key'], 'Authentication key')
   const cadenceS = intOpt(values.cadence, 'cadence', 0.1, 3600) ?? 10
+  const settings = lineSettings(values)
+  const durationS = values.capture ? (intOpt(values.duration, 'duration', 1, 31 * 86400) ?? 3600) : intOpt(values.duration, 'duration', 1, 3600)
   const tty = process.stderr.isTTY
   let lastLine = 0
   let replay: ReplaySource | null = null
@@ -69,15 +77,14 @@ async function cmdDiagnose(args: string[]): Promise<number> {
       ? {
           source: replay,
           clock: 'data' as const,
-          sourceLabel: `capture ${String(values.capture)}`,
-          durationS: intOpt(values.duration, 'duration', 1, 31 * 86400) ?? 3600
+          sourceLabel: `capture ${String(values.capture)}`
         }
       : {}),
     path: values.port ? String(values.port) : undefined,
-    settings: lineSettings(values),
+    settings,
     key,
-    authKey: keyOpt(values['auth-key'], 'Authentication key'),
-    ...(replay ? {} : { durationS: intOpt(values.duration, 'duration', 1, 3600) }),
+    authKey,
+    durationS,
     cadenceS,
     retrySettings: values['no-retry'] !== true,
     appVersion: appVersion(),
@@ -99,7 +106,7 @@ async function cmdDiagnose(args: string[]): Promise<number> {
   const report = await run
   await replay?.stop()
   for (const f of reports) {
-    const text = /\.json$/i.test(f) ? reportJson(report) : reportHtml(report)
+    const text = /\.json$/i.test(f) ? reportJson(report) : reportHtml(report, lang)
     assertNoKey(text, key)
     // whole or not at all, 0600, linked into place (an existing file kept unless --force)
     writeFileSafely(f, text, { force: values.force === true, what: 'the report' })

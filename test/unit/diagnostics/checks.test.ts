@@ -144,9 +144,10 @@ describe('report files', () => {
   it('HTML: standalone, escaped, with verdict, checks, meter and first frame; never the key', () => {
     const html = reportHtml(report)
     expect(html).toContain('<code>ok</code>')
-    expect(html).toContain('fine &amp; &lt;dandy&gt;')
-    expect(html).not.toContain('<dandy>')
+    // the summary is worded from the verdict and its checks (src/shared/i18n), the data escaped
+    expect(html).toContain('Installation OK: frames arrive every 10 s, the key opens them and the CRC is right.')
     expect(html).toContain('/dev/ttyUSB0 &lt;x&gt;')
+    expect(html).not.toContain('<x>')
     expect(html).toContain(report.meter.meterId!)
     expect(html).toContain('DB 08 53 41 47')
     expect(html).not.toMatch(/<script|src=|href=/i)

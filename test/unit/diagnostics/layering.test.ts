@@ -4,8 +4,8 @@
  * no I/O module — they judge evidence, the runner does the I/O. Line settings as text live
  * in src/shared/line-settings.ts for that reason.
  */
-import { readFileSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { formatLineSettings, parseLineLabel } from '../../../src/shared/line-settings'
 import * as serialSource from '../../../src/main/line/serial-source'
@@ -26,8 +26,11 @@ function importGraph(entry: string): { files: Set<string>; bare: Map<string, str
       /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g
     )) {
       const spec = m[1] ?? m[2] ?? m[3]
-      if (spec.startsWith('.')) visit(resolve(dirname(file), spec.endsWith('.ts') ? spec : `${spec}.ts`))
-      else if (!bare.has(spec)) bare.set(spec, file.slice(ROOT.length + 1))
+      if (spec.startsWith('.')) {
+        // a module file, or a folder's index.ts (src/shared/i18n/report)
+        const base = resolve(dirname(file), spec)
+        visit(spec.endsWith('.ts') ? base : existsSync(`${base}.ts`) ? `${base}.ts` : join(base, 'index.ts'))
+      } else if (!bare.has(spec)) bare.set(spec, file.slice(ROOT.length + 1))
     }
   }
   visit(entry)
