@@ -233,6 +233,19 @@ describe('file hygiene and plain messages of the capture commands', () => {
     expect(readdirSync(dir).filter((n) => n.endsWith('.part'))).toEqual([])
   }, 180_000)
 
+  it('export that decodes no telegram: nothing_decoded in plain words, exit 1 (no key, then a wrong key)', () => {
+    const noKey = run(['export', cap, '--format', 'csv', '--out', join(dir, 'nokey.csv')])
+    expect([noKey.status, noKey.stderr]).toEqual([
+      1,
+      "No telegram decoded: set the meter's P1 key (its frames are encrypted).\nexported 0 telegrams, 6 frames failed\n"
+    ])
+    const wrong = run(['export', cap, '--key', '00112233445566778899AABBCCDDEEFF', '--format', 'jsonl', '--out', join(dir, 'wrong.jsonl')])
+    expect([wrong.status, wrong.stderr]).toEqual([
+      1,
+      'No telegram decoded: none of the 6 frames opened or checked (wrong P1 key, or damaged frames).\nexported 0 telegrams, 6 frames failed (see the JSON lines)\n'
+    ])
+  }, 180_000)
+
   it('capture: a port that cannot be opened leaves no capture file', () => {
     const out = join(dir, 'never.p1cap')
     const r = run(['capture', '--port', join(dir, 'no-such-tty'), '--out', out, '--duration', '1'])
