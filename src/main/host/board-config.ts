@@ -18,15 +18,16 @@ import { configNotes as notesFor } from '../board/sketch-notes'
 
 /**
  * @throws ApiError `profile_incomplete` listing every field to fix (params {field: the first,
- * fields: all, comma-separated, count}); a single unreadable secret keeps its own code
- * (secret_key_missing…) so the renderer can say what happened to it.
+ * fields: all, comma-separated, count}); unreadable secrets alone, all with one code
+ * (secret_key_missing…), keep that code so the renderer can say what happened to them.
  */
 export function assertComplete(p: BoardProfile): void {
   const v = validateProfile(p)
   if (v.ok) return
   const first = v.errors[0]
   const fields = v.errors.map((e) => e.field).join(',')
-  const code = v.errors.length === 1 && first.code?.startsWith('secret_') ? first.code : 'profile_incomplete'
+  // unreadable secrets alone, all for one reason (a key file gone): that reason's code
+  const code = first.code?.startsWith('secret_') && v.errors.every((e) => e.code === first.code) ? first.code : 'profile_incomplete'
   throw new ApiError(code, `Complete the profile first: ${v.errors.map((e) => `${e.field}: ${e.message}`).join(' ')}`, {
     field: first.field,
     fields,
