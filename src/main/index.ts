@@ -13,7 +13,6 @@ import { StudioSession } from './host/session'
 import { wireIpc } from './host/ipc'
 import { desktopCsp, isAppSender, type AppRenderer } from './host/desktop-guard'
 import { currentKeychain, safeStorageKeyStore, safeStorageSecretStore } from './keystore'
-import { OS_KEYCHAIN } from './board/profile-store'
 import { openSecretStore } from './board/secret-store'
 
 const HERE = fileURLToPath(new URL('.', import.meta.url))
@@ -89,9 +88,7 @@ app.whenReady().then(async () => {
     historyPath: join(app.getPath('userData'), 'history.duckdb'),
     boardsDir: join(app.getPath('userData'), 'boards'),
     // board secrets: the OS keychain; where safeStorage has none (Linux basic_text) the OS keyring or an encrypted file, never memory only
-    secrets: currentKeychain().usable
-      ? Object.assign(safeStorageSecretStore(), { protection: () => OS_KEYCHAIN })
-      : await openSecretStore({ dataDir: app.getPath('userData') })
+    secrets: currentKeychain().usable ? safeStorageSecretStore() : await openSecretStore({ dataDir: app.getPath('userData') })
   })
   await studio.loadRememberedKey()
   wireIpc(studio, () => win?.webContents ?? null, RENDERER)

@@ -11,7 +11,8 @@ import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { KeyStore } from './host/session'
 import { keychainProtection, type KeychainProtection } from './host/desktop-guard'
-import { memorySecretStore, type SecretStore } from './board/profile-store'
+import { OS_KEYCHAIN, type SecretStore } from './board/profile-store'
+import { SecretReadError } from './board/secret-guard'
 
 /** What safeStorage offers here (call after app 'ready': the Linux backend is 'unknown' before). */
 export function currentKeychain(): KeychainProtection {
@@ -40,21 +41,31 @@ export function safeStorageKeyStore(): KeyStore {
 
 /**
  * SecretStore of board profiles on safeStorage: each secret encrypted by the OS keychain and
- * kept as base64 in the profile file. Where the OS offers no real keychain (none, or Linux's
- * `basic_text`) the secrets live in this process's memory only (never on disk under a
- * well-known password) and read as empty after a restart.
- * @throws Error from decrypt when an entry is damaged or was written by another keychain.
+ * kept as base64 in the profile file; protection `os-keychain`. Only used where the keychain is
+ * real (index.ts): with none, or Linux's `basic_text`, the app uses the persistent store of
+ * board/secret-store.ts instead (OS keyring through @napi-rs/keyring, else an encrypted file
+ * whose key lies beside the data folder) — never a well-known password, never memory only.
+ * A value this keychain cannot read is a {@link SecretReadError}: `secret_unreadable` (another
+ * store's value: `p1sec:…` from a run without the keychain, `mem:…` of an earlier run as
+ * `secret_lost_restart`) or `secret_damaged` (safeStorage refuses it). Never a value.
  */
 export function safeStorageSecretStore(): SecretStore {
-  const memory = memorySecretStore()
   return {
     encrypt(plain) {
-      if (!currentKeychain().usable) return memory.encrypt(plain)
+      if (!currentKeychain().usable) throw new Error('The OS keychain is not available: the secret was not saved.')
       return safeStorage.encryptString(plain).toString('base64')
     },
     decrypt(stored) {
-      if (stored.startsWith('mem:')) return memory.decrypt(stored)
-      return safeStorage.decryptString(Buffer.from(stored, 'base64'))
-    }
+      if (stored.startsWith('mem:'))
+        throw new SecretReadError('secret_lost_restart', 'it was kept in memory only by an earlier run of P1 Studio and is gone since the restart')
+      if (stored.startsWith('p1sec:'))
+        throw new SecretReadError('secret_unreadable', "it was saved in P1 Studio's encrypted file while the OS keychain was not available")
+      try {
+        return safeStorage.decryptString(Buffer.from(stored, 'base64'))
+      } catch (e) {
+        throw new SecretReadError('secret_damaged', 'the OS keychain cannot decrypt it (damaged, or saved under another user or keychain)', null, { cause: e })
+      }
+    },
+    protection: () => OS_KEYCHAIN
   }
 }
