@@ -17,7 +17,7 @@ export type LineAction = 'diagnose' | 'connect' | 'key' | null
 /** The line state in words. */
 export interface WordedLineState {
   state: LineState['state']
-  /** One sentence with the counters, e.g. "1,158 bytes in 1 burst, no frame — the line may be inverted: run Diagnose." */
+  /** One sentence with the counters, e.g. "1,158 bytes in 1 burst, no frame — the line may be inverted, or its settings are wrong: run Diagnose." */
   text: string
   /** The same without the figures that change every second, for an aria-live announcement. */
   announce: string
@@ -28,9 +28,6 @@ export interface WordedLineState {
   /** Values inside the sentence that are data (system title, meter id): not to be translated. */
   data: string[]
 }
-
-/** A share of 0x00 bytes from which bytes without frames read as an inverted line (a UART idling in break reads 0x00). */
-export const INVERTED_ZERO_SHARE = 0.1
 
 /** Serial number at the end of a Smarty system title: its last 3 bytes as a decimal ("…01BD54" → "114004"), as the diagnostics name it. */
 export function serialOfSystemTitle(title: string | null): string | null {
@@ -69,7 +66,11 @@ export function wordLineState(stats: SessionStats | null | undefined, now: numbe
     }
     case 'bytes_no_frames': {
       const figures = t('line.bytesInBursts', { bytes: count(stats.bytes), n: count(line.bursts) }, line.bursts)
-      const why = line.zeroShare >= INVERTED_ZERO_SHARE ? t('line.noFrameInverted') : t('line.noFrameSettings')
+      // no guess from the bytes themselves: an inverted Smarty line read by a normal UART gives
+      // varied bytes (0.2 % zeros in the virtual meter's UART model), as wrong settings do; the
+      // inversion is by far the likelier on a Smarty (fixed 115200 8N1), so it is named first,
+      // as the monitor and Diagnose's line check do (src/main/line/line-monitor.ts, checks.ts)
+      const why = t('line.noFrameWhy')
       return { state: 'bytes_no_frames', text: `${figures} ${why}`, announce: `${t('line.noFrame')} ${why}`, tone: 'bad', action: 'diagnose', data: [] }
     }
     case 'frames_not_decoded':
