@@ -11,7 +11,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { KeyStore } from './host/session'
 import { keychainProtection, type KeychainProtection } from './host/desktop-guard'
-import { OS_KEYCHAIN, type SecretStore } from './board/profile-store'
+import { memorySecretStore, OS_KEYCHAIN, THIS_RUN_ONLY, type SecretStore } from './board/profile-store'
 import { SecretReadError } from './board/secret-guard'
 
 /** What safeStorage offers here (call after app 'ready': the Linux backend is 'unknown' before). */
@@ -44,20 +44,23 @@ export function safeStorageKeyStore(): KeyStore {
  * kept as base64 in the profile file; protection `os-keychain`. Only used where the keychain is
  * real (index.ts): with none, or Linux's `basic_text`, the app uses the persistent store of
  * board/secret-store.ts instead (OS keyring through @napi-rs/keyring, else an encrypted file
- * whose key lies beside the data folder) — never a well-known password, never memory only.
+ * whose key lies beside the data folder) — never a well-known password. Used alone without a
+ * keychain it keeps secrets in this run's memory (`this-run-only`).
  * A value this keychain cannot read is a {@link SecretReadError}: `secret_unreadable` (another
  * store's value: `p1sec:…` from a run without the keychain, `mem:…` of an earlier run as
  * `secret_lost_restart`) or `secret_damaged` (safeStorage refuses it). Never a value.
  */
 export function safeStorageSecretStore(): SecretStore {
+  // used alone (without index.ts's choice) where the keychain is missing: this run's memory, never a well-known password
+  const memory = memorySecretStore()
   return {
     encrypt(plain) {
-      if (!currentKeychain().usable) throw new Error('The OS keychain is not available: the secret was not saved.')
+      if (!currentKeychain().usable) return memory.encrypt(plain)
       return safeStorage.encryptString(plain).toString('base64')
     },
     decrypt(stored) {
-      if (stored.startsWith('mem:'))
-        throw new SecretReadError('secret_lost_restart', 'it was kept in memory only by an earlier run of P1 Studio and is gone since the restart')
+      // this run's memory, else secret_lost_restart
+      if (stored.startsWith('mem:')) return memory.decrypt(stored)
       if (stored.startsWith('p1sec:'))
         throw new SecretReadError('secret_unreadable', "it was saved in P1 Studio's encrypted file while the OS keychain was not available")
       try {
@@ -66,6 +69,6 @@ export function safeStorageSecretStore(): SecretStore {
         throw new SecretReadError('secret_damaged', 'the OS keychain cannot decrypt it (damaged, or saved under another user or keychain)', null, { cause: e })
       }
     },
-    protection: () => OS_KEYCHAIN
+    protection: () => (currentKeychain().usable ? OS_KEYCHAIN : THIS_RUN_ONLY)
   }
 }
