@@ -5,13 +5,15 @@
  * in this process.
  */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openPtyPair } from '../helpers/pty'
 import { RomDouble } from '../helpers/rom-double'
 import { startMosquitto, type Broker } from '../helpers/mosquitto'
+import { ProfileStore } from '../../src/main/board/profile-store'
+import { openSecretStore } from '../../src/main/board/secret-store'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const FIX = join(ROOT, 'test/fixtures/board')
@@ -25,11 +27,11 @@ try {
   process.exitCode = e instanceof UsageError ? 2 : 1
 }`
 
-function run(args: string[], timeoutMs = 30_000): Promise<{ code: number; out: string; err: string }> {
+function run(args: string[], timeoutMs = 30_000, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
   return new Promise((res) => {
     const c = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', RUNNER, '--', ...args], {
       cwd: ROOT,
-      env: { ...process.env, FORCE_COLOR: '0' }
+      env: { ...process.env, FORCE_COLOR: '0', ...env }
     })
     let out = ''
     let err = ''
@@ -140,6 +142,61 @@ describe('p1studio board', () => {
         'KEY_SMARTY: The P1 key is missing: ask the network operator (Creos, Sudstroum…) for the 32 hex digits of this meter.\n'
     )
   }, 120_000) // four child processes
+
+  it('a profile saved by the app or serve, by its id: secrets read from the same store; a lost key file stops it in one line', async () => {
+    const data = join(dir, 'Data')
+    mkdirSync(data)
+    const env = { P1STUDIO_DATA_DIR: data, P1STUDIO_KEYRING: 'off' }
+    const keyFile = join(dir, '.Data-secret.key')
+    const store = new ProfileStore(join(data, 'boards'), await openSecretStore({ dataDir: data, keyring: null }))
+    const p = await store.save({
+      name: 'Hoffmann',
+      meterId: 'SAG1030700114004',
+      settings: { MY_WIFI_SSID: 'Hoffmann', MQTT_SERVER: 'broker.lan', MQTT_TOPIC_OUT: 'hoffmann' },
+      secrets: { KEY_SMARTY: '7C2A93E0B8D14F6A5E0C3B9D21F4A786', MY_WIFI_PASSWORD: 'correct horse' }
+    })
+    const list = await run(['profiles', '--json'], 30_000, env)
+    expect(list.code, list.err).toBe(0)
+    expect(JSON.parse(list.out)).toEqual({
+      secrets: { kind: 'encrypted-file', label: `encrypted file, key in ${keyFile}`, keyFile, note: 'P1STUDIO_KEYRING=off: the OS keyring is not used.' },
+      profiles: [
+        {
+          id: p.id,
+          name: 'Hoffmann',
+          meterId: 'SAG1030700114004',
+          secrets: { MY_WIFI_PASSWORD: 'set', KEY_SMARTY: 'set', MY_MQTT_PASS: 'not set', MY_OTA_PASS_HASH: 'not set' }
+        }
+      ],
+      skipped: []
+    })
+    const out = join(dir, 'hoffmann.h')
+    const w = await run(['config', '--profile', p.id, '--out', out], 30_000, env)
+    expect(w.code, w.err).toBe(0)
+    expect(w.err).toContain(`note: board secrets: encrypted file, key in ${keyFile}`)
+    expect(readFileSync(out, 'utf8')).toContain('uint8_t KEY_SMARTY[] = {0x7C, 0x2A')
+    expect(readFileSync(out, 'utf8')).toContain('const char *MY_WIFI_PASSWORD = "correct horse";')
+    expect(statSync(out).mode & 0o777).toBe(0o600)
+    // an existing file is kept unless --force
+    const again = await run(['config', '--profile', p.id, '--out', out], 30_000, env)
+    expect(again.code).toBe(1)
+    expect(again.err.trim().split('\n')).toHaveLength(2) // the note, then the one error line
+    expect(again.err).toMatch(/\np1studio: .*hoffmann\.h.*exists/)
+    expect((await run(['config', '--profile', p.id, '--out', out, '--force'], 30_000, env)).code).toBe(0)
+
+    rmSync(keyFile)
+    const out2 = join(dir, 'hoffmann-2.h')
+    const lost = await run(['config', '--profile', p.id, '--out', out2], 30_000, env)
+    expect(lost.code).toBe(1)
+    expect(lost.err.split('\n').filter((l) => l.startsWith('p1studio:'))).toEqual([
+      `p1studio: ${p.id}: MY_WIFI_PASSWORD: The Wi-Fi password cannot be read: the key file ${keyFile} is missing. Restore the key file from a backup, or enter the secret again. ` +
+        `KEY_SMARTY: The P1 key cannot be read: the key file ${keyFile} is missing. Restore the key file from a backup, or enter the secret again.`
+    ])
+    expect(existsSync(out2)).toBe(false)
+    const listed = await run(['profiles'], 30_000, env)
+    expect(listed.code, listed.err).toBe(0)
+    expect(listed.out).toContain(`${p.id}  Hoffmann  meter SAG1030700114004  secrets: none\n`)
+    expect(listed.out).toContain(`    secret_key_missing: The P1 key cannot be read: the key file ${keyFile} is missing.`)
+  }, 180_000) // six child processes
 
   describe('verify', () => {
     let broker: Broker
