@@ -109,7 +109,14 @@ function codedClient() {
       note: null
     }
   }
+  const refusals = [
+    { code: 'secret_key_missing', message: 'The key file is gone.', params: { field: 'MY_WIFI_PASSWORD', keyFile: '/home/pi/.P1Studio-secret.key' } },
+    { code: 'profile_incomplete', message: 'The profile is incomplete.', params: { field: 'MQTT_SERVER', fields: 'MQTT_SERVER, KEY_SMARTY', count: 2 } }
+  ]
   return Object.assign(client, {
+    boardSaveProfile: async () => {
+      throw new Error(JSON.stringify(refusals.shift()))
+    },
     boardProfiles: async () => [profile],
     boardValidateProfile: async (input: BoardProfileInput): Promise<BoardValidation> => {
       client.validated.push(input)
@@ -236,8 +243,18 @@ describe('Board tab', () => {
       expect(w.get('[data-testid="board-keycheck"]').text()).toBe(
         'La clé P1 ne déchiffre pas les trames du compteur sur la source ouverte (titre système 534147677001BD54) : vérifiez la clé donnée par le gestionnaire de réseau pour ce compteur.'
       )
+      // refused requests: a secret the key file no longer opens, worded as on its field; an incomplete profile
+      await w.get('[data-testid="board-profile-form"]').trigger('submit')
+      await flushPromises()
+      expect(w.get('[data-testid="board-error"]').text()).toBe(
+        'Enregistré, mais le fichier de clé /home/pi/.P1Studio-secret.key a disparu : saisissez à nouveau le secret.'
+      )
+      await w.get('[data-testid="board-profile-form"]').trigger('submit')
+      await flushPromises()
+      expect(w.get('[data-testid="board-error"]').text()).toBe('Le profil n’est pas encore complet : remplissez ou corrigez MQTT_SERVER, KEY_SMARTY.')
       setLocale('de')
       await flushPromises()
+      expect(w.get('[data-testid="board-error"]').text()).toBe('Das Profil ist noch nicht vollständig: MQTT_SERVER, KEY_SMARTY ausfüllen oder korrigieren.')
       expect(w.get('[data-testid="board-err-MY_MQTT_PORT"]').text()).toBe('Darf höchstens 32767 sein.')
       expect(w.get('[data-testid="board-protection"]').text()).toMatch(
         /^Die Geheimnisse sind mit einem Schlüssel aus der Datei \/home\/pi\/\.P1Studio-secret\.key verschlüsselt/

@@ -24,7 +24,7 @@ export interface Worded {
 /** Params that hold a size in bytes. */
 const SIZE_PARAMS = new Set(['limit', 'bytes'])
 /** Params that are names of files, ports, brokers, meters: data, never words. */
-const DATA_PARAMS = new Set(['path', 'name', 'host', 'file', 'meter', 'systemTitle', 'url', 'topic', 'source'])
+const DATA_PARAMS = new Set(['path', 'name', 'host', 'file', 'meter', 'systemTitle', 'url', 'topic', 'source', 'keyFile', 'fields'])
 
 /** Params named in words from a catalogue section: a port's owner, a request's field, a TCP problem. */
 const WORDED_PARAMS: Record<string, string> = { owner: 'errors.owners', field: 'errors.fields', problem: 'errors.tcpProblems' }
@@ -56,7 +56,9 @@ export function wordCoded(e: Coded, prefix = 'errors'): Worded {
   const params = e.params ?? {}
   const variant = VARIANTS[e.code]?.(params)
   const code = variant ? `${e.code}_${variant}` : e.code
-  const key = [`${prefix}.${code}`, `errors.${code}`, `warnings.${code}`, `decode.explain.${code}`].find(
+  // a board secret that cannot be read, thrown by a request (docs/board.md): worded as on its field
+  const board = code.startsWith('secret_') ? [`board.codes.${code}`] : []
+  const key = [`${prefix}.${code}`, `errors.${code}`, `warnings.${code}`, `decode.explain.${code}`, ...board].find(
     (k) => e.code !== 'unknown' && e.code !== 'failed' && hasText(k)
   )
   if (!key) return { text: e.message, lang: serverLang.value, data: [] }

@@ -687,6 +687,9 @@ export const de: Messages = {
       key_ok: 'Der P1-Schlüssel entschlüsselt die Frames des Zählers {meter} an der offenen Quelle.',
       key_wrong:
         'Der P1-Schlüssel entschlüsselt die Frames des Zählers an der offenen Quelle nicht (System-Titel {meter}): Prüfen Sie den Schlüssel, den der Netzbetreiber für diesen Zähler angegeben hat.',
+      key_missing: 'Das Profil hat noch keinen P1-Schlüssel: Er wurde nicht am Zähler probiert.',
+      key_unreadable: 'Der gespeicherte P1-Schlüssel ist auf diesem Computer nicht lesbar: Geben Sie ihn neu ein.',
+      key_check_failed: 'Der P1-Schlüssel konnte nicht am Zähler probiert werden.',
       key_frames_damaged: 'Die letzten Frames der offenen Quelle sind beschädigt: Der Schlüssel konnte nicht probiert werden.'
     },
     done: {
@@ -969,6 +972,10 @@ export const de: Messages = {
     }
   },
   errors: {
+    invalid_profile: 'Das Profil wurde nicht gespeichert: Prüfen Sie {fields}.',
+    profile_incomplete: 'Das Profil ist noch nicht vollständig: {fields} ausfüllen oder korrigieren.',
+    key_wrong:
+      'Der P1-Schlüssel entschlüsselt die Frames des Zählers an der offenen Quelle nicht (System-Titel {systemTitle}): Schlüssel prüfen oder trotzdem speichern.',
     unknown: 'Etwas ist schiefgegangen: {message}',
     not_connected: 'Nicht mit dem P1-Studio-Dienst verbunden.',
     disconnected: 'Verbindung zum P1-Studio-Dienst getrennt.',

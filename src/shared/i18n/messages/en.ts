@@ -663,6 +663,9 @@ export const en = {
       key_ok: 'The P1 key decrypts the frames of meter {meter} on the open source.',
       key_wrong:
         'The P1 key does not decrypt the frames of the meter on the open source (system title {meter}): check the key the grid operator gave for this meter.',
+      key_missing: 'The profile has no P1 key yet: it was not tried on the meter.',
+      key_unreadable: 'The stored P1 key cannot be read on this computer: type it in again.',
+      key_check_failed: 'The P1 key could not be tried on the meter.',
       key_frames_damaged: 'The last frames of the open source are damaged: the key could not be tried.'
     },
     done: {
@@ -943,6 +946,9 @@ export const en = {
     }
   },
   errors: {
+    invalid_profile: 'The profile was not saved: check {fields}.',
+    profile_incomplete: 'The profile is not complete yet: fill in or correct {fields}.',
+    key_wrong: 'The P1 key does not decrypt the frames of the meter on the open source (system title {systemTitle}): check the key, or save anyway.',
     unknown: 'Something went wrong: {message}',
     not_connected: 'Not connected to the P1 Studio service.',
     disconnected: 'Disconnected from the P1 Studio service.',

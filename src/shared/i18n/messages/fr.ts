@@ -674,6 +674,9 @@ export const fr: Messages = {
       key_ok: 'La clé P1 déchiffre les trames du compteur {meter} sur la source ouverte.',
       key_wrong:
         'La clé P1 ne déchiffre pas les trames du compteur sur la source ouverte (titre système {meter}) : vérifiez la clé donnée par le gestionnaire de réseau pour ce compteur.',
+      key_missing: 'Le profil n’a pas encore de clé P1 : elle n’a pas été essayée sur le compteur.',
+      key_unreadable: 'La clé P1 enregistrée est illisible sur cet ordinateur : saisissez-la à nouveau.',
+      key_check_failed: 'La clé P1 n’a pas pu être essayée sur le compteur.',
       key_frames_damaged: 'Les dernières trames de la source ouverte sont endommagées : la clé n’a pas pu être essayée.'
     },
     done: {
@@ -955,6 +958,10 @@ export const fr: Messages = {
     }
   },
   errors: {
+    invalid_profile: 'Le profil n’a pas été enregistré : vérifiez {fields}.',
+    profile_incomplete: 'Le profil n’est pas encore complet : remplissez ou corrigez {fields}.',
+    key_wrong:
+      'La clé P1 ne déchiffre pas les trames du compteur sur la source ouverte (titre système {systemTitle}) : vérifiez la clé, ou enregistrez quand même.',
     unknown: 'Une erreur s’est produite : {message}',
     not_connected: 'Pas de connexion au service P1 Studio.',
     disconnected: 'Déconnecté du service P1 Studio.',
