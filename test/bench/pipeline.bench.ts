@@ -12,7 +12,9 @@
  *      tag check + CRC-16 + telegram parse + events; every pass checks that all frames
  *      decoded and that the sum of their 1-0:2.8.0 values is right) with full events (frame
  *      hex), with `frameHex: false`, and with `frameHex: false` plus the JSON line of each
- *      event (JsonLineWriter, what `decode` does in process);
+ *      event (JsonLineWriter, what `decode` does in process); and the telegram parser alone
+      (parseTelegramText on the decrypted telegrams: CRC-16 + 48 objects), which with the bare
+      decrypt gives the ceiling of the library's ratio (decrypt + parse, nothing else);
  *   2. bare decrypt: createDecipheriv + setAAD + setAuthTag + update + final per frame, with
  *      a Buffer key and with a KeyObject; in each round the faster is the reference;
  *   3. per contestant: the median over rounds of its per-round ratio, per wall second and per
@@ -47,6 +49,7 @@ import { cpus, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { P1Decoder } from '../../src/main/p1/pipeline'
 import { JsonLineWriter } from '../../src/main/p1/event-json'
+import { parseTelegramText } from '../../src/main/p1/telegram'
 import { BENCH_AUTH_KEY, BENCH_KEY, benchFrames, readsOf } from './smarty-frames'
 import { cpuMs, interleave, median, type Contestant } from './measure'
 
@@ -95,6 +98,20 @@ function jsonPass(): number {
   }
   bytes += w.take().length
   if (n !== N || bytes < n * 100) throw new Error(`decoded ${n}/${N} frames`)
+  return n
+}
+
+/** The decrypted telegrams of the stream (bytes and latin1 text), for the parser alone. */
+const plaintexts: { bytes: Buffer; text: string }[] = []
+for (const ev of new P1Decoder({ key: BENCH_KEY, frameHex: false }).push(stream, 0)) {
+  if (ev.type === 'telegram') plaintexts.push({ bytes: Buffer.from(ev.telegram.text, 'latin1'), text: ev.telegram.text })
+}
+
+/** parseTelegramText alone (CRC-16 + 48 COSEM objects) on every telegram: the floor under the library's cost. */
+function parsePass(): number {
+  let n = 0
+  for (const p of plaintexts) if (parseTelegramText(p.bytes, p.text).objects.length === 48) n++
+  if (n !== plaintexts.length) throw new Error('parser pass: a telegram lost objects')
   return n
 }
 
@@ -307,6 +324,7 @@ for (let i = 0; i < 3; i++) {
   pipelinePass(true)
   pipelinePass(false)
   jsonPass()
+  parsePass()
   barePass(BENCH_KEY)
   barePass(keyObject)
 }
@@ -315,6 +333,7 @@ const lib = await interleave(
     full: () => pipelinePass(true),
     noHex: () => pipelinePass(false),
     json: jsonPass,
+    parse: parsePass,
     bareBuffer: () => barePass(BENCH_KEY),
     bareKeyObject: () => barePass(keyObject)
   },
@@ -348,6 +367,7 @@ const rateRow = (name: string, c: Contestant): string => line(name, `${fmt(c.wal
 console.log(rateRow('P1Decoder, full events (frame hex)', lib.full))
 console.log(rateRow('P1Decoder, frameHex off', lib.noHex))
 console.log(rateRow('P1Decoder, frameHex off + JSON line (as decode)', lib.json))
+console.log(rateRow('telegram parser alone (CRC + 48 objects)', lib.parse))
 console.log(rateRow('bare AES-128-GCM decrypt, Buffer key', lib.bareBuffer))
 console.log(rateRow('bare AES-128-GCM decrypt, KeyObject', lib.bareKeyObject))
 const ratioRow = (name: string, c: Contestant, target: number | null): string =>
@@ -358,6 +378,11 @@ console.log(ratioRow('library (frameHex off + JSON) / bare decrypt', lib.json, n
 console.log(
   `  spread of the per-round ratios (full events): wall ${range(lib.full.ratioWallRange)}, CPU ${range(lib.full.ratioCpuRange)}; ` +
     `best pass / best bare pass: ${pct(lib.full.ratioBest)}`
+)
+// decrypt + parse and nothing else: the best ratio the library could reach with this parser
+const ceiling = (r: number): string => pct(1 / (1 + 1 / r))
+console.log(
+  `  ceiling (bare decrypt + parser alone, no deframing, events or frame hex): wall ${ceiling(lib.parse.ratioWall)}, CPU ${ceiling(lib.parse.ratioCpu)}`
 )
 const gcRow = (name: string, c: Contestant): string =>
   `  GC per 1,000 frames, ${name.padEnd(30)} ${c.gcPer1000.count.toFixed(2).padStart(6)} collections (${c.gcPer1000.major.toFixed(2)} major), ${c.gcPer1000.ms.toFixed(2)} ms`
