@@ -237,7 +237,7 @@ describe('Board tab', () => {
       expect(w.get('[data-testid="board-protection"]').text()).toBe(
         'Les secrets sont chiffrés avec une clé gardée dans le fichier /home/pi/.P1Studio-secret.key (lisible par votre seul compte).'
       )
-      expect(w.get('[data-testid="board-notes"]').text()).toBe('Décommentez « #define OTA » dans SmartyReader_v1_7.ino.')
+      expect(w.get('[data-testid="board-notes"]').text()).toBe('Décommentez « #define OTA » dans SmartyReader_v1_7.ino (mises à jour par le réseau).')
       await w.get('[data-testid="board-config-generate"]').trigger('click')
       await flushPromises()
       expect(w.get('[data-testid="board-keycheck"]').text()).toBe(

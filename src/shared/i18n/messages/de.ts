@@ -617,6 +617,17 @@ export const de: Messages = {
     classKW: 'Referenzleistung_kW'
   },
   board: {
+    defineWhy: {
+      OTA: 'Updates über das Netz',
+      MQTTPASSWORD: 'MQTT-Benutzer und -Passwort',
+      MQTT_WILL_BIRTH: 'Last Will und Birth-Nachricht',
+      STATIC: 'feste IP-Adresse',
+      ETHERNET: 'Ethernet statt WLAN',
+      HOMEASSISTANT: 'Home-Assistant-Discovery',
+      OLD_HARDWARE: 'Platine vor v2.0',
+      GET_NTP_TIME: 'keine NTP-Zeit',
+      PUBLISH_COOKED: 'ein JSON-Objekt berechneter Werte statt eines Topics je Feld'
+    },
     protection: {
       os_keychain: 'Die Geheimnisse liegen im Schlüsselbund des Betriebssystems.',
       os_keyring: 'Die Geheimnisse sind mit einem Schlüssel verschlüsselt, den der Schlüsselbund des Betriebssystems verwahrt.',
@@ -674,8 +685,8 @@ export const de: Messages = {
       secret_unreadable: 'Gespeichert, aber auf diesem Computer nicht lesbar: Geben Sie das Geheimnis neu ein.',
       v15_settings_in_sketch:
         'SmartyReader v1.5 hat seine Einstellungen direkt in {sketch}: Übertragen Sie sie dorthin, oder flashen Sie v1.7 und nutzen Sie diese config.h.',
-      define_uncomment: 'In {sketch} die Zeile „#define {define}“ einkommentieren.',
-      define_comment_out: 'In {sketch} die Zeile „#define {define}“ auskommentieren.',
+      define_uncomment: 'In {sketch} die Zeile „#define {define}“ einkommentieren ({why}).',
+      define_comment_out: 'In {sketch} die Zeile „#define {define}“ auskommentieren ({why}).',
       v16_lacks_define: 'SmartyReader v1.6 kennt {define} nicht: Dafür v1.7 flashen.',
       v16_keep_use_secrets_off: '„#define USE_SECRETS“ in {sketch} auskommentiert lassen, sonst liest der Sketch secrets.h statt dieser config.h.',
       mqtt_password_unused: 'Ein MQTT-Passwort ist gesetzt, aber {define} ist aus: Die Platine verbindet sich ohne Passwort.',

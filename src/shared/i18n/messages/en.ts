@@ -595,6 +595,17 @@ export const en = {
     classKW: 'class_kW'
   },
   board: {
+    defineWhy: {
+      OTA: 'over-the-air updates',
+      MQTTPASSWORD: 'MQTT user and password',
+      MQTT_WILL_BIRTH: 'last will and birth message',
+      STATIC: 'static IP address',
+      ETHERNET: 'Ethernet instead of Wi-Fi',
+      HOMEASSISTANT: 'Home Assistant discovery',
+      OLD_HARDWARE: 'board before v2.0',
+      GET_NTP_TIME: 'no NTP time',
+      PUBLISH_COOKED: 'one JSON object of calculated values instead of one topic per field'
+    },
     protection: {
       os_keychain: "Secrets are kept in the operating system's keychain.",
       os_keyring: "Secrets are encrypted with a key held in the operating system's keyring.",
@@ -650,8 +661,8 @@ export const en = {
       secret_lost_restart: 'Kept in memory only by an earlier run of P1 Studio: type the secret in again.',
       secret_unreadable: 'Stored, but it cannot be read on this computer: type the secret in again.',
       v15_settings_in_sketch: 'SmartyReader v1.5 keeps its settings in {sketch} itself: copy them there, or flash v1.7 and use this config.h.',
-      define_uncomment: 'Uncomment "#define {define}" in {sketch}.',
-      define_comment_out: 'Comment out "#define {define}" in {sketch}.',
+      define_uncomment: 'Uncomment "#define {define}" in {sketch} ({why}).',
+      define_comment_out: 'Comment out "#define {define}" in {sketch} ({why}).',
       v16_lacks_define: 'SmartyReader v1.6 has no {define}: flash v1.7 for it.',
       v16_keep_use_secrets_off: 'Keep "#define USE_SECRETS" commented out in {sketch}, or the sketch reads secrets.h instead of this config.h.',
       mqtt_password_unused: 'An MQTT password is set but {define} is off: the board will connect without it.',

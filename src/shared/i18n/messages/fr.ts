@@ -605,6 +605,17 @@ export const fr: Messages = {
     classKW: 'puissance_reference_kW'
   },
   board: {
+    defineWhy: {
+      OTA: 'mises à jour par le réseau',
+      MQTTPASSWORD: 'utilisateur et mot de passe MQTT',
+      MQTT_WILL_BIRTH: 'dernière volonté et message de naissance',
+      STATIC: 'adresse IP fixe',
+      ETHERNET: 'Ethernet au lieu du Wi-Fi',
+      HOMEASSISTANT: 'découverte par Home Assistant',
+      OLD_HARDWARE: 'module antérieur à la v2.0',
+      GET_NTP_TIME: 'sans heure NTP',
+      PUBLISH_COOKED: 'un seul objet JSON de valeurs calculées au lieu d’un topic par champ'
+    },
     protection: {
       os_keychain: 'Les secrets sont conservés dans le trousseau du système d’exploitation.',
       os_keyring: 'Les secrets sont chiffrés avec une clé gardée dans le trousseau du système d’exploitation.',
@@ -661,8 +672,8 @@ export const fr: Messages = {
       secret_lost_restart: 'Gardé en mémoire seulement par une session précédente de P1 Studio : saisissez à nouveau le secret.',
       secret_unreadable: 'Enregistré, mais illisible sur cet ordinateur : saisissez à nouveau le secret.',
       v15_settings_in_sketch: 'SmartyReader v1.5 garde ses réglages dans {sketch} même : recopiez-les là, ou flashez la v1.7 et utilisez ce config.h.',
-      define_uncomment: 'Décommentez « #define {define} » dans {sketch}.',
-      define_comment_out: 'Commentez « #define {define} » dans {sketch}.',
+      define_uncomment: 'Décommentez « #define {define} » dans {sketch} ({why}).',
+      define_comment_out: 'Commentez « #define {define} » dans {sketch} ({why}).',
       v16_lacks_define: 'SmartyReader v1.6 n’a pas {define} : flashez la v1.7 pour cela.',
       v16_keep_use_secrets_off: 'Laissez « #define USE_SECRETS » commenté dans {sketch}, sinon le sketch lit secrets.h au lieu de ce config.h.',
       mqtt_password_unused: 'Un mot de passe MQTT est saisi mais {define} est désactivé : le module se connectera sans lui.',

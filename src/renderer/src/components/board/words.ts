@@ -27,11 +27,16 @@ export function fieldLabel(field: string): string {
 /**
  * A coded board message (note, key check, secret read error) in words. A key check's meter
  * ({meterId, systemTitle}, either may be null) is named by one `meter` param: the meter id, else
- * the system title, else "—".
+ * the system title, else "—"; a sketch note's switch by what it is for ({why}).
  */
 export function wordBoardMessage(m: Pick<BoardMessage, 'code' | 'message'> & { params?: BoardMessage['params'] }): Worded {
   const params = asTyped(m.params ?? {})
   if (m.code.startsWith('key_')) params.meter = params.meterId ?? params.systemTitle ?? t('common.none')
+  // why a switch changes, from its name (docs/board.md, "Notes")
+  if (m.code.startsWith('define_')) {
+    const key = `board.defineWhy.${String(params.define)}`
+    params.why = hasText(key) ? t(key) : String(params.define)
+  }
   return wordCoded({ code: m.code, message: m.message, params }, 'board.codes')
 }
 
