@@ -6,11 +6,19 @@
  * (23:00 UTC the day before). Plain DSMR 5 telegrams (CRC-16/ARC, DSMR 5.0.2 §6.12) built here
  * with Irish local times; a day whose consumption is all in the hour between the two
  * midnights shows which one the figures use.
+ *
+ * The nightly report of that meter as `serve --nightly-report --zone Europe/Dublin --smtp …`
+ * wires it (host/live-outputs.ts), in-process on a ManualClock (a virtual day, not a process:
+ * a real serve cannot be driven through a day): recorded by the session's recorder, made at
+ * 00:05 Irish time and not before, its figures from Irish midnights, mailed to a local SMTP
+ * sink (smtp-server) with the chart attached.
  */
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { SMTPServer } from 'smtp-server'
 import { afterEach, describe, expect, it } from 'vitest'
+import { LiveOutputs } from '../../src/main/host/live-outputs'
 import { HistoryStore } from '../../src/main/history/store'
 import { StudioSession } from '../../src/main/host/session'
 import { ManualClock } from '../../src/main/line/clock'
@@ -18,6 +26,7 @@ import { dayFigures } from '../../src/main/output/nightly-report'
 import { crc16Arc, formatCrc } from '../../src/main/p1/crc16'
 import { localDate } from '../../src/shared/history'
 import { FakeSource } from '../helpers/fake-source'
+import { freePort } from '../helpers/mosquitto'
 
 const METER = 'E0045003882416517' // an Irish-looking equipment id (made up)
 const DUBLIN = 'Europe/Dublin'
@@ -141,5 +150,72 @@ describe('the meter zone: an Irish meter', () => {
     src.emit('data', irishTelegram(july, 5000), july + 1500)
     expect(times.at(-1)).toBe(july)
     expect(localDate(july, DUBLIN)).toBe('2026-07-01')
+  }, 60_000)
+
+  it('nightly report (in-process, ManualClock): made at 00:05 Irish time from the recorded day, mailed to an SMTP sink', async () => {
+    const mails: { to: string[]; raw: string }[] = []
+    const sink = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      onData(stream, session, cb) {
+        const parts: Buffer[] = []
+        stream.on('data', (d: Buffer) => parts.push(d))
+        stream.on('end', () => {
+          mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(parts).toString('latin1') })
+          cb()
+        })
+      }
+    })
+    const port = await freePort()
+    await new Promise<void>((r) => sink.listen(port, '127.0.0.1', () => r()))
+    cleanups.push(() => new Promise<void>((r) => sink.close(() => r())))
+
+    const clock = new ManualClock(DAY0 - 60_000)
+    const { session, src, dir } = await irishSession(clock)
+    const outputs = new LiveOutputs(session, {
+      dataDir: dir,
+      nightly: { classKW: 7, zone: DUBLIN, smtp: { host: '127.0.0.1', port, security: 'none', from: 'pi@example.ie', to: ['home@example.ie'] } },
+      log: () => undefined
+    })
+    cleanups.push(() => outputs.close())
+    await outputs.start()
+    const reports: string[] = []
+    outputs.reporter!.on('report', (r) => reports.push(`${r.figures.meterId} ${r.figures.date} ${r.mailedTo?.join(',')}`))
+    const errors: string[] = []
+    outputs.reporter!.on('error', (e) => errors.push(e.message))
+
+    // the Irish day at the meter's real cadence (a telegram every 10 s, on the clock): 3 Wh per
+    // 10 s, 30 Wh per 10 s in the busy hour (23:00-24:00 Irish time)
+    const midnight = Date.UTC(2026, 0, 15) // 00:00 in Dublin; Luxembourg's was an hour before
+    const due = midnight + 5 * 60_000
+    let wh = 1_000_000
+    let checked = false
+    for (let t = DAY0; t <= due + 60_000; t += 10_000) {
+      if (!checked && t + 1500 >= due) {
+        // just before 00:05 Irish time: everything is in the history, no report yet
+        await session.record.flush()
+        await outputs.reporter!.idle()
+        expect(reports).toEqual([])
+        checked = true
+      }
+      clock.advanceTo(t + 1500)
+      src.emit('data', irishTelegram(t, wh / 1000), t + 1500)
+      wh += t >= BUSY[0] && t < BUSY[1] ? 30 : 3
+    }
+    await outputs.reporter!.idle()
+    expect(errors).toEqual([])
+    expect(reports).toEqual([`${METER} 2026-01-14 home@example.ie`])
+
+    const json = join(dir, 'reports', METER, '2026-01-14.json')
+    expect(statSync(json).mode & 0o777).toBe(0o600)
+    const f = JSON.parse(readFileSync(json, 'utf8')) as { zone: string; from: number; to: number; importKWh: number; readings: number }
+    expect(f).toMatchObject({ zone: DUBLIN, from: Date.UTC(2026, 0, 14), to: midnight, readings: 8640 })
+    expect(f.importKWh).toBeCloseTo(23 * 360 * 0.003 + 360 * 0.03, 6) // 35.64 kWh
+    expect(mails).toHaveLength(1)
+    expect(mails[0].to).toEqual(['home@example.ie'])
+    expect(mails[0].raw).toMatch(/^From: pi@example\.ie\r$/m)
+    expect(mails[0].raw).toMatch(/Content-Type: image\/png; name=p1studio-E0045003882416517-2026-01-14\.png/)
+    expect(mails[0].raw).toContain(METER)
   }, 60_000)
 })
