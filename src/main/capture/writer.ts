@@ -26,6 +26,8 @@ export interface CaptureWriterOptions {
   splitDaily?: boolean
   /** Extra header fields (import notes, synthetic times). */
   header?: Partial<Pick<CaptureHeader, 'syntheticTimes' | 'note'>>
+  /** Where the capture's start and duration are read (default the system clock; a ManualClock in tests). */
+  clock?: { now(): number }
 }
 
 /** Progress of a capture: declared once, with the contract's capture status (src/shared/contract/capture.ts). */
@@ -70,7 +72,6 @@ export class CaptureWriter extends EventEmitter<{ progress: [CaptureProgress]; e
   private bytes = 0
   private frames = 0
   private fileBytes = 0
-  private firstTime: number | null = null
   private lastTime: number | null = null
   private systemTitle: string | null = null
   /** Counts frames and finds the system title: offsets and headers only, no frame copies. */
@@ -78,11 +79,17 @@ export class CaptureWriter extends EventEmitter<{ progress: [CaptureProgress]; e
   private syncTimer: NodeJS.Timeout | null = null
   private dirty = false
   private failed: Error | null = null
+  private readonly clock: { now(): number }
+  /** When the capture started and (once closed) ended, on the writer's clock: its duration. */
+  private readonly startedAt: number
+  private endedAt: number | null = null
 
   /** Create the (first) file. @throws Error in plain words (exists, folder missing, no permission, disk full…). */
   constructor(private readonly opts: CaptureWriterOptions) {
     super()
-    if (!opts.splitDaily) this.openFile(opts.path, Date.now())
+    this.clock = opts.clock ?? { now: () => Date.now() }
+    this.startedAt = this.clock.now()
+    if (!opts.splitDaily) this.openFile(opts.path, this.startedAt)
     this.syncTimer = setInterval(() => this.sync(), 1000)
     this.syncTimer.unref()
   }
@@ -188,7 +195,6 @@ export class CaptureWriter extends EventEmitter<{ progress: [CaptureProgress]; e
       return
     }
     this.bytes += chunk.length
-    this.firstTime ??= time
     this.lastTime = time
     for (const ev of this.deframer.push(chunk, time)) {
       if (ev.type !== 'frame') continue
@@ -222,7 +228,9 @@ export class CaptureWriter extends EventEmitter<{ progress: [CaptureProgress]; e
       bytes: this.bytes,
       frames: this.frames,
       fileBytes,
-      durationS: this.firstTime === null || this.lastTime === null ? 0 : (this.lastTime - this.firstTime) / 1000,
+      // how long the capture has been recording (a 32 s capture whose frames came at 4, 14 and
+      // 24 s lasted 32 s, not the 20 s between its first and last byte)
+      durationS: Math.max(0, (this.endedAt ?? this.clock.now()) - this.startedAt) / 1000,
       systemTitle: this.systemTitle
     }
   }
@@ -249,6 +257,7 @@ export class CaptureWriter extends EventEmitter<{ progress: [CaptureProgress]; e
   }
 
   private fail(err: Error): void {
+    this.endedAt ??= this.clock.now()
     this.failed = err
     this.closeFile()
     if (this.syncTimer) clearInterval(this.syncTimer)
@@ -264,6 +273,7 @@ export class CaptureWriter extends EventEmitter<{ progress: [CaptureProgress]; e
   close(): CaptureProgress {
     // a last frame the deframer still held (it waits for a byte that could start a header)
     if (!this.stopped && !this.failed) for (const ev of this.deframer.end(this.lastTime ?? undefined)) if (ev.type === 'frame') this.frames++
+    if (!this.stopped && !this.failed) this.endedAt = this.clock.now()
     const p = this.progress()
     this.stopped = true
     this.closeFile()

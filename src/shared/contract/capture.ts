@@ -20,7 +20,7 @@ export interface CaptureProgress {
   frames: number
   /** Size of the current file, bytes. */
   fileBytes: number
-  /** Seconds between the first and last byte (0 before). */
+  /** Seconds since the capture started (frozen when it stops), s. */
   durationS: number
   systemTitle: string | null
 }

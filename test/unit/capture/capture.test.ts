@@ -166,6 +166,28 @@ describe('capture writer and reader', () => {
     await expect(openInput(join(d, 'empty'))).rejects.toBeInstanceOf(CaptureFormatError)
   })
 
+  it('durationS is how long the capture has recorded, on its clock: 10 s with one frame, 32 s with frames at 4, 14 and 24 s; frozen once closed', async () => {
+    const { ManualClock } = await import('../../../src/main/line/clock')
+    const T = Date.parse('2026-03-01T10:00:00Z')
+    const frames = meterFrames(3, T + 4000)
+    const clock = new ManualClock(T)
+    const w = new CaptureWriter({ path: join(dir(), 'd.p1cap'), source: 't', appVersion: '0', clock })
+    expect(w.progress().durationS).toBe(0)
+    clock.advance(4000)
+    w.write(frames[0].bytes, clock.now())
+    clock.advance(6000)
+    expect(w.progress().durationS).toBe(10)
+    for (const f of frames.slice(1)) {
+      clock.advanceTo(f.time)
+      w.write(f.bytes, clock.now())
+    }
+    clock.advanceTo(T + 32_000)
+    expect(w.progress().durationS).toBe(32)
+    expect(w.close().durationS).toBe(32)
+    clock.advance(60_000)
+    expect(w.progress().durationS).toBe(32)
+  })
+
   it('refuses to overwrite, and says why a folder is unusable', () => {
     const d = dir()
     const p = join(d, 'x.p1cap')
