@@ -109,6 +109,12 @@ Usage: p1studio <command> [options]
       The P1 Studio UI in a browser (default 127.0.0.1:8417, demo source). The address it
       prints carries the access token (see token); --open opens it. Browsers may reach it
       as 127.0.0.1, localhost or this computer's addresses, or a NAME given with --host-name.
+      Always on (docs/raspberry-pi.md): --port tcp://HOST:PORT [--allow-tcp HOST:PORT]...
+        [--zone ZONE] [--record [--daily-captures]] /metrics (token as Authorization: Bearer)
+        [--mqtt-publish URL [--mqtt-prefix P] [--ha-discovery] [--mqtt-user U --mqtt-password-file F]]
+        [--nightly-report [--class KW] [--price EUR] [--lang en|fr|de]
+         [--smtp smtp://|smtps://|smtp+plain://HOST[:PORT] --mail-to ADDR [--mail-from ADDR]
+          [--smtp-user U --smtp-password-file F] [--smtp-ca FILE]]]
   token [--new]
       Print serve's access token (kept in the data folder, the same across restarts);
       --new replaces it.
