@@ -68,6 +68,8 @@ const ID_LINE = /(^|\n)(0-0:96\.1\.1|0-0:42\.0\.0|0-\d:96\.1\.[01])\(([^)\r\n]*)
 class Replacer {
   private readonly ids = new Map<string, string>()
   private readonly titles = new Map<string, Buffer>()
+  /** Old serial → new serial (6 digits): a Smarty's system title ends with its serial, as its meter id does. */
+  private readonly serials = new Map<string, string>()
   constructor(private readonly random: (n: number) => Buffer) {}
 
   /** Same class of character (digit, upper, lower letter, else kept), at random. */
@@ -90,7 +92,9 @@ class Replacer {
     const printable = hex !== null && /^[\x20-\x7e]+$/.test(hex)
     const maker = (s: string): number => (/^[A-Za-z]{3}/.test(s) ? 3 : 0)
     if (printable) {
-      const ascii = this.scramble(hex, maker(hex))
+      // the meter id ends with the serial the system title holds: the replaced title's serial
+      const serial = [...this.serials.keys()].find((k) => hex.length > k.length && hex.endsWith(k))
+      const ascii = serial ? this.scramble(hex.slice(0, -serial.length), maker(hex)) + this.serials.get(serial)! : this.scramble(hex, maker(hex))
       r = Buffer.from(ascii, 'latin1').toString('hex')
       r = value === value.toLowerCase() ? r : r.toUpperCase()
     } else r = this.scramble(value, maker(value))
@@ -105,9 +109,14 @@ class Replacer {
     const k = old.toString('hex')
     let r = this.titles.get(k)
     if (!r) {
-      do r = Buffer.concat([old.subarray(0, 3), this.random(SYSTEM_TITLE_LENGTH - 3)])
-      while (r.equals(old))
+      // maker (3 bytes) kept, 2 random bytes, a random 6-digit serial in the last 3 (as a Smarty's)
+      const serialOf = (t: Buffer): string => String(t.readUIntBE(5, 3)).padStart(6, '0')
+      do {
+        r = Buffer.concat([old.subarray(0, 3), this.random(2), Buffer.alloc(3)])
+        r.writeUIntBE(this.random(3).readUIntBE(0, 3) % 1_000_000, 5, 3)
+      } while (r.equals(old) || serialOf(r) === serialOf(old))
       this.titles.set(k, r)
+      this.serials.set(serialOf(old), serialOf(r))
     }
     return r
   }

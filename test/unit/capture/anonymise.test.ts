@@ -95,6 +95,9 @@ describe('share anonymised', () => {
         expect(after.meter.meterId).toMatch(/^SAG/)
         expect(after.meter.meterId).toHaveLength(before.meter.meterId.length)
         expect(after.meter.meterId).not.toBe(before.meter.meterId)
+        // as on a real Smarty, the meter id ends with the serial the system title holds
+        expect(before.meter.meterId.endsWith(before.meter.serialFromSystemTitle!)).toBe(true)
+        expect(after.meter.meterId!.endsWith(after.meter.serialFromSystemTitle!)).toBe(true)
         const plain = decodeBuffer(Buffer.concat(await dataOf(shared)), { key: res.keyHex })
           .flatMap((ev) => (ev.type === 'telegram' ? [JSON.stringify(ev.telegram)] : []))
           .join('\n')
@@ -106,6 +109,30 @@ describe('share anonymised', () => {
       else expect(res.keptAsIs).toBeGreaterThan(0)
     })
   }
+
+  it('plain telegrams (P1 security off): meter id replaced with a right CRC, the same verdict and checks', async () => {
+    const path = join(dir, 'plain.p1cap')
+    const m = new VirtualMeter({ key: Buffer.from(KEY, 'hex'), plain: true, write: () => undefined })
+    const w = new CaptureWriter({ path, source: 'test', appVersion: 'test' })
+    for (let i = 0; i < 5; i++) w.write(m.nextFrame(new Date(T0 + i * 10_000))!, T0 + i * 10_000)
+    w.close()
+    const shared = join(dir, 'plain-shared.p1cap')
+    const res = await anonymiseCapture(path, shared, { key: Buffer.from(KEY, 'hex'), appVersion: 'test' })
+    expect([res.frames, res.plainTelegrams, res.keptAsIs, res.warnings]).toEqual([0, 5, 0, []])
+    const before = await diagnose(path, KEY)
+    const after = await diagnose(shared, KEY)
+    expect(before.meter.meterId).toMatch(/^SAG\d{13}$/)
+    expect(after.meter.meterId).toMatch(/^SAG\d{13}$/)
+    expect(after.meter.meterId).not.toBe(before.meter.meterId)
+    expect(checksOf(after)).toEqual(checksOf(before))
+    expect(after.verdict).toBe(before.verdict)
+    // every telegram decodes (CRC right), none holds the old id in any form
+    const events = decodeBuffer(Buffer.concat(await dataOf(shared)))
+    expect(events.filter((e) => e.type === 'telegram')).toHaveLength(5)
+    const text = readFileSync(shared).toString('latin1')
+    expect(text).not.toContain(before.meter.meterId!)
+    expect(text.toUpperCase()).not.toContain(Buffer.from(before.meter.meterId!, 'latin1').toString('hex').toUpperCase())
+  })
 
   it('the wrong key: nothing_decoded, every frame kept as it was (its system title replaced)', async () => {
     const original = capture('wrongkey', { name: 'none' }, 3)
