@@ -109,6 +109,27 @@ describe('session captures', () => {
     }
   })
 
+  it('shares a capture anonymised with the session key; the copy replays with its new key; no key: refused in plain words', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'p1s-sess-'))
+    makeCapture(join(dir, 'site.p1cap'), 4)
+    const s = new StudioSession({ version: 't', key: KEY, captureDir: join(dir, 'captures'), statusThrottleMs: 0 })
+    try {
+      const shared = await s.api.shareCapture({ path: join(dir, 'site.p1cap') })
+      expect([shared.name, shared.telegrams, shared.keptAsIs, shared.warning, shared.warnings]).toEqual(['site-shared.p1cap', 4, 0, null, []])
+      expect(shared.key).toMatch(/^[0-9A-F]{32}$/)
+      expect(shared.key).not.toBe(KEY)
+      expect(readFileSync(shared.path).includes(Buffer.from(KEY, 'hex'))).toBe(false)
+      // the copy replays with its own key: every telegram decodes
+      await s.api.setKey({ key: shared.key })
+      await s.api.openSource({ kind: 'capture', path: shared.path, speed: 'max' })
+      await until(async () => (await s.api.getStatus()).stats.decoded === 4)
+      await s.api.setKey({ key: null })
+      await expect(s.api.shareCapture({ path: join(dir, 'site.p1cap') })).rejects.toThrow(/Set the meter's P1 key first/)
+    } finally {
+      await s.dispose()
+    }
+  })
+
   it('diagnoses a replayed capture with its recorded cadence (a missed frame at 20 s)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'p1s-sess-'))
     const m = new VirtualMeter({ key: Buffer.from(KEY, 'hex'), write: () => undefined })
