@@ -233,6 +233,22 @@ describe('file hygiene and plain messages of the capture commands', () => {
     expect(readdirSync(dir).filter((n) => n.endsWith('.part'))).toEqual([])
   }, 180_000)
 
+  it('export --anonymise: a capture to share with a new key on stdout; diagnose with that key says ok; no key: exit 2', () => {
+    const shared = join(dir, 'shared.p1cap')
+    const r = run(['export', cap, '--anonymise', '--key', KEY, '--out', shared])
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stderr).toBe(`shared 6 telegrams anonymised → ${shared}\nthe key of the shared file (give it with the file):\n`)
+    const newKey = r.stdout.trim()
+    expect(newKey).toMatch(/^[0-9A-F]{32}$/)
+    expect(mode(shared)).toBe(0o600)
+    expect(readFileSync(shared).includes(Buffer.from(KEY, 'hex'))).toBe(false)
+    const d = run(['diagnose', '--capture', shared, '--key', newKey, '--json'])
+    expect(JSON.parse(d.stdout).verdict).toBe('ok')
+    const noKey = run(['export', cap, '--anonymise', '--out', join(dir, 'shared2.p1cap')])
+    expect(noKey.status).toBe(2)
+    expect(noKey.stderr).toMatch(/--anonymise needs the meter's --key/)
+  }, 180_000)
+
   it('export that decodes no telegram: nothing_decoded in plain words, exit 1 (no key, then a wrong key)', () => {
     const noKey = run(['export', cap, '--format', 'csv', '--out', join(dir, 'nokey.csv')])
     expect([noKey.status, noKey.stderr]).toEqual([

@@ -18,6 +18,7 @@ import { captureInfo } from '../capture/reader'
 import { isoTime } from '../capture/format'
 import { importToCapture } from '../capture/import-capture'
 import { exportFile, exportToFile, type ExportFormat } from '../capture/export'
+import { anonymiseCapture } from '../capture/anonymise'
 import type { ByteSource } from '../line/source'
 import { P1Decoder, type DecodeEvent } from '../p1/pipeline'
 import { eventJson } from '../p1/event-json'
@@ -209,9 +210,11 @@ async function cmdExport(args: string[]): Promise<number> {
     'auth-key': { type: 'string' },
     format: { type: 'string' },
     out: { type: 'string' },
-    force: { type: 'boolean' }
+    force: { type: 'boolean' },
+    anonymise: { type: 'boolean' }
   })
   if (positionals.length !== 1) throw new UsageError('export needs exactly one FILE')
+  if (values.anonymise === true) return exportAnonymised(positionals[0], values)
   const format = String(values.format ?? '')
   if (!['csv', 'jsonl', 'raw'].includes(format)) throw new UsageError('--format must be csv, jsonl or raw')
   const opts = { format: format as ExportFormat, key: keyOpt(values.key, 'P1 key'), authKey: keyOpt(values['auth-key'], 'Authentication key') }
@@ -228,6 +231,33 @@ async function cmdExport(args: string[]): Promise<number> {
       : `exported ${plural(res.telegrams, 'telegram')}${res.failed ? `, ${plural(res.failed, 'frame')} failed${format === 'jsonl' ? ' (see the JSON lines)' : ''}` : ''}\n`
   )
   // an export that wrote no telegram is no success (nothing_decoded: the key is missing or wrong)
+  return res.warnings.some((w) => w.code === 'nothing_decoded') ? 1 : 0
+}
+
+/**
+ * `export --anonymise --key K FILE --out F`: a capture to share — meter ids, system title and
+ * key replaced, faults and timing kept (src/main/capture/anonymise.ts). The new key is printed
+ * on stdout (it is no meter's key); exit 1 when no frame opened with the key.
+ */
+async function exportAnonymised(file: string, values: Record<string, string | boolean | undefined>): Promise<number> {
+  if (values.format !== undefined) throw new UsageError('--anonymise writes a capture: no --format')
+  if (!values.out) throw new UsageError('--anonymise needs --out FILE')
+  const key = keyOpt(values.key, 'P1 key')
+  if (!key) throw new UsageError("--anonymise needs the meter's --key: the frames are opened with it")
+  const authKey = keyOpt(values['auth-key'], 'Authentication key')
+  const out = String(values.out)
+  if (values.force !== true && existsSync(out)) throw new Error(`${out} already exists: P1 Studio does not overwrite files (use --force to replace it).`)
+  const res = await anonymiseCapture(file, out, {
+    key: Buffer.from(key, 'hex'),
+    authKey: authKey ? Buffer.from(authKey, 'hex') : undefined,
+    appVersion: appVersion(),
+    force: values.force === true
+  })
+  if (res.warning) process.stderr.write(res.warning + '\n')
+  process.stderr.write(
+    `shared ${plural(res.frames + res.plainTelegrams, 'telegram')} anonymised${res.keptAsIs ? `, ${plural(res.keptAsIs, 'frame')} kept as ${res.keptAsIs === 1 ? 'it was' : 'they were'}` : ''} → ${out}\nthe key of the shared file (give it with the file):\n`
+  )
+  process.stdout.write(res.keyHex + '\n')
   return res.warnings.some((w) => w.code === 'nothing_decoded') ? 1 : 0
 }
 

@@ -29,6 +29,9 @@ export const CAPTURE_USAGE = `  capture --port PATH --out FILE [--duration SECON
       no P1 frame; never half a file).
   export FILE [--key HEX] [--auth-key HEX] --format csv|jsonl|raw [--out PATH [--force]]
       CSV (one row per telegram, one column per OBIS code), JSON Lines, or raw bytes.
+  export FILE --anonymise --key HEX [--auth-key HEX] --out FILE.p1cap [--force]
+      A capture to share: meter ids, system title and key replaced, faults and timing kept;
+      prints the new key.
   capture-info FILE
       Header, records, bytes, time span; says if the last record was torn or where the
       file is damaged (damaged records are skipped, the rest is read).

@@ -25,6 +25,7 @@ import { formatLineSettings } from '../../shared/line-settings'
 import { CaptureWriter, captureSource } from '../capture/writer'
 import { importToCapture } from '../capture/import-capture'
 import { exportToFile } from '../capture/export'
+import { anonymiseCapture } from '../capture/anonymise'
 import type { Caller } from './caller'
 import type { KeyService } from './keys'
 import type { SourceService } from './source-service'
@@ -211,9 +212,28 @@ export class CaptureService extends EventEmitter<{ change: [] }> implements Hand
     return { path: out, name: basename(out), telegrams: res.telegrams, bytes: res.bytes, warning: res.warning, warnings: res.warnings }
   }
 
-  /** "Share anonymised" (issue 15): placeholder until the anonymiser is built. */
-  async shareCapture(_req: Req<'shareCapture'>, _caller: Caller): Promise<ShareResult> {
-    throw new ApiError('failed', 'Sharing an anonymised capture is not available yet.')
+  /**
+   * "Share anonymised" (issue 15): an anonymised copy of a capture in the capture folder
+   * (name-shared.p1cap), re-encrypted with a fresh random key returned beside it; meter ids and
+   * system title replaced, faults, times and chunking kept (src/main/capture/anonymise.ts).
+   * @throws ApiError `failed` without the session's P1 key (nothing could be opened to anonymise).
+   */
+  async shareCapture(req: Req<'shareCapture'>, caller: Caller): Promise<ShareResult> {
+    const path = await caller.inputFile(req.path)
+    const key = this.keys.key
+    if (!key) throw new ApiError('failed', "Set the meter's P1 key first: the capture's frames are opened with it to take the meter's identity out.")
+    await this.ensureDir()
+    const out = await this.freePath(`${safeName(basename(path, extname(path)))}-shared`, EXT)
+    const res = await anonymiseCapture(path, out, { key: Buffer.from(key, 'hex'), authKey: Buffer.from(this.keys.authKey, 'hex'), appVersion: this.appVersion })
+    return {
+      name: basename(out),
+      path: out,
+      key: res.keyHex,
+      telegrams: res.frames + res.plainTelegrams,
+      keptAsIs: res.keptAsIs,
+      warning: res.warning,
+      warnings: res.warnings
+    }
   }
 
   /** Stop any capture (app exit). */
