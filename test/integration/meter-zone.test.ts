@@ -13,9 +13,10 @@
  * 00:05 Irish time and not before, its figures from Irish midnights, mailed to a local SMTP
  * sink (smtp-server) with the chart attached.
  */
-import { mkdtempSync, readFileSync, statSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { SMTPServer } from 'smtp-server'
 import { afterEach, describe, expect, it } from 'vitest'
 import { LiveOutputs } from '../../src/main/host/live-outputs'
@@ -217,5 +218,32 @@ describe('the meter zone: an Irish meter', () => {
     expect(mails[0].raw).toMatch(/^From: pi@example\.ie\r$/m)
     expect(mails[0].raw).toMatch(/Content-Type: image\/png; name=p1studio-E0045003882416517-2026-01-14\.png/)
     expect(mails[0].raw).toContain(METER)
+  }, 60_000)
+
+  it('p1studio decode --zone and stats --zone read the Irish telegram times in Irish time', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'p1s-zone-cli-'))
+    const file = join(dir, 'irish.txt')
+    const ts: number[] = []
+    for (let t = DAY0; t <= DAY0 + 86_400_000; t += Q) ts.push(t)
+    writeFileSync(file, Buffer.concat(ts.map((t) => irishTelegram(t, registerAt(t)))))
+    const run = (args: string[]): { status: number | null; stdout: string; stderr: string } =>
+      spawnSync(process.execPath, [resolve(__dirname, '../../bin/p1studio.mjs'), ...args], { encoding: 'utf8', timeout: 60_000 })
+    const irish = run(['decode', '--zone', DUBLIN, file])
+    expect(irish.status).toBe(0)
+    const lines = irish.stdout.trim().split('\n')
+    expect(lines).toHaveLength(ts.length)
+    expect(lines[96]).toContain('"2026-01-15T00:00:00+00:00"')
+    const lux = run(['decode', file])
+    expect(lux.stdout.trim().split('\n')[96]).toContain('"2026-01-15T00:00:00+01:00"')
+    const bad = run(['decode', '--zone', 'Europe/Atlantis', file])
+    expect(bad.status).toBe(2)
+    expect(bad.stderr).toContain('--zone: unknown time zone "Europe/Atlantis"')
+
+    const stats = run(['stats', '--zone', DUBLIN, '--json', file])
+    expect(stats.status).toBe(0)
+    const out = JSON.parse(stats.stdout) as { zone: string; days: { date: string; importKWh: number | null }[] }
+    expect(out.zone).toBe(DUBLIN)
+    expect(out.days.map((d) => d.date)).toEqual(['2026-01-14', '2026-01-15'])
+    expect(out.days[0].importKWh).toBeCloseTo(33, 6)
   }, 60_000)
 })

@@ -24,14 +24,15 @@ export { HISTORY_USAGE } from './usage'
 export async function countersOfFiles(
   files: string[],
   key?: string,
-  authKey?: string
+  authKey?: string,
+  zone?: string
 ): Promise<{ readings: CounterReading[]; telegrams: number; failed: number }> {
   const byTime = new Map<number, CounterReading>()
   let telegrams = 0
   let failed = 0
   for (const f of files) {
     const input = await openInput(f)
-    const d = new P1Decoder({ key: key ?? null, authKey, frameHex: false })
+    const d = new P1Decoder({ key: key ?? null, authKey, frameHex: false, zone })
     let last = 0
     const take = (evs: ReturnType<P1Decoder['push']>): void => {
       for (const ev of evs) {
@@ -58,19 +59,28 @@ async function cmdStats(args: string[]): Promise<number> {
     'auth-key': { type: 'string' },
     class: { type: 'string' },
     price: { type: 'string' },
+    zone: { type: 'string' },
     json: { type: 'boolean' }
   })
   if (positionals.length === 0) throw new UsageError('stats needs at least one FILE')
+  const zone = values.zone === undefined ? HISTORY_TIME_ZONE : String(values.zone)
+  if (!isTimeZone(zone)) throw new UsageError(`--zone: unknown time zone "${zone}" (an IANA name such as Europe/Luxembourg or Europe/Dublin)`)
   const classKW = values.class === undefined ? 7 : Number(values.class)
   if (!(classKW > 0) || classKW > 1000) throw new UsageError('--class must be a power in kW greater than 0, e.g. 3, 7 or 12')
   const price = values.price === undefined ? DEFAULT_PRICE_EUR_PER_KWH : Number(values.price)
   if (!(price >= 0) || price > 100) throw new UsageError('--price must be a price per kWh from 0 to 100')
-  const { readings, telegrams, failed } = await countersOfFiles(positionals, keyOpt(values.key, 'P1 key'), keyOpt(values['auth-key'], 'Authentication key'))
+  const { readings, telegrams, failed } = await countersOfFiles(
+    positionals,
+    keyOpt(values.key, 'P1 key'),
+    keyOpt(values['auth-key'], 'Authentication key'),
+    zone
+  )
   if (telegrams === 0) {
     throw new Error(failed > 0 ? `No telegram could be decoded (${failed} frames failed: wrong or missing --key?).` : 'No telegram in the input.')
   }
-  const days = dailyStats(readings, classKW, price)
-  if (values.json) process.stdout.write(JSON.stringify({ classKW, priceEurPerKWh: price, days }) + '\n')
+  // the meter's days: its telegram times and midnights in --zone (default Europe/Luxembourg)
+  const days = dailyStats(readings, classKW, price, zone)
+  if (values.json) process.stdout.write(JSON.stringify({ classKW, priceEurPerKWh: price, ...(values.zone === undefined ? {} : { zone }), days }) + '\n')
   else {
     const f = (v: number | null, d = 3): string => (v === null ? '—' : v.toFixed(d))
     process.stdout.write(`date        import kWh  export kWh  peak 15-min kW  above ${classKW} kW (kWh)  cost €\n`)
