@@ -38,7 +38,7 @@ export const CAPTURE_USAGE = `  capture --port PATH --out FILE [--duration SECON
 `
 
 /** Usage lines of `stats` (src/main/cli/history-commands.ts). */
-export const HISTORY_USAGE = `  stats FILE... [--key HEX] [--auth-key HEX] [--class KW] [--price EUR_PER_KWH] [--json]
+export const HISTORY_USAGE = `  stats FILE... [--key HEX] [--auth-key HEX] [--class KW] [--price EUR_PER_KWH] [--zone ZONE] [--json]
       Per local day: imported/exported kWh, peak 15-minute demand, energy above the power
       class (default 7 kW) and its cost (default 0.1139 €/kWh), from the meter's clock.
   history export --format parquet|csv --out FILE [--meter ID] [--from DATE] [--to DATE]
@@ -91,7 +91,7 @@ export function usageText(): string {
 
 Usage: p1studio <command> [options]
 
-  decode [--key HEX | --key-file FILE] [--auth-key HEX] FILE|-
+  decode [--key HEX | --key-file FILE] [--auth-key HEX] [--zone ZONE] FILE|-
       Decode a raw byte stream (a file, or - for stdin). One JSON line per frame:
       {"systemTitle","frameCounter","identification","crcOk","warnings","objects":{…}}
       or {"error":{"code","message"},"offset"} for a frame that failed.
