@@ -98,11 +98,14 @@ export class DiagnoseService extends EventEmitter<{ diagnosis: [DiagnosisProgres
     this.running?.abort()
   }
 
-  /** The last report as HTML (in `lang`, default English) or JSON text, null before the first diagnosis. */
+  /** The last report as HTML (in `lang`, default English; times in the open source's zone) or JSON text, null before the first diagnosis. */
   async getDiagnosisReport(req: RequestOut<(typeof DIAGNOSE.methods)['getDiagnosisReport']>): Promise<string | null> {
     if (!this.last) return null
     const { format, lang } = typeof req === 'string' ? { format: req, lang: undefined } : req
-    return format === 'html' ? reportHtml(this.last, lang) : reportJson(this.last)
+    // times in the open meter's zone (the source's, default Europe/Luxembourg)
+    const st = this.o.source.state()
+    const zone = st.kind !== 'none' ? st.zone : undefined
+    return format === 'html' ? reportHtml(this.last, lang, zone) : reportJson(this.last)
   }
 
   dispose(): void {

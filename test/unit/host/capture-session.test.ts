@@ -143,7 +143,7 @@ describe('session captures', () => {
     w.close()
     const s = new StudioSession({ version: 't', key: KEY, captureDir: join(dir, 'c') })
     try {
-      await s.api.openSource({ kind: 'capture', path: join(dir, 'gap.p1cap'), speed: 'max' })
+      await s.api.openSource({ kind: 'capture', path: join(dir, 'gap.p1cap'), speed: 'max', zone: 'Europe/Dublin' })
       await s.api.setReplay({ paused: true, seek: 0 })
       const run = s.api.diagnose({ durationS: 60 })
       await new Promise((r) => setTimeout(r, 50))
@@ -154,6 +154,13 @@ describe('session captures', () => {
       expect(cad.evidence.intervalsS).toEqual([10, 20])
       expect(cad.evidence.missedFrames).toBe(1)
       expect(report.verdict).toBe('missed_frames')
+      // the report file in the app's language, times in the open meter's zone
+      const html = (await s.api.getDiagnosisReport({ format: 'html', lang: 'de' }))!
+      expect(html).toContain('<html lang="de">')
+      expect(html).toContain('P1 Studio — Diagnose der Installation')
+      expect(html).toContain('Europe/Dublin')
+      expect(html).toContain(`<td>2026-05-04 09:00:`)
+      expect(JSON.parse((await s.api.getDiagnosisReport('json'))!).verdict).toBe('missed_frames')
     } finally {
       await s.dispose()
     }
