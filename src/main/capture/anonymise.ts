@@ -262,7 +262,7 @@ export async function anonymiseCapture(input: string, out: string, opts: Anonymi
   if (did.frames === 0 && did.plainTelegrams === 0)
     warnings.push({
       code: 'nothing_decoded',
-      message: `No frame opened with this P1 key (a wrong key, or every frame cut short or damaged): ${did.keptAsIs === 1 ? 'the frame was' : `the ${did.keptAsIs} frames were`} copied as they were, with the system title replaced. Set the meter's P1 key to anonymise inside the frames.`,
+      message: `No frame opened with this P1 key (a wrong key, or every frame cut short or damaged): ${did.keptAsIs === 1 ? 'the frame was copied as it was' : `the ${did.keptAsIs} frames were copied as they were`}, with the system title replaced. Set the meter's P1 key to anonymise inside the frames.`,
       params: { frames: did.keptAsIs, failed: did.keptAsIs, missingKey: 0 }
     })
   else if (did.keptAsIs > 0)

@@ -88,7 +88,7 @@ function damageMessage(damaged: DamagedRange[], tornAt: number | null): string |
     const more = damaged.length > 5 ? ` and ${damaged.length - 5} more` : ''
     const total = damaged.reduce((k, d) => k + d.length, 0)
     parts.push(
-      `The capture is damaged at ${damaged.length === 1 ? '' : `${damaged.length} places, `}${shown.join(', ')}${more} (${n(total)} bytes unreadable): they were skipped; every record before and after them is intact and was read.`
+      `The capture is damaged at ${damaged.length === 1 ? '' : `${damaged.length} places, `}${shown.join(', ')}${more} (${n(total)} ${total === 1 ? 'byte' : 'bytes'} unreadable): they were skipped; every record before and after them is intact and was read.`
     )
   }
   if (tornAt !== null) parts.push(tornMessage(tornAt))

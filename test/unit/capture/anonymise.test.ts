@@ -139,6 +139,13 @@ describe('share anonymised', () => {
     const res = await anonymiseCapture(original, join(dir, 'wrongkey-shared.p1cap'), { key: Buffer.alloc(16, 1), appVersion: 'test' })
     expect([res.frames, res.keptAsIs]).toEqual([0, 3])
     expect(res.warnings.map((w) => w.code)).toEqual(['nothing_decoded'])
+    expect(res.warning).toMatch(/: the 3 frames were copied as they were, with the system title replaced\./)
+    // one frame: said in the singular
+    const one = await anonymiseCapture(capture('wrongkey1', { name: 'none' }, 1), join(dir, 'wrongkey1-shared.p1cap'), {
+      key: Buffer.alloc(16, 1),
+      appVersion: 'test'
+    })
+    expect(one.warning).toMatch(/: the frame was copied as it was, with the system title replaced\./)
   })
 })
 
