@@ -23,8 +23,11 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-/** A TCP server sending the virtual meter's frames every 2 s to each client; counts connections. */
-async function meterServer(): Promise<{ port: number; connections: () => number }> {
+/** Meter times (the telegrams' 0-0:1.0.0) of every frame the meter servers wrote. */
+const written = new Set<string>()
+
+/** A TCP server sending the virtual meter's frames every 2 s to each client; counts connections; stop() ends its meters. */
+async function meterServer(): Promise<{ port: number; connections: () => number; stop: () => void }> {
   let n = 0
   const sockets = new Set<Socket>()
   const meters = new Set<VirtualMeter>()
@@ -32,6 +35,7 @@ async function meterServer(): Promise<{ port: number; connections: () => number 
     n++
     sockets.add(sock)
     const m = new VirtualMeter({ key: Buffer.from(KEY, 'hex'), intervalMs: 2000, write: (f) => void sock.write(f) })
+    m.on('frame', (_f, telegram) => written.add(/0-0:1\.0\.0\((\d{12}[SW])\)/.exec(telegram.toString('latin1'))![1]))
     meters.add(m)
     sock.on('error', () => undefined)
     sock.on('close', () => {
@@ -49,7 +53,11 @@ async function meterServer(): Promise<{ port: number; connections: () => number 
         server.close(() => r())
       })
   )
-  return { port: (server.address() as { port: number }).port, connections: () => n }
+  const stop = (): void => {
+    for (const m of meters) m.stop()
+    server.close()
+  }
+  return { port: (server.address() as { port: number }).port, connections: () => n, stop }
 }
 
 async function waitFor(cond: () => boolean, what: () => string, guardMs = 60_000): Promise<void> {
@@ -60,12 +68,15 @@ async function waitFor(cond: () => boolean, what: () => string, guardMs = 60_000
   }
 }
 
-const journaled = (path: string): number =>
+/** Meter times (ms) of the readings serve's recorder journaled so far. */
+const journaledTimes = (path: string): number[] =>
   existsSync(path)
     ? readFileSync(path, 'utf8')
         .split('\n')
-        .filter((l) => l.startsWith('{"m"')).length
-    : 0
+        .filter((l) => l.startsWith('{"m"'))
+        .map((l) => (JSON.parse(l) as { r: { t: number } }).r.t)
+    : []
+const journaled = (path: string): number => journaledTimes(path).length
 
 describe('serve --port tcp://', () => {
   it('records the telegrams of a TCP source; a page opens only the allowed TCP sources', async () => {
@@ -97,10 +108,18 @@ describe('serve --port tcp://', () => {
       () => allowed.connections() === 1,
       () => 'no connection to the allowed TCP source'
     )
-    const before = journaled(journal)
+    // a reading of the allowed source: a meter time after every one of the first source
+    const lastOfFirst = Math.max(...journaledTimes(journal))
     await waitFor(
-      () => journaled(journal) >= before + 1,
+      () => journaledTimes(journal).some((t) => t > lastOfFirst),
       () => `no reading from the allowed source; serve said ${serve.output()}`
+    )
+    // the meters stop; every meter time they wrote is journaled once
+    first.stop()
+    allowed.stop()
+    await waitFor(
+      () => new Set(journaledTimes(journal)).size === written.size,
+      () => `${new Set(journaledTimes(journal)).size} meter times journaled of ${written.size} written`
     )
     ws.close()
     await stopServe(serve)
@@ -112,6 +131,9 @@ describe('serve --port tcp://', () => {
     const list = JSON.parse(meters.stdout) as { meterId: string; readings: number }[]
     expect(list).toHaveLength(1)
     expect(list[0].meterId).toBe(METER)
+    // each meter time once (both virtual meters are the same meter on the same wall clock: a
+    // second they share is one reading)
+    expect(list[0].readings).toBe(written.size)
     expect(list[0].readings).toBeGreaterThanOrEqual(3)
   }, 120_000)
 })
