@@ -9,6 +9,7 @@ import type { DiagnoseRequest, DiagnosisProgress, DiagnosisReport } from '@share
 import { toApiError, type ApiError } from '../api/errors'
 import { requireClient } from './action'
 import { useSessionStore } from './session'
+import { locale } from '../i18n'
 
 export const useDiagnosisStore = defineStore('diagnosis', () => {
   const session = useSessionStore()
@@ -58,13 +59,14 @@ export const useDiagnosisStore = defineStore('diagnosis', () => {
   }
 
   /**
-   * The last report as a file: `p1studio-diagnosis-<verdict>-<time>.<ext>` and its text.
+   * The last report as a file: `p1studio-diagnosis-<verdict>-<time>.<ext>` and its text, the
+   * HTML page in the language shown.
    * @returns null when there is no report (or the main side has none).
    */
   async function reportFile(format: 'html' | 'json'): Promise<{ name: string; text: string; type: string } | null> {
     if (!session.client || !report.value) return null
     try {
-      const text = await session.client.getDiagnosisReport(format)
+      const text = await session.client.getDiagnosisReport({ format, lang: locale.value })
       if (text === null) return null
       return {
         name: `p1studio-diagnosis-${report.value.verdict}-${report.value.startedAt.replace(/[:.]/g, '-')}.${format}`,
