@@ -10,6 +10,7 @@ import { EventEmitter } from 'node:events'
 import { closeSync, fstatSync, fsyncSync, openSync, unlinkSync, writeSync } from 'node:fs'
 import { basename, dirname, extname, join } from 'node:path'
 import { Deframer } from '../p1/deframer'
+import { explainFileError } from './safe-file'
 import type { ByteSource } from '../line/source'
 import { CAPTURE_MAGIC, RecordType, encodeMetadata, encodeRecord, isoTime, type CaptureHeader } from './format'
 import { PRIVATE_FILE_MODE } from './safe-file'
@@ -33,28 +34,33 @@ export interface CaptureWriterOptions {
 /** Progress of a capture: declared once, with the contract's capture status (src/shared/contract/capture.ts). */
 export type { CaptureProgress } from '../../shared/contract/capture'
 
-/** Why writing failed, in plain words. */
+/**
+ * Why writing a capture failed, in plain words: a write that stopped a running capture says the
+ * file stays valid up to the last record; opening problems (permissions, folders) are worded
+ * as for any file the app writes (safe-file.ts explainFileError).
+ */
 export function explainWriteError(path: string, e: NodeJS.ErrnoException): string {
+  const kept = `capture stopped; ${path} is valid up to the last record written.`
   switch (e.code) {
     case 'ENOSPC':
-      return `The disk is full: capture stopped. ${path} is valid up to the last record written.`
+      return `The disk is full: ${kept}`
     case 'EIO':
-      return `The disk reported an error: capture stopped. ${path} is valid up to the last record written.`
-    case 'EACCES':
-    case 'EPERM':
-      return `Cannot write to ${dirname(path)} (permission denied): choose another folder.`
-    case 'EROFS':
-      return `${dirname(path)} is on a read-only disk: choose another folder.`
-    case 'ENOENT':
-      return `The folder ${dirname(path)} does not exist.`
+      return `The disk reported an error: ${kept}`
+    case 'EDQUOT':
+      return `Disk quota exceeded: ${kept}`
+    case 'EFBIG':
+      return `${path} has reached the largest file size this system allows: ${kept} Use one file per day.`
     case 'EEXIST':
       return `${path} already exists: P1 Studio never overwrites a capture; choose another name.`
-    case 'EFBIG':
-      return `${path} has reached the largest file size this system allows: capture stopped; the file is valid up to the last record written. Use one file per day.`
-    case 'EDQUOT':
-      return `Disk quota exceeded: capture stopped. ${path} is valid up to the last record written.`
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+    case 'ENOENT':
+    case 'ENOTDIR':
+    case 'EISDIR':
+      return explainFileError(path, e, 'the capture')
     default:
-      return `Writing ${path} failed (${e.code ?? e.message}): capture stopped; the file is valid up to the last record written.`
+      return `Writing ${path} failed (${e.code ?? e.message}): ${kept}`
   }
 }
 

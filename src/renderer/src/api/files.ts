@@ -51,6 +51,32 @@ export async function uploadFile(
   }
 }
 
+/** An upload under way: the file's name, bytes sent and in total. */
+export interface UploadProgress {
+  name: string
+  sent: number
+  total: number
+}
+
+/**
+ * {@link uploadFile} with its progress kept in `progress` (a store's ref shown by a progress
+ * bar) while it runs, and cleared when it ends either way.
+ * @throws as uploadFile
+ */
+export async function uploadWithProgress(
+  client: Parameters<typeof uploadFile>[0],
+  folder: Folder,
+  file: UploadSource,
+  progress: { value: UploadProgress | null }
+): Promise<CaptureFileInfo> {
+  progress.value = { name: file.name, sent: 0, total: file.size }
+  try {
+    return await uploadFile(client, folder, file, (sent, total) => (progress.value = { name: file.name, sent, total }))
+  } finally {
+    progress.value = null
+  }
+}
+
 /** Where serve mode hands out a file of the capture folder (an export): same origin, the token cookie goes along. */
 export function downloadUrl(name: string): string {
   return `/download/${encodeURIComponent(name)}`

@@ -8,7 +8,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { CaptureFileInfo, CaptureStatus, ExportResult, P1StudioClient, ReplaySpeed, ReplayState, ShareResult } from '@shared/contract'
-import { uploadFile, type UploadSource } from '../api/files'
+import { uploadWithProgress, type UploadProgress, type UploadSource } from '../api/files'
 import { requireClient, useActions } from './action'
 import { useSessionStore } from './session'
 
@@ -27,7 +27,7 @@ export const useCaptureStore = defineStore('capture', () => {
   const exported = shallowRef<{ format: ExportFormat; result: ExportResult } | null>(null)
   const shared = shallowRef<{ from: string; result: ShareResult } | null>(null)
   /** An upload from the browser: bytes sent and in total. */
-  const upload = shallowRef<{ name: string; sent: number; total: number } | null>(null)
+  const upload = shallowRef<UploadProgress | null>(null)
   const api = (): P1StudioClient => requireClient(session.client)
 
   const status = computed<CaptureStatus | null>(() => session.status?.capture ?? null)
@@ -98,14 +98,7 @@ export const useCaptureStore = defineStore('capture', () => {
    */
   async function uploadAnd(file: UploadSource, then: 'import' | 'open'): Promise<boolean> {
     clearResults()
-    const f = await run('upload', async () => {
-      upload.value = { name: file.name, sent: 0, total: file.size }
-      try {
-        return await uploadFile(api(), 'captures', file, (sent, total) => (upload.value = { name: file.name, sent, total }))
-      } finally {
-        upload.value = null
-      }
-    })
+    const f = await run('upload', () => uploadWithProgress(api(), 'captures', file, upload))
     if (!f) return false
     await refresh()
     if (then === 'open') return open(f.name)

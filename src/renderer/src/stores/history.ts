@@ -16,7 +16,7 @@ import type {
   P1StudioClient
 } from '@shared/contract'
 import { DEFAULT_PRICE_EUR_PER_KWH, type QuarterStats } from '@shared/history'
-import { uploadFile, type UploadSource } from '../api/files'
+import { uploadWithProgress, type UploadProgress, type UploadSource } from '../api/files'
 import { requireClient, useActions } from './action'
 import { useSessionStore } from './session'
 
@@ -120,18 +120,11 @@ export const useHistoryStore = defineStore('history', () => {
   }
   const importFile = (path: string) => doImport(() => api().historyImport({ path: path.trim() }))
   /** An upload from the browser: bytes sent and in total. */
-  const upload = shallowRef<{ name: string; sent: number; total: number } | null>(null)
+  const upload = shallowRef<UploadProgress | null>(null)
   /** A file of the user's computer, from a browser: uploaded into the capture folder, then imported by its name (issue 12). */
   async function uploadAndImport(file: UploadSource): Promise<void> {
     lastImport.value = null
-    const f = await run('upload', async () => {
-      upload.value = { name: file.name, sent: 0, total: file.size }
-      try {
-        return await uploadFile(api(), 'captures', file, (sent, total) => (upload.value = { name: file.name, sent, total }))
-      } finally {
-        upload.value = null
-      }
-    })
+    const f = await run('upload', () => uploadWithProgress(api(), 'captures', file, upload))
     if (!f) return
     captureFiles.value = (await quiet(() => api().listCaptures())) ?? captureFiles.value
     await importFile(f.name)
