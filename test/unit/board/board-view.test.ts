@@ -9,7 +9,7 @@
  * @shared paths) does not type-check them; vue-tsc checks the view itself.
  */
 import { resolve } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { BoardEvent, BoardProfileInput, BoardProfileView, BoardValidation, MqttVerifyReport } from '../../../src/shared/board'
 import { WEBER_PROFILE } from '../renderer/board-profile.fixture'
 
@@ -27,6 +27,13 @@ function fakeClient() {
     url: 'mqtt://192.168.1.5:1883',
     topic: 'lamsmarty',
     mode: 'cooked',
+    firmware: {
+      generation: 'smartyreader-v1.6',
+      format: 'cooked',
+      label: 'SmartyReader v1.6, PUBLISH_COOKED',
+      reason: 'key "p_c_l1" in the JSON',
+      ambiguous: true
+    },
     startedAt: '',
     durationS: 3,
     checks: [
@@ -159,19 +166,27 @@ async function mountView(client: ReturnType<typeof fakeClient> = fakeClient()) {
   const pinia = createPinia()
   setActivePinia(pinia)
   const { useSessionStore } = await load('stores/session.ts')
-  useSessionStore().client = client
+  useSessionStore(pinia).client = client
   const BoardView = (await load('views/BoardView.vue')).default
   const w = mount(BoardView, { global: { plugins: [pinia] } })
   await flushPromises()
   return { w, client, flushPromises }
 }
 
+/**
+ * Choose the Weber profile once the list has it, and wait for its form: the list and the
+ * profile come from the (fake) main side, which a loaded machine answers later than one flush.
+ */
+async function chooseWeber(w: Awaited<ReturnType<typeof mountView>>['w']): Promise<void> {
+  await vi.waitFor(() => expect(w.find('[data-testid="board-profile-select"] option[value="weber-1a2b3c"]').exists()).toBe(true), { timeout: 10_000 })
+  await w.get('[data-testid="board-profile-select"]').setValue('weber-1a2b3c')
+  await vi.waitFor(() => expect(w.find('[data-testid="board-profile-form"]').exists()).toBe(true))
+}
+
 describe('Board tab', () => {
   it('profile form: masked secrets, validation message from the main side, sketch notes', async () => {
     const { w, client, flushPromises } = await mountView()
-    await w.get('[data-testid="board-profile-select"]').setValue('weber-1a2b3c')
-    await flushPromises()
-    expect(w.find('[data-testid="board-profile-form"]').exists()).toBe(true)
+    await chooseWeber(w)
     const key = w.get('[data-testid="board-f-KEY_SMARTY"]')
     expect(key.attributes('placeholder')).toBe('••••…A786')
     expect((key.element as unknown as { value: string }).value).toBe('')
@@ -191,8 +206,7 @@ describe('Board tab', () => {
 
   it('config preview with the key check; flash progress; MQTT verdict and checks', async () => {
     const { w, client, flushPromises } = await mountView()
-    await w.get('[data-testid="board-profile-select"]').setValue('weber-1a2b3c')
-    await flushPromises()
+    await chooseWeber(w)
     await w.get('[data-testid="board-config-generate"]').trigger('click')
     await flushPromises()
     expect(w.get('[data-testid="board-config-text"]').text()).toContain('0x••')
@@ -210,6 +224,9 @@ describe('Board tab', () => {
     await w.get('[data-testid="board-mqtt-verify"]').trigger('click')
     await flushPromises()
     expect(w.get('[data-testid="board-mqtt-verdict-code"]').text()).toBe('late_messages')
+    expect(w.get('[data-testid="board-mqtt-firmware"]').text()).toBe(
+      'Firmware recognised from its messages: SmartyReader v1.6 (v1.6 and v1.7 publish alike here: taken as expected)'
+    )
     expect(w.get('[data-testid="board-mqtt-check-interval"]').classes()).toContain('fail')
     expect(w.get('[data-testid="board-mqtt-check-interval"]').text()).toContain('Next: Check PUBLISH_TIME.')
   })
@@ -219,8 +236,7 @@ describe('Board tab', () => {
     setLocale('fr')
     try {
       const { w, flushPromises } = await mountView(codedClient())
-      await w.get('[data-testid="board-profile-select"]').setValue('weber-1a2b3c')
-      await flushPromises()
+      await chooseWeber(w)
       await w.get('[data-testid="board-f-MY_MQTT_PORT"]').setValue('40000')
       await new Promise((r) => setTimeout(r, 400))
       await flushPromises()

@@ -923,6 +923,8 @@ export const de: Messages = {
       phases: { connecting: 'verbinden', listening: 'hört zu', done: 'fertig' },
       figures: '{elapsed} / {limit} s · {messages} · {publications}',
       meta: '{url} · {topic} · {mode} · {duration} s',
+      firmwareFound: 'An den Nachrichten erkannte Firmware: {firmware}',
+      firmwareAmbiguous: 'An den Nachrichten erkannte Firmware: {firmware} (v1.6 und v1.7 veröffentlichen hier dasselbe: wie erwartet angenommen)',
       modes: { fields: 'ein Topic je Feld', cooked: 'PUBLISH_COOKED-JSON', unknown: 'unbekannte Art' },
       messagesN: '{n} Nachricht | {n} Nachrichten',
       publicationsN: '{n} Veröffentlichung | {n} Veröffentlichungen',

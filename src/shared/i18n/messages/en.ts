@@ -898,6 +898,8 @@ export const en = {
       phases: { connecting: 'connecting', listening: 'listening', done: 'done' },
       figures: '{elapsed} / {limit} s · {messages} · {publications}',
       meta: '{url} · {topic} · {mode} · {duration} s',
+      firmwareFound: 'Firmware recognised from its messages: {firmware}',
+      firmwareAmbiguous: 'Firmware recognised from its messages: {firmware} (v1.6 and v1.7 publish alike here: taken as expected)',
       modes: { fields: 'one topic per field', cooked: 'PUBLISH_COOKED JSON', unknown: 'unknown mode' },
       messagesN: '{n} message | {n} messages',
       publicationsN: '{n} publication | {n} publications',

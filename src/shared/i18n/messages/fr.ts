@@ -910,6 +910,8 @@ export const fr: Messages = {
       phases: { connecting: 'connexion', listening: 'écoute', done: 'terminé' },
       figures: '{elapsed} / {limit} s · {messages} · {publications}',
       meta: '{url} · {topic} · {mode} · {duration} s',
+      firmwareFound: 'Micrologiciel reconnu d’après ses messages : {firmware}',
+      firmwareAmbiguous: 'Micrologiciel reconnu d’après ses messages : {firmware} (v1.6 et v1.7 publient ici la même chose : retenu comme prévu)',
       modes: { fields: 'un topic par champ', cooked: 'JSON PUBLISH_COOKED', unknown: 'mode inconnu' },
       messagesN: '{n} message | {n} messages',
       publicationsN: '{n} message publié | {n} messages publiés',
