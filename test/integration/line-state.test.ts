@@ -56,9 +56,13 @@ async function meter(fault: MeterFault['name']): Promise<void> {
   )
 }
 
-/** Advance virtual time to `t` (ms after VIRTUAL_T0), one timer at a time, each time after every byte written was read. */
-async function advanceTo(t: number): Promise<void> {
+/**
+ * Advance virtual time to `t` (ms after VIRTUAL_T0), one timer at a time, each time after every byte written was read.
+ * @returns how many timers ran
+ */
+async function advanceTo(t: number): Promise<number> {
   const until = VIRTUAL_T0 + t
+  let ran = 0
   for (;;) {
     await waitUntil(
       () => line.listening && line.settled,
@@ -69,8 +73,10 @@ async function advanceTo(t: number): Promise<void> {
     const due = line.clock.nextDue()
     if (due === null || due > until) break
     line.clock.runNext()
+    ran++
   }
   line.clock.advanceTo(until)
+  return ran
 }
 
 async function lineState(): Promise<LineState> {
@@ -133,7 +139,8 @@ describe('the line state in the session status, over a pty in virtual time', () 
     // no byte came: the status event was the timer's
     expect(statuses.length).toBeGreaterThan(before)
     expect(statuses[statuses.length - 1].stats.line.state).toBe('no_bytes')
-    await advanceTo(60_000)
+    // once silent, the silence timer rests until bytes come (it re-armed every millisecond: 48,098 runs here)
+    expect(await advanceTo(60_000)).toBeLessThan(50)
     expect((await session.api.getStatus()).stats.bytes).toBe(0)
   })
 })

@@ -301,10 +301,14 @@ export class SourceService extends EventEmitter<{ telegram: [DecodedTelegram] }>
     return w
   }
 
-  /** Silence is judged on the clock: one timer, re-armed to the monitor's deadline when it fires early. */
+  /**
+   * Silence is judged on the clock: one timer, re-armed to the monitor's deadline when it fires
+   * early. Once the deadline has passed (the line is silent), nothing is armed until bytes
+   * come again (onData arms it anew): re-arming then would fire every millisecond.
+   */
   private armSilence(): void {
     const deadline = this.monitor?.silenceDeadline()
-    if (deadline === null || deadline === undefined || this.silenceTimer) return
+    if (deadline === null || deadline === undefined || this.silenceTimer || deadline < this.clock.now()) return
     const monitor = this.monitor
     this.silenceTimer = this.clock.setTimeout(
       () => {
