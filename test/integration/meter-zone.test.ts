@@ -145,6 +145,14 @@ describe('the meter zone: an Irish meter', () => {
     // …and Luxembourg's 14 January (from the first reading on, to 23:00 UTC) misses the busy hour
     expect((await dayFigures(store, METER, '2026-01-14', 7, undefined, 'Europe/Luxembourg'))!.importKWh).toBeCloseTo(23, 6)
 
+    // the History tab's days and quarter hours (history namespace) are Irish days too
+    const { days } = await session.api.historyDays({ meterId: METER, classKW: 7, price: 0.1 })
+    const tab14 = days.find((d) => d.date === '2026-01-14')
+    expect(tab14!.importKWh).toBeCloseTo(23 + 10, 6)
+    const { quarters } = await session.api.historyQuarters({ meterId: METER, date: '2026-01-15', classKW: 7 })
+    expect(quarters[0].start).toBe(Date.UTC(2026, 0, 15, 0, 0))
+    expect(quarters).toHaveLength(96)
+
     // summer: S = Irish Standard Time (UTC+1): 1 July 00:00 in Dublin is 30 June 23:00 UTC
     const july = Date.UTC(2026, 5, 30, 23)
     expect(irishTimestamp(july)).toBe('260701000000S')

@@ -127,18 +127,21 @@ export class HistoryService extends EventEmitter<{ progress: [HistoryImportProgr
     return (await this.db()).series(r.meterId, columns, r.from, r.to, r.maxPoints ?? 1500)
   }
 
-  /** Days and months of a meter. */
+  /** Days and months of a meter, midnight to midnight in the meter's own zone (as its source set it). */
   async historyDays(r: Req<'historyDays'>): Promise<HistoryDaysResult> {
-    const rows = await (await this.db()).counters(r.meterId, 0, Number.MAX_SAFE_INTEGER)
-    const days = dailyStats(rows, r.classKW, r.price)
+    const db = await this.db()
+    const rows = await db.counters(r.meterId, 0, Number.MAX_SAFE_INTEGER)
+    const days = dailyStats(rows, r.classKW, r.price, await db.zoneOf(r.meterId))
     return { days, months: monthlyStats(days) }
   }
 
-  /** The quarter hours of one local day. */
+  /** The quarter hours of one day of the meter's own zone. */
   async historyQuarters(r: Req<'historyQuarters'>): Promise<HistoryQuarterResult> {
-    const from = localMidnight(r.date)
-    const to = localMidnight(nextDate(r.date))
-    const rows = await (await this.db()).counters(r.meterId, from - 3600_000, to + 3600_000)
+    const db = await this.db()
+    const zone = await db.zoneOf(r.meterId)
+    const from = localMidnight(r.date, zone)
+    const to = localMidnight(nextDate(r.date), zone)
+    const rows = await db.counters(r.meterId, from - 3600_000, to + 3600_000)
     return { date: r.date, quarters: quarterStats(rows, from, to, r.classKW) }
   }
 
