@@ -14,6 +14,9 @@
  * a masked form only (e.g. "••••…4188").
  *
  * Types and their docs only.
+ *
+ * Why one file over 400 lines: types only (no code), the board namespace's results in one
+ * place as the contract's other namespaces have theirs.
  */
 import type { CheckStatus, EvidenceValue } from './diagnostics'
 

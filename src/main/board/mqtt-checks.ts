@@ -18,6 +18,9 @@
  *
  * Each check's summary is also a code with params (`summaryCode`, `summaryParams`; docs/board.md
  * "MQTT check summaries") for the renderer's wording; the English `summary` stays for the CLI and JSON.
+ *
+ * Why one file over 400 lines: one pure function per MQTT check, for every firmware generation's
+ * layout, as diagnostics/checks.ts is for the meter; the value comparisons are in mqtt-value-checks.ts.
  */
 import {
   FIRMWARE_LABELS,

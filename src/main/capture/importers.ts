@@ -8,6 +8,9 @@
  * Dumps have no receive times: each frame found gets one record, 10 s apart (the Smarty's
  * cadence), flagged as synthetic. Errors name the line or byte offset; nothing is imported
  * partially.
+ *
+ * Why one file over 400 lines: one reader per import format (capture, hex dumps, other tools'
+ * logs) behind one sniffing entry point; each reader is short.
  */
 import { createReadStream } from 'node:fs'
 import { open, readFile, stat } from 'node:fs/promises'

@@ -7,6 +7,9 @@
  * --out (0600, atomically, never over an existing file without --force). Profiles saved by the
  * app or `serve` are read with their secrets from the same store (OS keyring or the key file
  * beside the data folder: secret-store.ts); the protection in force is printed on stderr.
+ *
+ * Why one file over 400 lines: one small function per sub-command with its argument checks;
+ * they share the profile and secret-store set-up at the top.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'

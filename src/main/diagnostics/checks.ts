@@ -9,6 +9,9 @@
  * - voltage limits 230 V ±10 % = 207…253 V (EN 50160);
  * - P1 pins (RJ12): 1 = +5 V, 2 = data request, 3/6 = GND, 5 = data, open collector,
  *   inverted (DSMR 5.0.2 P1 §5.7).
+ *
+ * Why one file over 400 lines: one pure function per check, in the order the report shows
+ * them, each with its sentences; they share the evidence helpers at the top.
  */
 import type { CheckId, CheckResult, CheckStatus, CheckWarningCode, EvidenceValue, MeterIdentity, VerdictCode } from '../../shared/diagnostics'
 import { formatLineSettings } from '../../shared/line-settings'

@@ -34,6 +34,10 @@
  * Receive times come from the telegrams; run times from the clock. Days of capture files are
  * meter-local days of the receive time, in the meter's zone ({@link RecorderOptions.zone},
  * default Europe/Luxembourg), which is also kept per meter in the history.
+ *
+ * Why one file over 400 lines: the journal, the batched commits and the resume after a crash
+ * share one ordering invariant (a reading is acknowledged once journaled, committed once, never
+ * twice); it is kept in one place until it can be split along that invariant (journal / commit).
  */
 import { EventEmitter } from 'node:events'
 import {

@@ -8,6 +8,9 @@
  * asked for with `confirm: true` ("Copy") — previews are masked; files with secrets go into the
  * profiles folder (inside the data folder) only. The state and profile views say how secrets
  * are kept (SecretProtection); a secret that cannot be read is an error with its code.
+ *
+ * Why one file over 400 lines: one method per contract method of the board namespace (about
+ * twenty), each a thin call into src/main/board; the config helpers are already in board-config.ts.
  */
 import { EventEmitter } from 'node:events'
 import { basename, join } from 'node:path'

@@ -13,6 +13,9 @@
  *
  * Events: 'telegram' (a decoded telegram of a meter's port, for the history), and status
  * changes through the {@link StatusPublisher}.
+ *
+ * Why one file over 400 lines: the source's lifecycle (open, replace, close, errors as codes) and
+ * the line state it reports are one state machine; replay control and the frame buffer are already apart.
  */
 import { EventEmitter } from 'node:events'
 import {

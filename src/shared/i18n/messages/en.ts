@@ -3,6 +3,9 @@
  * the same keys (the `Messages` type and a unit test check it). Syntax: src/shared/i18n/translate.ts.
  * Diagnostics sentences (`diag.*`) are worded as src/main/diagnostics/checks.ts and runner.ts
  * word them, from the check's code and evidence (a unit test compares them).
+ *
+ * Why one file over 400 lines: a catalogue is data, one key per sentence of the app; split by
+ * tab it would lose the single `Messages` type that keeps the three languages key for key.
  */
 export const en = {
   app: {
