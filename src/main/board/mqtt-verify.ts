@@ -18,6 +18,7 @@ import type { MqttMessage } from './firmware-decode'
 import { defaultIntervalS, judgeMqtt } from './mqtt-checks'
 import { systemClock, type Clock, type ClockTimer } from '../line/clock'
 import { MqttEvidenceCollector, burstGapMs, publications } from './mqtt-evidence'
+import { redactBrokerUrl } from '../../shared/broker-url'
 
 /** Where and how to connect. */
 export interface MqttConnectOptions {
@@ -60,17 +61,8 @@ export interface VerifyOptions extends MqttConnectOptions {
   clock?: Clock
 }
 
-/** The URL without user:password. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url)
-    u.username = ''
-    u.password = ''
-    return u.toString().replace(/\/$/, '')
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, '//')
-  }
-}
+/** The URL without user:password (src/shared/broker-url.ts). */
+export const redactUrl = redactBrokerUrl
 
 /** Why a connection failed, as a verdict code and a sentence. */
 export function explainMqttError(err: Error & { code?: string | number }, url: string): { code: MqttVerdictCode; message: string } {

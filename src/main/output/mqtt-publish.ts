@@ -26,6 +26,7 @@ import { meterIdOf } from '../../shared/history'
 import type { DecodedTelegram } from '../../shared/types'
 import { haDiscoveryConfigs } from './ha-discovery'
 import { identityOf, telegramValues, type NamedValue, type TelegramIdentity, type ValueNaming } from './telegram-values'
+import { redactBrokerUrl } from '../../shared/broker-url'
 
 /** Options of {@link MqttPublisher}. */
 export interface MqttPublishOptions {
@@ -63,17 +64,8 @@ export interface MqttPublishCounts {
   skipped: number
 }
 
-/** The broker URL without user:password. */
-export function redactBrokerUrl(url: string): string {
-  try {
-    const u = new URL(url)
-    u.username = ''
-    u.password = ''
-    return u.toString().replace(/\/$/, '')
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, '//')
-  }
-}
+/** The broker URL without user:password (src/shared/broker-url.ts). */
+export { redactBrokerUrl }
 
 /** A connection problem in plain words. */
 export function explainBrokerError(err: Error & { code?: string | number }, url: string): string {
