@@ -13,7 +13,7 @@ import { createWriteStream } from 'node:fs'
 import type { Writable } from 'node:stream'
 import { P1Decoder, type DecodeEvent } from '../p1/pipeline'
 import { eventJson } from '../p1/event-json'
-import { isoTime } from './format'
+import { localIsoTime } from './format'
 import { openInput } from './importers'
 import { captureWarningInfo, type CaptureWarningInfo, type ReadSummary } from './reader'
 import { explainFileError, PendingFile } from './safe-file'
@@ -27,6 +27,12 @@ export interface ExportOptions {
   /** P1 key (32 hex digits) for encrypted frames. */
   key?: string
   authKey?: string
+  /**
+   * The meter's time zone (IANA; default Europe/Luxembourg): its W/S telegram times are read in
+   * it, and CSV receive times are written in it (one time convention: meter-local, ISO 8601 with
+   * the offset, e.g. 2026-06-21T14:00:05.220+02:00).
+   */
+  zone?: string
   /** Called with the share done (0…1) now and then. */
   onProgress?: (fraction: number) => void
 }
@@ -93,7 +99,7 @@ const csvCell = (v: unknown): string => {
 
 async function* decodedEvents(path: string, opts: ExportOptions, summary: ReadSummary): AsyncGenerator<DecodeEvent> {
   const input = await openInput(path)
-  const decoder = new P1Decoder({ key: opts.key ?? null, authKey: opts.authKey, frameHex: false })
+  const decoder = new P1Decoder({ key: opts.key ?? null, authKey: opts.authKey, frameHex: false, zone: opts.zone })
   let last = 0
   for await (const r of input.records(summary)) {
     if (r.type !== 'data') continue
@@ -101,6 +107,17 @@ async function* decodedEvents(path: string, opts: ExportOptions, summary: ReadSu
     yield* decoder.push(r.bytes, r.time)
   }
   yield* decoder.end(last)
+}
+
+/**
+ * A receive time (ms since the epoch) as the meter's local time with milliseconds and the
+ * offset, e.g. "2026-06-21T14:00:05.220+02:00"; null when it is no date.
+ */
+export function localReceiveTime(ms: number, zone?: string): string | null {
+  const iso = localIsoTime(ms, zone)
+  if (iso === null) return null
+  const frac = String(((ms % 1000) + 1000) % 1000).padStart(3, '0')
+  return iso.replace(/(Z|[+-]\d\d:\d\d)$/, `.${frac}$1`)
 }
 
 /**
@@ -153,7 +170,7 @@ export async function exportFile(path: string, out: Writable, opts: ExportOption
       const t = ev.telegram
       const byCode = new Map<string, unknown>()
       for (const o of t.telegram.objects) if (!byCode.has(o.obis)) byCode.set(o.obis, o.value)
-      const row = [t.telegram.meterTime, isoTime(t.receivedAt), t.dlms?.frameCounter ?? null, ...codes.map((c) => byCode.get(c))]
+      const row = [t.telegram.meterTime, localReceiveTime(t.receivedAt, opts.zone), t.dlms?.frameCounter ?? null, ...codes.map((c) => byCode.get(c))]
       res.telegrams++
       await write(out, row.map(csvCell).join(',') + '\r\n')
     }

@@ -23,6 +23,7 @@ import type { ByteSource } from '../line/source'
 import { P1Decoder, type DecodeEvent } from '../p1/pipeline'
 import { eventJson } from '../p1/event-json'
 import { DEFAULT_LINE_SETTINGS } from '../../shared/types'
+import { isTimeZone } from '../../shared/meter-time'
 import { UsageError, appVersion, intOpt, keyOpt, lineSettings, parse } from './args'
 import { LineBatcher } from './output'
 
@@ -211,13 +212,18 @@ async function cmdExport(args: string[]): Promise<number> {
     format: { type: 'string' },
     out: { type: 'string' },
     force: { type: 'boolean' },
-    anonymise: { type: 'boolean' }
+    anonymise: { type: 'boolean' },
+    zone: { type: 'string' }
   })
   if (positionals.length !== 1) throw new UsageError('export needs exactly one FILE')
+  // the meter's zone: its W/S times and the CSV's receive times are in it (default Europe/Luxembourg)
+  const zone = values.zone === undefined ? undefined : String(values.zone)
+  if (zone !== undefined && !isTimeZone(zone))
+    throw new UsageError(`--zone: unknown time zone "${zone}" (an IANA name such as Europe/Luxembourg or Europe/Dublin)`)
   if (values.anonymise === true) return exportAnonymised(positionals[0], values)
   const format = String(values.format ?? '')
   if (!['csv', 'jsonl', 'raw'].includes(format)) throw new UsageError('--format must be csv, jsonl or raw')
-  const opts = { format: format as ExportFormat, key: keyOpt(values.key, 'P1 key'), authKey: keyOpt(values['auth-key'], 'Authentication key') }
+  const opts = { format: format as ExportFormat, key: keyOpt(values.key, 'P1 key'), authKey: keyOpt(values['auth-key'], 'Authentication key'), zone }
   let res: Awaited<ReturnType<typeof exportFile>>
   if (values.out) {
     const out = String(values.out)

@@ -27,7 +27,7 @@ export const CAPTURE_USAGE = `  capture --port PATH --out FILE [--duration SECON
   import FILE --out CAPTURE [--force]
       Turn a raw dump, hex dump or telegram text into a capture file (refused if it holds
       no P1 frame; never half a file).
-  export FILE [--key HEX] [--auth-key HEX] --format csv|jsonl|raw [--out PATH [--force]]
+  export FILE [--key HEX] [--auth-key HEX] [--zone ZONE] --format csv|jsonl|raw [--out PATH [--force]]
       CSV (one row per telegram, one column per OBIS code), JSON Lines, or raw bytes.
   export FILE --anonymise --key HEX [--auth-key HEX] --out FILE.p1cap [--force]
       A capture to share: meter ids, system title and key replaced, faults and timing kept;
