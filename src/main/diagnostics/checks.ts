@@ -408,7 +408,9 @@ function keyCheck(a: AttemptEvidence, keyGiven: boolean): CheckResult {
       'key',
       'fail',
       'wrong_key',
-      `The P1 key does not open any of the ${bad} frames from system title ${title}${serial ? ` (meter serial …${serial})` : ''}.`,
+      bad === 1
+        ? `The P1 key does not open the frame from system title ${title}${serial ? ` (meter serial …${serial})` : ''}.`
+        : `The P1 key does not open any of the ${bad} frames from system title ${title}${serial ? ` (meter serial …${serial})` : ''}.`,
       evidence,
       `Check that the key belongs to this meter: its serial number (on the meter's label, the end of 0-0:42.0.0) must end in ${serial ?? "the system title's digits"}; ask the grid operator for this meter's key.`
     )
@@ -423,7 +425,13 @@ function keyCheck(a: AttemptEvidence, keyGiven: boolean): CheckResult {
       'Bytes are damaged on the line: check the cable, the pull-up on the data line, and interference near the cable.'
     )
   }
-  return result('key', 'pass', null, `The P1 key opens all ${ok} frames (GCM tag verified).`, evidence)
+  return result(
+    'key',
+    'pass',
+    null,
+    ok === 1 ? 'The P1 key opens the frame (GCM tag verified).' : `The P1 key opens all ${ok} frames (GCM tag verified).`,
+    evidence
+  )
 }
 
 function textOf(t: DecodedTelegram | null, ...codes: string[]): string | null {

@@ -134,13 +134,17 @@ function diagnosisSentences(c: CheckResult, all: readonly CheckResult[], w: Word
       if (c.code === 'wrong_key') {
         const serial = typeof e.serialFromSystemTitle === 'string' ? e.serialFromSystemTitle : null
         return {
-          summary: t('diag.key.wrong', { bad: n('tagFailed'), title: n('systemTitle'), serial: serial ? t('diag.key.serial', { serial }) : '' }),
+          summary: t(
+            'diag.key.wrong',
+            { bad: n('tagFailed'), title: n('systemTitle'), serial: serial ? t('diag.key.serial', { serial }) : '' },
+            count(e.tagFailed)
+          ),
           advice: t('diag.key.wrongAdvice', { serial: serial ?? t('diag.key.serialUnknown') })
         }
       }
       if (c.code === 'corrupted_frames')
         return { summary: t('diag.key.corrupted', { bad: n('tagFailed'), frames: n('encryptedFrames') }), advice: t('diag.key.corruptedAdvice') }
-      if (c.status === 'pass') return { summary: t('diag.key.pass', { n: n('tagVerified') }), advice: null }
+      if (c.status === 'pass') return { summary: t('diag.key.pass', { n: n('tagVerified') }, count(e.tagVerified)), advice: null }
       return null
     }
     case 'telegram': {

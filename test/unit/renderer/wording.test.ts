@@ -109,6 +109,7 @@ function scenarios(): Record<string, CheckResult[]> {
     irregular: checksOf([heard('none', { gapS: (i) => [4, 16, 7][i % 3] })]),
     missedByTimePlain: checksOf([heard('none', { plain: true, key: null, gapS: (i) => [10, 20, 10][i % 3] })], { keyGiven: false }),
     wrongKey: checksOf([heard('wrong-key')]),
+    wrongKeyOneFrame: checksOf([heard('wrong-key', { frames: 1 })]),
     corrupted: checksOf([heard('flip', { every: 2 })]),
     authKey: checksOf([heard('auth-key')]),
     crc: checksOf([heard('bad-crc')]),

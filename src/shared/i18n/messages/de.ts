@@ -344,7 +344,8 @@ export const de: Messages = {
       auth: 'Der P1-Schlüssel stimmt, aber das GCM-Tag scheitert mit dem verwendeten Authentifizierungsschlüssel bei {auth} von {frames} Frames: Dieser Zähler verwendet einen anderen Authentifizierungsschlüssel.',
       authAdvice:
         'Die Einstellung des Authentifizierungsschlüssels (P1 Studio: Authentifizierungsschlüssel; Firmware der Platine: AAD / Auth-Key) auf den dieses Zählers ändern; der P1-Schlüssel bleibt, wie er ist.',
-      wrong: 'Der P1-Schlüssel öffnet keinen der {bad} Frames vom System-Titel {title}{serial}.',
+      wrong:
+        'Der P1-Schlüssel öffnet den Frame vom System-Titel {title}{serial} nicht. | Der P1-Schlüssel öffnet keinen der {bad} Frames vom System-Titel {title}{serial}.',
       serial: ' (Zählernummer …{serial})',
       wrongAdvice:
         'Prüfen, ob der Schlüssel zu diesem Zähler gehört: Seine Seriennummer (auf dem Typenschild, das Ende von 0-0:42.0.0) muss auf {serial} enden; den Netzbetreiber nach dem Schlüssel dieses Zählers fragen.',
@@ -352,7 +353,7 @@ export const de: Messages = {
       corrupted: '{bad} von {frames} Frames scheitern am GCM-Tag, während sich die übrigen öffnen: Der Schlüssel stimmt, Frames werden unterwegs beschädigt.',
       corruptedAdvice:
         'Bytes werden auf der Leitung beschädigt: das Kabel, den Pull-up-Widerstand an der Datenleitung und Störquellen in der Nähe des Kabels prüfen.',
-      pass: 'Der P1-Schlüssel öffnet alle {n} Frames (GCM-Tag geprüft).'
+      pass: 'Der P1-Schlüssel öffnet den Frame (GCM-Tag geprüft). | Der P1-Schlüssel öffnet alle {n} Frames (GCM-Tag geprüft).'
     },
     telegram: {
       none: 'Kein Telegramm ließ sich zur Prüfung öffnen.',

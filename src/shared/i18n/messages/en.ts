@@ -327,14 +327,15 @@ export const en = {
       auth: 'The P1 key is right, but the GCM tag fails with the authentication key in use on {auth} of {frames} frames: this meter uses another authentication key.',
       authAdvice:
         'Change the authentication key setting (P1 Studio: Authentication key; board firmware: the AAD / auth key) to the one this meter uses; the P1 key stays as it is.',
-      wrong: 'The P1 key does not open any of the {bad} frames from system title {title}{serial}.',
+      wrong:
+        'The P1 key does not open the frame from system title {title}{serial}. | The P1 key does not open any of the {bad} frames from system title {title}{serial}.',
       serial: ' (meter serial …{serial})',
       wrongAdvice:
         "Check that the key belongs to this meter: its serial number (on the meter's label, the end of 0-0:42.0.0) must end in {serial}; ask the grid operator for this meter's key.",
       serialUnknown: "the system title's digits",
       corrupted: '{bad} of {frames} frames fail the GCM tag while the others open: the key is right, frames get corrupted on the way.',
       corruptedAdvice: 'Bytes are damaged on the line: check the cable, the pull-up on the data line, and interference near the cable.',
-      pass: 'The P1 key opens all {n} frames (GCM tag verified).'
+      pass: 'The P1 key opens the frame (GCM tag verified). | The P1 key opens all {n} frames (GCM tag verified).'
     },
     telegram: {
       none: 'No telegram could be opened to check.',

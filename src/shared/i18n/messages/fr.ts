@@ -333,7 +333,7 @@ export const fr: Messages = {
       auth: 'La clé P1 est bonne, mais le tag GCM échoue avec la clé d’authentification utilisée sur {auth} trames sur {frames} : ce compteur utilise une autre clé d’authentification.',
       authAdvice:
         'Changez le réglage de clé d’authentification (P1 Studio : Clé d’authentification ; micrologiciel du module : AAD / clé d’authentification) pour celle de ce compteur ; la clé P1 reste la même.',
-      wrong: 'La clé P1 n’ouvre aucune des {bad} trames du titre système {title}{serial}.',
+      wrong: 'La clé P1 n’ouvre pas la trame du titre système {title}{serial}. | La clé P1 n’ouvre aucune des {bad} trames du titre système {title}{serial}.',
       serial: ' (numéro du compteur …{serial})',
       wrongAdvice:
         'Vérifiez que la clé appartient bien à ce compteur : son numéro de série (sur l’étiquette du compteur, la fin de 0-0:42.0.0) doit se terminer par {serial} ; demandez la clé de ce compteur au gestionnaire de réseau.',
@@ -341,7 +341,7 @@ export const fr: Messages = {
       corrupted: '{bad} trames sur {frames} échouent au tag GCM alors que les autres s’ouvrent : la clé est bonne, des trames sont altérées en chemin.',
       corruptedAdvice:
         'Des octets sont altérés sur la ligne : vérifiez le câble, la résistance de tirage de la ligne de données et les parasites autour du câble.',
-      pass: 'La clé P1 ouvre les {n} trames (tag GCM vérifié).'
+      pass: 'La clé P1 ouvre la trame (tag GCM vérifié). | La clé P1 ouvre les {n} trames (tag GCM vérifié).'
     },
     telegram: {
       none: 'Aucun télégramme n’a pu être ouvert pour le contrôle.',
