@@ -231,6 +231,22 @@ describe('Board tab', () => {
     expect(w.get('[data-testid="board-mqtt-check-interval"]').text()).toContain('Next: Check PUBLISH_TIME.')
   })
 
+  it('Verify waits for a broker: none typed (mqtt://) or none in the profile disables it and says why', async () => {
+    const { w, flushPromises } = await mountView()
+    await chooseWeber(w)
+    const verify = () => w.get('[data-testid="board-mqtt-verify"]')
+    expect(verify().attributes('disabled')).toBeUndefined() // the profile names 192.168.1.5
+    await w.get('[data-testid="board-mqtt-use-profile"]').setValue(false)
+    await flushPromises()
+    expect(verify().attributes('disabled')).toBeDefined()
+    expect(w.get('[data-testid="board-mqtt-broker-needed"]').text()).toBe('Enter the broker (mqtt://host:1883) to verify.')
+    await w.get('[data-testid="board-mqtt-url"]').setValue('mqtt://:1883')
+    expect(verify().attributes('disabled')).toBeDefined()
+    await w.get('[data-testid="board-mqtt-url"]').setValue('mqtt://192.168.1.7:1883')
+    expect(verify().attributes('disabled')).toBeUndefined()
+    expect(w.find('[data-testid="board-mqtt-broker-needed"]').exists()).toBe(false)
+  })
+
   it('words the coded board messages in the language shown: field errors, secret read errors, protection, sketch notes, key check; an unknown code in English, marked', async () => {
     const { setLocale } = await load('i18n/index.ts')
     setLocale('fr')
