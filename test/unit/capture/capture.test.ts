@@ -369,6 +369,24 @@ describe('export', () => {
     const v = Number(row[head.indexOf('1-0:32.7.0 [V]')])
     expect(v).toBeGreaterThan(200)
   })
+  it('CSV into a slow stream (a file on a busy disk): back-pressure leaves no listener behind, no MaxListenersExceededWarning', async () => {
+    const p = join(dir(), 'slow.p1cap')
+    writeCapture(p, meterFrames(60))
+    // a 1-byte buffer that drains a tick later: every row waits for 'drain'
+    const slow = new Writable({ highWaterMark: 1, write: (_c, _e, cb) => setImmediate(cb) })
+    const warnings: string[] = []
+    const onWarning = (w: Error): void => void warnings.push(w.name)
+    process.on('warning', onWarning)
+    const before = { error: slow.listenerCount('error'), drain: slow.listenerCount('drain') }
+    try {
+      const res = await exportFile(p, slow, { format: 'csv', key: KEY })
+      expect(res.telegrams).toBe(60)
+    } finally {
+      process.off('warning', onWarning)
+    }
+    expect({ error: slow.listenerCount('error'), drain: slow.listenerCount('drain') }).toEqual(before)
+    expect(warnings).not.toContain('MaxListenersExceededWarning')
+  })
   it("CSV in the meter's zone: an Irish meter's receive times are Irish local time", async () => {
     const p = join(dir(), 'ie.p1cap')
     const fr = meterFrames(2)
