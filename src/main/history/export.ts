@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
-import { HISTORY_TIME_ZONE } from '../../shared/history'
+import { HISTORY_TIME_ZONE, localMidnight, nextDate } from '../../shared/history'
 import type { HistoryStore } from './store'
 
 /** Export formats. */
@@ -191,33 +191,14 @@ export async function exportHistory(store: HistoryStore, opts: HistoryExportOpti
 
 /**
  * The instant a local date starts in `timeZone` ("2026-03-29" → ms). Days of 23 or 25 hours
- * (DST changes) are right: the offset is read at the instant itself (Intl).
+ * (DST changes) are right (src/shared/history.ts localMidnight reads the offset at the instant).
  * @throws RangeError for a malformed date.
  */
 export function localDayStart(date: string, timeZone: string = HISTORY_TIME_ZONE): number {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date)
   const utc = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN
   if (!m || !Number.isFinite(utc) || new Date(utc).toISOString().slice(0, 10) !== date) throw new RangeError(`"${date}" is not a date (YYYY-MM-DD).`)
-  const offsetAt = (t: number): number => {
-    const p = Object.fromEntries(
-      new Intl.DateTimeFormat('en-CA', {
-        timeZone,
-        year: 'numeric',
-        month: '2-digit',
-        day: '2-digit',
-        hour: '2-digit',
-        minute: '2-digit',
-        second: '2-digit',
-        hourCycle: 'h23'
-      })
-        .formatToParts(new Date(t))
-        .map((x) => [x.type, Number(x.value)])
-    )
-    return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(t / 1000) * 1000
-  }
-  let t = utc - offsetAt(utc)
-  t = utc - offsetAt(t)
-  return t
+  return localMidnight(date, timeZone)
 }
 
 /**
@@ -229,8 +210,7 @@ export function parseRangeBound(s: string, end: boolean, timeZone: string = HIST
   if (/^\d{4}-\d{2}-\d{2}$/.test(s)) {
     const start = localDayStart(s, timeZone)
     if (!end) return start
-    const [y, m, d] = s.split('-').map(Number)
-    return localDayStart(new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10), timeZone)
+    return localDayStart(nextDate(s), timeZone)
   }
   if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(s)) {
     const t = Date.parse(s)
