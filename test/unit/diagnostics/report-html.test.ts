@@ -18,21 +18,11 @@ import type { MeterFault } from '../../../src/main/line/faults'
 import { REPORT_MESSAGES } from '../../../src/shared/i18n/report'
 import { MESSAGES } from '../../../src/shared/i18n/translate'
 import { FakeSource } from '../../helpers/fake-source'
+import { driveClock } from '../../helpers/drive-clock'
 import { englishOnlyWords, findUntranslated, wordsOf, type WalkElement } from '../renderer/untranslated'
 
 const KEY = '8E1D2C3B4A5968778695A4B3C2D1E0FF' // test key, not a meter's
 const T0 = Date.UTC(2026, 2, 12, 9, 0, 0)
-
-async function drive<T>(clock: ManualClock, run: Promise<T>): Promise<T> {
-  let done = false
-  void run.finally(() => (done = true)).catch(() => undefined)
-  for (let i = 0; !done; i++) {
-    await new Promise((r) => setImmediate(r))
-    if (done) break
-    if (i > 100_000 || !clock.runNext()) throw new Error('the run did not end')
-  }
-  return run
-}
 
 /** A real diagnosis of the virtual meter with `fault` (null: a silent line), on a ManualClock. */
 async function diagnose(fault: MeterFault | null, opts: { abortAfterMs?: number } = {}): Promise<DiagnosisReport> {
@@ -40,7 +30,7 @@ async function diagnose(fault: MeterFault | null, opts: { abortAfterMs?: number 
   const abort = new AbortController()
   if (opts.abortAfterMs) clock.setTimeout(() => abort.abort(), opts.abortAfterMs)
   let meter: VirtualMeter | null = null
-  const r = await drive(
+  const r = await driveClock(
     clock,
     runDiagnosis({
       path: '/dev/ttyUSB0',

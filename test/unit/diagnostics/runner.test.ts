@@ -10,21 +10,10 @@ import { runDiagnosis } from '../../../src/main/diagnostics/runner'
 import { ManualClock } from '../../../src/main/line/clock'
 import { VirtualMeter } from '../../../src/main/line/virtual-meter'
 import { FakeSource } from '../../helpers/fake-source'
+import { driveClock } from '../../helpers/drive-clock'
 
 const KEY = '8E1D2C3B4A5968778695A4B3C2D1E0FF' // test key, not a meter's
 const T0 = Date.UTC(2026, 2, 12, 9, 0, 0)
-
-/** Fire the clock's timers one by one (letting promises settle between) until `run` ends. */
-async function drive<T>(clock: ManualClock, run: Promise<T>): Promise<T> {
-  let done = false
-  void run.finally(() => (done = true)).catch(() => undefined)
-  for (let i = 0; !done; i++) {
-    await new Promise((r) => setImmediate(r))
-    if (done) break
-    if (i > 100_000 || !clock.runNext()) throw new Error('the run did not end')
-  }
-  return run
-}
 
 const check = (r: DiagnosisReport, id: string) => r.checks.find((c) => c.id === id)!
 
@@ -49,7 +38,7 @@ describe('runDiagnosis on a ManualClock', () => {
         return src
       }
     })
-    const r = await drive(clock, run)
+    const r = await driveClock(clock, run)
     ;(meter as VirtualMeter | null)?.stop()
     expect(r.verdict).toBe('ok')
     expect(check(r, 'cadence').evidence.intervalsS).toEqual([10, 10])
@@ -84,14 +73,14 @@ describe('runDiagnosis on a ManualClock', () => {
         return src
       }
     })
-    const r = await drive(clock, run)
+    const r = await driveClock(clock, run)
     expect(r.source.tried).toEqual(['115200 8N1'])
     expect(r.verdict).toBe('ok')
   })
 
   it('no_signal after 1.2 cadences of silence on the clock, not retried', async () => {
     const clock = new ManualClock(T0)
-    const r = await drive(clock, runDiagnosis({ path: '/dev/ttyP1', key: KEY, appVersion: 'test', clock, openSource: () => new FakeSource() }))
+    const r = await driveClock(clock, runDiagnosis({ path: '/dev/ttyP1', key: KEY, appVersion: 'test', clock, openSource: () => new FakeSource() }))
     expect(r.verdict).toBe('no_signal')
     expect(check(r, 'signal').evidence.listenedS).toBe(12.1)
     expect(r.durationS).toBe(12.1)
@@ -102,7 +91,7 @@ describe('runDiagnosis on a ManualClock', () => {
     const clock = new ManualClock(T0)
     const ac = new AbortController()
     clock.setTimeout(() => ac.abort(), 5000)
-    const r = await drive(clock, runDiagnosis({ path: '/dev/ttyP1', appVersion: 'test', clock, signal: ac.signal, openSource: () => new FakeSource() }))
+    const r = await driveClock(clock, runDiagnosis({ path: '/dev/ttyP1', appVersion: 'test', clock, signal: ac.signal, openSource: () => new FakeSource() }))
     expect(r.summary).toContain('Stopped by the user.')
     expect(check(r, 'signal').evidence.listenedS).toBe(5)
     expect(r.durationS).toBe(5)
