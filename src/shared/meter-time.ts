@@ -60,35 +60,10 @@ export function isTimeZone(zone: unknown): zone is string {
 /** Offset of `zone` from UTC at instant `ms` (ms since the epoch), in minutes east (CEST → 120). Slow path: Intl. */
 function intlOffset(f: Intl.DateTimeFormat, ms: number): number {
   const t = Math.floor(ms / 1000) * 1000
-  let y = 0
-  let mo = 0
-  let d = 0
-  let h = 0
-  let mi = 0
-  let s = 0
-  for (const p of f.formatToParts(t)) {
-    switch (p.type) {
-      case 'year':
-        y = Number(p.value)
-        break
-      case 'month':
-        mo = Number(p.value)
-        break
-      case 'day':
-        d = Number(p.value)
-        break
-      case 'hour':
-        h = Number(p.value)
-        break
-      case 'minute':
-        mi = Number(p.value)
-        break
-      case 'second':
-        s = Number(p.value)
-        break
-    }
-  }
-  return Math.round((Date.UTC(y, mo - 1, d, h, mi, s) - t) / MINUTE)
+  const v: Partial<Record<Intl.DateTimeFormatPartTypes, number>> = {}
+  for (const p of f.formatToParts(t)) v[p.type] = Number(p.value)
+  const at = Date.UTC(v.year ?? 0, (v.month ?? 0) - 1, v.day ?? 0, v.hour ?? 0, v.minute ?? 0, v.second ?? 0)
+  return Math.round((at - t) / MINUTE)
 }
 
 /** A zone's offsets over one UTC year: `starts[i]` (ms) begins a stretch at `offsets[i]` minutes. */

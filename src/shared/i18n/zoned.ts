@@ -5,16 +5,10 @@
  * the meter's midnights and hours (Europe/Luxembourg) whatever the computer's own zone.
  * Pure; instants are ms since the epoch.
  */
-import { zoneOffsetMinutes } from '../meter-time'
+import { zoneOffsetMinutes, type WallTime as MeterWallTime } from '../meter-time'
 
-/** A wall-clock time in a zone. `month` 1–12, `weekday` 0 = Sunday. */
-export interface WallTime {
-  year: number
-  month: number
-  day: number
-  hour: number
-  minute: number
-  second: number
+/** A wall-clock time in a zone: the meter's calendar fields (month 1–12) to the millisecond, with `weekday` 0 = Sunday. */
+export interface WallTime extends Omit<MeterWallTime, 'hundredths'> {
   millisecond: number
   weekday: number
 }
