@@ -9,35 +9,10 @@ import { assertNoKey, reportHtml, reportJson } from '../../../src/main/diagnosti
 import { VirtualMeter } from '../../../src/main/line/virtual-meter'
 import { SmartyModel } from '../../../src/main/line/smarty-model'
 import type { DiagnosisReport } from '../../../src/shared/diagnostics'
-import { meterLine, type MeterFault } from '../../../src/main/line/faults'
+import { meterLine } from '../../../src/main/line/faults'
 import { transmitOverLine } from '../../../src/main/line/uart-model'
 import { P1Decoder } from '../../../src/main/p1/pipeline'
-
-const KEY = 'C0FFEE00112233445566778899AABBCC'
-const T0 = Date.parse('2026-03-29T00:59:40Z') // across the CET → CEST change
-const SETTINGS = { baudRate: 115200, dataBits: 8, parity: 'none', stopBits: 1 } as const
-
-function heard(fault: MeterFault['name'], opts: { frames?: number; every?: number; key?: string | null; gapS?: (i: number) => number } = {}): AttemptEvidence {
-  const meter = new VirtualMeter({
-    key: Buffer.from(KEY, 'hex'),
-    fault: { name: fault, every: opts.every },
-    model: new SmartyModel({ seed: 7 }),
-    write: () => undefined
-  })
-  const ev = new AttemptEvidence({ settings: { ...SETTINGS }, key: opts.key === undefined ? KEY : opts.key, burstGapMs: 500, idleGapMs: 2000 }, T0)
-  let t = T0 + 1000
-  for (let i = 0; i < (opts.frames ?? 4); i++) {
-    const frame = meter.nextFrame(new Date(t))!
-    const dropped = fault === 'drop' && meter.lastFrameCounter! % (opts.every ?? 3) === 0
-    if (!dropped) {
-      // as a UART delivers it: a few chunks a few ms apart
-      for (let o = 0, k = 0; o < frame.length; o += 256, k++) ev.push(frame.subarray(o, o + 256), t + k * 3)
-    }
-    t += (opts.gapS?.(i) ?? 10) * 1000
-  }
-  ev.finish(t)
-  return ev
-}
+import { HEARD_KEY as KEY, HEARD_T0 as T0, SETTINGS_8N1 as SETTINGS, heard } from '../../helpers/heard-evidence'
 
 const verdictOf = (ev: AttemptEvidence, keyGiven = true) =>
   overallVerdict(evaluateChecks({ port: { ok: true, label: 'test' }, attempts: [ev], keyGiven, cadenceS: 10, canRetry: false }))

@@ -1,8 +1,8 @@
 /**
  * Diagnostics results in words (src/shared/i18n/wording.ts), on REAL checks: the main side's
- * evaluateChecks on evidence heard from the virtual meter with each fault (as
- * test/unit/diagnostics/checks.test.ts builds it), port errors as serial-source explains
- * them, and an inverted line through the bit-level UART model. The English wording must be
+ * evaluateChecks on evidence heard from the virtual meter with each fault
+ * (test/helpers/heard-evidence.ts, as test/unit/diagnostics/checks.test.ts builds it), port
+ * errors as serial-source explains them, and an inverted line through the bit-level UART model. The English wording must be
  * the main side's sentence, word for word, for every variant (so French and German, which
  * use the same keys and parameters, cover every variant too); French and German must word
  * each one themselves (never fall back to English).
@@ -12,7 +12,7 @@ import { AttemptEvidence } from '../../../src/main/diagnostics/evidence'
 import { evaluateChecks, overallVerdict, type PortOutcome } from '../../../src/main/diagnostics/checks'
 import { VirtualMeter } from '../../../src/main/line/virtual-meter'
 import { SmartyModel } from '../../../src/main/line/smarty-model'
-import { meterLine, type MeterFault } from '../../../src/main/line/faults'
+import { meterLine } from '../../../src/main/line/faults'
 import { transmitOverLine } from '../../../src/main/line/uart-model'
 import { explainPortError, classifyPortError } from '../../../src/main/line/serial-source'
 import type { CheckResult } from '../../../src/shared/diagnostics'
@@ -28,34 +28,9 @@ import {
   type Locale,
   type Wording
 } from '../../../src/shared/i18n'
+import { HEARD_KEY as KEY, HEARD_T0 as T0, SETTINGS_8N1 as SETTINGS, heard } from '../../helpers/heard-evidence'
 
-const KEY = 'C0FFEE00112233445566778899AABBCC'
-const T0 = Date.parse('2026-03-29T00:59:40Z') // across the CET → CEST change
-const SETTINGS = { baudRate: 115200, dataBits: 8, parity: 'none', stopBits: 1 } as const
 const w = (l: Locale): Wording => ({ t: translator(l), f: createFormat(l) })
-
-function heard(
-  fault: MeterFault['name'],
-  opts: { frames?: number; every?: number; key?: string | null; gapS?: (i: number) => number; plain?: boolean } = {}
-): AttemptEvidence {
-  const meter = new VirtualMeter({
-    key: Buffer.from(KEY, 'hex'),
-    plain: opts.plain,
-    fault: { name: fault, every: opts.every },
-    model: new SmartyModel({ seed: 7 }),
-    write: () => undefined
-  })
-  const ev = new AttemptEvidence({ settings: { ...SETTINGS }, key: opts.key === undefined ? KEY : opts.key, burstGapMs: 500, idleGapMs: 2000 }, T0)
-  let t = T0 + 1000
-  for (let i = 0; i < (opts.frames ?? 4); i++) {
-    const frame = meter.nextFrame(new Date(t))!
-    const dropped = fault === 'drop' && meter.lastFrameCounter! % (opts.every ?? 3) === 0
-    if (!dropped) for (let o = 0, k = 0; o < frame.length; o += 256, k++) ev.push(frame.subarray(o, o + 256), t + k * 3)
-    t += (opts.gapS?.(i) ?? 10) * 1000
-  }
-  ev.finish(t)
-  return ev
-}
 
 function garbage(settings = SETTINGS, bursts = 3): AttemptEvidence {
   const meter = new VirtualMeter({ key: Buffer.from(KEY, 'hex'), model: new SmartyModel({ seed: 3 }), write: () => undefined })
