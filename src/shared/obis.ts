@@ -135,24 +135,7 @@ const ROWS: Row[] = [
   ['1-0:2.8.0', 'Active energy export (−A)', 'kWh', 'energy'],
   ['1-0:3.8.0', 'Reactive energy import (+R)', 'kvarh', 'energy'],
   ['1-0:4.8.0', 'Reactive energy export (−R)', 'kvarh', 'energy'],
-  ['1-0:1.8.1', 'Active energy import, tariff 1', 'kWh', 'energy'],
-  ['1-0:1.8.2', 'Active energy import, tariff 2', 'kWh', 'energy'],
-  ['1-0:1.8.3', 'Active energy import, tariff 3', 'kWh', 'energy'],
-  ['1-0:1.8.4', 'Active energy import, tariff 4', 'kWh', 'energy'],
-  ['1-0:2.8.1', 'Active energy export, tariff 1', 'kWh', 'energy'],
-  ['1-0:2.8.2', 'Active energy export, tariff 2', 'kWh', 'energy'],
-  ['1-0:2.8.3', 'Active energy export, tariff 3', 'kWh', 'energy'],
-  ['1-0:2.8.4', 'Active energy export, tariff 4', 'kWh', 'energy'],
-  ['1-0:1.8.5', 'Active energy import, tariff 5', 'kWh', 'energy'],
-  ['1-0:2.8.5', 'Active energy export, tariff 5', 'kWh', 'energy'],
-  ['1-0:3.8.1', 'Reactive energy import, tariff 1', 'kvarh', 'energy'],
-  ['1-0:3.8.2', 'Reactive energy import, tariff 2', 'kvarh', 'energy'],
-  ['1-0:4.8.1', 'Reactive energy export, tariff 1', 'kvarh', 'energy'],
-  ['1-0:4.8.2', 'Reactive energy export, tariff 2', 'kvarh', 'energy'],
-  ['1-0:3.8.3', 'Reactive energy import, tariff 3', 'kvarh', 'energy'],
-  ['1-0:3.8.4', 'Reactive energy import, tariff 4', 'kvarh', 'energy'],
-  ['1-0:4.8.3', 'Reactive energy export, tariff 3', 'kvarh', 'energy'],
-  ['1-0:4.8.4', 'Reactive energy export, tariff 4', 'kvarh', 'energy'],
+  // tariff registers 1-0:C.8.T: TARIFF_ROWS below
   ['1-0:5.8.0', 'Reactive energy, quadrant I', 'kvarh', 'energy'],
   ['1-0:6.8.0', 'Reactive energy, quadrant II', 'kvarh', 'energy'],
   ['1-0:7.8.0', 'Reactive energy, quadrant III', 'kvarh', 'energy'],
@@ -211,6 +194,21 @@ const ROWS: Row[] = [
   ['0-0:96.13.5', 'Text message, channel 5', null, 'messages', 'hexText']
 ]
 
+/**
+ * Tariff registers 1-0:C.8.T (IEC 62056-61: C = 1 +A, 2 −A, 3 +R, 4 −R; T = tariff 1…n):
+ * C, the register's name (", tariff T" is added), unit, and the highest tariff the catalogue
+ * knows for it (DSMR sends tariffs 1 and 2; the meters of the test vectors more).
+ */
+const TARIFF_REGISTERS: [c: number, name: string, unit: string, tariffs: number][] = [
+  [1, 'Active energy import', 'kWh', 5],
+  [2, 'Active energy export', 'kWh', 5],
+  [3, 'Reactive energy import', 'kvarh', 4],
+  [4, 'Reactive energy export', 'kvarh', 4]
+]
+const TARIFF_ROWS: Row[] = TARIFF_REGISTERS.flatMap(([c, name, unit, tariffs]) =>
+  Array.from({ length: tariffs }, (_, i): Row => [`1-0:${c}.8.${i + 1}`, `${name}, tariff ${i + 1}`, unit, 'energy'])
+)
+
 /** Per-phase codes: [C value for L1, L2, L3], name, unit, group. */
 const PHASE_ROWS: [cs: [number, number, number], d: string, name: string, unit: string | null, group: ObisGroup][] = [
   [[21, 41, 61], '7.0', 'Active power import (+P)', 'kW', 'phase'],
@@ -260,6 +258,7 @@ const CHANNEL1_CODES = ['1.8.1', '1.8.2', '2.8.1', '2.8.2', '1.7.0', '2.7.0']
 /** Every catalogue entry (M-Bus entries as `0-n:` patterns). */
 export const OBIS_CATALOGUE: readonly ObisInfo[] = [
   ...ROWS.map((r) => row(r)),
+  ...TARIFF_ROWS.map((r) => row(r)),
   ...PHASE_ROWS.flatMap(([cs, d, name, unit, group]) => cs.map((c, i) => row([`1-0:${c}.${d}`, `${name} L${i + 1}`, unit, group], (i + 1) as 1 | 2 | 3))),
   // the Luxmetering spec writes sags/swells as 0-0:32.32.0; meters send 1-0: trust the bytes, know both
   ...PHASE_ROWS.filter(([, d]) => d === '32.0' || d === '36.0').flatMap(([cs, d, name, unit, group]) =>
@@ -267,7 +266,7 @@ export const OBIS_CATALOGUE: readonly ObisInfo[] = [
   ),
   ...MBUS_ROWS.map((r) => row(r)),
   ...CHANNEL1_CODES.map((c) => {
-    const base = ROWS.find((r) => r[0] === `1-0:${c}`)!
+    const base = [...ROWS, ...TARIFF_ROWS].find((r) => r[0] === `1-0:${c}`)!
     return row([`1-1:${c}`, `${base[1]} (channel 1)`, base[2], base[3]])
   })
 ]
