@@ -164,6 +164,16 @@ const mqttReport: MqttVerifyReport = {
 function fakeClient(): P1StudioClient & { emit(e: BoardEvent): void } {
   const boardListeners: ((e: BoardEvent) => void)[] = []
   const day = (date: string, imp: number) => ({ date, importKWh: imp, exportKWh: 3.25, peakDemandKW: 7.8, aboveClassKWh: 0.4, aboveClassCost: 0.05 })
+  /** An import's summary, a new object each call: the demo day, one meter, all of it new (from a file too). */
+  const demoDayImported = () => ({
+    file: '',
+    telegrams: 8641,
+    failed: 0,
+    failures: {},
+    meters: [{ meterId: 'SAG1030700DEMO01', added: 8641 }],
+    cancelled: false,
+    warning: null
+  })
   const series = (columns: string[], bucketMs = 300_000) => ({
     columns,
     bucketMs,
@@ -192,24 +202,8 @@ function fakeClient(): P1StudioClient & { emit(e: BoardEvent): void } {
     ],
     importFile: async () => ({ name: 'x.p1cap', path: '/x.p1cap', bytes: 1, modifiedAt: '' }),
     exportCapture: async () => ({ path: '/home/me/P1Studio/captures/site-visit.csv', name: 'site-visit.csv', telegrams: 10, bytes: 0, warning: null }),
-    historyImport: async () => ({
-      file: '',
-      telegrams: 8641,
-      failed: 0,
-      failures: {},
-      meters: [{ meterId: 'SAG1030700DEMO01', added: 8641 }],
-      cancelled: false,
-      warning: null
-    }),
-    historyImportDemo: async () => ({
-      file: '',
-      telegrams: 8641,
-      failed: 0,
-      failures: {},
-      meters: [{ meterId: 'SAG1030700DEMO01', added: 8641 }],
-      cancelled: false,
-      warning: null
-    }),
+    historyImport: async () => demoDayImported(),
+    historyImportDemo: async () => demoDayImported(),
     historyCancelImport: async () => undefined,
     historyMeters: async () => [{ meterId: 'SAG1030700DEMO01', systemTitle: '5341476770DE3001', readings: 8641, first: T - 86_400_000, last: T }],
     historySeries: async (req: { columns: string[] }) => series(req.columns),
