@@ -39,6 +39,16 @@ export interface EsphomeDsmrField {
 }
 
 type Row = [key: string, kind: EsphomeDsmrField['kind'], obis: string, unit: string | null, decimals: number | null, name: string, smarty?: boolean]
+
+/**
+ * The L1, L2, L3 sensors of one quantity: key `<key>_l<n>`, OBIS `1-0:<c + 20 n>.<rest>` (IEC
+ * 62056-61: a phase's value group C is the total's plus 20, 40, 60: 12 → 32, 52, 72), name with
+ * `#` replaced by the phase number.
+ */
+function phases(key: string, c: number, rest: string, unit: string | null, decimals: number, name: string, smarty?: boolean): Row[] {
+  return [1, 2, 3].map((n) => [`${key}_l${n}`, 'sensor', `1-0:${c + 20 * n}.${rest}`, unit, decimals, name.replace('#', String(n)), smarty])
+}
+
 const ROWS: Row[] = [
   ['energy_delivered_lux', 'sensor', '1-0:1.8.0', 'kWh', 3, 'Energy Consumed Luxembourg'],
   ['energy_returned_lux', 'sensor', '1-0:2.8.0', 'kWh', 3, 'Energy Produced Luxembourg'],
@@ -52,30 +62,14 @@ const ROWS: Row[] = [
   ['electricity_switch_position', 'sensor', '0-0:96.3.10', null, 3, 'Electricity Switch Position'],
   ['electricity_failures', 'sensor', '0-0:96.7.21', null, 0, 'Electricity Failures'],
   ['electricity_long_failures', 'sensor', '0-0:96.7.9', null, 0, 'Long Electricity Failures'],
-  ['electricity_sags_l1', 'sensor', '1-0:32.32.0', null, 0, 'Number of voltage sags in phase L1'],
-  ['electricity_sags_l2', 'sensor', '1-0:52.32.0', null, 0, 'Number of voltage sags in phase L2'],
-  ['electricity_sags_l3', 'sensor', '1-0:72.32.0', null, 0, 'Number of voltage sags in phase L3'],
-  ['electricity_swells_l1', 'sensor', '1-0:32.36.0', null, 0, 'Number of voltage swells in phase L1'],
-  ['electricity_swells_l2', 'sensor', '1-0:52.36.0', null, 0, 'Number of voltage swells in phase L2'],
-  ['electricity_swells_l3', 'sensor', '1-0:72.36.0', null, 0, 'Number of voltage swells in phase L3'],
-  ['current_l1', 'sensor', '1-0:31.7.0', 'A', 1, 'Current Phase 1'],
-  ['current_l2', 'sensor', '1-0:51.7.0', 'A', 1, 'Current Phase 2'],
-  ['current_l3', 'sensor', '1-0:71.7.0', 'A', 1, 'Current Phase 3'],
-  ['power_delivered_l1', 'sensor', '1-0:21.7.0', 'kW', 3, 'Power Consumed Phase 1'],
-  ['power_delivered_l2', 'sensor', '1-0:41.7.0', 'kW', 3, 'Power Consumed Phase 2'],
-  ['power_delivered_l3', 'sensor', '1-0:61.7.0', 'kW', 3, 'Power Consumed Phase 3'],
-  ['power_returned_l1', 'sensor', '1-0:22.7.0', 'kW', 3, 'Power Produced Phase 1'],
-  ['power_returned_l2', 'sensor', '1-0:42.7.0', 'kW', 3, 'Power Produced Phase 2'],
-  ['power_returned_l3', 'sensor', '1-0:62.7.0', 'kW', 3, 'Power Produced Phase 3'],
-  ['reactive_power_delivered_l1', 'sensor', '1-0:23.7.0', 'kvar', 3, 'Reactive Power Consumed Phase 1', false],
-  ['reactive_power_delivered_l2', 'sensor', '1-0:43.7.0', 'kvar', 3, 'Reactive Power Consumed Phase 2', false],
-  ['reactive_power_delivered_l3', 'sensor', '1-0:63.7.0', 'kvar', 3, 'Reactive Power Consumed Phase 3', false],
-  ['reactive_power_returned_l1', 'sensor', '1-0:24.7.0', 'kvar', 3, 'Reactive Power Produced Phase 1', false],
-  ['reactive_power_returned_l2', 'sensor', '1-0:44.7.0', 'kvar', 3, 'Reactive Power Produced Phase 2', false],
-  ['reactive_power_returned_l3', 'sensor', '1-0:64.7.0', 'kvar', 3, 'Reactive Power Produced Phase 3', false],
-  ['voltage_l1', 'sensor', '1-0:32.7.0', 'V', 1, 'Voltage Phase 1'],
-  ['voltage_l2', 'sensor', '1-0:52.7.0', 'V', 1, 'Voltage Phase 2'],
-  ['voltage_l3', 'sensor', '1-0:72.7.0', 'V', 1, 'Voltage Phase 3'],
+  ...phases('electricity_sags', 12, '32.0', null, 0, 'Number of voltage sags in phase L#'),
+  ...phases('electricity_swells', 12, '36.0', null, 0, 'Number of voltage swells in phase L#'),
+  ...phases('current', 11, '7.0', 'A', 1, 'Current Phase #'),
+  ...phases('power_delivered', 1, '7.0', 'kW', 3, 'Power Consumed Phase #'),
+  ...phases('power_returned', 2, '7.0', 'kW', 3, 'Power Produced Phase #'),
+  ...phases('reactive_power_delivered', 3, '7.0', 'kvar', 3, 'Reactive Power Consumed Phase #', false),
+  ...phases('reactive_power_returned', 4, '7.0', 'kvar', 3, 'Reactive Power Produced Phase #', false),
+  ...phases('voltage', 12, '7.0', 'V', 1, 'Voltage Phase #'),
   ['gas_delivered', 'sensor', '0-1:24.2.1', 'm3', 3, 'Gas Consumed'],
   ['identification', 'text_sensor', '', null, null, 'DSMR Identification'],
   ['p1_version', 'text_sensor', '1-3:0.2.8', null, null, 'DSMR Version'],
