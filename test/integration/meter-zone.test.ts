@@ -13,7 +13,8 @@
  * 00:05 Irish time and not before, its figures from Irish midnights, mailed to a local SMTP
  * sink (smtp-server) with the chart attached.
  */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { createServer, type Socket } from 'node:net'
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -254,4 +255,68 @@ describe('the meter zone: an Irish meter', () => {
     expect(out.days.map((d) => d.date)).toEqual(['2026-01-14', '2026-01-15'])
     expect(out.days[0].importKWh).toBeCloseTo(33, 6)
   }, 60_000)
+
+  it("a capture exported from the app (capture namespace) reads and writes times in the open source's zone, as export --zone does", async () => {
+    const { session, dir } = await irishSession()
+    const raw = join(dir, 'irish.txt')
+    writeFileSync(raw, Buffer.concat([DAY0 + 86_400_000 - Q, DAY0 + 86_400_000].map((t) => irishTelegram(t, registerAt(t)))))
+    const imported = await session.api.importFile({ path: raw })
+    const csv = await session.api.exportCapture({ path: imported.path, format: 'csv' })
+    const rows = readFileSync(csv.path, 'utf8').trim().split('\r\n')
+    expect(rows).toHaveLength(3)
+    // the meter's 00:00:00W at Irish midnight is 00:00 UTC, +00:00 in Dublin (Luxembourg's reading: +01:00)
+    expect(rows[2]).toContain('2026-01-15T00:00:00+00:00')
+    expect(rows[2]).not.toContain('+01:00')
+  }, 60_000)
+
+  it('p1studio monitor --port tcp://… --zone reads the Irish telegram times in Irish time', async () => {
+    let sock: Socket | null = null
+    const accepted = new Promise<Socket>((r) => {
+      const server = createServer((s) => {
+        s.on('error', () => undefined)
+        sock = s
+        r(s)
+      })
+      server.listen(0, '127.0.0.1')
+      cleanups.push(() => new Promise<void>((done) => (sock?.destroy(), server.close(() => done()))))
+      server.once('listening', () => (port = (server.address() as { port: number }).port))
+    })
+    let port = 0
+    while (port === 0) await new Promise((r) => setImmediate(r))
+    const run = (zone: string[]): Promise<{ code: number | null; out: string; err: string }> => {
+      const child = spawn(
+        process.execPath,
+        [resolve(__dirname, '../../bin/p1studio.mjs'), 'monitor', '--port', `tcp://127.0.0.1:${port}`, '--count', '1', ...zone],
+        {
+          stdio: ['ignore', 'pipe', 'pipe']
+        }
+      )
+      let out = ''
+      let err = ''
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+      return new Promise((r) => child.on('exit', (code) => r({ code, out, err })))
+    }
+    const irish = run(['--zone', DUBLIN])
+    ;(await accepted).write(irishTelegram(Date.UTC(2026, 0, 15), 1000))
+    const r = await irish
+    expect(r.code).toBe(0)
+    expect(r.out).toContain('"2026-01-15T00:00:00+00:00"')
+    const bad = spawnSync(
+      process.execPath,
+      [resolve(__dirname, '../../bin/p1studio.mjs'), 'monitor', '--port', `tcp://127.0.0.1:${port}`, '--zone', 'Europe/Atlantis'],
+      {
+        encoding: 'utf8',
+        timeout: 60_000
+      }
+    )
+    expect(bad.status).toBe(2)
+    expect(bad.stderr).toContain('--zone: unknown time zone "Europe/Atlantis"')
+    const baud = spawnSync(process.execPath, [resolve(__dirname, '../../bin/p1studio.mjs'), 'monitor', '--port', `tcp://127.0.0.1:${port}`, '--baud', '9600'], {
+      encoding: 'utf8',
+      timeout: 60_000
+    })
+    expect(baud.status).toBe(2)
+    expect(baud.stderr).toContain('do not apply to a TCP source')
+  }, 120_000)
 })

@@ -23,9 +23,9 @@ import type { ByteSource } from '../line/source'
 import { P1Decoder, type DecodeEvent } from '../p1/pipeline'
 import { eventJson } from '../p1/event-json'
 import { DEFAULT_LINE_SETTINGS } from '../../shared/types'
-import { isTimeZone } from '../../shared/meter-time'
 import { UsageError, appVersion, intOpt, keyOpt, lineSettings, parse } from './args'
 import { LineBatcher } from './output'
+import { refuseLineSettingsOverTcp, zoneOpt } from './source-opts'
 
 /** Usage lines, inserted in `p1studio help`: kept in ./usage so that help loads no command module. */
 export { CAPTURE_USAGE } from './usage'
@@ -54,7 +54,8 @@ async function cmdCapture(args: string[]): Promise<number> {
     parity: { type: 'string' },
     'stop-bits': { type: 'string' }
   })
-  if (!values.port) throw new UsageError('capture needs --port PATH')
+  if (!values.port) throw new UsageError('capture needs --port PATH or --port tcp://HOST:PORT')
+  refuseLineSettingsOverTcp(values.port, values)
   if (!values.out) throw new UsageError('capture needs --out FILE')
   const duration = intOpt(values.duration, 'duration', 0.1, 366 * 86400)
   const settings = { ...DEFAULT_LINE_SETTINGS, ...lineSettings(values) }
@@ -217,9 +218,7 @@ async function cmdExport(args: string[]): Promise<number> {
   })
   if (positionals.length !== 1) throw new UsageError('export needs exactly one FILE')
   // the meter's zone: its W/S times and the CSV's receive times are in it (default Europe/Luxembourg)
-  const zone = values.zone === undefined ? undefined : String(values.zone)
-  if (zone !== undefined && !isTimeZone(zone))
-    throw new UsageError(`--zone: unknown time zone "${zone}" (an IANA name such as Europe/Luxembourg or Europe/Dublin)`)
+  const zone = zoneOpt(values.zone)
   if (values.anonymise === true) return exportAnonymised(positionals[0], values)
   const format = String(values.format ?? '')
   if (!['csv', 'jsonl', 'raw'].includes(format)) throw new UsageError('--format must be csv, jsonl or raw')

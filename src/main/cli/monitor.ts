@@ -1,6 +1,7 @@
 /**
- * `p1studio monitor --port PATH …`: decode live from a serial port, one JSON line per frame
- * on stdout as `decode` prints them (docs/cli.md), and after each burst the line's counters
+ * `p1studio monitor --port PATH|tcp://HOST:PORT [--zone ZONE] …`: decode live from a serial port
+ * or raw P1 bytes over TCP, one JSON line per frame on stdout as `decode` prints them
+ * (docs/cli.md; the meter's `W`/`S` times read in `--zone`, default Europe/Luxembourg), and after each burst the line's counters
  * on stderr (bytes, bursts, frames found, decoded, last failure and its reason). Stops after
  * `--count N` telegrams or Ctrl-C / SIGTERM (exit 0); a port that vanishes ends it with exit 1.
  */
@@ -9,6 +10,7 @@ import { eventJson } from '../p1/event-json'
 import { sourceFromSpec } from '../line/tcp-source'
 import { UsageError, intOpt, keyOpt, lineSettings, parse } from './args'
 import { BURST_GAP_MS, LineCounters } from './line-counters'
+import { refuseLineSettingsOverTcp, zoneOpt } from './source-opts'
 
 /** Run `monitor` with its arguments. @returns the exit status. @throws UsageError, Error (port). */
 export async function cmdMonitor(args: string[]): Promise<number> {
@@ -20,11 +22,15 @@ export async function cmdMonitor(args: string[]): Promise<number> {
     'data-bits': { type: 'string' },
     parity: { type: 'string' },
     'stop-bits': { type: 'string' },
-    count: { type: 'string' }
+    count: { type: 'string' },
+    zone: { type: 'string' }
   })
-  if (!values.port) throw new UsageError('monitor needs --port PATH')
+  if (!values.port) throw new UsageError('monitor needs --port PATH or --port tcp://HOST:PORT')
+  refuseLineSettingsOverTcp(values.port, values)
   const count = intOpt(values.count, 'count', 1, Number.MAX_SAFE_INTEGER)
-  const decoder = new P1Decoder({ key: keyOpt(values.key, 'P1 key'), authKey: keyOpt(values['auth-key'], 'Authentication key'), frameHex: false })
+  // the meter's zone: its YYMMDDhhmmssW|S times are local times there (default Europe/Luxembourg)
+  const zone = zoneOpt(values.zone)
+  const decoder = new P1Decoder({ key: keyOpt(values.key, 'P1 key'), authKey: keyOpt(values['auth-key'], 'Authentication key'), frameHex: false, zone })
   // a serial port path, or tcp://HOST:PORT (ser2net, ESPHome stream server, network P1 dongles)
   const src = sourceFromSpec(String(values.port), { settings: lineSettings(values) })
   await src.start()

@@ -13,7 +13,6 @@ import { spawn } from 'node:child_process'
 import { readFileSync, statSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join, resolve } from 'node:path'
-import { isTimeZone } from '../../shared/meter-time'
 import { DEFAULT_PRICE_EUR_PER_KWH } from '../../shared/history'
 import type { SourceRequest } from '../../shared/contract'
 import { openSecretStore } from '../board/secret-store'
@@ -26,6 +25,7 @@ import type { MqttPublishOptions } from '../output/mqtt-publish'
 import type { SmtpOptions } from '../output/nightly-report'
 import { ROOT, UsageError, appVersion, keyOpt, lineSettings, parse } from './args'
 import { ensureUiBuilt, projectUiPaths } from './ui-build'
+import { refuseLineSettingsOverTcp, zoneOpt } from './source-opts'
 
 function openBrowser(url: string): void {
   const cmd = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'cmd' : 'xdg-open'
@@ -70,14 +70,6 @@ function brokersOpt(v: unknown): string[] {
     }
   }
   return list
-}
-
-/** `--zone ZONE`: an IANA time zone this platform knows, undefined when absent. @throws UsageError */
-export function zoneOpt(v: unknown): string | undefined {
-  if (v === undefined) return undefined
-  const z = String(v)
-  if (!isTimeZone(z)) throw new UsageError(`--zone: unknown time zone "${z}" (an IANA name such as Europe/Luxembourg or Europe/Dublin)`)
-  return z
 }
 
 /** `tcp://HOST:PORT` → the source request's host and port. @throws UsageError */
@@ -263,8 +255,7 @@ export async function cmdServe(args: string[]): Promise<number> {
   const tcp = portSpec !== null && isTcpSpec(portSpec) ? tcpOpt(portSpec, '--port') : null
   const allowTcp = [...allowTcpOpt(values['allow-tcp']), ...(tcp ? [tcp.host.includes(':') ? `[${tcp.host}]:${tcp.port}` : `${tcp.host}:${tcp.port}`] : [])]
   if (values['daily-captures'] && !values.record) throw new UsageError('--daily-captures needs --record')
-  if (tcp && ['baud', 'data-bits', 'parity', 'stop-bits'].some((k) => values[k] !== undefined))
-    throw new UsageError('--baud, --data-bits, --parity and --stop-bits do not apply to a TCP source: set them where the meter is read (ser2net, the dongle)')
+  refuseLineSettingsOverTcp(portSpec, values)
   const mqtt = mqttOpts(values)
   const nightly = nightlyOpts(values, zone)
   const givenToken = values.token === undefined ? undefined : tokenOpt(values.token)

@@ -10,11 +10,13 @@ import { appVersion } from './root'
 export class UsageError extends Error {}
 
 /** Usage lines of `diagnose` (src/main/cli/diagnose-commands.ts). */
-export const DIAGNOSE_USAGE = `  diagnose --port PATH | --capture FILE [--key HEX] [--auth-key HEX] [--duration SECONDS] [--cadence SECONDS]
+export const DIAGNOSE_USAGE = `  diagnose --port PATH|tcp://HOST:PORT | --capture FILE [--key HEX] [--auth-key HEX] [--duration SECONDS] [--cadence SECONDS]
            [--json] [--report FILE.html|FILE.json]... [--lang en|fr|de] [--force] [--no-retry] [--baud N ...]
       Installation check: port, signal, polarity and line settings, framing, cadence,
       key, telegram. Prints the verdict (docs/verdict-codes.md); exit 0 only for "ok".
       --capture: judge a recorded capture (or dump) with its recorded receive times.
+      tcp://HOST:PORT: raw P1 bytes over TCP; the line's baud and polarity are set at the
+      reader (ser2net, the dongle), so they are neither tried nor judged (the report says so).
 `
 
 /** Usage lines of the capture commands (src/main/cli/capture-commands.ts). */
@@ -96,8 +98,8 @@ Usage: p1studio <command> [options]
       {"systemTitle","frameCounter","identification","crcOk","warnings","objects":{…}}
       or {"error":{"code","message"},"offset"} for a frame that failed.
       Exit 0 if at least one telegram decoded (or the input held no frame), 1 otherwise.
-  monitor --port PATH [--key HEX | --key-file FILE] [--auth-key HEX] [--baud N] [--data-bits N]
-          [--parity none|even|odd] [--stop-bits N] [--count N]
+  monitor --port PATH|tcp://HOST:PORT [--key HEX | --key-file FILE] [--auth-key HEX] [--baud N]
+          [--data-bits N] [--parity none|even|odd] [--stop-bits N] [--count N] [--zone ZONE]
       The same, live from a serial port (default 115200 8N1); stops after N telegrams
       (exit 0; Ctrl-C too; 1 when the port vanishes). After each burst, the line's counters
       on stderr: bytes, bursts, frames found, decoded, the last failure and its reason.
@@ -128,7 +130,7 @@ digits, readable by you only: chmod 600) and the environment variable P1STUDIO_K
 too. Prefer them: a key given with --key is visible to every local user while the
 command runs (ps, /proc/PID/cmdline).
 
-Sources: monitor and capture take tcp://HOST:PORT as --port (raw P1 bytes over TCP: ser2net,
+Sources: monitor, capture, diagnose and serve take tcp://HOST:PORT as --port (raw P1 bytes over TCP: ser2net,
 ESPHome's stream server, network P1 dongles); P1 Studio reconnects with back-off and says so.
 `
 }

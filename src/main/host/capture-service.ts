@@ -201,14 +201,20 @@ export class CaptureService extends EventEmitter<{ change: [] }> implements Hand
     }
   }
 
-  /** Export a capture into the folder as CSV, JSON Lines or raw bytes, with the session's key. */
+  /**
+   * Export a capture into the folder as CSV, JSON Lines or raw bytes, with the session's key;
+   * the meter's `W`/`S` times and the CSV's receive times in the open source's zone (as
+   * `p1studio export --zone`; default Europe/Luxembourg when no source is open).
+   */
   async exportCapture(req: Req<'exportCapture'>, caller: Caller): Promise<ExportResult> {
     const path = await caller.inputFile(req.path)
     await this.ensureDir()
     const ext = { csv: '.csv', jsonl: '.jsonl', raw: '.bin' }[req.format]
     const out = await this.freePath(safeName(basename(path, extname(path))), ext)
     // 0600, under a temporary name until complete, nothing left on failure (disk full…)
-    const res = await exportToFile(path, out, { format: req.format, key: this.keys.key ?? undefined, authKey: this.keys.authKey })
+    const st = this.source.state()
+    const zone = st.kind === 'none' ? undefined : st.zone
+    const res = await exportToFile(path, out, { format: req.format, key: this.keys.key ?? undefined, authKey: this.keys.authKey, zone })
     return { path: out, name: basename(out), telegrams: res.telegrams, bytes: res.bytes, warning: res.warning, warnings: res.warnings }
   }
 
