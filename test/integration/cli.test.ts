@@ -358,28 +358,19 @@ export async function resolve(specifier, context, next) {
     const heavy = (s: Set<string>): string[] =>
       [...s].filter((x) => /^(@duckdb|mqtt|esptool-js|ws|serialport|@serialport|zod)/.test(x) || /chunks\/(serve|board|history|capture|diagnose)/.test(x))
     expect(heavy(reach(join(out, 'cli.mjs')))).toEqual([])
-    expect(
+    /** The heavy imports reachable from the bundle's chunk of the `name` command. */
+    const heavyInChunk = (name: string): string[] =>
       heavy(
         reach(
           join(
             out,
             'chunks',
-            chunks.find((f) => f.startsWith('decode-'))!
+            chunks.find((f) => f.startsWith(name + '-'))!
           )
         )
       )
-    ).toEqual([])
-    expect(
-      heavy(
-        reach(
-          join(
-            out,
-            'chunks',
-            chunks.find((f) => f.startsWith('serve-'))!
-          )
-        )
-      )
-    ).toContain('ws')
+    expect(heavyInChunk('decode')).toEqual([])
+    expect(heavyInChunk('serve')).toContain('ws')
     // the bundle runs by itself: help and decode from this copy
     const dec = spawnSync(
       process.execPath,

@@ -70,6 +70,22 @@ async function diagnose(opts: { key?: string | null; authKey?: string; path?: st
   return r
 }
 
+/**
+ * The virtual meter with `fault` on the line (`o.fault`: its options, `o.meter`: plain
+ * telegrams, first frame counter), diagnosed with `o.diagnose`; the verdict must be `verdict`.
+ * @returns the report, for the test's checks of its evidence.
+ */
+async function diagnoseFault(
+  verdict: DiagnosisReport['verdict'],
+  fault: MeterFault['name'],
+  o: { fault?: Partial<MeterFault>; meter?: { plain?: boolean; frameCounter?: number }; diagnose?: { key?: string | null } } = {}
+): Promise<DiagnosisReport> {
+  await startMeter(fault, o.fault, o.meter)
+  const r = await diagnose(o.diagnose)
+  expect(r.verdict).toBe(verdict)
+  return r
+}
+
 const check = (r: DiagnosisReport, id: string) => {
   const c = r.checks.find((x) => x.id === id)
   if (!c) throw new Error(`no check ${id}`)
@@ -78,9 +94,7 @@ const check = (r: DiagnosisReport, id: string) => {
 
 describe('diagnostics verdicts through a pty', () => {
   it('ok: healthy meter, key verified, cadence, meter id', async () => {
-    await startMeter('none')
-    const r = await diagnose()
-    expect(r.verdict).toBe('ok')
+    const r = await diagnoseFault('ok', 'none')
     expect(r.checks.map((c) => c.status)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass', 'pass', 'pass'])
     expect(r.meter.meterId).toBe('SAG1030700089067')
     expect(r.meter.serialFromSystemTitle).toBe('089067')
@@ -148,9 +162,7 @@ describe('diagnostics verdicts through a pty', () => {
   })
 
   it('no_signal: nothing on the line', async () => {
-    await startMeter('silence')
-    const r = await diagnose()
-    expect(r.verdict).toBe('no_signal')
+    const r = await diagnoseFault('no_signal', 'silence')
     const s = check(r, 'signal')
     expect(s.evidence.bytes).toBe(0)
     expect(s.evidence.listenedS as number).toBeGreaterThanOrEqual(1.2 * CADENCE_S)
@@ -159,9 +171,7 @@ describe('diagnostics verdicts through a pty', () => {
   })
 
   it('inverted_signal: garbage in bursts at every setting tried', async () => {
-    await startMeter('inverted')
-    const r = await diagnose()
-    expect(r.verdict).toBe('inverted_signal')
+    const r = await diagnoseFault('inverted_signal', 'inverted')
     const l = check(r, 'line')
     expect(l.evidence.tried).toEqual(['115200 8N1', '9600 7E1'])
     expect(l.evidence.bursts as number).toBeGreaterThanOrEqual(1)
@@ -170,9 +180,7 @@ describe('diagnostics verdicts through a pty', () => {
   })
 
   it('wrong_line_settings: a meter at 9600 8N1 is found by reopening the port', async () => {
-    await startMeter('wrong-baud')
-    const r = await diagnose()
-    expect(r.verdict).toBe('wrong_line_settings')
+    const r = await diagnoseFault('wrong_line_settings', 'wrong-baud')
     const l = check(r, 'line')
     expect(l.evidence.working).toBe('9600 8N1')
     expect(l.evidence.tried).toEqual(['115200 8N1', '9600 7E1', '9600 8N1'])
@@ -183,18 +191,14 @@ describe('diagnostics verdicts through a pty', () => {
   })
 
   it('wrong_line_settings: a plain DSMR meter at 9600 7E1', async () => {
-    await startMeter('wrong-baud', {}, { plain: true })
-    const r = await diagnose({ key: null })
-    expect(r.verdict).toBe('wrong_line_settings')
+    const r = await diagnoseFault('wrong_line_settings', 'wrong-baud', { meter: { plain: true }, diagnose: { key: null } })
     expect(check(r, 'line').evidence.working).toBe('9600 7E1')
     expect(check(r, 'key').code).toBe('plain_telegrams')
     expect(check(r, 'telegram').status).toBe('pass')
   })
 
   it('truncated_frames: every frame cut at 1024 bytes', async () => {
-    await startMeter('truncate', { truncateAt: 1024 })
-    const r = await diagnose()
-    expect(r.verdict).toBe('truncated_frames')
+    const r = await diagnoseFault('truncated_frames', 'truncate', { fault: { truncateAt: 1024 } })
     const f = check(r, 'framing').evidence
     expect(f.truncatedAtBytes).toEqual([1024])
     expect(f.declaredBytes).toEqual([1234])
@@ -204,9 +208,7 @@ describe('diagnostics verdicts through a pty', () => {
   it('missed_frames: frame counter skips and a two-interval gap', async () => {
     // frames 5001, 5003, 5005 arrive (the first one sent is not the one lost: 20 s of
     // silence from the start would be no_signal, the runner's 1.2-cadence limit)
-    await startMeter('drop', { every: 2 }, { frameCounter: 5001 })
-    const r = await diagnose()
-    expect(r.verdict).toBe('missed_frames')
+    const r = await diagnoseFault('missed_frames', 'drop', { fault: { every: 2 }, meter: { frameCounter: 5001 } })
     const c = check(r, 'cadence').evidence
     expect(c.missedFrames as number).toBeGreaterThanOrEqual(1)
     expect(c.maxIntervalS as number).toBeGreaterThan(1.6 * CADENCE_S)
@@ -215,9 +217,7 @@ describe('diagnostics verdicts through a pty', () => {
   })
 
   it('irregular_cadence: intervals far from the cadence', async () => {
-    await startMeter('irregular')
-    const r = await diagnose()
-    expect(r.verdict).toBe('irregular_cadence')
+    const r = await diagnoseFault('irregular_cadence', 'irregular')
     const c = check(r, 'cadence').evidence
     expect(c.missedFrames).toBe(0)
     expect(c.minIntervalS as number).toBeLessThan(0.75 * CADENCE_S)
@@ -226,9 +226,7 @@ describe('diagnostics verdicts through a pty', () => {
   })
 
   it('wrong_key: the tag fails on every frame; system title and serial shown', async () => {
-    await startMeter('wrong-key')
-    const r = await diagnose()
-    expect(r.verdict).toBe('wrong_key')
+    const r = await diagnoseFault('wrong_key', 'wrong-key')
     const k = check(r, 'key')
     expect(k.evidence.tagFailed).toBe(3)
     expect(k.evidence.systemTitle).toBe('5341476770015BEB')
@@ -237,36 +235,28 @@ describe('diagnostics verdicts through a pty', () => {
   })
 
   it('corrupted_frames: some frames verify, some do not', async () => {
-    await startMeter('flip', { every: 2 })
-    const r = await diagnose()
-    expect(r.verdict).toBe('corrupted_frames')
+    const r = await diagnoseFault('corrupted_frames', 'flip', { fault: { every: 2 } })
     const k = check(r, 'key').evidence
     expect(k.tagVerified as number).toBeGreaterThanOrEqual(1)
     expect(k.tagFailed as number).toBeGreaterThanOrEqual(1)
   })
 
   it('auth_key_mismatch: right P1 key, other authentication key', async () => {
-    await startMeter('auth-key')
-    const r = await diagnose()
-    expect(r.verdict).toBe('auth_key_mismatch')
+    const r = await diagnoseFault('auth_key_mismatch', 'auth-key')
     expect(check(r, 'key').advice).toMatch(/authentication key/)
     // the telegrams were still read
     expect(r.meter.meterId).toBe('SAG1030700089067')
   })
 
   it('key_not_tested: encrypted frames, no key given', async () => {
-    await startMeter('none')
-    const r = await diagnose({ key: null })
-    expect(r.verdict).toBe('key_not_tested')
+    const r = await diagnoseFault('key_not_tested', 'none', { diagnose: { key: null } })
     expect(r.keyTested).toBe(false)
     expect(check(r, 'key').status).toBe('skip')
     expect(check(r, 'cadence').status).toBe('pass')
   })
 
   it('crc_errors: the telegram CRC is wrong', async () => {
-    await startMeter('bad-crc')
-    const r = await diagnose()
-    expect(r.verdict).toBe('crc_errors')
+    const r = await diagnoseFault('crc_errors', 'bad-crc')
     expect(check(r, 'telegram').evidence.crcErrors as number).toBeGreaterThanOrEqual(3)
     expect(check(r, 'key').status).toBe('pass')
   })
