@@ -10,7 +10,9 @@ import { ReplaySource } from '../capture/replay-source'
 import { assertNoKey, reportHtml, reportJson } from '../diagnostics/report'
 import { writeFileSafely } from '../capture/safe-file'
 import { isLocale } from '../../shared/i18n/translate'
+import { isTcpSpec, parseTcpSpec } from '../line/tcp-source'
 import { UsageError, appVersion, intOpt, keyOpt, lineSettings, parse } from './args'
+import { refuseLineSettingsOverTcp } from './source-opts'
 
 /** Usage lines, inserted in `p1studio help`: kept in ./usage so that help loads no command module. */
 export { DIAGNOSE_USAGE } from './usage'
@@ -48,7 +50,11 @@ async function cmdDiagnose(args: string[]): Promise<number> {
     'stop-bits': { type: 'string' },
     lang: { type: 'string' }
   })
-  if (!values.port === !values.capture) throw new UsageError('diagnose needs --port PATH or --capture FILE (one of them)')
+  if (!values.port === !values.capture) throw new UsageError('diagnose needs --port PATH, --port tcp://HOST:PORT or --capture FILE (one of them)')
+  // over TCP the line's settings are the reader's: none is given here, none is retried (diagnostics/tcp-checks.ts)
+  refuseLineSettingsOverTcp(values.port, values)
+  if (typeof values.port === 'string' && isTcpSpec(values.port) && !parseTcpSpec(values.port))
+    throw new UsageError(`--port ${values.port}: write tcp://HOST:PORT, e.g. tcp://192.168.1.20:2000 or tcp://[fd00::5]:2000`)
   const reports = ((values as Record<string, unknown>).report as string[] | undefined) ?? []
   for (const f of reports) {
     if (!['.html', '.htm', '.json'].includes(extname(f).toLowerCase())) throw new UsageError(`--report ${f}: the name must end in .html or .json`)

@@ -18,8 +18,10 @@ import { DEFAULT_LINE_SETTINGS, type LineSettings } from '../../shared/types'
 import { systemClock, type Clock } from '../line/clock'
 import { PortOpenError, SerialSource } from '../line/serial-source'
 import type { ByteSource } from '../line/source'
+import { TcpSource, isTcpSpec, sourceFromSpec } from '../line/tcp-source'
 import { evaluateChecks, keptAttempt, meterIdentity, overallVerdict, type PortOutcome } from './checks'
 import { AttemptEvidence } from './evidence'
+import { tcpChecks, tcpConnectFailure } from './tcp-checks'
 
 /** Options of {@link runDiagnosis}: the request plus how to reach the line. */
 export interface RunOptions extends DiagnoseRequest {
@@ -44,6 +46,13 @@ export interface RunOptions extends DiagnoseRequest {
    * times of a replay are what is judged; the system clock runs the timers and dates the report.
    */
   clock?: Clock | 'wall' | 'data'
+  /**
+   * How the bytes come: 'serial' (a port whose settings the run may change) or 'tcp' (raw P1
+   * bytes over TCP, `tcp://HOST:PORT`: the line's settings and polarity are the reader's, so
+   * none is retried and the line check says what it can — tcp-checks.ts). Default: 'tcp' when
+   * `path` is a `tcp://` spec, else 'serial'.
+   */
+  transport?: 'serial' | 'tcp'
   /** Compare the meter's clock with the receive times (default true; false for the demo, whose day is fixed). */
   meterClock?: boolean
   onProgress?: (p: DiagnosisProgress) => void
@@ -72,12 +81,14 @@ export async function runDiagnosis(opts: RunOptions): Promise<DiagnosisReport> {
   const cadenceMs = cadenceS * 1000
   const durationMs = (opts.durationS ?? 3 * cadenceS + 2) * 1000
   const first: LineSettings = { ...DEFAULT_LINE_SETTINGS, ...opts.settings }
-  const canRetry = !opts.source && opts.retrySettings !== false
+  const tcp = opts.transport === 'tcp' || (opts.transport === undefined && !opts.source && isTcpSpec(opts.path ?? ''))
+  const canRetry = !opts.source && !tcp && opts.retrySettings !== false
   const label = opts.source ? (opts.sourceLabel ?? opts.source.label) : (opts.path ?? 'port')
   const dataTime = opts.clock === 'data'
   /** Runs the timers; for a live line also the time base (the source stamps with it). */
   const clock: Clock = typeof opts.clock === 'object' ? opts.clock : systemClock
-  const openSource = opts.openSource ?? ((s: LineSettings) => new SerialSource(opts.path ?? '', s, { clock }))
+  const openSource =
+    opts.openSource ?? ((s: LineSettings) => (tcp ? sourceFromSpec(opts.path ?? '', { clock }) : new SerialSource(opts.path ?? '', s, { clock })))
   const runStart = clock.now()
   const evidenceOpts = (settings: LineSettings) => ({
     settings,
@@ -210,6 +221,14 @@ export async function runDiagnosis(opts: RunOptions): Promise<DiagnosisReport> {
         else interrupted = { code: err instanceof PortOpenError ? err.code : 'port_error', message: err.message, params: { path: portPath } }
         break
       }
+      // a TCP source keeps retrying on its own: a first attempt that failed is the port check's verdict
+      if (src instanceof TcpSource && !src.connected) {
+        const failed = tcpConnectFailure(label, src.state?.code ?? null)
+        await src.stop()
+        if (attempts.length === 0) port = { ok: false, label, ...failed }
+        else interrupted = { ...failed, params: { path: portPath } }
+        break
+      }
       const next = await listen(src, settings, true)
       await src.stop()
       if (next === 'done' || interrupted) break
@@ -229,7 +248,8 @@ export async function runDiagnosis(opts: RunOptions): Promise<DiagnosisReport> {
     }
   }
 
-  const checks = evaluateChecks({ port, attempts, keyGiven: Boolean(opts.key), cadenceS, canRetry })
+  const evaluated = evaluateChecks({ port, attempts, keyGiven: Boolean(opts.key), cadenceS, canRetry })
+  const checks = tcp ? tcpChecks(evaluated, label) : evaluated
   const verdict = overallVerdict(checks)
   const kept = attempts.length ? keptAttempt(attempts) : undefined
   const working = kept && kept.frames.length > 0 ? formatLineSettings(kept.settings) : null
@@ -239,7 +259,8 @@ export async function runDiagnosis(opts: RunOptions): Promise<DiagnosisReport> {
     interrupted,
     checks,
     meter: meterIdentity(attempts),
-    source: { label, settings: working, tried: attempts.map((a) => formatLineSettings(a.settings)) },
+    // over TCP no line setting is P1 Studio's: none worked, none was tried
+    source: tcp ? { label, settings: null, tried: [] } : { label, settings: working, tried: attempts.map((a) => formatLineSettings(a.settings)) },
     keyTested: Boolean(opts.key),
     firstFrameHex: attempts.map((a) => a.firstFrameHex).find((h) => h !== null) ?? firstFrameOf(attempts),
     startedAt: new Date(runStart).toISOString(),

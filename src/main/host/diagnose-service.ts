@@ -85,6 +85,8 @@ export class DiagnoseService extends EventEmitter<{ diagnosis: [DiagnosisProgres
         source,
         sourceLabel: source.label,
         clock: kind === 'file' || kind === 'capture' ? 'data' : this.o.clock,
+        // an open TCP source: the line's settings and polarity are the reader's (diagnostics/tcp-checks.ts)
+        transport: kind === 'tcp' ? 'tcp' : undefined,
         meterClock: kind !== 'demo'
       })
       return this.last
