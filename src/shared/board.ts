@@ -309,8 +309,11 @@ export interface BoardSecrets {
 export const BOARD_SECRET_KEYS = ['MY_WIFI_PASSWORD', 'KEY_SMARTY', 'MY_MQTT_PASS', 'MY_OTA_PASS_HASH'] as const
 export type BoardSecretKey = (typeof BOARD_SECRET_KEYS)[number]
 
-/** A saved board profile as the renderer sees it (secrets masked). */
-export interface BoardProfileView {
+/**
+ * A saved board profile without its secrets: what the main side keeps (src/main/board/profile.ts
+ * `BoardProfile`, secrets in clear) and the renderer sees ({@link BoardProfileView}, masked) alike.
+ */
+export interface BoardProfileFields {
   id: string
   /** Profile name, e.g. "Weber, Rue des Prés 4". */
   name: string
@@ -321,14 +324,18 @@ export interface BoardProfileView {
   board: BoardFamily
   defines: BoardDefines
   settings: BoardSettings
+  /** ISO 8601. */
+  updatedAt: string
+}
+
+/** A saved board profile as the renderer sees it (secrets masked). */
+export interface BoardProfileView extends BoardProfileFields {
   /**
    * Per secret: set or not, and a masked form (P1 key: "••••…4188"; passwords: "••••••").
    * `error`: the secret is stored but cannot be read now (code one of {@link SECRET_READ_CODES});
    * it is kept as stored until entered again or cleared, and no configuration is written meanwhile.
    */
   secrets: Record<BoardSecretKey, { set: boolean; masked: string | null; error?: BoardMessage | null }>
-  /** ISO 8601. */
-  updatedAt: string
   /** How secrets are kept here (always set by the board service). */
   secretProtection?: SecretProtection
 }

@@ -2,7 +2,7 @@
  * Board profiles: a board's settings as the SmartyReader v1.7 sketch names them (config.h),
  * the sketch's `#define` switches, the firmware the board runs (`settings.firmware`: SmartyReader
  * v1.5, v1.6, v1.7 or ESPHome dsmr), and the profile's own fields (name, customer, meter).
- * Defaults are the v1.7 sketch's neutral values (Arduino/SmartyReader_P1_WiFi_Ethernet/
+ * Defaults (src/shared/board-defaults.ts) are the v1.7 sketch's neutral values (Arduino/SmartyReader_P1_WiFi_Ethernet/
  * SmartyReader_v1_7/config.h of github.com/weigu1/SmartyReader: ports, intervals, topics, NTP,
  * time zone, authentication data); what is personal to the sketch's author — his broker, MQTT
  * user, UDP log computer, network addresses and Ethernet MAC — starts blank, as does the Wi-Fi
@@ -21,6 +21,7 @@ import {
   type FirmwareGeneration,
   type BoardDefines,
   type BoardFamily,
+  type BoardProfileFields,
   type BoardProfileInput,
   type BoardProfileView,
   type BoardSecretKey,
@@ -28,21 +29,14 @@ import {
   type BoardSettings,
   type SecretProtection
 } from '../../shared/board'
+import { DEFAULT_DEFINES, DEFAULT_SETTINGS } from '../../shared/board-defaults'
 import type { UnreadableSecret } from './secret-guard'
 
+export { DEFAULT_DEFINES, DEFAULT_SETTINGS }
+
 /** A full profile as the main side keeps it (secrets in clear, in memory only). */
-export interface BoardProfile {
-  id: string
-  name: string
-  customer: string
-  meterId: string
-  notes: string
-  board: BoardFamily
-  defines: BoardDefines
-  settings: BoardSettings
+export interface BoardProfile extends BoardProfileFields {
   secrets: BoardSecrets
-  /** ISO 8601. */
-  updatedAt: string
   /**
    * Secrets stored but unreadable now (key file gone, keyring locked, damaged): their value in
    * `secrets` is '' and must not be used; saving keeps their stored form; every writer refuses
@@ -51,62 +45,9 @@ export interface BoardProfile {
   unreadableSecrets?: Partial<Record<BoardSecretKey, UnreadableSecret>>
 }
 
-/** The sketch's `#define` defaults: GET_NTP_TIME and PUBLISH_COOKED on, the rest off. */
-export const DEFAULT_DEFINES: BoardDefines = {
-  OTA: false,
-  MQTTPASSWORD: false,
-  MQTT_WILL_BIRTH: false,
-  STATIC: false,
-  ETHERNET: false,
-  GET_NTP_TIME: true,
-  PUBLISH_COOKED: true,
-  HOMEASSISTANT: false,
-  OLD_HARDWARE: false
-}
-
 /** The `#define` defaults of a firmware's sketch: v1.6 ships with PUBLISH_COOKED commented out (SmartyReader_v1_6.ino), v1.7 with it on. */
 export function defaultDefines(firmware: FirmwareGeneration): BoardDefines {
   return firmware === 'smartyreader-v1.6' ? { ...DEFAULT_DEFINES, PUBLISH_COOKED: false } : DEFAULT_DEFINES
-}
-
-/**
- * config.h defaults: the v1.7 sketch's neutral values; its author's own broker
- * (192.168.178.222), user ("me"), UDP log computer, static addresses (192.168.178.x) and MAC,
- * and the SSID placeholder, are blank (required where the switches need them).
- */
-export const DEFAULT_SETTINGS: BoardSettings = {
-  firmware: 'smartyreader-v1.7',
-  MY_WIFI_SSID: '',
-  MQTT_SERVER: '',
-  MY_MQTT_PORT: 1883,
-  MY_MQTT_USER: '',
-  MQTT_CLIENT_ID: 'SmartyReader_LAM_1',
-  MQTT_TOPIC_OUT: 'lamsmarty',
-  MQTT_MAXIMUM_PACKET_SIZE: 2560,
-  PUBLISH_TIME: 60000,
-  SAMPLE_TIME_MIN: 15,
-  WILL_QOS: 1,
-  WILL_TOPIC: 'mywill/lastwill/onlinestatus',
-  WILL_MESSAGE: '0',
-  WILL_RETAIN: false,
-  BIRTH_TOPIC: 'mywill/lastwill/onlinestatus',
-  BIRTH_MESSAGE: '1',
-  BIRTH_RETAIN: false,
-  NET_MDNSNAME: 'smartyReader',
-  NET_HOSTNAME: 'smartyReader',
-  UDP_LOG_PORT: 6666,
-  UDP_LOG_PC_IP_BYTES: '',
-  NTP_SERVER: 'lu.pool.ntp.org',
-  TZ_INFO: 'CET-1CEST-2,M3.5.0/02:00:00,M10.5.0/03:00:00',
-  MY_OTA_NAME: 'SmartyReader',
-  NET_LOCAL_IP_BYTES: '',
-  NET_GATEWAY_BYTES: '',
-  NET_MASK_BYTES: '255.255.255.0',
-  NET_DNS_BYTES: '8.8.8.8',
-  NET_MAC: '',
-  AUTH_DATA: '3000112233445566778899AABBCCDDEEFF',
-  class_kW: [3, 7, 12],
-  exceed_money_per_kWh: [0.1139, 0.1139, 0.1139]
 }
 
 export const EMPTY_SECRETS: BoardSecrets = { MY_WIFI_PASSWORD: '', KEY_SMARTY: '', MY_MQTT_PASS: '', MY_OTA_PASS_HASH: '' }
