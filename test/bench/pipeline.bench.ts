@@ -12,9 +12,10 @@
  *      tag check + CRC-16 + telegram parse + events; every pass checks that all frames
  *      decoded and that the sum of their 1-0:2.8.0 values is right) with full events (frame
  *      hex), with `frameHex: false`, and with `frameHex: false` plus the JSON line of each
- *      event (JsonLineWriter, what `decode` does in process); and the telegram parser alone
-      (parseTelegramText on the decrypted telegrams: latin1 text, CRC-16, 48 objects), which with the bare
-      decrypt gives the ceiling of the library's ratio (decrypt + parse, nothing else);
+ *      event (JsonLineWriter, what `decode` does in process); the telegram parser alone
+ *      (parseTelegramText on the decrypted telegrams: latin1 text, CRC-16, 48 objects), which
+ *      with the bare decrypt gives the ceiling of the library's ratio (decrypt + parse, nothing
+ *      else);
  *   2. bare decrypt: createDecipheriv + setAAD + setAuthTag + update + final per frame, with
  *      a Buffer key and with a KeyObject; in each round the faster is the reference;
  *   3. per contestant: the median over rounds of its per-round ratio, per wall second and per
@@ -39,7 +40,7 @@
  *
  * Run: npm run bench   (builds the CLI bundle, then node --import tsx test/bench/pipeline.bench.ts;
  *      not a vitest test). Exit status 1 when a target fails.
- * Env: BENCH_GB (default 1), BENCH_FRAMES (default 5000), BENCH_ROUNDS (default 25),
+ * Env: BENCH_LIB_ONLY=1 (the library measurement only), BENCH_GB (default 1), BENCH_FRAMES (default 5000), BENCH_ROUNDS (default 25),
  *      BENCH_CLI_FRAMES (default 100000), BENCH_CLI_RUNS (default 3), BENCH_STARTS (default 9).
  */
 import { spawn, spawnSync } from 'node:child_process'
@@ -57,6 +58,8 @@ const N = Number(process.env.BENCH_FRAMES ?? 5000)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 25)
 const GB = Number(process.env.BENCH_GB ?? 1)
 const READ = 4096
+/** BENCH_LIB_ONLY=1: the library measurement alone (no memory runs, no command line). */
+const LIB_ONLY = process.env.BENCH_LIB_ONLY === '1'
 
 const { frames, stream, exportSum: expectedExportSum } = benchFrames(N)
 const reads = readsOf(stream, READ)
@@ -356,8 +359,8 @@ const lib = await interleave(
   ['bareBuffer', 'bareKeyObject'],
   ROUNDS
 )
-const mem = libraryMemory()
-const cli = await cliRuns()
+const mem = LIB_ONLY ? null : libraryMemory()
+const cli = LIB_ONLY ? null : await cliRuns()
 rmSync(TMP, { recursive: true, force: true })
 
 const fmt = (v: number): string => Math.round(v).toLocaleString('en')
@@ -403,37 +406,41 @@ console.log(
 const gcRow = (name: string, c: Contestant): string =>
   `  GC per 1,000 frames, ${name.padEnd(30)} ${c.gcPer1000.count.toFixed(2).padStart(6)} collections (${c.gcPer1000.major.toFixed(2)} major), ${c.gcPer1000.ms.toFixed(2)} ms`
 for (const [name, c] of Object.entries(lib)) console.log(gcRow(name, c))
-console.log(line(`library: decode ${GB} GB stream, peak RSS`, `${mem.peakRssMB.toFixed(0)} MB`, '', '< 200 MB', judge('library RSS', mem.peakRssMB < 200)))
-console.log(
-  `  child process: ${mem.frames.toLocaleString('en')} frames in ${mem.seconds.toFixed(1)} s ` +
-    `(${((GB * 1024) / mem.seconds).toFixed(0)} MB/s), RSS at start ${mem.startRssMB.toFixed(0)} MB, VmHWM ${mem.peakHwmMB.toFixed(0)} MB`
-)
-console.log('command line (node bin/p1studio.mjs, built bundle out/cli; start-up = median of the whole process: wall time, and its CPU time)')
-console.log(line(`node -e 0 (the machine's floor)`, sec(cli.node), cpuSec(cli.node), '', ''))
-console.log(line('p1studio help: start-up', sec(cli.help), cpuSec(cli.help), '≤ 0.3 s', judge('help start-up', cli.help.median <= 0.3)))
-console.log(line('p1studio help from the sources (tsx)', sec(cli.helpSources), cpuSec(cli.helpSources), '(before)', ''))
-console.log(line('p1studio decode, one frame: start-up', sec(cli.one), cpuSec(cli.one), '≤ 0.5 s', judge('decode start-up', cli.one.median <= 0.5)))
-const cliWall = median(cli.runs.map((r) => r.lines / r.seconds))
-const cliCpu = median(cli.runs.map((r) => r.lines / r.cpuS))
-console.log(line(`p1studio decode, ${fmt(CLI_FRAMES)} frames incl. start-up`, `${fmt(cliWall)} fr/s`, `${fmt(cliCpu)} fr/s`, '', ''))
-console.log(
-  line(
-    '  bare decrypt around the CLI runs',
-    `${fmt(median(cli.runs.map((r) => r.bare.wall)))} fr/s`,
-    `${fmt(median(cli.runs.map((r) => r.bare.cpu)))} fr/s`,
-    '',
-    ''
+if (mem !== null) {
+  console.log(line(`library: decode ${GB} GB stream, peak RSS`, `${mem.peakRssMB.toFixed(0)} MB`, '', '< 200 MB', judge('library RSS', mem.peakRssMB < 200)))
+  console.log(
+    `  child process: ${mem.frames.toLocaleString('en')} frames in ${mem.seconds.toFixed(1)} s ` +
+      `(${((GB * 1024) / mem.seconds).toFixed(0)} MB/s), RSS at start ${mem.startRssMB.toFixed(0)} MB, VmHWM ${mem.peakHwmMB.toFixed(0)} MB`
   )
-)
-const cliRatioWall = median(cli.runs.map((r) => r.ratioWall))
-const cliRatioCpu = median(cli.runs.map((r) => r.ratioCpu))
-console.log(
-  line('p1studio decode incl. start-up / bare decrypt', pct(cliRatioWall), pct(cliRatioCpu), '≥ 25 %', judge('CLI decode ratio', cliRatioCpu >= 0.25))
-)
-console.log(`  ${cli.runs.length} runs: ${cli.runs.map((r) => `${pct(r.ratioWall)} wall / ${pct(r.ratioCpu)} CPU (${r.seconds.toFixed(2)} s)`).join(', ')}`)
-console.log(line(`p1studio decode - of ${GB} GB, peak RSS`, `${cli.big.peakRssMB.toFixed(0)} MB`, '', '< 200 MB', judge('CLI RSS', cli.big.peakRssMB < 200)))
-console.log(
-  `  CLI memory run: ${cli.big.lines.toLocaleString('en')} frames in ${cli.big.seconds.toFixed(1)} s (${fmt(cli.big.lines / cli.big.seconds)} fr/s, stdin → stdout pipe)`
-)
+}
+if (cli !== null) {
+  console.log('command line (node bin/p1studio.mjs, built bundle out/cli; start-up = median of the whole process: wall time, and its CPU time)')
+  console.log(line(`node -e 0 (the machine's floor)`, sec(cli.node), cpuSec(cli.node), '', ''))
+  console.log(line('p1studio help: start-up', sec(cli.help), cpuSec(cli.help), '≤ 0.3 s', judge('help start-up', cli.help.median <= 0.3)))
+  console.log(line('p1studio help from the sources (tsx)', sec(cli.helpSources), cpuSec(cli.helpSources), '(before)', ''))
+  console.log(line('p1studio decode, one frame: start-up', sec(cli.one), cpuSec(cli.one), '≤ 0.5 s', judge('decode start-up', cli.one.median <= 0.5)))
+  const cliWall = median(cli.runs.map((r) => r.lines / r.seconds))
+  const cliCpu = median(cli.runs.map((r) => r.lines / r.cpuS))
+  console.log(line(`p1studio decode, ${fmt(CLI_FRAMES)} frames incl. start-up`, `${fmt(cliWall)} fr/s`, `${fmt(cliCpu)} fr/s`, '', ''))
+  console.log(
+    line(
+      '  bare decrypt around the CLI runs',
+      `${fmt(median(cli.runs.map((r) => r.bare.wall)))} fr/s`,
+      `${fmt(median(cli.runs.map((r) => r.bare.cpu)))} fr/s`,
+      '',
+      ''
+    )
+  )
+  const cliRatioWall = median(cli.runs.map((r) => r.ratioWall))
+  const cliRatioCpu = median(cli.runs.map((r) => r.ratioCpu))
+  console.log(
+    line('p1studio decode incl. start-up / bare decrypt', pct(cliRatioWall), pct(cliRatioCpu), '≥ 25 %', judge('CLI decode ratio', cliRatioCpu >= 0.25))
+  )
+  console.log(`  ${cli.runs.length} runs: ${cli.runs.map((r) => `${pct(r.ratioWall)} wall / ${pct(r.ratioCpu)} CPU (${r.seconds.toFixed(2)} s)`).join(', ')}`)
+  console.log(line(`p1studio decode - of ${GB} GB, peak RSS`, `${cli.big.peakRssMB.toFixed(0)} MB`, '', '< 200 MB', judge('CLI RSS', cli.big.peakRssMB < 200)))
+  console.log(
+    `  CLI memory run: ${cli.big.lines.toLocaleString('en')} frames in ${cli.big.seconds.toFixed(1)} s (${fmt(cli.big.lines / cli.big.seconds)} fr/s, stdin → stdout pipe)`
+  )
+}
 console.log(failures.length === 0 ? 'all targets met' : `targets not met: ${failures.join(', ')}`)
 if (failures.length > 0) process.exitCode = 1

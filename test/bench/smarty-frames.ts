@@ -10,27 +10,16 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { encryptGlo } from '../../src/main/p1/encrypt'
 import { crc16Arc, formatCrc } from '../../src/main/p1/crc16'
-import { LUX_AUTH_KEY_HEX } from '../../src/shared/types'
+import { LUX_AK, TITLE, rng } from '../unit/p1/helpers'
 
 /** Test P1 key, not a meter's. */
 export const BENCH_KEY = Buffer.from('5A1B2C3D4E5F60718293A4B5C6D7E8F9', 'hex')
-/** Luxembourg's authentication key (Luxmetering E-Meter P1 spec v1.1.3 §3.2.5). */
-export const BENCH_AUTH_KEY = Buffer.from(LUX_AUTH_KEY_HEX, 'hex')
-/** "SAGgp" + 3 bytes. */
-export const BENCH_TITLE = Buffer.from('5341476770ABCDEF', 'hex')
+/** Luxembourg's authentication key (Luxmetering E-Meter P1 spec v1.1.3 §3.2.5), as the unit tests use it. */
+export const BENCH_AUTH_KEY = LUX_AK
+/** "SAGgp" + 3 bytes: the unit tests' system title. */
+export const BENCH_TITLE = TITLE
 
 const P5 = readFileSync(resolve(import.meta.dirname, '../fixtures/vectors/lu_relip_simulator_telegram.txt'), 'latin1')
-
-/** mulberry32, so every run builds the same frames. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = Math.imul(a ^ (a >>> 15), a | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const fixed = (v: number, width: number, decimals: number): string => v.toFixed(decimals).padStart(width, '0')
 const p2 = (n: number): string => String(n).padStart(2, '0')
@@ -70,7 +59,7 @@ export interface BenchFrames {
 
 /** Build `n` frames (deterministic: seed 2026). */
 export function benchFrames(n: number): BenchFrames {
-  const r = prng(2026)
+  const r = rng(2026)
   const frames: Buffer[] = []
   let exportSum = 0
   for (let i = 0; i < n; i++) {

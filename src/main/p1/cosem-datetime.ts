@@ -15,6 +15,7 @@
  * Pure, never throws.
  */
 import { isoWithOffset, isValidWallTime, wallTimeOffset, DEFAULT_METER_ZONE, type WallTime } from '../../shared/meter-time'
+import { hexNibble } from './ascii'
 
 /** The fields of a decoded COSEM date-time. */
 export interface CosemDateTime extends WallTime {
@@ -30,20 +31,13 @@ export interface CosemDateTime extends WallTime {
   iso: string
 }
 
-function nibble(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30
-  if (c >= 0x41 && c <= 0x46) return c - 0x37
-  if (c >= 0x61 && c <= 0x66) return c - 0x57
-  return -1
-}
-
 /**
  * Is `s[a, a+24)` 24 hex digits (the text form of a 12-byte octet string)? Cheap pre-check
  * before {@link parseCosemDateTime}.
  */
 export function isCosemDateTimeForm(s: string): boolean {
   if (s.length !== 24) return false
-  for (let i = 0; i < 24; i++) if (nibble(s.charCodeAt(i)) < 0) return false
+  for (let i = 0; i < 24; i++) if (hexNibble(s.charCodeAt(i)) < 0) return false
   return true
 }
 
@@ -58,7 +52,7 @@ export function isCosemDateTimeForm(s: string): boolean {
  */
 export function parseCosemDateTime(hex: string, zone: string = DEFAULT_METER_ZONE): CosemDateTime | null {
   if (typeof hex !== 'string' || !isCosemDateTimeForm(hex)) return null
-  const byte = (k: number): number => (nibble(hex.charCodeAt(2 * k)) << 4) | nibble(hex.charCodeAt(2 * k + 1))
+  const byte = (k: number): number => (hexNibble(hex.charCodeAt(2 * k)) << 4) | hexNibble(hex.charCodeAt(2 * k + 1))
   const year = (byte(0) << 8) | byte(1)
   const month = byte(2)
   const day = byte(3)

@@ -6,25 +6,31 @@
  */
 import { crc16Arc } from './crc16'
 
-/** TABLES[k][x]: CRC contribution of byte x followed by k zero bytes (k = 0…15). */
-const TABLES: Uint16Array[] = (() => {
-  const t: Uint16Array[] = []
-  const t0 = new Uint16Array(256)
+/** TABLE[k * 256 + x]: CRC contribution of byte x followed by k zero bytes (k = 0…15), one flat table. */
+const TABLE: Uint16Array = (() => {
+  const t = new Uint16Array(16 * 256)
   for (let i = 0; i < 256; i++) {
     let c = i
     for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xa001 : c >>> 1
-    t0[i] = c
+    t[i] = c
   }
-  t.push(t0)
   for (let k = 1; k < 16; k++) {
-    const prev = t[k - 1]
-    const cur = new Uint16Array(256)
-    for (let i = 0; i < 256; i++) cur[i] = (prev[i] >>> 8) ^ t0[prev[i] & 0xff]
-    t.push(cur)
+    for (let i = 0; i < 256; i++) {
+      const prev = t[(k - 1) * 256 + i]
+      t[k * 256 + i] = (prev >>> 8) ^ t[prev & 0xff]
+    }
   }
   return t
 })()
-const [T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15] = TABLES
+
+/**
+ * CRC contribution of the four bytes of the little-endian word `w` when its first byte is
+ * followed by `k` more bytes of the block (its bytes use tables k, k-1, k-2, k-3).
+ */
+function word(w: number, k: number): number {
+  const t = k << 8
+  return TABLE[t | (w & 0xff)] ^ TABLE[(t - 256) | ((w >>> 8) & 0xff)] ^ TABLE[(t - 512) | ((w >>> 16) & 0xff)] ^ TABLE[(t - 768) | (w >>> 24)]
+}
 
 /**
  * CRC-16/ARC of `bytes[start, end)` (bounds clamped to the array).
@@ -40,29 +46,9 @@ export function crc16ArcSliced(bytes: Uint8Array, start = 0, end = bytes.length)
   let i = start
   const stop = end - 16
   while (i <= stop) {
-    const a = dv.getUint32(i, true) ^ crc
-    const b = dv.getUint32(i + 4, true)
-    const c = dv.getUint32(i + 8, true)
-    const d = dv.getUint32(i + 12, true)
-    crc =
-      T15[a & 0xff] ^
-      T14[(a >>> 8) & 0xff] ^
-      T13[(a >>> 16) & 0xff] ^
-      T12[a >>> 24] ^
-      T11[b & 0xff] ^
-      T10[(b >>> 8) & 0xff] ^
-      T9[(b >>> 16) & 0xff] ^
-      T8[b >>> 24] ^
-      T7[c & 0xff] ^
-      T6[(c >>> 8) & 0xff] ^
-      T5[(c >>> 16) & 0xff] ^
-      T4[c >>> 24] ^
-      T3[d & 0xff] ^
-      T2[(d >>> 8) & 0xff] ^
-      T1[(d >>> 16) & 0xff] ^
-      T0[d >>> 24]
+    crc = word(dv.getUint32(i, true) ^ crc, 15) ^ word(dv.getUint32(i + 4, true), 11) ^ word(dv.getUint32(i + 8, true), 7) ^ word(dv.getUint32(i + 12, true), 3)
     i += 16
   }
-  while (i < end) crc = (crc >>> 8) ^ T0[(crc ^ bytes[i++]) & 0xff]
+  while (i < end) crc = (crc >>> 8) ^ TABLE[(crc ^ bytes[i++]) & 0xff]
   return crc
 }

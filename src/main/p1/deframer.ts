@@ -34,6 +34,7 @@
  * frame start inside the other kind's body cuts it), so they live in one state machine.
  */
 import type { DecodeErrorCode, DlmsHeader, FrameKind } from '../../shared/types'
+import { BANG, CR, hexNibble, isDigit, isLetter, LF, LPAREN, RPAREN, SLASH } from './ascii'
 import { GLO_TAG, parseGloHeader, SC_ENCRYPTED, SYSTEM_TITLE_LENGTH } from './dlms'
 
 /** What the deframer emits. Offsets are byte offsets in the stream; times are ms since the epoch. */
@@ -78,10 +79,6 @@ export interface DeframerOptions {
   copyFrames?: boolean
 }
 
-const SLASH = 0x2f
-const BANG = 0x21
-const CR = 0x0d
-const LF = 0x0a
 /** Longest identification line accepted (DSMR 5.0.2 allows 96 characters after the baud char). */
 const MAX_IDENT = 128
 /** Bytes of a general-glo-ciphering header up to the end of the frame counter (`82 LL LL` form). */
@@ -92,14 +89,6 @@ const DLMS_HEADER_BYTES = 18
  * with 1 kB buffers cuts them) — plus its 18-byte DLMS header.
  */
 export const MAX_EVIDENCE_BYTES = 4096 + DLMS_HEADER_BYTES
-
-function isLetter(c: number): boolean {
-  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)
-}
-
-function isHexDigit(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)
-}
 
 const YES = 1
 const NO = 0
@@ -122,7 +111,7 @@ function identEnd(b: Uint8Array, i: number, end: number, asciiOnly = false): num
   for (let k = i + 5; k < limit; k++) {
     const c = b[k]
     if (c === LF) return k
-    if (c === 0 || c === SLASH || c === BANG || c === 0x28 || c === 0x29) return IDENT_NO
+    if (c === 0 || c === SLASH || c === BANG || c === LPAREN || c === RPAREN) return IDENT_NO
     if (c === CR && k + 1 < end && b[k + 1] !== LF) return IDENT_NO
     if (asciiOnly && c !== CR && (c < 0x20 || c > 0x7e)) return IDENT_NO
   }
@@ -162,7 +151,7 @@ function obisStartAt(b: Uint8Array, q: number, end: number): number {
     for (;;) {
       if (q >= end) return MAYBE
       const c = b[q]
-      if (c >= 0x30 && c <= 0x39 && digits < 3) {
+      if (isDigit(c) && digits < 3) {
         digits++
         q++
         continue
@@ -198,6 +187,32 @@ function copyOf(b: Buffer, from: number, to: number): Buffer {
   return out
 }
 
+/** Is a frame start at `b[i]` (inside the pending frame at `pos`, bytes up to `end`)? YES, NO or MAYBE. */
+type StartCheck = (b: Uint8Array, i: number, end: number, pos: number) => number
+
+/** {@link firstStart} found nothing. */
+const NONE = -1
+
+/** Index of a start {@link firstStart} found: a confirmed one as is, an undecided one as `-(i + 2)`. */
+function startAt(found: number): number {
+  return found >= 0 ? found : -found - 2
+}
+
+/**
+ * The first `byte` in `view[from, limit)` that `check` confirms (YES: its index) or, unless
+ * `final`, cannot decide with the bytes at hand (MAYBE: `-(index + 2)`, see {@link startAt});
+ * {@link NONE} when every candidate is ruled out.
+ */
+function firstStart(view: Buffer, byte: number, pos: number, from: number, limit: number, final: boolean, check: StartCheck): number {
+  const n = view.length
+  for (let i = view.indexOf(byte, from); i >= 0 && i < limit; i = view.indexOf(byte, i + 1)) {
+    const r = check(view, i, n, pos)
+    if (r === YES) return i
+    if (r === MAYBE && !final) return -i - 2
+  }
+  return NONE
+}
+
 /** Incremental frame finder. */
 export class Deframer {
   private readonly maxFrameBytes: number
@@ -220,6 +235,8 @@ export class Deframer {
   /** Resume hint for the candidate at stream offset `hintStart`: searched up to `hintSearched`. */
   private hintStart = -1
   private hintSearched = 0
+  /** {@link newHeaderAt} as a {@link StartCheck}. */
+  private readonly headerCheck: StartCheck = (b, i, _end, pos) => this.newHeaderAt(b as Buffer, pos, i)
 
   constructor(opts: DeframerOptions = {}) {
     const max = opts.maxFrameBytes
@@ -503,47 +520,13 @@ export class Deframer {
    * @returns `{ cut }` for the first confirmed start, else `{ wait }` for the first start the
    * bytes at hand cannot decide (-1 if none, or when `final`).
    */
-  private findCut(
-    view: Buffer,
-    pos: number,
-    from: number,
-    limit: number,
-    final: boolean,
-    plainCheck: (b: Uint8Array, i: number, end: number) => number
-  ): { cut: number; wait: number } {
-    const n = view.length
-    let cut = -1
-    let wait = -1
-    let next = view.indexOf(GLO_TAG, from)
-    while (next >= 0 && next < limit) {
-      const r = this.newHeaderAt(view, pos, next)
-      if (r === YES) {
-        cut = next
-        break
-      }
-      if (r === MAYBE && !final) {
-        wait = next
-        break
-      }
-      next = view.indexOf(GLO_TAG, next + 1)
-    }
-    const plainLimit = Math.min(limit, cut >= 0 ? cut : n, wait >= 0 ? wait : n)
-    next = view.indexOf(SLASH, from)
-    while (next >= 0 && next < plainLimit) {
-      const r = plainCheck(view, next, n)
-      if (r === YES) {
-        cut = next
-        break
-      }
-      if (r === MAYBE && !final) {
-        wait = next
-        break
-      }
-      next = view.indexOf(SLASH, next + 1)
-    }
-    // a start the bytes cannot decide yet comes before any confirmed one: wait for it
-    if (wait >= 0 && (cut < 0 || wait < cut)) return { cut: -1, wait }
-    return { cut, wait: -1 }
+  private findCut(view: Buffer, pos: number, from: number, limit: number, final: boolean, plainCheck: StartCheck): { cut: number; wait: number } {
+    const dlms = firstStart(view, GLO_TAG, pos, from, limit, final, this.headerCheck)
+    // a plain start counts only before the DLMS one found (confirmed or undecided)
+    const plain = firstStart(view, SLASH, pos, from, dlms === NONE ? limit : Math.min(limit, startAt(dlms)), final, plainCheck)
+    const r = plain !== NONE ? plain : dlms
+    if (r === NONE) return { cut: -1, wait: -1 }
+    return r >= 0 ? { cut: r, wait: -1 } : { cut: -1, wait: startAt(r) }
   }
 
   /** @returns next scan position, or -1 if more bytes are needed. */
@@ -635,7 +618,7 @@ export class Deframer {
     }
     // "!" then 0–4 hex CRC digits then CR LF
     let i = bang + 1
-    while (i < n && i - bang <= 4 && isHexDigit(view[i])) i++
+    while (i < n && i - bang <= 4 && hexNibble(view[i]) >= 0) i++
     if (i >= n && i - bang - 1 < 4 && !final) return this.waitAt(base, pos, bang)
     let end = i
     if (end < n && view[end] === CR) {

@@ -18,7 +18,7 @@
  * they are not; `length` gives how many stream bytes the failure covers.
  */
 import { createSecretKey, type KeyObject } from 'node:crypto'
-import type { DecodedTelegram, DecodeFailure, DecodeWarningCode, DlmsHeader, FrameKind, Telegram } from '../../shared/types'
+import type { DecodedTelegram, DecodeFailure, DecodeWarningCode, DlmsHeader, Telegram } from '../../shared/types'
 import { LUX_AUTH_KEY_HEX } from '../../shared/types'
 import { decryptGlo } from './decrypt'
 import { Deframer, MAX_EVIDENCE_BYTES, type DeframerEvent } from './deframer'
@@ -158,7 +158,7 @@ export class P1Decoder {
     const out: DecodeEvent[] = new Array(events.length)
     for (let i = 0; i < events.length; i++) {
       const ev = events[i]
-      if (ev.type === 'frame') out[i] = this.decodeFrame(ev.kind, ev.bytes, ev.offset, ev.receivedAt, ev.dlms)
+      if (ev.type === 'frame') out[i] = this.decodeFrame(ev)
       else if (ev.type === 'skipped') out[i] = ev
       else {
         let dlms: DlmsHeader | null = null
@@ -166,75 +166,60 @@ export class P1Decoder {
           const h = parseGloHeader(ev.bytes, 0)
           if (h.status === 'ok') dlms = h.header
         }
-        out[i] = failure(ev.code, ev.message, ev.kind, ev.bytes, ev.length, ev.offset, ev.receivedAt, dlms, null)
+        out[i] = failure(ev.code, ev.message, ev, dlms, null)
       }
     }
     return out
   }
 
-  private decodeFrame(kind: FrameKind, bytes: Buffer, offset: number, receivedAt: number, header?: DlmsHeader): DecodeEvent {
-    if (kind === 'plain') return this.decodeTelegram(kind, bytes, offset, receivedAt, null, null, bytes, [])
-    let dlms = header
+  private decodeFrame(f: FrameEvent): DecodeEvent {
+    if (f.kind === 'plain') return this.decodeTelegram(f, null, null, f.bytes, [])
+    let dlms = f.dlms
     if (dlms === undefined) {
-      const h = parseGloHeader(bytes, 0)
-      if (h.status !== 'ok') {
-        const msg = h.status === 'invalid' ? h.message : 'Frame header incomplete.'
-        return failure('malformed_frame', msg, kind, bytes, bytes.length, offset, receivedAt, null, null)
-      }
+      const h = parseGloHeader(f.bytes, 0)
+      if (h.status !== 'ok') return failure('malformed_frame', h.status === 'invalid' ? h.message : 'Frame header incomplete.', f, null, null)
       dlms = h.header
     }
     if (this.key === null) {
-      const msg = `Encrypted frame from system title ${dlms.systemTitle} but no P1 key is set.`
-      return failure('missing_key', msg, kind, bytes, bytes.length, offset, receivedAt, dlms, null)
+      return failure('missing_key', `Encrypted frame from system title ${dlms.systemTitle} but no P1 key is set.`, f, dlms, null)
     }
-    const r = decryptGlo(bytes, dlms, this.key, this.authKey)
-    if (r.status === 'ok') return this.decodeTelegram(kind, bytes, offset, receivedAt, dlms, r.tagVerified, r.plaintext, [])
+    const r = decryptGlo(f.bytes, dlms, this.key, this.authKey)
+    if (r.status === 'ok') return this.decodeTelegram(f, dlms, r.tagVerified, r.plaintext, [])
     // right P1 key, other authentication key? Accept only a real telegram with a valid CRC.
     const u = r.unverified
     if (u.length > 0 && u[0] === 0x2f) {
       const text = u.toString('latin1')
       const t = parseTelegramText(u, text, this.telegramOpts)
-      if (t.crcOk === true) return this.ok(kind, bytes, offset, receivedAt, dlms, false, text, t, ['auth_key_mismatch'])
+      if (t.crcOk === true) return this.ok(f, dlms, false, text, t, ['auth_key_mismatch'])
     }
     const msg = 'GCM tag does not verify: wrong P1 key for this meter, or the frame was corrupted.'
-    return failure('gcm_tag_mismatch', msg, kind, bytes, bytes.length, offset, receivedAt, dlms, null)
+    return failure('gcm_tag_mismatch', msg, f, dlms, null)
   }
 
-  private decodeTelegram(
-    kind: FrameKind,
-    bytes: Buffer,
-    offset: number,
-    receivedAt: number,
-    dlms: DlmsHeader | null,
-    tagVerified: boolean | null,
-    plain: Buffer,
-    warnings: DecodeWarningCode[]
-  ): DecodeEvent {
+  /** The telegram `plain` (decrypted, or the frame itself) of frame `f`, checked and parsed. */
+  private decodeTelegram(f: FrameEvent, dlms: DlmsHeader | null, tagVerified: boolean | null, plain: Buffer, warnings: DecodeWarningCode[]): DecodeEvent {
     const text = plain.toString('latin1')
     // "/" first and a "!" (searched from the end, where it is in a telegram)
     if (plain.length === 0 || plain[0] !== 0x2f || plain.lastIndexOf(0x21) < 0) {
-      const msg = kind === 'dlms' ? 'Decrypted data is not a DSMR telegram (no "/" … "!").' : 'Data is not a DSMR telegram (no "/" … "!").'
-      return failure('malformed_telegram', msg, kind, bytes, bytes.length, offset, receivedAt, dlms, text)
+      const msg = f.kind === 'dlms' ? 'Decrypted data is not a DSMR telegram (no "/" … "!").' : 'Data is not a DSMR telegram (no "/" … "!").'
+      return failure('malformed_telegram', msg, f, dlms, text)
     }
     const t = parseTelegramText(plain, text, this.telegramOpts)
-    if (kind === 'plain' && t.objects.length === 0) {
+    if (f.kind === 'plain' && t.objects.length === 0) {
       // "/XXXn…!" without a single COSEM line: noise that happened to look like a telegram
-      return { type: 'skipped', offset, length: bytes.length, receivedAt }
+      return { type: 'skipped', offset: f.offset, length: f.bytes.length, receivedAt: f.receivedAt }
     }
     if (t.crcOk === false) {
       const msg = `Telegram CRC ${fmtCrc(t.crcSent)} does not match the computed ${fmtCrc(t.crcComputed)}.`
-      return failure('crc_mismatch', msg, kind, bytes, bytes.length, offset, receivedAt, dlms, text)
+      return failure('crc_mismatch', msg, f, dlms, text)
     }
     if (t.crcOk === null) warnings.push('no_crc')
-    return this.ok(kind, bytes, offset, receivedAt, dlms, tagVerified, text, t, warnings)
+    return this.ok(f, dlms, tagVerified, text, t, warnings)
   }
 
   /** A decoded telegram; a DLMS frame's counter is checked against the last one of its title. */
   private ok(
-    kind: FrameKind,
-    bytes: Buffer,
-    offset: number,
-    receivedAt: number,
+    f: FrameEvent,
     dlms: DlmsHeader | null,
     tagVerified: boolean | null,
     text: string,
@@ -250,26 +235,31 @@ export class P1Decoder {
       this.lastCounter.set(dlms.systemTitle, fc)
     }
     if (telegram.malformedLines.length > 0) warnings.push('malformed_line')
+    const { kind, receivedAt, offset } = f
     return {
       type: 'telegram',
-      telegram: { kind, receivedAt, offset, frameHex: this.withHex ? hexOf(bytes) : '', dlms, tagVerified, text, telegram, warnings }
+      telegram: { kind, receivedAt, offset, frameHex: this.withHex ? hexOf(f.bytes) : '', dlms, tagVerified, text, telegram, warnings }
     }
   }
 }
 
-/** A failure; `evidence` = the frame's bytes or header bytes (capped), `length` = stream bytes covered. */
+/** A frame as the deframer found it (its bytes, kind, stream offset, receive time, DLMS header). */
+type FrameEvent = Extract<DeframerEvent, { type: 'frame' }>
+
+/**
+ * A failure at a frame (its own bytes are the evidence, capped, and the stretch covered) or at
+ * a deframer error (`bytes` the evidence, `length` the stream bytes covered).
+ */
 function failure(
   code: DecodeFailure['code'],
   message: string,
-  kind: FrameKind | null,
-  evidence: Buffer,
-  length: number,
-  offset: number,
-  receivedAt: number,
+  at: FrameEvent | Extract<DeframerEvent, { type: 'error' }>,
   dlms: DlmsHeader | null,
   text: string | null
 ): DecodeEvent {
-  return { type: 'failure', failure: { code, message, offset, receivedAt, kind, frameHex: evidenceHex(evidence), length, dlms, text } }
+  const { offset, receivedAt, kind, bytes } = at
+  const length = at.type === 'error' ? at.length : bytes.length
+  return { type: 'failure', failure: { code, message, offset, receivedAt, kind, frameHex: evidenceHex(bytes), length, dlms, text } }
 }
 
 /**

@@ -35,6 +35,7 @@ import { describeObis, type ObisValueType } from '../../shared/obis'
 import { DEFAULT_METER_ZONE, isTimeZone, isoWithOffset, wallTimeOffset, type WallTime } from '../../shared/meter-time'
 import { isCosemDateTimeForm, parseCosemDateTime } from './cosem-datetime'
 import { crc16ArcSliced } from './crc16-sliced'
+import { BANG, CR, D0, D9, DOT, hexNibble, isDigit, isUpper, LF, LPAREN, RPAREN, SLASH, STAR } from './ascii'
 
 /** Options of {@link parseTelegram}. */
 export interface TelegramOptions {
@@ -46,23 +47,8 @@ export interface TelegramOptions {
   zone?: string
 }
 
-const LF = 0x0a
-const CR = 0x0d
-const BANG = 0x21
-const LPAREN = 0x28
-const RPAREN = 0x29
-const STAR = 0x2a
-const DOT = 0x2e
-const SLASH = 0x2f
-const D0 = 0x30
-const D9 = 0x39
-
 /** Exact powers of ten (all exactly representable up to 1e22). */
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
-
-function isDigit(c: number): boolean {
-  return c >= D0 && c <= D9
-}
 
 /** Two decimal digits at `s[i]`, `s[i+1]` as a number. */
 function two(s: string, i: number): number {
@@ -105,13 +91,6 @@ export function parseTimestamp(s: string, zone: string = DEFAULT_METER_ZONE): st
   if (w.year === 2070 && w.month === 1 && w.day === 1) return null
   const off = wallTimeOffset(w, zone, s.length === 13 ? s.charCodeAt(12) === 0x53 : null)
   return off === null ? null : isoWithOffset(w, off)
-}
-
-function hexNibble(c: number): number {
-  if (c >= D0 && c <= D9) return c - D0
-  if (c >= 0x41 && c <= 0x46) return c - 0x37
-  if (c >= 0x61 && c <= 0x66) return c - 0x57
-  return -1
 }
 
 /** Is `c` allowed in an identifier decoded from hex (letters, digits, space, `-_./`)? */
@@ -218,10 +197,6 @@ function internAt(cache: Map<number, Interned>, text: string, a: number, e: numb
 }
 
 const STX = 0x02
-
-function isUpper(c: number): boolean {
-  return c >= 0x41 && c <= 0x5a
-}
 
 /**
  * IEC 62056-21 data set address at `b[ls…]` that is not a full DSMR OBIS code: the reduced

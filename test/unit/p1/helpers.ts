@@ -11,7 +11,7 @@ import type { DecodeEvent } from '../../../src/main/p1/pipeline'
 import type { CosemObject, DecodedTelegram, DecodeFailure } from '../../../src/shared/types'
 import { LUX_AUTH_KEY_HEX } from '../../../src/shared/types'
 
-export const VECTORS = resolve(__dirname, '../../fixtures/vectors')
+export const VECTORS = resolve(import.meta.dirname, '../../fixtures/vectors')
 export const hexFile = (f: string): Buffer => Buffer.from(readFileSync(resolve(VECTORS, f), 'utf8').trim(), 'hex')
 export const txtFile = (f: string): Buffer => readFileSync(resolve(VECTORS, f))
 
