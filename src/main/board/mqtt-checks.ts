@@ -18,6 +18,8 @@
  *
  * Each check's summary is also a code with params (`summaryCode`, `summaryParams`; docs/board.md
  * "MQTT check summaries") for the renderer's wording; the English `summary` stays for the CLI and JSON.
+ * Titles, verdict sentences and fixed advice come from the English catalogue
+ * (src/shared/i18n/messages/en.ts `mqtt.*`), so their wording lives in one place.
  *
  * Why one file over 400 lines: one pure function per MQTT check, for every firmware generation's
  * layout, as diagnostics/checks.ts is for the meter; the value comparisons are in mqtt-value-checks.ts.
@@ -31,6 +33,7 @@ import {
   type MqttVerdictCode,
   type MqttVerifyReport
 } from '../../shared/board'
+import { en } from '../../shared/i18n/messages/en'
 import { ESPHOME_DSMR_FIELDS, ESPHOME_FIELD_BY_OBJECT_ID } from './esphome-fields'
 import { detectFirmware, parseLenientJson, V15_JSON_FIELDS, type MqttMessage } from './firmware-decode'
 import {
@@ -54,26 +57,11 @@ export interface MqttJudgement {
   firmware: DetectedFirmware | null
 }
 
-const TITLES: Record<MqttCheckResult['id'], string> = {
-  broker: 'Broker connection',
-  messages: 'Messages from the board',
-  interval: 'Publish interval',
-  fields: 'Published fields',
-  values: 'Values against the meter'
-}
+/** Check titles: the English catalogue's (src/shared/i18n/messages/en.ts `mqtt.titles`). */
+const TITLES: Record<MqttCheckResult['id'], string> = en.mqtt.titles
 
-/** One sentence per verdict (docs/board.md). */
-export const VERDICT_SUMMARY: Record<MqttVerdictCode, string> = {
-  ok: "The board publishes the meter's data on time, complete and correct.",
-  broker_unreachable: 'The broker cannot be reached.',
-  broker_auth_failed: 'The broker refused the credentials.',
-  broker_tls_error: 'The TLS connection to the broker failed.',
-  no_messages: 'The board publishes nothing on this topic.',
-  late_messages: 'The board publishes, but late.',
-  missing_fields: 'The board publishes, but fields are missing.',
-  values_mismatch: "The board's values disagree with the meter.",
-  values_not_compared: 'The board publishes on time and complete; values not compared (no P1 source open).'
-}
+/** One sentence per verdict (docs/board.md): the English catalogue's `mqtt.verdict`. */
+export const VERDICT_SUMMARY: Record<MqttVerdictCode, string> = en.mqtt.verdict
 
 /**
  * PUBLISH_TIME when the request gives none, s: v1.5's sketch constant (20 s), the v1.6/v1.7
@@ -95,10 +83,9 @@ function skipped(id: MqttCheckResult['id'], summaryCode: 'skipped_no_broker' | '
   return { id, title: TITLES[id], status: 'skip', code: null, summary, summaryCode, summaryParams: {}, evidence: {}, advice: null }
 }
 
+/** The next step for a broker failure (the English catalogue's `mqtt.advice`). */
 function brokerAdvice(code: MqttVerdictCode): string {
-  if (code === 'broker_auth_failed') return 'Use the user and password the board uses (MY_MQTT_USER / MY_MQTT_PASS), or a user allowed to read the topic.'
-  if (code === 'broker_tls_error') return 'For a self-signed broker give its CA certificate, or test without TLS on port 1883 first.'
-  return 'Check the broker address and port (MQTT_SERVER, MY_MQTT_PORT), that the broker runs, and that this computer is on the same network.'
+  return en.mqtt.advice[code === 'broker_auth_failed' || code === 'broker_tls_error' ? code : 'broker_unreachable']
 }
 
 function intervalCheck(pubs: MqttMessage[][], ev: MqttEvidence, intervalS: number, tolS: number, byDefault: string | null): MqttCheckResult {
@@ -160,7 +147,7 @@ function intervalCheck(pubs: MqttMessage[][], ev: MqttEvidence, intervalS: numbe
       summaryCode: 'interval_early',
       summaryParams: { ...base, meanS: round(mean) },
       evidence: { ...evidence, meanIntervalS: round(mean, 2) },
-      advice: 'PUBLISH_TIME in the board is shorter than the profile says; check the right config.h was flashed.'
+      advice: en.mqtt.advice.early_messages
     }
   }
   return {

@@ -10,24 +10,21 @@
  * - P1 pins (RJ12): 1 = +5 V, 2 = data request, 3/6 = GND, 5 = data, open collector,
  *   inverted (DSMR 5.0.2 P1 §5.7).
  *
+ * Titles, skip sentences and fixed advice are the English catalogue's (src/shared/i18n/messages/en.ts
+ * `diag.*`), so their wording lives in one place; sentences with figures are written here and a
+ * unit test compares them with the catalogue's wording (src/shared/i18n/wording.ts).
+ *
  * Why one file over 400 lines: one pure function per check, in the order the report shows
  * them, each with its sentences; they share the evidence helpers at the top.
  */
 import type { CheckId, CheckResult, CheckStatus, CheckWarningCode, EvidenceValue, MeterIdentity, VerdictCode } from '../../shared/diagnostics'
 import { formatLineSettings } from '../../shared/line-settings'
 import type { DecodedTelegram, LineSettings } from '../../shared/types'
+import { en } from '../../shared/i18n/messages/en'
 import type { AttemptEvidence, FrameSeen } from './evidence'
 
-/** Check titles, as the wizard shows them. */
-export const CHECK_TITLES: Record<CheckId, string> = {
-  port: 'Port',
-  signal: 'Signal presence',
-  line: 'Line polarity and settings',
-  framing: 'Framing',
-  cadence: 'Cadence',
-  key: 'P1 key',
-  telegram: 'Telegram'
-}
+/** Check titles, as the wizard shows them (the English catalogue's `diag.titles`). */
+export const CHECK_TITLES: Record<CheckId, string> = en.diag.titles
 
 /** What the port check found (done by the runner, which opens the port). */
 export interface PortOutcome {
@@ -51,12 +48,8 @@ export interface EvaluationContext {
   canRetry: boolean
 }
 
-const NO_SIGNAL_ADVICE =
-  'Check the RJ12 cable and pins: 5 V between pin 1 and GND (pins 3/6), data request (pin 2) held high or its jumper set, ' +
-  'data on pin 5 is open collector and needs a pull-up; check that the cable is a straight 6-wire one and firmly in the P1 socket.'
-const INVERTED_ADVICE =
-  "The P1 data line is inverted. Use a board that inverts it: a SmartyReader V2 inverts in the ESP's UART (software), " +
-  'a V1 board with its transistors, or a USB-serial adapter that can invert RX (e.g. FTDI with inverted RXD set in FT_Prog).'
+const NO_SIGNAL_ADVICE = en.diag.signal.failAdvice
+const INVERTED_ADVICE = en.diag.line.invertedAdvice
 
 function result(
   id: CheckId,
@@ -86,7 +79,7 @@ export function evaluateChecks(ctx: EvaluationContext): CheckResult[] {
         portAdvice(ctx.port.code)
       )
     )
-    for (const id of ['signal', 'line', 'framing', 'cadence', 'key', 'telegram'] as const) out.push(skip(id, 'Not checked: the port did not open.'))
+    for (const id of ['signal', 'line', 'framing', 'cadence', 'key', 'telegram'] as const) out.push(skip(id, en.diag.skip.portFailed))
     return out
   }
   const first = ctx.attempts[0]
@@ -105,14 +98,14 @@ export function evaluateChecks(ctx: EvaluationContext): CheckResult[] {
         NO_SIGNAL_ADVICE
       )
     )
-    for (const id of ['line', 'framing', 'cadence', 'key', 'telegram'] as const) out.push(skip(id, 'Not checked: no signal.'))
+    for (const id of ['line', 'framing', 'cadence', 'key', 'telegram'] as const) out.push(skip(id, en.diag.skip.noSignal))
     return out
   }
   out.push(signalCheck(first, listenedS, totalBytes))
   const line = lineCheck(ctx)
   out.push(line)
   if (line.status === 'fail' && line.code === 'inverted_signal') {
-    for (const id of ['framing', 'cadence', 'key', 'telegram'] as const) out.push(skip(id, 'Not checked: no frame could be read.'))
+    for (const id of ['framing', 'cadence', 'key', 'telegram'] as const) out.push(skip(id, en.diag.skip.noFrame))
     return out
   }
   out.push(framingCheck(kept))
@@ -133,16 +126,7 @@ export function overallVerdict(checks: CheckResult[]): VerdictCode {
 }
 
 function portAdvice(code: PortOutcome['code']): string {
-  switch (code) {
-    case 'port_not_found':
-      return 'Plug the adapter or board in, wait two seconds, refresh the port list and choose it again.'
-    case 'port_busy':
-      return 'Close the other program that holds the port (serial terminal, Arduino IDE, another P1 Studio window, ModemManager).'
-    case 'port_permission_denied':
-      return 'On Linux: sudo usermod -aG dialout $USER, then log out and in again.'
-    default:
-      return 'Unplug and replug the adapter, then try again.'
-  }
+  return en.diag.port.advice[code ?? 'port_error']
 }
 
 function signalCheck(a: AttemptEvidence, listenedS: number, totalBytes: number): CheckResult {
@@ -228,7 +212,7 @@ function framingCheck(a: AttemptEvidence): CheckResult {
     frameBytes: sizes,
     skippedBytes: a.skippedBytes
   }
-  if (frames.length === 0) return result('framing', 'skip', null, 'No frame to check.', evidence)
+  if (frames.length === 0) return result('framing', 'skip', null, en.diag.framing.none, evidence)
   if (truncated.length > 0) {
     const cut = [...new Set(truncated.map((f) => f.bytes))].sort((x, y) => x - y)
     const declared = [...new Set(truncated.map((f) => f.declaredBytes).filter((n): n is number => n !== null))]
@@ -244,7 +228,7 @@ function framingCheck(a: AttemptEvidence): CheckResult {
         evidence,
         cut.length === 1
           ? `Frames are cut at a fixed size: the reader's buffer is too small (old SmartyReader firmware stops at 1024 bytes; a Smarty with per-phase values sends ~1,200). Update the firmware or enlarge the serial buffer to 4 kB.`
-          : 'Frames are cut at varying sizes: a loose contact or a reader that misses bytes. Check the cable and the pull-up.'
+          : en.diag.framing.varyingAdvice
       )
     }
     return result(
@@ -253,7 +237,7 @@ function framingCheck(a: AttemptEvidence): CheckResult {
       'some_truncated_frames',
       `${truncated.length} of ${frames.length} frames ended early; the others are complete.`,
       evidence,
-      'Check the cable if this repeats.'
+      en.diag.framing.someAdvice
     )
   }
   return result(
@@ -312,7 +296,7 @@ function cadenceCheck(a: AttemptEvidence, cadenceS: number): CheckResult {
         'irregular_cadence',
         `Only one frame in ${round(listenedS, 1)} s; a frame every ${cadenceS} s was expected.`,
         evidence,
-        'Check the data request line (pin 2): it must stay high.'
+        en.diag.cadence.oneFrameAdvice
       )
     }
     return result(
@@ -321,7 +305,7 @@ function cadenceCheck(a: AttemptEvidence, cadenceS: number): CheckResult {
       'few_frames',
       `Only ${frames.length} frame${frames.length === 1 ? '' : 's'} heard: not enough to judge the cadence.`,
       evidence,
-      'Listen longer (--duration).'
+      en.diag.cadence.fewAdvice
     )
   }
   if (missed > 0) {
@@ -331,7 +315,7 @@ function cadenceCheck(a: AttemptEvidence, cadenceS: number): CheckResult {
       'missed_frames',
       `${missed} frame${missed === 1 ? '' : 's'} missed ${counterKnown ? '(gap in the frame counter)' : `(interval of ${evidence.maxIntervalS} s)`}.`,
       evidence,
-      'Frames are lost between meter and reader: check the cable and contacts; a reader busy with Wi-Fi or MQTT may miss frames (update its firmware).'
+      en.diag.cadence.missedAdvice
     )
   }
   const off = intervals.filter((iv) => Math.abs(iv - cadenceS) > 0.2 * cadenceS)
@@ -342,7 +326,7 @@ function cadenceCheck(a: AttemptEvidence, cadenceS: number): CheckResult {
       'irregular_cadence',
       `Intervals between frames range ${evidence.minIntervalS}–${evidence.maxIntervalS} s; the meter sends every ${cadenceS} s.`,
       evidence,
-      'Irregular frames point at the data request line (pin 2) switching on and off, or at a reader that polls: keep pin 2 high.'
+      en.diag.cadence.irregularAdvice
     )
   }
   if (reset) {
@@ -374,9 +358,8 @@ function keyCheck(a: AttemptEvidence, keyGiven: boolean): CheckResult {
   const title = dlms.find((f) => f.systemTitle)?.systemTitle ?? null
   const evidence: Record<string, EvidenceValue> = { encryptedFrames: dlms.length, systemTitle: title, serialFromSystemTitle: serialFromSystemTitle(title) }
   if (dlms.length === 0) {
-    if (a.frames.some((f) => f.kind === 'plain'))
-      return result('key', 'pass', 'plain_telegrams', 'P1 security is off: plain telegrams, no key needed.', evidence)
-    return result('key', 'skip', null, 'No complete encrypted frame to test the key on.', evidence)
+    if (a.frames.some((f) => f.kind === 'plain')) return result('key', 'pass', 'plain_telegrams', en.diag.key.plain, evidence)
+    return result('key', 'skip', null, en.diag.key.none, evidence)
   }
   if (!keyGiven) {
     return result(
@@ -385,7 +368,7 @@ function keyCheck(a: AttemptEvidence, keyGiven: boolean): CheckResult {
       'key_not_tested',
       `The frames are encrypted (system title ${title}) but no P1 key was given: the key was not tested.`,
       evidence,
-      'Enter the P1 key your grid operator (Creos, Sudstroum…) gave for this meter and run the check again.'
+      en.diag.key.notTestedAdvice
     )
   }
   const ok = dlms.filter((f) => f.outcome === 'ok').length
@@ -399,7 +382,7 @@ function keyCheck(a: AttemptEvidence, keyGiven: boolean): CheckResult {
       'auth_key_mismatch',
       `The P1 key is right, but the GCM tag fails with the authentication key in use on ${auth} of ${dlms.length} frames: this meter uses another authentication key.`,
       evidence,
-      'Change the authentication key setting (P1 Studio: Authentication key; board firmware: the AAD / auth key) to the one this meter uses; the P1 key stays as it is.'
+      en.diag.key.authAdvice
     )
   }
   if (ok === 0 && bad > 0) {
@@ -422,7 +405,7 @@ function keyCheck(a: AttemptEvidence, keyGiven: boolean): CheckResult {
       'corrupted_frames',
       `${bad} of ${dlms.length} frames fail the GCM tag while the others open: the key is right, frames get corrupted on the way.`,
       evidence,
-      'Bytes are damaged on the line: check the cable, the pull-up on the data line, and interference near the cable.'
+      en.diag.key.corruptedAdvice
     )
   }
   return result(
@@ -448,7 +431,7 @@ function telegramCheck(a: AttemptEvidence): CheckResult {
   const t = a.lastTelegram
   const fig = a.figures
   const evidence: Record<string, EvidenceValue> = { decoded: fig.decoded, crcErrors: crcBad }
-  if (!t && crcBad === 0) return result('telegram', 'skip', null, 'No telegram could be opened to check.', evidence)
+  if (!t && crcBad === 0) return result('telegram', 'skip', null, en.diag.telegram.none, evidence)
   if (t) {
     Object.assign(evidence, {
       identification: t.telegram.identification,
@@ -472,7 +455,7 @@ function telegramCheck(a: AttemptEvidence): CheckResult {
       'crc_errors',
       `${crcBad} telegram${crcBad === 1 ? '' : 's'} failed the CRC-16 check${fig.decoded ? `, ${fig.decoded} passed` : ''}.`,
       evidence,
-      'Telegram bytes are damaged: check the cable and the pull-up; if the frames are relayed by a board, update its firmware.'
+      en.diag.telegram.crcAdvice
     )
   }
   const warns: string[] = []
@@ -490,7 +473,7 @@ function telegramCheck(a: AttemptEvidence): CheckResult {
     warns.push(`the breaker state is ${breaker} (1 = connected)`)
     code ??= 'breaker_not_connected'
   }
-  const base = `CRC OK, ${evidence.identification}, meter ${evidence.meterId ?? 'id not sent'}, ${evidence.perPhase ? 'per-phase values present' : 'no per-phase values'}`
+  const base = `CRC OK, ${evidence.identification}, meter ${evidence.meterId ?? en.diag.telegram.meterUnknown}, ${evidence.perPhase ? en.diag.telegram.perPhase : en.diag.telegram.noPerPhase}`
   if (warns.length) return result('telegram', 'warn', code, `${base}; but ${warns.join('; ')}.`, evidence)
   return result('telegram', 'pass', null, `${base}.`, evidence)
 }

@@ -14,6 +14,7 @@
 import { EventEmitter } from 'node:events'
 import { Socket, isIP } from 'node:net'
 import type { LineSettings } from '../../shared/types'
+import { en } from '../../shared/i18n/messages/en'
 import { systemClock, type Clock, type ClockTimer } from './clock'
 import { SerialSource } from './serial-source'
 import type { ByteSource, ByteSourceEvents } from './source'
@@ -92,15 +93,14 @@ export function formatDelay(ms: number): string {
   return s % 60 ? `${m} min ${s % 60} s` : `${m} min`
 }
 
+/**
+ * Each problem in words: the English catalogue's `errors.tcpProblems` (src/shared/i18n/messages/en.ts),
+ * which the renderer words the same codes with. connection_refused keeps the main side's "ser2net /
+ * the stream server" (as its tests read it) until the catalogue's "ser2net or the stream server" is aligned.
+ */
 const PROBLEM_WORDS: Record<TcpProblemCode, string> = {
-  connection_refused: 'connection refused (nothing listens on that port: is ser2net / the stream server running?)',
-  host_not_found: 'host not found (check the name or IP address)',
-  host_unreachable: 'host unreachable (check the network and the address)',
-  connect_timeout: 'no answer',
-  connection_closed: 'connection closed by the other side',
-  connection_reset: 'connection reset by the other side',
-  idle_timeout: 'no data',
-  tcp_error: 'network error'
+  ...en.errors.tcpProblems,
+  connection_refused: 'connection refused (nothing listens on that port: is ser2net / the stream server running?)'
 }
 
 /** Classify a socket error (Node's errno codes). */
