@@ -7,6 +7,7 @@
  * `Messages` type checks it); splitting it by tab would split that check.
  */
 import type { Messages } from './en'
+import { PHASE_COLUMN_SYMBOLS, SI_BYTE_SIZES } from './symbols'
 
 export const de: Messages = {
   app: {
@@ -52,12 +53,7 @@ export const de: Messages = {
     durationS: '{s} s',
     pathPlaceholder: '/pfad/zur/datei',
     portPlaceholder: '/dev/ttyUSB0',
-    size: {
-      B: '{n} B',
-      kB: '{n} kB',
-      MB: '{n} MB',
-      GB: '{n} GB'
-    },
+    size: SI_BYTE_SIZES,
     frames: '{n} Frame | {n} Frames'
   },
   source: {
@@ -150,7 +146,7 @@ export const de: Messages = {
       mbus: 'M-Bus-Kanäle',
       other: 'Weitere Kennzahlen'
     },
-    columns: { c1: 'P+ (kW)', c2: 'P− (kW)', c3: 'Q+ (kvar)', c4: 'Q− (kvar)', c9: 'S+ (kVA)', c10: 'S− (kVA)', c12: 'U (V)', c11: 'I (A)' },
+    columns: PHASE_COLUMN_SYMBOLS,
     failures: '{n} Stromausfall protokolliert | {n} Stromausfälle protokolliert',
     failureEntry: 'Ende {end}, Dauer {duration}',
     maxima: '{n} Monat | {n} Monate',

@@ -7,6 +7,8 @@
  * Why one file over 400 lines: a catalogue is data, one key per sentence of the app; split by
  * tab it would lose the single `Messages` type that keeps the three languages key for key.
  */
+import { PHASE_COLUMN_SYMBOLS, SI_BYTE_SIZES } from './symbols'
+
 export const en = {
   app: {
     brand: 'P1 Studio',
@@ -51,12 +53,7 @@ export const en = {
     durationS: '{s} s',
     pathPlaceholder: '/path/to/file',
     portPlaceholder: '/dev/ttyUSB0',
-    size: {
-      B: '{n} B',
-      kB: '{n} kB',
-      MB: '{n} MB',
-      GB: '{n} GB'
-    },
+    size: SI_BYTE_SIZES,
     frames: '{n} frame | {n} frames'
   },
   source: {
@@ -139,7 +136,7 @@ export const en = {
     value: 'Value',
     object: 'Object',
     groups: { meter: 'Meter', energy: 'Energy', power: 'Power', quality: 'Quality', messages: 'Messages', mbus: 'M-Bus channels', other: 'Other codes' },
-    columns: { c1: 'P+ (kW)', c2: 'P− (kW)', c3: 'Q+ (kvar)', c4: 'Q− (kvar)', c9: 'S+ (kVA)', c10: 'S− (kVA)', c12: 'U (V)', c11: 'I (A)' },
+    columns: PHASE_COLUMN_SYMBOLS,
     failures: '{n} power failure logged | {n} power failures logged',
     failureEntry: 'ended {end}, lasted {duration}',
     maxima: '{n} month | {n} months',

@@ -7,6 +7,7 @@
  * `Messages` type checks it); splitting it by tab would split that check.
  */
 import type { Messages } from './en'
+import { PHASE_COLUMN_SYMBOLS } from './symbols'
 
 export const fr: Messages = {
   app: {
@@ -142,7 +143,7 @@ export const fr: Messages = {
     value: 'Valeur',
     object: 'Objet',
     groups: { meter: 'Compteur', energy: 'Énergie', power: 'Puissance', quality: 'Qualité', messages: 'Messages', mbus: 'Voies M-Bus', other: 'Autres codes' },
-    columns: { c1: 'P+ (kW)', c2: 'P− (kW)', c3: 'Q+ (kvar)', c4: 'Q− (kvar)', c9: 'S+ (kVA)', c10: 'S− (kVA)', c12: 'U (V)', c11: 'I (A)' },
+    columns: PHASE_COLUMN_SYMBOLS,
     failures: '{n} panne de courant enregistrée | {n} pannes de courant enregistrées',
     failureEntry: 'terminée le {end}, durée {duration}',
     maxima: '{n} mois | {n} mois',
