@@ -1,7 +1,6 @@
 import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
-import vue from '@vitejs/plugin-vue'
-import { VUE_I18N_DEFINE } from './vite.web.config'
+import { rendererBase } from './vite.web.config'
 
 export default defineConfig({
   main: {
@@ -21,16 +20,8 @@ export default defineConfig({
     }
   },
   renderer: {
-    root: resolve(import.meta.dirname, 'src/renderer'),
-    resolve: {
-      alias: {
-        '@renderer': resolve(import.meta.dirname, 'src/renderer/src'),
-        '@shared': resolve(import.meta.dirname, 'src/shared')
-      }
-    },
-    plugins: [vue()],
-    // the renderer-only build's vue-i18n flags (composition API only, no devtools in production)
-    define: VUE_I18N_DEFINE,
+    // the renderer-only build's root, aliases, Vue plugin and vue-i18n flags (vite.web.config.ts)
+    ...rendererBase(),
     build: { rollupOptions: { input: { index: resolve(import.meta.dirname, 'src/renderer/index.html') } } }
   }
 })
