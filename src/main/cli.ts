@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   simulate: async () => (await import('./cli/simulate')).cmdSimulate,
   serve: async () => (await import('./cli/serve')).cmdServe,
   token: async () => (await import('./cli/token')).cmdToken,
+  'smtp-password': async () => (await import('./cli/smtp-commands')).cmdSmtpPassword,
   diagnose: async () => (await import('./cli/diagnose-commands')).diagnoseCommands.diagnose,
   capture: async () => (await import('./cli/capture-commands')).captureCommands.capture,
   replay: async () => (await import('./cli/capture-commands')).captureCommands.replay,

@@ -6,15 +6,17 @@
  * TCP), `--zone` (the meter's time zone), `--record [--daily-captures]` (the history, resumed
  * after a restart), `--mqtt-publish URL` (+ Home Assistant discovery), `/metrics` for
  * Prometheus on the same port behind the token, `--nightly-report` (saved, mailed with
- * `--smtp`). Passwords come from files (`--mqtt-password-file`, `--smtp-password-file`), never
+ * `--smtp`). Passwords come from files (`--mqtt-password-file`, `--smtp-password-file`) or, for
+ * SMTP, the secret store (`p1studio smtp-password set`: kept like the board secrets), never
  * from the command line, and never reach a log.
  */
 import { spawn } from 'node:child_process'
-import { readFileSync, statSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join, resolve } from 'node:path'
 import { DEFAULT_PRICE_EUR_PER_KWH } from '../../shared/history'
 import type { SourceRequest } from '../../shared/contract'
+import type { SecretStore } from '../board/profile-store'
 import { openSecretStore } from '../board/secret-store'
 import { dataDir, StudioSession } from '../host/session'
 import { loadServeToken } from '../host/serve-token'
@@ -23,8 +25,10 @@ import { LiveOutputs, type NightlyOutputOptions } from '../host/live-outputs'
 import { isTcpSpec, parseTcpSpec } from '../line/tcp-source'
 import type { MqttPublishOptions } from '../output/mqtt-publish'
 import type { SmtpOptions } from '../output/nightly-report'
+import { sealPassword, sealedSmtpPassword } from '../host/smtp-secret'
 import { ROOT, UsageError, appVersion, keyOpt, lineSettings, parse } from './args'
 import { ensureUiBuilt, projectUiPaths } from './ui-build'
+import { passwordFile } from './password-file'
 import { refuseLineSettingsOverTcp, zoneOpt } from './source-opts'
 
 function openBrowser(url: string): void {
@@ -87,28 +91,6 @@ function allowTcpOpt(v: unknown): string[] {
   })
 }
 
-/**
- * A password from a file (`--mqtt-password-file`, `--smtp-password-file`): its first line,
- * without the line end. A file others may read is said on stderr. @throws UsageError
- */
-export function passwordFile(path: unknown, flag: string): string {
-  const p = String(path)
-  let text: string
-  try {
-    const st = statSync(p)
-    if (!st.isFile() || st.size > 4096) throw new UsageError(`${flag} ${p} must be a small file holding the password`)
-    if (st.mode & 0o077) process.stderr.write(`P1 Studio: ${p} can be read by other users: chmod 600 ${p}\n`)
-    text = readFileSync(p, 'utf8')
-  } catch (e) {
-    if (e instanceof UsageError) throw e
-    const code = (e as NodeJS.ErrnoException).code
-    throw new UsageError(`${flag}: ${code === 'ENOENT' ? `no file at ${p}` : code === 'EACCES' ? `no permission to read ${p}` : `cannot read ${p}`}`)
-  }
-  const pw = text.split(/\r?\n/)[0]
-  if (!pw) throw new UsageError(`${flag} ${p} is empty: put the password on its first line`)
-  return pw
-}
-
 /** `--mqtt-publish URL [--mqtt-prefix P] [--ha-discovery] [--mqtt-user U --mqtt-password-file F]`. @throws UsageError */
 function mqttOpts(values: Record<string, unknown>): Omit<MqttPublishOptions, 'appVersion'> | undefined {
   const given = ['mqtt-prefix', 'ha-discovery', 'mqtt-user', 'mqtt-password-file'].filter((k) => values[k] !== undefined)
@@ -162,7 +144,9 @@ export function smtpOpts(values: Record<string, unknown>): SmtpOptions | undefin
     throw new UsageError(
       `--smtp ${url.replace(/\/\/[^@/]*@/, '//')}: give the mail server as smtp://HOST[:PORT] (STARTTLS), smtps://HOST[:PORT] (TLS) or smtp+plain://HOST[:PORT]`
     )
-  if (u.username || u.password) throw new UsageError('--smtp: no user or password in the URL: use --smtp-user and --smtp-password-file')
+  if (u.username || u.password)
+    throw new UsageError('--smtp: no user or password in the URL: use --smtp-user (the password: p1studio smtp-password set, or --smtp-password-file)')
+  if (values['smtp-password-file'] !== undefined && values['smtp-user'] === undefined) throw new UsageError('--smtp-password-file needs --smtp-user')
   const to = listOpt(values['mail-to'])
   const address = /^[^\s@<>]+@[^\s@<>]+$/
   if (to.length === 0) throw new UsageError('--smtp needs --mail-to ADDRESS (the report goes there)')
@@ -186,6 +170,23 @@ export function smtpOpts(values: Record<string, unknown>): SmtpOptions | undefin
     to,
     ca
   }
+}
+
+/**
+ * The SMTP login's password kept sealed by the secret store (decrypted only when a mail is
+ * sent): `--smtp-password-file`'s for this run, else the one stored with `p1studio
+ * smtp-password set` (host/smtp-secret.ts). @throws UsageError when a user is given and no
+ * password; SmtpPasswordError (plain words) when the stored one cannot be read — never a value.
+ */
+function sealSmtpPassword(smtp: SmtpOptions, secrets: SecretStore, dir: string): SmtpOptions {
+  if (!smtp.user) return smtp
+  if (typeof smtp.password === 'string') return { ...smtp, password: sealPassword(secrets, smtp.password) }
+  const stored = sealedSmtpPassword(secrets, dir)
+  if (!stored)
+    throw new UsageError(
+      `--smtp-user ${smtp.user}: no SMTP password is stored; store it with p1studio smtp-password set --from-file FILE (or give --smtp-password-file FILE)`
+    )
+  return { ...smtp, password: stored }
 }
 
 /** `--nightly-report [--lang L] [--class KW] [--price EUR] [--smtp …]`. @throws UsageError */
@@ -270,6 +271,8 @@ export async function cmdServe(args: string[]): Promise<number> {
   }
   // board secrets survive a restart: the OS keyring, else an encrypted file (key beside the data folder)
   const secrets = await openSecretStore({ dataDir: dataDir() })
+  // the SMTP password like a board secret: sealed by the same store, a stored one that cannot be read stops serve here
+  if (nightly?.smtp) nightly.smtp = sealSmtpPassword(nightly.smtp, secrets, dataDir())
   const session = new StudioSession({
     version: appVersion(),
     secrets,
@@ -327,6 +330,10 @@ export async function cmdServe(args: string[]): Promise<number> {
   const what = portSpec ?? (values.capture ? String(values.capture) : 'the demo')
   const protection = secrets.protection()
   process.stderr.write(`P1 Studio: board secrets: ${protection.label}${protection.note ? ` (${protection.note})` : ''}\n`)
+  if (nightly?.smtp?.user)
+    log(
+      `nightly report mailed through ${nightly.smtp.host} as ${nightly.smtp.user}, password ${values['smtp-password-file'] !== undefined ? `from ${String(values['smtp-password-file'])}` : 'stored'} (${protection.label}; never shown)`
+    )
   process.stdout.write(`P1 Studio is serving ${what} at ${server.url} (captures in ${(await session.api.getStatus()).capture.dir})\n`)
   if (values.open) openBrowser(server.url)
   return new Promise<number>((resolveExit) => {

@@ -119,10 +119,13 @@ Usage: p1studio <command> [options]
         [--mqtt-publish URL [--mqtt-prefix P] [--ha-discovery] [--mqtt-user U --mqtt-password-file F]]
         [--nightly-report [--class KW] [--price EUR] [--lang en|fr|de]
          [--smtp smtp://|smtps://|smtp+plain://HOST[:PORT] --mail-to ADDR [--mail-from ADDR]
-          [--smtp-user U --smtp-password-file F] [--smtp-ca FILE]]]
+          [--smtp-user U [--smtp-password-file F]] [--smtp-ca FILE]]]
   token [--new]
       Print serve's access token (kept in the data folder, the same across restarts);
       --new replaces it.
+  smtp-password set --from-file FILE | --stdin, smtp-password clear | status
+      Keep the nightly report's SMTP password like the board secrets (encrypted in the data
+      folder, 0600); serve --smtp-user U then uses it. Never printed; status says how it is kept.
 ${DIAGNOSE_USAGE}${CAPTURE_USAGE}${HISTORY_USAGE}${SERVICE_USAGE}${BOARD_USAGE}  help, --help, --version
 
 The P1 key: wherever --key HEX is accepted, --key-file FILE (a file holding the 32 hex
@@ -130,7 +133,8 @@ digits, readable by you only: chmod 600) and the environment variable P1STUDIO_K
 too. Prefer them: a key given with --key is visible to every local user while the
 command runs (ps, /proc/PID/cmdline).
 
-Sources: monitor, capture, diagnose and serve take tcp://HOST:PORT as --port (raw P1 bytes over TCP: ser2net,
-ESPHome's stream server, network P1 dongles); P1 Studio reconnects with back-off and says so.
+Sources: monitor, capture, diagnose and serve take tcp://HOST:PORT as --port (raw P1 bytes
+over TCP: ser2net, ESPHome's stream server, network P1 dongles); P1 Studio reconnects with
+back-off and says so.
 `
 }

@@ -14,7 +14,8 @@
  *
  * Words: a message lookup `t(key, params)` (nightly-report-messages.ts: English, French,
  * German) over the English texts below; numbers and dates in the given locale. Credentials
- * are used for the SMTP login only: never saved, logged or reported.
+ * are used for the SMTP login only: never logged, reported or written into a report; the
+ * password is kept like the board secrets (host/smtp-secret.ts) and opened only to send.
  *
  * Why one file over 400 lines: the day's figures, the scheduler on the clock, the saved page and
  * the mail belong to one report; the chart and the wording are already in their own modules.
@@ -189,7 +190,7 @@ export function reportTexts(f: NightlyFigures, t: MessageLookup, locale = 'en-GB
   }
 }
 
-/** The user's SMTP server. Credentials come from the caller (the app's secret store). */
+/** The user's SMTP server. Credentials come from the caller: the password sealed by the app's secret store (host/smtp-secret.ts). */
 export interface SmtpOptions {
   host: string
   /** Default 465 with 'tls', 587 with 'starttls', 25 with 'none'. */
@@ -229,13 +230,16 @@ export async function mailReport(
   msg: { subject: string; text: string; html: string; png: Buffer; pngName: string }
 ): Promise<{ accepted: string[] }> {
   const security = smtp.security ?? 'starttls'
+  // a password that cannot be read throws here (host/smtp-secret.ts): an error, never an empty login
+  const pass = typeof smtp.password === 'function' ? smtp.password() : smtp.password
+  if (smtp.user && !pass) throw new Error(`No SMTP password for ${smtp.user}: store it with p1studio smtp-password set --from-file FILE.`)
   const transport = nodemailer.createTransport({
     host: smtp.host,
     port: smtp.port ?? (security === 'tls' ? 465 : security === 'starttls' ? 587 : 25),
     secure: security === 'tls',
     requireTLS: security === 'starttls',
     ignoreTLS: security === 'none',
-    auth: smtp.user ? { user: smtp.user, pass: (typeof smtp.password === 'function' ? smtp.password() : smtp.password) ?? '' } : undefined,
+    auth: smtp.user ? { user: smtp.user, pass } : undefined,
     tls: { ca: smtp.ca, rejectUnauthorized: smtp.rejectUnauthorized ?? true },
     connectionTimeout: 30_000,
     greetingTimeout: 30_000,
