@@ -48,11 +48,19 @@ import { createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto'
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { setFlagsFromString } from 'node:v8'
 import { P1Decoder } from '../../src/main/p1/pipeline'
 import { JsonLineWriter } from '../../src/main/p1/event-json'
 import { parseTelegramText } from '../../src/main/p1/telegram'
 import { BENCH_AUTH_KEY, BENCH_KEY, benchFrames, readsOf } from './smarty-frames'
 import { cpuMs, interleave, median, type Contestant } from './measure'
+
+// V8's memory reducer takes a process starved of CPU by its neighbours (load 15–25 on two
+// cores) for an idle one and runs full collections that shrink the young generation: every
+// contestant then ran 3–6× slower with 0.1–0.2 major GCs per 1,000 frames (observed in this
+// bench, parser alone 30,000 instead of 190,000 telegrams per CPU second). Off, the rounds
+// measure the code, not the neighbours' load.
+setFlagsFromString('--no-memory-reducer')
 
 const N = Number(process.env.BENCH_FRAMES ?? 5000)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 25)
