@@ -6,22 +6,11 @@
  * days), labelled in local time. Gaps in the history stay gaps (no line drawn across them).
  */
 import { createCanvas } from '@napi-rs/canvas'
-import {
-  BarController,
-  BarElement,
-  Chart,
-  Filler,
-  Legend,
-  LinearScale,
-  LineController,
-  LineElement,
-  PointElement,
-  Title,
-  type ChartConfiguration
-} from 'chart.js'
+import { Chart, Title, type ChartConfiguration } from 'chart.js'
+import { LINE_BAR_CHART_PARTS } from '../../shared/chart-parts'
 import { HISTORY_TIME_ZONE } from '../../shared/history'
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, BarController, BarElement, Filler, Legend, Title)
+Chart.register(...LINE_BAR_CHART_PARTS, Title)
 
 /** What the chart shows. Times ms since the epoch, powers kW. */
 export interface DayChartInput {
