@@ -6,40 +6,28 @@
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Page } from 'playwright-core'
-import { openPtyPair } from '../helpers/pty'
+import { describe, expect, it } from 'vitest'
 import { waitForText } from '../helpers/chromium'
-import { openStudio } from '../helpers/studio'
-import { VirtualMeter, openSerialWriter } from '../../src/main/line/virtual-meter'
+import { benchForSuite, openMeterStudio } from '../helpers/e2e-bench'
 import { parseTelegram } from '../../src/main/p1/telegram'
 
 const KEY = '2468ACE013579BDF2468ACE013579BDF' // test key, not a meter's
 
 describe('Capture tab in Chromium', () => {
-  let pty: Awaited<ReturnType<typeof openPtyPair>>
-  let studio: Awaited<ReturnType<typeof openStudio>>
-  let writer: Awaited<ReturnType<typeof openSerialWriter>>
-  let meter: VirtualMeter
-  let page: Page
   const dir = mkdtempSync(join(tmpdir(), 'p1s-capui-'))
-
-  beforeAll(async () => {
-    pty = await openPtyPair()
-    studio = await openStudio(['--port', pty.b, '--key', KEY, '--listen', '127.0.0.1:0', '--capture-dir', dir], { viewport: { width: 1280, height: 900 } })
-    page = studio.page
-    writer = await openSerialWriter(pty.a)
-    meter = new VirtualMeter({ key: Buffer.from(KEY, 'hex'), frameCounter: 700, intervalMs: 200, write: (f) => writer.write(f) })
-  }, 60_000)
-
-  afterAll(async () => {
-    meter?.stop()
-    await studio?.close()
-    await writer?.close().catch(() => undefined)
-    await pty?.close()
-  })
+  const bench = benchForSuite(
+    () =>
+      openMeterStudio({
+        key: KEY,
+        serveArgs: ['--capture-dir', dir],
+        page: { viewport: { width: 1280, height: 900 } },
+        meter: { frameCounter: 700, intervalMs: 200 }
+      }),
+    60_000
+  )
 
   it('captures, lists, replays all at once into the live view, exports CSV', async () => {
+    const { page, meter } = bench()
     await page.getByTestId('tab-capture').click()
     await page.getByTestId('capture-name').fill('site-visit')
     await page.getByTestId('capture-start').click()

@@ -7,8 +7,9 @@
  * are generous (the sentence within 40 s; never before 12 s, which load cannot break).
  * Needs the renderer built (`npm run build:renderer`).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openLineStateBench, readLineState, type LineStateBench } from '../helpers/line-state-ui'
+import { describe, expect, it } from 'vitest'
+import { benchForSuite } from '../helpers/e2e-bench'
+import { openLineStateBench, readLineState } from '../helpers/line-state-ui'
 
 /** serve's port was already open when the page connected, so no "… s ago": the sentence is fixed. */
 const SENTENCE =
@@ -16,24 +17,16 @@ const SENTENCE =
 const WAITING = 'Port open, listening: a Smarty sends one frame every 10 seconds.'
 
 describe('line state in Chromium: no byte on the line', () => {
-  let bench: LineStateBench
-
-  beforeAll(async () => {
-    bench = await openLineStateBench(null)
-  }, 90_000)
-
-  afterAll(async () => {
-    await bench?.close()
-  })
+  const bench = benchForSuite(() => openLineStateBench(null), 90_000)
 
   it('after 12 s of silence Live and the status bar say no byte came and what to check; before, that the port listens', async () => {
-    const page = bench.page
+    const { page, startedAt } = bench()
     await page.getByTestId('tab-live').click()
     // watch the state change on the real clock: what is seen, and how long after serve started
     const seen: { afterMs: number; panel: string | null; bar: string | null; text: string | null }[] = []
     let view = await readLineState(page)
     for (;;) {
-      const afterMs = Date.now() - bench.startedAt
+      const afterMs = Date.now() - startedAt
       seen.push({ afterMs, panel: view.panel?.state ?? null, bar: view.bar?.state ?? null, text: view.bar?.text ?? null })
       if (view.panel?.state === 'no_bytes' && view.bar?.state === 'no_bytes') break
       if (afterMs > 40_000) throw new Error(`no "no byte" state within 40 s: ${JSON.stringify(seen.slice(-3))}`)

@@ -6,25 +6,18 @@
  * line is OK with the count of telegrams decoded. Needs the renderer built
  * (`npm run build:renderer`).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { METER_SYSTEM_TITLE, SERVE_KEY, openLineStateBench, readLineState, waitForLineState, type LineStateBench } from '../helpers/line-state-ui'
+import { describe, expect, it } from 'vitest'
+import { benchForSuite } from '../helpers/e2e-bench'
+import { METER_SYSTEM_TITLE, SERVE_KEY, openLineStateBench, readLineState, waitForLineState } from '../helpers/line-state-ui'
 
 /** The meter's first frame counter: frames are numbered from it (`simulate --frame-counter`). */
 const FIRST_FC = 4242
 
 describe('line state in Chromium: telegrams decoded', () => {
-  let bench: LineStateBench
-
-  beforeAll(async () => {
-    bench = await openLineStateBench({ key: SERVE_KEY, args: ['--frame-counter', String(FIRST_FC)] })
-  }, 90_000)
-
-  afterAll(async () => {
-    await bench?.close()
-  })
+  const bench = benchForSuite(() => openLineStateBench({ key: SERVE_KEY, args: ['--frame-counter', String(FIRST_FC)] }), 90_000)
 
   it('Live shows the values of the telegrams and the status bar says the line is OK with the count', async () => {
-    const page = bench.page
+    const { page, meterLog } = bench()
     await page.getByTestId('tab-live').click()
     // the meter's first frame goes out at once, then one every 10 s: a generous bound under load
     await waitForLineState(page, (v) => v.bar?.state === 'ok', 60_000)
@@ -43,7 +36,7 @@ describe('line state in Chromium: telegrams decoded', () => {
     // title, and the registers with their units
     const fc = Number(await page.getByTestId('live-frame-counter').innerText())
     expect(fc).toBeGreaterThanOrEqual(FIRST_FC)
-    expect(bench.meterLog()).toContain(`frame ${fc}: `)
+    expect(meterLog()).toContain(`frame ${fc}: `)
     expect(await page.getByTestId('live-system-title').innerText()).toMatch(new RegExp(`^${METER_SYSTEM_TITLE} \\(SAG`))
     expect((await page.getByTestId('live-value-1-0:1.8.0').innerText()).replace(/\s+/g, ' ')).toMatch(/^[\d,.]+ kWh/)
     expect((await page.getByTestId('live-value-1-0:32.7.0').innerText()).replace(/\s+/g, ' ')).toMatch(/^[\d,.]+ V$/)

@@ -8,28 +8,21 @@
  * (`npm run build:renderer`, part of `npm test`). A screenshot of the Live tab goes to
  * $P1S_SCREENSHOTS (e.g. /work/notes/screenshots) when set.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { benchForSuite } from '../helpers/e2e-bench'
 import { waitForText } from '../helpers/chromium'
-import { SERVE_KEY, openLineStateBench, screenshotIfAsked, type LineStateBench } from '../helpers/line-state-ui'
+import { SERVE_KEY, openLineStateBench, screenshotIfAsked } from '../helpers/line-state-ui'
 
 describe('line state in Chromium: an inverted line', () => {
-  let bench: LineStateBench
-
-  beforeAll(async () => {
-    bench = await openLineStateBench({ key: SERVE_KEY, args: ['--fault', 'inverted'] })
-  }, 90_000)
-
-  afterAll(async () => {
-    await bench?.close()
-  })
+  const bench = benchForSuite(() => openLineStateBench({ key: SERVE_KEY, args: ['--fault', 'inverted'] }), 90_000)
 
   it('Live says bytes but no frame, the line may be inverted, and offers Diagnose; so does the status bar', async () => {
-    const page = bench.page
+    const { page, meterLog } = bench()
     await page.getByTestId('tab-live').click()
     const panel = page.getByTestId('line-state')
     // a frame every 10 s: the first burst arrives within one cadence (a generous bound under load)
     const text = await waitForText(panel, (t) => /bytes in/.test(t), 60_000)
-    expect(bench.meterLog()).toMatch(/fault inverted/)
+    expect(meterLog()).toMatch(/fault inverted/)
     expect(await panel.getAttribute('data-state')).toBe('bytes_no_frames')
     expect(text).toMatch(/^[\d,]+ bytes in \d+ bursts?, no frame — the line may be inverted, or its settings are wrong: run Diagnose\.\s*Run Diagnose$/)
     const bytes = Number(/^([\d,]+) bytes/.exec(text)![1].replace(/,/g, ''))

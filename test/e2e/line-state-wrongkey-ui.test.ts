@@ -7,8 +7,9 @@
  * to the P1 key on the Connect tab. Needs the renderer built (`npm run build:renderer`). A
  * screenshot of the Live tab goes to $P1S_SCREENSHOTS/live-wrongkey-en.png when set.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { METER_SYSTEM_TITLE, SERVE_KEY, openLineStateBench, screenshotIfAsked, waitForLineState, type LineStateBench } from '../helpers/line-state-ui'
+import { describe, expect, it } from 'vitest'
+import { benchForSuite } from '../helpers/e2e-bench'
+import { METER_SYSTEM_TITLE, SERVE_KEY, openLineStateBench, screenshotIfAsked, waitForLineState } from '../helpers/line-state-ui'
 
 const METER_KEY = '00112233445566778899AABBCCDDEEFF' // the meter's key: not the one serve was given
 const SENTENCE = new RegExp(
@@ -16,23 +17,17 @@ const SENTENCE = new RegExp(
 )
 
 describe('line state in Chromium: frames that do not open with the P1 key', () => {
-  let bench: LineStateBench
-
-  beforeAll(async () => {
+  const bench = benchForSuite(async () => {
     expect(METER_KEY).not.toBe(SERVE_KEY)
-    bench = await openLineStateBench({ key: METER_KEY })
+    return openLineStateBench({ key: METER_KEY })
   }, 90_000)
 
-  afterAll(async () => {
-    await bench?.close()
-  })
-
   it('Live and the status bar say frames arrive but none opens with this key, name the meter, and offer the key', async () => {
-    const page = bench.page
+    const { page, meterLog } = bench()
     await page.getByTestId('tab-live').click()
     // the meter's first frame goes out at once, then one every 10 s: a generous bound under load
     const view = await waitForLineState(page, (v) => v.panel?.state === 'frames_not_decoded', 60_000)
-    expect(bench.meterLog()).toMatch(/virtual meter on .*, a frame every 10 s/)
+    expect(meterLog()).toMatch(/virtual meter on .*, a frame every 10 s/)
 
     expect(view.panel!.text).toMatch(new RegExp(SENTENCE.source + '\\s*Check the P1 key$'))
     const frames = Number(SENTENCE.exec(view.panel!.text)![1])

@@ -3,47 +3,27 @@
  * fed by the virtual meter through a socat pty pair. Needs the renderer built
  * (`npm run build:renderer`, part of `npm test`).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Page } from 'playwright-core'
-import { openPtyPair } from '../helpers/pty'
+import { describe, expect, it } from 'vitest'
 import { waitForText } from '../helpers/chromium'
-import { openStudio } from '../helpers/studio'
-import { VirtualMeter, openSerialWriter } from '../../src/main/line/virtual-meter'
+import { benchForSuite, openMeterStudio } from '../helpers/e2e-bench'
 import { parseTelegram } from '../../src/main/p1/telegram'
 
 const KEY = '5A1B2C3D4E5F60718293A4B5C6D7E8F9'
 const SYSTEM_TITLE = Buffer.from('5341476770112233', 'hex') // "SAGgp" + 112233
 
 describe('UI in Chromium on serve fed by the virtual meter through a pty', () => {
-  let pty: Awaited<ReturnType<typeof openPtyPair>>
-  let studio: Awaited<ReturnType<typeof openStudio>>
-  let writer: Awaited<ReturnType<typeof openSerialWriter>>
-  let meter: VirtualMeter
-  let page: Page
-
-  beforeAll(async () => {
-    pty = await openPtyPair()
-    studio = await openStudio(['--port', pty.b, '--key', KEY, '--listen', '127.0.0.1:0'], { viewport: { width: 1280, height: 800 } })
-    page = studio.page
-    writer = await openSerialWriter(pty.a)
-    meter = new VirtualMeter({
-      key: Buffer.from(KEY, 'hex'),
-      systemTitle: SYSTEM_TITLE,
-      frameCounter: 4242,
-      intervalMs: 400,
-      write: (f) => writer.write(f)
+  const bench = benchForSuite(async () => {
+    const b = await openMeterStudio({
+      key: KEY,
+      page: { viewport: { width: 1280, height: 800 } },
+      meter: { systemTitle: SYSTEM_TITLE, frameCounter: 4242, intervalMs: 400 }
     })
-    meter.start()
+    b.meter.start()
+    return b
   }, 60_000)
 
-  afterAll(async () => {
-    meter?.stop()
-    await studio?.close()
-    await writer?.close().catch(() => undefined)
-    await pty?.close()
-  })
-
   it('live view shows the value just sent, raw view the frame system title', async () => {
+    const { page, meter } = bench()
     // let a few frames through, then freeze the meter so "the value just sent" is stable
     await waitForText(page.getByTestId('status-decoded'), (t) => /\b([3-9]|\d\d+)\b/.test(t), 20_000)
     meter.stop()
