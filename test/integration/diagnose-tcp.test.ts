@@ -9,12 +9,14 @@
  * Waits are on bytes received, never on a duration. The CLI takes `--port tcp://…` too.
  */
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { createServer, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { DiagnosisProgress, DiagnosisReport } from '../../src/shared/diagnostics'
 import { runDiagnosis } from '../../src/main/diagnostics/runner'
+import { StudioSession } from '../../src/main/host/session'
 import { ManualClock } from '../../src/main/line/clock'
 import { TcpSource } from '../../src/main/line/tcp-source'
 import { freePort } from '../helpers/mosquitto'
@@ -45,10 +47,51 @@ async function server(): Promise<{ port: number; accepted: Promise<Socket> }> {
 }
 
 /**
- * Diagnose `tcp://127.0.0.1:port` on a ManualClock while the server sends `frames` 4, 14, 24 s
- * after the connection. The clock moves on only once the source holds every byte written so far
- * and is not connecting: the TCP stack's speed decides nothing.
+ * Drive `run` on `clock` to its end. The clock moves on only once `src()` holds every byte
+ * written so far (`sent()`, after `writing()`) and is not connecting: the TCP stack's speed
+ * decides nothing. Nothing on the clock while the run closes its socket (real I/O): a real turn.
  */
+async function drive<T>(clock: ManualClock, run: Promise<T>, src: () => TcpSource | undefined, sent: () => number, writing: () => Promise<void>): Promise<T> {
+  let done = false
+  void run.finally(() => (done = true)).catch(() => undefined)
+  let idle = 0
+  for (let i = 0; !done; i++) {
+    await new Promise((r) => setImmediate(r))
+    const s = src()
+    if (done) break
+    // not while connecting (its timeout is on this clock), nor before the bytes written are in
+    if (!s || s.state === null || s.state.state === 'connecting') continue
+    await writing()
+    if (s.connected && s.stats.bytes < sent()) continue
+    if (clock.runNext()) idle = 0
+    else if (++idle > 5000) throw new Error('the run did not end')
+    else await new Promise((r) => setTimeout(r, 2))
+    if (i > 200_000) throw new Error('the run did not end')
+  }
+  return run
+}
+
+/** The server's writes of `frames`, 4, 14, 24 s after `schedule` is called, on `clock`. */
+function writer(clock: ManualClock, accepted: Promise<Socket> | null, frames: Buffer[]): { schedule(): void; sent(): number; writing(): Promise<void> } {
+  let sent = 0
+  let writing: Promise<void> = Promise.resolve()
+  return {
+    schedule: () =>
+      frames.forEach((f, i) =>
+        clock.setTimeout(
+          () => {
+            sent += f.length
+            writing = accepted!.then((s) => new Promise<void>((r, j) => s.write(f, (e) => (e ? j(e) : r()))))
+          },
+          4000 + i * 10_000
+        )
+      ),
+    sent: () => sent,
+    writing: () => writing
+  }
+}
+
+/** Diagnose `tcp://127.0.0.1:port` (the CLI's way: a path) on a ManualClock while the server sends `frames`. */
 async function diagnoseOverTcp(
   port: number,
   accepted: Promise<Socket> | null,
@@ -57,8 +100,7 @@ async function diagnoseOverTcp(
   const clock = new ManualClock(T0)
   const opened: TcpSource[] = []
   const progress: DiagnosisProgress[] = []
-  let sent = 0
-  let writing: Promise<void> = Promise.resolve()
+  const w = writer(clock, accepted, frames)
   const run = runDiagnosis({
     path: `tcp://127.0.0.1:${port}`,
     key: E1_KEY,
@@ -69,37 +111,13 @@ async function diagnoseOverTcp(
     openSource: () => {
       const src = new TcpSource({ host: '127.0.0.1', port, clock })
       opened.push(src)
-      frames.forEach((f, i) =>
-        clock.setTimeout(
-          () => {
-            sent += f.length
-            writing = accepted!.then((s) => new Promise<void>((r, j) => s.write(f, (e) => (e ? j(e) : r()))))
-          },
-          4000 + i * 10_000
-        )
-      )
+      w.schedule()
       return src
     }
   })
-  let done = false
-  void run.finally(() => (done = true)).catch(() => undefined)
-  // nothing on the clock while the run closes its socket (real I/O): wait a real turn, up to a bound
-  let idle = 0
-  for (let i = 0; !done; i++) {
-    await new Promise((r) => setImmediate(r))
-    const src = opened.at(-1)
-    if (done) break
-    // not while connecting (its timeout is on this clock), nor before the bytes written are in
-    if (!src || src.state === null || src.state.state === 'connecting') continue
-    await writing
-    if (src.connected && src.stats.bytes < sent) continue
-    if (clock.runNext()) idle = 0
-    else if (++idle > 5000) throw new Error('the run did not end')
-    else await new Promise((r) => setTimeout(r, 2))
-    if (i > 200_000) throw new Error('the run did not end')
-  }
+  const report = await drive(clock, run, () => opened.at(-1), w.sent, w.writing)
   for (const s of opened) await s.stop()
-  return { report: await run, opened, progress }
+  return { report, opened, progress }
 }
 
 describe('diagnose over TCP', { timeout: 120_000 }, () => {
@@ -157,6 +175,33 @@ describe('diagnose over TCP', { timeout: 120_000 }, () => {
     expect(check(r, 'port').advice).toContain('ser2net')
     expect(opened).toHaveLength(1)
     expect(opened[0].connected).toBe(false)
+  })
+
+  it('the wizard on an open TCP source (the session, its clock): the same TCP wording, no serial verdict', async () => {
+    const { port, accepted } = await server()
+    const clock = new ManualClock(T0)
+    const dir = mkdtempSync(join(tmpdir(), 'p1s-diag-tcp-'))
+    const session = new StudioSession({
+      version: 't',
+      clock,
+      allowTcp: [`127.0.0.1:${port}`],
+      captureDir: join(dir, 'captures'),
+      historyPath: join(dir, 'history.duckdb'),
+      boardsDir: join(dir, 'boards'),
+      dataDir: dir
+    })
+    cleanup.push(() => session.dispose())
+    await session.api.openSource({ kind: 'tcp', host: '127.0.0.1', port })
+    const src = session.source.current as TcpSource
+    expect(src).toBeInstanceOf(TcpSource)
+    const garbage = Buffer.from(E1.map((b) => b ^ 0xff))
+    const w = writer(clock, accepted, [garbage, garbage, garbage])
+    w.schedule()
+    const r = await drive(clock, session.api.diagnose({ key: E1_KEY }), () => src, w.sent, w.writing)
+    expect(r.verdict).toBe('wrong_line_settings')
+    expect(check(r, 'line').summary).toContain('Bytes arrive over TCP but none is a P1 frame')
+    expect(check(r, 'line').evidence.transport).toBe('tcp')
+    expect(r.source.label).toBe(`tcp://127.0.0.1:${port}`)
   })
 
   it('p1studio diagnose --port tcp://… runs over TCP (a refused port: exit 1, port_error); line flags are refused', async () => {
