@@ -130,32 +130,13 @@ const ROWS: Row[] = [
   ['1-0:0.4.3', 'Voltage transformer ratio (numerator)', null, 'meter'],
   ['1-0:0.4.5', 'Current transformer ratio (denominator)', null, 'meter'],
   ['1-0:0.4.6', 'Voltage transformer ratio (denominator)', null, 'meter'],
-  // energy registers
-  ['1-0:1.8.0', 'Active energy import (+A)', 'kWh', 'energy'],
-  ['1-0:2.8.0', 'Active energy export (−A)', 'kWh', 'energy'],
-  ['1-0:3.8.0', 'Reactive energy import (+R)', 'kvarh', 'energy'],
-  ['1-0:4.8.0', 'Reactive energy export (−R)', 'kvarh', 'energy'],
-  // tariff registers 1-0:C.8.T: TARIFF_ROWS below
-  ['1-0:5.8.0', 'Reactive energy, quadrant I', 'kvarh', 'energy'],
-  ['1-0:6.8.0', 'Reactive energy, quadrant II', 'kvarh', 'energy'],
-  ['1-0:7.8.0', 'Reactive energy, quadrant III', 'kvarh', 'energy'],
-  ['1-0:8.8.0', 'Reactive energy, quadrant IV', 'kvarh', 'energy'],
-  ['1-0:15.8.0', 'Active energy, absolute (|+A| + |−A|)', 'kWh', 'energy'],
-  // power
-  ['1-0:1.7.0', 'Active power import (+P)', 'kW', 'power'],
-  ['1-0:2.7.0', 'Active power export (−P)', 'kW', 'power'],
-  ['1-0:3.7.0', 'Reactive power import (+Q)', 'kvar', 'power'],
-  ['1-0:4.7.0', 'Reactive power export (−Q)', 'kvar', 'power'],
-  ['1-0:5.7.0', 'Reactive power, quadrant I', 'kvar', 'power'],
-  ['1-0:6.7.0', 'Reactive power, quadrant II', 'kvar', 'power'],
-  ['1-0:7.7.0', 'Reactive power, quadrant III', 'kvar', 'power'],
-  ['1-0:8.7.0', 'Reactive power, quadrant IV', 'kvar', 'power'],
+  // energy registers: the totals, quadrants and tariffs are ENERGY_POWER_ROWS and TARIFF_ROWS below
+  // power: the import/export, quadrant and absolute values are ENERGY_POWER_ROWS below
   ['1-0:9.7.0', 'Apparent power import (S+)', 'kVA', 'power'],
   ['1-0:10.7.0', 'Apparent power export (S−)', 'kVA', 'power'],
   ['1-0:13.7.0', 'Power factor', null, 'power'],
   ['1-0:13.3.0', 'Minimum power factor', null, 'power'],
   ['1-0:14.7.0', 'Frequency', 'Hz', 'power'],
-  ['1-0:15.7.0', 'Active power, absolute (|+P| + |−P|)', 'kW', 'power'],
   ['1-0:12.7.0', 'Voltage (any phase)', 'V', 'power'],
   ['1-0:11.7.0', 'Current (any phase)', 'A', 'power'],
   ['1-0:90.7.0', 'Current, sum of phases', 'A', 'power'],
@@ -195,6 +176,27 @@ const ROWS: Row[] = [
 ]
 
 /**
+ * Quantities metered both as energy (D = 8, the register: kWh / kvarh) and as power (D = 7, the
+ * instantaneous value: kW / kvar) under the same value group C (IEC 62056-61): C, the name with `#`
+ * for "energy" or "power", the energy and power symbols shown after it, reactive or active.
+ */
+const ENERGY_POWER: [c: number, name: string, symbols: [energy: string, power: string] | null, reactive: boolean][] = [
+  [1, 'Active # import', ['+A', '+P'], false],
+  [2, 'Active # export', ['−A', '−P'], false],
+  [3, 'Reactive # import', ['+R', '+Q'], true],
+  [4, 'Reactive # export', ['−R', '−Q'], true],
+  [5, 'Reactive #, quadrant I', null, true],
+  [6, 'Reactive #, quadrant II', null, true],
+  [7, 'Reactive #, quadrant III', null, true],
+  [8, 'Reactive #, quadrant IV', null, true],
+  [15, 'Active #, absolute', ['|+A| + |−A|', '|+P| + |−P|'], false]
+]
+const ENERGY_POWER_ROWS: Row[] = ENERGY_POWER.flatMap(([c, name, symbols, reactive]): Row[] => [
+  [`1-0:${c}.8.0`, `${name.replace('#', 'energy')}${symbols ? ` (${symbols[0]})` : ''}`, reactive ? 'kvarh' : 'kWh', 'energy'],
+  [`1-0:${c}.7.0`, `${name.replace('#', 'power')}${symbols ? ` (${symbols[1]})` : ''}`, reactive ? 'kvar' : 'kW', 'power']
+])
+
+/**
  * Tariff registers 1-0:C.8.T (IEC 62056-61: C = 1 +A, 2 −A, 3 +R, 4 −R; T = tariff 1…n):
  * C, the register's name (", tariff T" is added), unit, and the highest tariff the catalogue
  * knows for it (DSMR sends tariffs 1 and 2; the meters of the test vectors more).
@@ -208,6 +210,9 @@ const TARIFF_REGISTERS: [c: number, name: string, unit: string, tariffs: number]
 const TARIFF_ROWS: Row[] = TARIFF_REGISTERS.flatMap(([c, name, unit, tariffs]) =>
   Array.from({ length: tariffs }, (_, i): Row => [`1-0:${c}.8.${i + 1}`, `${name}, tariff ${i + 1}`, unit, 'energy'])
 )
+
+/** Every row of a single code. */
+const REGISTER_ROWS: Row[] = [...ROWS, ...ENERGY_POWER_ROWS, ...TARIFF_ROWS]
 
 /** Per-phase codes: [C value for L1, L2, L3], name, unit, group. */
 const PHASE_ROWS: [cs: [number, number, number], d: string, name: string, unit: string | null, group: ObisGroup][] = [
@@ -257,8 +262,7 @@ const CHANNEL1_CODES = ['1.8.1', '1.8.2', '2.8.1', '2.8.2', '1.7.0', '2.7.0']
 
 /** Every catalogue entry (M-Bus entries as `0-n:` patterns). */
 export const OBIS_CATALOGUE: readonly ObisInfo[] = [
-  ...ROWS.map((r) => row(r)),
-  ...TARIFF_ROWS.map((r) => row(r)),
+  ...REGISTER_ROWS.map((r) => row(r)),
   ...PHASE_ROWS.flatMap(([cs, d, name, unit, group]) => cs.map((c, i) => row([`1-0:${c}.${d}`, `${name} L${i + 1}`, unit, group], (i + 1) as 1 | 2 | 3))),
   // the Luxmetering spec writes sags/swells as 0-0:32.32.0; meters send 1-0: trust the bytes, know both
   ...PHASE_ROWS.filter(([, d]) => d === '32.0' || d === '36.0').flatMap(([cs, d, name, unit, group]) =>
@@ -266,7 +270,7 @@ export const OBIS_CATALOGUE: readonly ObisInfo[] = [
   ),
   ...MBUS_ROWS.map((r) => row(r)),
   ...CHANNEL1_CODES.map((c) => {
-    const base = [...ROWS, ...TARIFF_ROWS].find((r) => r[0] === `1-0:${c}`)!
+    const base = REGISTER_ROWS.find((r) => r[0] === `1-0:${c}`)!
     return row([`1-1:${c}`, `${base[1]} (channel 1)`, base[2], base[3]])
   })
 ]
