@@ -338,11 +338,10 @@ export async function resolve(specifier, context, next) {
     expect(manifest.inputs).toContain('src/main/cli.ts')
     expect(manifest.inputs).toContain('src/main/cli/decode.ts')
     const chunks = readdirSync(join(out, 'chunks'))
+    // NAME-HASH.mjs, the hash 8 characters: serve-token-….mjs is not serve's chunk
+    const chunkOf = (name: string): string | undefined => chunks.find((f) => new RegExp(`^${name}-[\\w-]{8}\\.mjs$`).test(f))
     for (const c of ['decode', 'monitor', 'simulate', 'serve', 'board-commands', 'history-commands', 'capture-commands', 'diagnose-commands'])
-      expect(
-        chunks.some((f) => f.startsWith(c + '-')),
-        c
-      ).toBe(true)
+      expect(chunkOf(c), c).toBeDefined()
     // static imports reachable from a file (dynamic import() excluded: those load on demand)
     const reach = (file: string, seen = new Set<string>()): Set<string> => {
       if (seen.has(file)) return seen
@@ -365,7 +364,7 @@ export async function resolve(specifier, context, next) {
           join(
             out,
             'chunks',
-            chunks.find((f) => f.startsWith(name + '-'))!
+            chunkOf(name)!
           )
         )
       )
