@@ -358,16 +358,7 @@ export async function resolve(specifier, context, next) {
       [...s].filter((x) => /^(@duckdb|mqtt|esptool-js|ws|serialport|@serialport|zod)/.test(x) || /chunks\/(serve|board|history|capture|diagnose)/.test(x))
     expect(heavy(reach(join(out, 'cli.mjs')))).toEqual([])
     /** The heavy imports reachable from the bundle's chunk of the `name` command. */
-    const heavyInChunk = (name: string): string[] =>
-      heavy(
-        reach(
-          join(
-            out,
-            'chunks',
-            chunkOf(name)!
-          )
-        )
-      )
+    const heavyInChunk = (name: string): string[] => heavy(reach(join(out, 'chunks', chunkOf(name)!)))
     expect(heavyInChunk('decode')).toEqual([])
     expect(heavyInChunk('serve')).toContain('ws')
     // the bundle runs by itself: help and decode from this copy
