@@ -225,5 +225,18 @@ describe('the SMTP password kept like a board secret', { timeout: 180_000 }, () 
       `nightly report mailed through 127.0.0.1 as ${USER}, password stored (encrypted file, key in ${secretKeyFileFor(dir)}; never shown)`
     )
     expect(s.output()).not.toContain(PASSWORD)
+    s.child.kill('SIGTERM')
+
+    // a password file for one run: sealed the same way, named in the log by its file only
+    const pwFile = join(dir, '..', 'run-only.txt')
+    writeFileSync(pwFile, `${PASSWORD}\n`, { mode: 0o600 })
+    const f = await startServe([...args, '--smtp-password-file', pwFile], env)
+    cleanup.push(() => void f.child.kill('SIGTERM'))
+    await new Promise<void>((r) => {
+      const check = (): void => (/nightly report mailed through/.test(f.output()) ? r() : void setTimeout(check, 50))
+      check()
+    })
+    expect(f.output()).toContain(`nightly report mailed through 127.0.0.1 as ${USER}, password from ${pwFile} (`)
+    expect(f.output()).not.toContain(PASSWORD)
   })
 })

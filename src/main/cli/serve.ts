@@ -16,7 +16,7 @@ import { hostname } from 'node:os'
 import { join, resolve } from 'node:path'
 import { DEFAULT_PRICE_EUR_PER_KWH } from '../../shared/history'
 import type { SourceRequest } from '../../shared/contract'
-import type { SecretStore } from '../board/profile-store'
+import { memorySecretStore, type SecretStore } from '../board/profile-store'
 import { openSecretStore } from '../board/secret-store'
 import { dataDir, StudioSession } from '../host/session'
 import { loadServeToken } from '../host/serve-token'
@@ -180,7 +180,18 @@ export function smtpOpts(values: Record<string, unknown>): SmtpOptions | undefin
  */
 function sealSmtpPassword(smtp: SmtpOptions, secrets: SecretStore, dir: string): SmtpOptions {
   if (!smtp.user) return smtp
-  if (typeof smtp.password === 'string') return { ...smtp, password: sealPassword(secrets, smtp.password) }
+  if (typeof smtp.password === 'string') {
+    const pw = smtp.password
+    // a password for this run only: where the store cannot make its key file, this run's memory seals it
+    const sealed = ((): (() => string) => {
+      try {
+        return sealPassword(secrets, pw)
+      } catch {
+        return sealPassword(memorySecretStore(), pw)
+      }
+    })()
+    return { ...smtp, password: sealed }
+  }
   const stored = sealedSmtpPassword(secrets, dir)
   if (!stored)
     throw new UsageError(
