@@ -95,13 +95,9 @@ export function formatDelay(ms: number): string {
 
 /**
  * Each problem in words: the English catalogue's `errors.tcpProblems` (src/shared/i18n/messages/en.ts),
- * which the renderer words the same codes with. connection_refused keeps the main side's "ser2net /
- * the stream server" (as its tests read it) until the catalogue's "ser2net or the stream server" is aligned.
+ * which the renderer words the same codes with.
  */
-const PROBLEM_WORDS: Record<TcpProblemCode, string> = {
-  ...en.errors.tcpProblems,
-  connection_refused: 'connection refused (nothing listens on that port: is ser2net / the stream server running?)'
-}
+const PROBLEM_WORDS: Record<TcpProblemCode, string> = en.errors.tcpProblems
 
 /** Classify a socket error (Node's errno codes). */
 export function classifyTcpError(err: Error & { code?: string }): TcpProblemCode {

@@ -1014,7 +1014,7 @@ export const en = {
     port_closed: '{path} was closed: open the port again.',
     tcp_reconnecting: '{source}: {problem}, retrying in {retryS} s.',
     tcpProblems: {
-      connection_refused: 'connection refused (nothing listens on that port: is ser2net or the stream server running?)',
+      connection_refused: 'connection refused (nothing listens on that port: is ser2net / the stream server running?)',
       host_not_found: 'host not found (check the name or IP address)',
       host_unreachable: 'host unreachable (check the network and the address)',
       connect_timeout: 'no answer',
