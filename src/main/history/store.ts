@@ -196,38 +196,16 @@ export class HistoryStore {
   async add(meterId: string, systemTitle: string | null, rows: Reading[], zone?: string | null): Promise<number> {
     rows = rows.filter((r) => msBig(r.t) !== null)
     if (rows.length === 0) return 0
-    await this.con.run(`CREATE TEMP TABLE IF NOT EXISTS staging AS SELECT * FROM readings LIMIT 0`)
-    await this.con.run(`DELETE FROM staging`)
-    const app = await this.con.createAppender('staging')
-    const d = (v: number | null): void => (v === null || !Number.isFinite(v) ? app.appendNull() : app.appendDouble(v))
-    for (const r of rows) {
-      app.appendVarchar(meterId)
-      app.appendBigInt(msBig(r.t)!)
-      const received = msBig(r.received)
-      if (received === null) app.appendNull()
-      else app.appendBigInt(received)
-      const fc = r.frameCounter
-      if (fc === null || !Number.isInteger(fc) || fc < 0 || fc > 0xffffffff) app.appendNull()
-      else app.appendBigInt(BigInt(fc))
-      d(r.importKWh)
-      d(r.exportKWh)
-      d(r.importKW)
-      d(r.exportKW)
-      for (const v of r.importKWL) d(v)
-      for (const v of r.exportKWL) d(v)
-      for (const v of r.currentA) d(v)
-      for (const v of r.voltageV) d(v)
-      d(r.powerFailures)
-      d(r.longPowerFailures)
-      for (const v of r.sags) d(v)
-      for (const v of r.swells) d(v)
-      if (r.message === null) app.appendNull()
-      else app.appendVarchar(r.message)
-      app.endRow()
+    // a fresh staging table per call, dropped after: DuckDB keeps a temporary table's deleted rows
+    // in memory (no checkpoint vacuums it), so emptying one with DELETE grew by ~1 MB per 1000
+    // rows staged — the soak benchmark's RSS growth (issue 17)
+    await this.con.run(`CREATE OR REPLACE TEMP TABLE staging AS SELECT * FROM readings LIMIT 0`)
+    let added: number
+    try {
+      added = await this.stage(meterId, rows)
+    } finally {
+      await this.con.run(`DROP TABLE IF EXISTS staging`)
     }
-    app.flushSync()
-    app.closeSync()
-    const ins = await this.con.run(`INSERT INTO readings SELECT DISTINCT ON (meter_id, t) * FROM staging ON CONFLICT DO NOTHING`)
     const p = await this.con.prepare(
       `INSERT INTO meters (meter_id, system_title, zone) VALUES ($1, $2, $3) ON CONFLICT (meter_id) DO UPDATE SET system_title = coalesce(excluded.system_title, meters.system_title), zone = coalesce(excluded.zone, meters.zone)`
     )
@@ -241,6 +219,44 @@ export class HistoryStore {
     } finally {
       p.destroySync()
     }
+    return added
+  }
+
+  /** Append rows to the staging table, then insert those not in the history yet. @returns rows added. */
+  private async stage(meterId: string, rows: Reading[]): Promise<number> {
+    const app = await this.con.createAppender('staging')
+    try {
+      const d = (v: number | null): void => (v === null || !Number.isFinite(v) ? app.appendNull() : app.appendDouble(v))
+      for (const r of rows) {
+        app.appendVarchar(meterId)
+        app.appendBigInt(msBig(r.t)!)
+        const received = msBig(r.received)
+        if (received === null) app.appendNull()
+        else app.appendBigInt(received)
+        const fc = r.frameCounter
+        if (fc === null || !Number.isInteger(fc) || fc < 0 || fc > 0xffffffff) app.appendNull()
+        else app.appendBigInt(BigInt(fc))
+        d(r.importKWh)
+        d(r.exportKWh)
+        d(r.importKW)
+        d(r.exportKW)
+        for (const v of r.importKWL) d(v)
+        for (const v of r.exportKWL) d(v)
+        for (const v of r.currentA) d(v)
+        for (const v of r.voltageV) d(v)
+        d(r.powerFailures)
+        d(r.longPowerFailures)
+        for (const v of r.sags) d(v)
+        for (const v of r.swells) d(v)
+        if (r.message === null) app.appendNull()
+        else app.appendVarchar(r.message)
+        app.endRow()
+      }
+      app.flushSync()
+    } finally {
+      app.closeSync()
+    }
+    const ins = await this.con.run(`INSERT INTO readings SELECT DISTINCT ON (meter_id, t) * FROM staging ON CONFLICT DO NOTHING`)
     return Number(ins.rowsChanged)
   }
 
