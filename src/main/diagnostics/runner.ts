@@ -18,7 +18,7 @@ import { DEFAULT_LINE_SETTINGS, type LineSettings } from '../../shared/types'
 import { systemClock, type Clock } from '../line/clock'
 import { PortOpenError, SerialSource } from '../line/serial-source'
 import type { ByteSource } from '../line/source'
-import { TcpSource, isTcpSpec, sourceFromSpec } from '../line/tcp-source'
+import { TcpSource, isTcpSpec, sourceFromSpec, type TcpProblemCode } from '../line/tcp-source'
 import { evaluateChecks, keptAttempt, meterIdentity, overallVerdict, type PortOutcome } from './checks'
 import { AttemptEvidence } from './evidence'
 import { tcpChecks, tcpConnectFailure } from './tcp-checks'
@@ -106,6 +106,8 @@ export async function runDiagnosis(opts: RunOptions): Promise<DiagnosisReport> {
   let port: PortOutcome = { ok: true, label }
   /** Why the run stopped early (a code with params, the English words as message), null if it ran its course. */
   let interrupted: WireError | null = null
+  /** Why the first TCP connection failed (TcpSource's code), for the port check's words. */
+  let tcpProblem: TcpProblemCode | null = null
   const portPath = opts.path ?? label
   const candidates = RETRY_SETTINGS.filter((s) => formatLineSettings(s) !== formatLineSettings(first))
   const retries = canRetry ? 2 : 0
@@ -223,7 +225,8 @@ export async function runDiagnosis(opts: RunOptions): Promise<DiagnosisReport> {
       }
       // a TCP source keeps retrying on its own: a first attempt that failed is the port check's verdict
       if (src instanceof TcpSource && !src.connected) {
-        const failed = tcpConnectFailure(label, src.state?.code ?? null)
+        tcpProblem = src.state?.code ?? null
+        const failed = tcpConnectFailure(label, tcpProblem)
         await src.stop()
         if (attempts.length === 0) port = { ok: false, label, ...failed }
         else interrupted = { ...failed, params: { path: portPath } }
@@ -249,7 +252,7 @@ export async function runDiagnosis(opts: RunOptions): Promise<DiagnosisReport> {
   }
 
   const evaluated = evaluateChecks({ port, attempts, keyGiven: Boolean(opts.key), cadenceS, canRetry })
-  const checks = tcp ? tcpChecks(evaluated, label) : evaluated
+  const checks = tcp ? tcpChecks(evaluated, label, tcpProblem) : evaluated
   const verdict = overallVerdict(checks)
   const kept = attempts.length ? keptAttempt(attempts) : undefined
   const working = kept && kept.frames.length > 0 ? formatLineSettings(kept.settings) : null

@@ -50,7 +50,8 @@ function skipReason(all: readonly CheckResult[], w: Wording): string {
   const failed = (id: string) => all.find((c) => c.id === id && c.status === 'fail')
   if (failed('port')) return w.t('diag.skip.portFailed')
   if (failed('signal')) return w.t('diag.skip.noSignal')
-  if (failed('line')?.code === 'inverted_signal') return w.t('diag.skip.noFrame')
+  const line = failed('line')
+  if (line?.code === 'inverted_signal' || line?.evidence.transport === 'tcp') return w.t('diag.skip.noFrame')
   return w.t('diag.skip.other')
 }
 
@@ -63,6 +64,13 @@ function diagnosisSentences(c: CheckResult, all: readonly CheckResult[], w: Word
   if (c.status === 'skip' && empty && c.code === null) return { summary: skipReason(all, w), advice: null }
   switch (c.id) {
     case 'port':
+      if (e.transport === 'tcp')
+        return c.status === 'pass'
+          ? { summary: t('diag.tcp.portPass', { port: n('port') }), advice: null }
+          : {
+              summary: t('diag.tcp.portFail', { port: n('port'), reason: t(`diag.tcp.reasons.${String(e.tcpProblem ?? 'tcp_error')}`) }),
+              advice: t('diag.tcp.portAdvice')
+            }
       if (c.status === 'pass') return { summary: t('diag.port.pass', { port: n('port') }), advice: null }
       if (c.code && has(w, `diag.port.${c.code}`)) return { summary: t(`diag.port.${c.code}`, { port: n('port') }), advice: t(`diag.port.advice.${c.code}`) }
       return null
@@ -72,6 +80,10 @@ function diagnosisSentences(c: CheckResult, all: readonly CheckResult[], w: Word
       return null
     case 'line': {
       const tried = Array.isArray(e.tried) ? (e.tried as string[]) : []
+      // over TCP the reader sets the line (tcp-checks.ts): frames → skip, else every cause at the reader
+      if (e.transport === 'tcp' && c.status === 'skip') return { summary: t('diag.tcp.lineFrames'), advice: null }
+      if (e.transport === 'tcp' && 'telegramsAs7E1' in e) return { summary: t('diag.tcp.lineSevenBit'), advice: t('diag.tcp.lineSevenBitAdvice') }
+      if (e.transport === 'tcp') return { summary: t('diag.tcp.lineNoFrame'), advice: t('diag.tcp.lineAdvice') }
       if (c.status === 'pass') return { summary: t('diag.line.pass', { settings: n('settings') }), advice: null }
       if (c.code === 'wrong_line_settings' && 'telegramsAs7E1' in e)
         return {

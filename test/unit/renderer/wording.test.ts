@@ -15,6 +15,7 @@ import { SmartyModel } from '../../../src/main/line/smarty-model'
 import { meterLine } from '../../../src/main/line/faults'
 import { transmitOverLine } from '../../../src/main/line/uart-model'
 import { explainPortError, classifyPortError } from '../../../src/main/line/serial-source'
+import { tcpChecks, tcpConnectFailure } from '../../../src/main/diagnostics/tcp-checks'
 import type { CheckResult } from '../../../src/shared/diagnostics'
 import type { MqttCheckResult } from '../../../src/shared/board'
 import {
@@ -58,6 +59,7 @@ function sevenE1(): AttemptEvidence {
   return ev
 }
 
+const TCP = 'tcp://192.168.1.40:2001'
 const ok = (label = 'test'): PortOutcome => ({ ok: true, label })
 const checksOf = (attempts: AttemptEvidence[], o: { keyGiven?: boolean; port?: PortOutcome; canRetry?: boolean } = {}): CheckResult[] =>
   evaluateChecks({ port: o.port ?? ok(), attempts, keyGiven: o.keyGiven ?? true, cadenceS: 10, canRetry: o.canRetry ?? false })
@@ -98,7 +100,13 @@ function scenarios(): Record<string, CheckResult[]> {
     sevenBit: checksOf([sevenE1()], { keyGiven: false }),
     portBusy: portFailure(Object.assign(new Error('Resource busy'), { code: 'EBUSY' })),
     portMissing: portFailure(Object.assign(new Error('No such file or directory'), { code: 'ENOENT' })),
-    portDenied: portFailure(Object.assign(new Error('Permission denied'), { code: 'EACCES' }))
+    portDenied: portFailure(Object.assign(new Error('Permission denied'), { code: 'EACCES' })),
+    // a TCP source (ser2net, a dongle): the reader sets the line, tcp-checks.ts rewrites port and line
+    tcpOk: tcpChecks(checksOf([heard('none')], { port: ok(TCP) }), TCP),
+    tcpNoFrame: tcpChecks(checksOf([garbage()], { port: ok(TCP) }), TCP),
+    tcpSevenBit: tcpChecks(checksOf([sevenE1()], { keyGiven: false, port: ok(TCP) }), TCP),
+    tcpRefused: tcpChecks(checksOf([], { port: { ok: false, label: TCP, ...tcpConnectFailure(TCP, 'connection_refused') } }), TCP, 'connection_refused'),
+    tcpTimeout: tcpChecks(checksOf([], { port: { ok: false, label: TCP, ...tcpConnectFailure(TCP, 'connect_timeout') } }), TCP, 'connect_timeout')
   }
 }
 
@@ -130,6 +138,10 @@ describe('diagnostics checks in words', () => {
     const line = (name: string) => all[name].find((c) => c.id === 'line')!.summary
     expect(line('sevenBit')).toMatch(/7-bit characters/)
     expect(line('otherSettings')).toMatch(/but frames arrive at 9600 8N1/)
+    expect(line('tcpOk')).toMatch(/^Frames arrive over TCP/)
+    expect(line('tcpNoFrame')).toMatch(/^Bytes arrive over TCP but none is a P1 frame/)
+    expect(line('tcpSevenBit')).toMatch(/^Telegrams arrive over TCP as 7-bit characters/)
+    expect(all.tcpRefused[0].summary).toBe(`Could not connect to ${TCP}: nothing accepts connections on that port.`)
     expect(all.oneFrameLongListen.find((c) => c.id === 'cadence')!.summary).toMatch(/^Only one frame in/)
     expect(all.missedByTimePlain.find((c) => c.id === 'cadence')!.summary).toMatch(/\(interval of 20 s\)/)
   })

@@ -303,6 +303,32 @@ export const de: Messages = {
       invertedAdvice:
         'Die P1-Datenleitung ist invertiert. Eine Platine verwenden, die sie invertiert: ein SmartyReader V2 invertiert im UART des ESP (Software), eine V1-Platine mit ihren Transistoren, oder ein USB-Seriell-Adapter, der RX invertieren kann (z. B. FTDI mit invertiertem RXD in FT_Prog).'
     },
+    tcp: {
+      portPass: 'Mit {port} verbunden.',
+      portFail: 'Keine Verbindung zu {port}: {reason}.',
+      portAdvice:
+        'Prüfen Sie, ob das Lesegerät (ser2net, der Stream-Server von ESPHome, der P1-Dongle) eingeschaltet und im Netzwerk ist und auf diesem Port rohe P1-Bytes liefert (ser2net: eine raw- oder rawlp-Verbindung, nicht telnet; ESPHome: die Stream-Server-Komponente).',
+      reasons: {
+        connection_refused: 'an diesem Port nimmt nichts Verbindungen an',
+        host_not_found: 'der Hostname lässt sich nicht auflösen',
+        host_unreachable: 'der Host ist im Netzwerk nicht erreichbar',
+        connect_timeout: 'der Host hat nicht rechtzeitig geantwortet',
+        connection_closed: 'das Lesegerät hat die Verbindung geschlossen',
+        connection_reset: 'das Lesegerät hat die Verbindung zurückgesetzt',
+        idle_timeout: 'auf der offenen Verbindung kam kein Byte',
+        tcp_error: 'ein Netzwerkfehler'
+      },
+      lineFrames:
+        'Die Frames kommen über TCP an, die serielle Leitung am Lesegerät (ser2net, der Stream-Server von ESPHome, der P1-Dongle) ist also richtig eingestellt; Baudrate und Polarität werden hier nicht geprüft, P1 Studio stellt sie über TCP nicht ein.',
+      lineSevenBit:
+        'Die Telegramme kommen über TCP als 7-Bit-Zeichen mit Parität an: Der Zähler sendet 7E1 (ein DSMR-2/3/4-Zähler) und das Lesegerät (ser2net, der Stream-Server von ESPHome, der P1-Dongle) liest seine Leitung mit 8 Datenbits.',
+      lineSevenBitAdvice:
+        'Stellen Sie die serielle Seite des Lesegeräts (ser2net, der Stream-Server von ESPHome, der P1-Dongle) auf 9600 7E1 (oder 115200 7E1, wie die Dokumentation des Zählers angibt).',
+      lineNoFrame:
+        'Über TCP kommen Bytes an, aber kein P1-Frame: Das Lesegerät (ser2net, der Stream-Server von ESPHome, der P1-Dongle) liest die Leitung des Zählers mit anderen Einstellungen als denen des Zählers, ohne sie zu invertieren, oder gibt die Bytes nicht unverändert weiter. Über TCP lassen sich diese Ursachen nicht unterscheiden, und P1 Studio kann keine anderen Einstellungen versuchen.',
+      lineAdvice:
+        'Stellen Sie die serielle Seite des Lesegeräts (ser2net, der Stream-Server von ESPHome, der P1-Dongle) auf die Leitung des Zählers ein: Ein Smarty sendet 115200 8N1 auf einer invertierten Leitung (ESPHome: rx_pin mit inverted: true; ser2net: ein Adapter, der RX invertiert), ein DSMR-2/3-Zähler 9600 7E1; und liefern Sie die Bytes unverändert (raw, nicht telnet).'
+    },
     framing: {
       none: 'Kein Frame zu prüfen.',
       truncatedAt: '{truncated} von {frames} Frames enden zu früh, bei {cut} Bytes{declared}.',

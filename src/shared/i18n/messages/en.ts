@@ -289,6 +289,32 @@ export const en = {
       invertedAdvice:
         "The P1 data line is inverted. Use a board that inverts it: a SmartyReader V2 inverts in the ESP's UART (software), a V1 board with its transistors, or a USB-serial adapter that can invert RX (e.g. FTDI with inverted RXD set in FT_Prog)."
     },
+    tcp: {
+      portPass: 'Connected to {port}.',
+      portFail: 'Could not connect to {port}: {reason}.',
+      portAdvice:
+        'Check that the reader (ser2net, ESPHome’s stream server, the P1 dongle) is on and on the network, and that it serves raw P1 bytes on this port (ser2net: a raw or rawlp connection, not telnet; ESPHome: the stream server component).',
+      reasons: {
+        connection_refused: 'nothing accepts connections on that port',
+        host_not_found: 'the host name does not resolve',
+        host_unreachable: 'the host cannot be reached on the network',
+        connect_timeout: 'the host did not answer in time',
+        connection_closed: 'the reader closed the connection',
+        connection_reset: 'the reader reset the connection',
+        idle_timeout: 'no byte came on the open connection',
+        tcp_error: 'a network error'
+      },
+      lineFrames:
+        'Frames arrive over TCP, so the serial line is set right at the reader (ser2net, ESPHome’s stream server, the P1 dongle): its baud and polarity are not checked here, P1 Studio does not set them over TCP.',
+      lineSevenBit:
+        'Telegrams arrive over TCP as 7-bit characters with parity: the meter sends 7E1 (a DSMR 2/3/4 meter) and the reader (ser2net, ESPHome’s stream server, the P1 dongle) reads its line at 8 data bits.',
+      lineSevenBitAdvice:
+        "Set the serial side of the reader (ser2net, ESPHome’s stream server, the P1 dongle) to 9600 7E1 (or 115200 7E1, as the meter's documentation says).",
+      lineNoFrame:
+        'Bytes arrive over TCP but none is a P1 frame: the reader (ser2net, ESPHome’s stream server, the P1 dongle) reads the meter’s line at other settings than the meter’s, or without inverting it, or does not pass the bytes on as they are. Over TCP these causes cannot be told apart, and P1 Studio cannot try other settings.',
+      lineAdvice:
+        'Set the serial side of the reader (ser2net, ESPHome’s stream server, the P1 dongle) to the meter’s line: a Smarty sends 115200 8N1 on an inverted line (ESPHome: rx_pin with inverted: true; ser2net: an adapter that inverts RX), a DSMR 2/3 meter 9600 7E1; and serve the bytes as they are (raw, not telnet).'
+    },
     framing: {
       none: 'No frame to check.',
       truncatedAt: '{truncated} of {frames} frames end early at {cut} bytes{declared}.',

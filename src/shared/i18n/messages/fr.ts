@@ -297,6 +297,32 @@ export const fr: Messages = {
       invertedAdvice:
         'La ligne de données P1 est inversée. Utilisez un module qui l’inverse : un SmartyReader V2 l’inverse dans l’UART de l’ESP (logiciel), une carte V1 avec ses transistors, ou un adaptateur USB-série capable d’inverser RX (p. ex. FTDI avec RXD inversé dans FT_Prog).'
     },
+    tcp: {
+      portPass: 'Connecté à {port}.',
+      portFail: 'Connexion impossible à {port} : {reason}.',
+      portAdvice:
+        'Vérifiez que le lecteur (ser2net, le serveur de flux d’ESPHome, le dongle P1) est allumé et sur le réseau, et qu’il sert les octets P1 bruts sur ce port (ser2net : une connexion raw ou rawlp, pas telnet ; ESPHome : le composant stream server).',
+      reasons: {
+        connection_refused: 'rien n’accepte de connexion sur ce port',
+        host_not_found: 'le nom d’hôte ne se résout pas',
+        host_unreachable: 'l’hôte est injoignable sur le réseau',
+        connect_timeout: 'l’hôte n’a pas répondu à temps',
+        connection_closed: 'le lecteur a fermé la connexion',
+        connection_reset: 'le lecteur a réinitialisé la connexion',
+        idle_timeout: 'aucun octet n’est venu sur la connexion ouverte',
+        tcp_error: 'une erreur réseau'
+      },
+      lineFrames:
+        'Les trames arrivent par TCP : la ligne série est donc bien réglée sur le lecteur (ser2net, le serveur de flux d’ESPHome, le dongle P1) ; son débit et sa polarité ne sont pas vérifiés ici, P1 Studio ne les règle pas par TCP.',
+      lineSevenBit:
+        'Les télégrammes arrivent par TCP en caractères de 7 bits avec parité : le compteur envoie en 7E1 (un compteur DSMR 2/3/4) et le lecteur (ser2net, le serveur de flux d’ESPHome, le dongle P1) lit sa ligne en 8 bits de données.',
+      lineSevenBitAdvice:
+        'Réglez le côté série du lecteur (ser2net, le serveur de flux d’ESPHome, le dongle P1) sur 9600 7E1 (ou 115200 7E1, selon la documentation du compteur).',
+      lineNoFrame:
+        'Des octets arrivent par TCP mais aucun ne forme une trame P1 : le lecteur (ser2net, le serveur de flux d’ESPHome, le dongle P1) lit la ligne du compteur avec d’autres réglages que les siens, ou sans l’inverser, ou ne transmet pas les octets tels quels. Par TCP, ces causes ne se distinguent pas, et P1 Studio ne peut pas essayer d’autres réglages.',
+      lineAdvice:
+        'Réglez le côté série du lecteur (ser2net, le serveur de flux d’ESPHome, le dongle P1) sur la ligne du compteur : un Smarty envoie en 115200 8N1 sur une ligne inversée (ESPHome : rx_pin avec inverted: true ; ser2net : un adaptateur qui inverse RX), un compteur DSMR 2/3 en 9600 7E1 ; et servez les octets tels quels (raw, pas telnet).'
+    },
     framing: {
       none: 'Aucune trame à vérifier.',
       truncatedAt: '{truncated} trames sur {frames} s’arrêtent trop tôt, à {cut} octets{declared}.',
