@@ -204,6 +204,34 @@ describe('diagnose over TCP', { timeout: 120_000 }, () => {
     expect(r.source.label).toBe(`tcp://127.0.0.1:${port}`)
   })
 
+  it('the wizard given tcp://… as its port: a TCP run (no serial port of that name), a browser only where the operator allowed it', async () => {
+    const port = await freePort()
+    const target = `tcp://127.0.0.1:${port}`
+    const dir = mkdtempSync(join(tmpdir(), 'p1s-diag-tcp-'))
+    const open = (allowTcp: string[]) =>
+      new StudioSession({
+        version: 't',
+        allowTcp,
+        captureDir: join(dir, 'captures'),
+        historyPath: join(dir, 'history.duckdb'),
+        boardsDir: join(dir, 'boards'),
+        dataDir: dir
+      })
+    const session = open([])
+    cleanup.push(() => session.dispose())
+    // the desktop window and the CLI: any TCP source
+    const r = await session.api.diagnose({ path: target })
+    expect(r.verdict).toBe('port_error')
+    expect(check(r, 'port')).toMatchObject({ summary: `Could not connect to ${target}: nothing accepts connections on that port.` })
+    expect(check(r, 'port').evidence).toEqual({ port: target, transport: 'tcp', tcpProblem: 'connection_refused' })
+    expect(r.source).toEqual({ label: target, settings: null, tried: [] })
+    // a browser: refused unless serve --allow-tcp names it
+    await expect(session.diagnosis.diagnose({ path: target }, session.access.browser)).rejects.toMatchObject({ code: 'forbidden_path' })
+    const allowed = open([`127.0.0.1:${port}`])
+    cleanup.push(() => allowed.dispose())
+    expect((await allowed.diagnosis.diagnose({ path: target }, allowed.access.browser)).verdict).toBe('port_error')
+  })
+
   it('p1studio diagnose --port tcp://… runs over TCP (a refused port: exit 1, port_error); line flags are refused', async () => {
     const port = await freePort()
     const bin = resolve(__dirname, '../../bin/p1studio.mjs')

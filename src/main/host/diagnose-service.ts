@@ -13,6 +13,7 @@ import { parseLineLabel } from '../../shared/line-settings'
 import { reportHtml, reportJson } from '../diagnostics/report'
 import { runDiagnosis } from '../diagnostics/runner'
 import type { Clock } from '../line/clock'
+import { parseTcpSpec } from '../line/tcp-source'
 import type { ByteSource } from '../line/source'
 import type { Caller } from './caller'
 import type { KeyService } from './keys'
@@ -52,6 +53,13 @@ export class DiagnoseService extends EventEmitter<{ diagnosis: [DiagnosisProgres
       onProgress: (p: DiagnosisProgress) => this.emit('diagnosis', p)
     }
     try {
+      const tcp = req.path ? parseTcpSpec(req.path) : null
+      if (req.path && tcp) {
+        // tcp://HOST:PORT (ser2net, a P1 dongle): allowed like an opened TCP source; no device to lease
+        caller.checkTcp(tcp.host, tcp.port)
+        this.last = await runDiagnosis({ ...common, path: req.path, transport: 'tcp', clock: this.o.clock })
+        return this.last
+      }
       if (req.path) {
         const path = await caller.serialPort(req.path)
         const st = this.o.source.state()
