@@ -574,14 +574,17 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       while (done < line.length) done += writeSync(this.journalFd, line, done)
       this.journalDirty = true
     } catch (err) {
-      this.emit(
-        'error',
-        new Error(
-          `The recording journal ${this.journalPath} cannot be written (${(err as NodeJS.ErrnoException).code ?? 'error'}): readings are committed one by one from now on.`
-        )
-      )
-      this.closeJournal()
+      this.journalFailed(err as NodeJS.ErrnoException)
     }
+  }
+
+  /** The journal cannot be written: say so and give it up (readings are then committed at once). */
+  private journalFailed(err: NodeJS.ErrnoException): void {
+    this.emit(
+      'error',
+      new Error(`The recording journal ${this.journalPath} cannot be written (${err.code ?? 'error'}): readings are committed one by one from now on.`)
+    )
+    this.closeJournal()
   }
 
   private syncJournal(): void {
@@ -628,13 +631,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       closeSync(this.journalFd)
       this.journalFd = openSync(this.journalPath, 'a', 0o600)
     } catch (err) {
-      this.emit(
-        'error',
-        new Error(
-          `The recording journal ${this.journalPath} cannot be written (${(err as NodeJS.ErrnoException).code ?? 'error'}): readings are committed one by one from now on.`
-        )
-      )
-      this.closeJournal()
+      this.journalFailed(err as NodeJS.ErrnoException)
     }
   }
 
