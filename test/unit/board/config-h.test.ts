@@ -70,17 +70,9 @@ static_assert(sizeof(NET_MAC) == 6, "NET_MAC must be 6 bytes");
 static_assert(sizeof(dsmr) / sizeof(dsmr[0]) == 54, "the sketch indexes dsmr[0..53]");
 static_assert(sizeof(calculated_parameter) / sizeof(calculated_parameter[0]) == 45, "SmartyReader_v1_6.ino fills calculated_parameter[0..44]");
 const int SAMPLES = SAMPLE_TIME_MIN * 6;
-const short MQTT_PORT = MY_MQTT_PORT;
-const char *WIFI_SSID = MY_WIFI_SSID;
-const char *WIFI_PASSWORD = MY_WIFI_PASSWORD;
-const char *OTA_NAME = MY_OTA_NAME;
-const char *OTA_PASS_HASH = MY_OTA_PASS_HASH;
-const char *MQTT_USER = MY_MQTT_USER;
-const char *MQTT_PASS = MY_MQTT_PASS;
-long publish_every() { return PUBLISH_TIME; }
+#include "config-names.inc"
 int packet() { return MQTT_MAXIMUM_PACKET_SIZE; }
 const char *id() { return MQTT_CLIENT_ID; }
-const char *topic() { return MQTT_TOPIC_OUT.c_str(); }
 const char *ntp() { return NTP_SERVER; }
 const char *tz() { return TZ_INFO; }
 int main() { return SAMPLES > 0 && MQTT_PORT > 0 && UDP_LOG_PORT > 0 && NET_MDNSNAME[0] + NET_HOSTNAME[0] + MQTT_SERVER[0] > 0 && NET_LOCAL_IP_BYTES[0] + NET_GATEWAY_BYTES[0] + NET_MASK_BYTES[0] + NET_DNS_BYTES[0] + UDP_LOG_PC_IP_BYTES[0] >= 0 ? 0 : 1; }
