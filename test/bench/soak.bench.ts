@@ -9,11 +9,18 @@
  * telegrams decoded = readings in the history = JSON objects received by an MQTT subscriber
  * (no frame lost), no gap in the history (every reading 10 s after the previous one, no
  * outage recorded), scrapes answered. RSS is read after a full GC (node --expose-gc) each
- * minute; the trend (least squares, MB per hour) is printed with the samples' range.
+ * minute; the trend (least squares, MB per hour) is printed with the samples' range. Each
+ * sample splits RSS into the JS heap and native memory (rss − heapTotal − external: DuckDB,
+ * malloc), and the report adds DuckDB's own account (duckdb_memory(), per tag) at the warm-up
+ * and at the end: where memory goes, not only how much.
  *
- * Run: node --expose-gc --import tsx test/bench/soak.bench.ts [--hours H | --minutes M]
- * (default 3 minutes; --hours 2.4 = 8,640 frames = 24 h of meter time). Exit 1 when a target
- * is missed. Needs socat and mosquitto (test/helpers).
+ * Run: node --expose-gc --import tsx test/bench/soak.bench.ts [--hours H | --minutes M] [--rate N]
+ * (default 3 minutes; --hours 2.4 = 8,640 frames = 24 h of meter time). --rate N sends N frames
+ * per second instead of 1 (meter time still +10 s per frame, the recorder's commits still every
+ * 60 frames) so that memory kept per frame shows in minutes when hunting a leak; the targets are
+ * judged at the default rate. A heap snapshot on demand: node --heapsnapshot-signal=SIGUSR2 …
+ * (writing one costs native memory: not during a measured run). Exit 1 when a target is missed.
+ * Needs socat and mosquitto (test/helpers).
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { createServer } from 'node:http'
@@ -36,17 +43,30 @@ const KEY = '3C4D5E6F708192A3B4C5D6E7F8091A2B' // bench key, not a meter's
 const METER = 'SAG1030700089067'
 const T0 = Date.parse('2026-06-01T00:00:00Z') // meter time of the first frame (a summer day: PV export)
 
-const { values } = parseArgs({ options: { hours: { type: 'string' }, minutes: { type: 'string' }, 'keep-data': { type: 'boolean' } } })
+const { values } = parseArgs({
+  options: { hours: { type: 'string' }, minutes: { type: 'string' }, rate: { type: 'string' }, 'keep-data': { type: 'boolean' } }
+})
 const durationS = values.hours !== undefined ? Number(values.hours) * 3600 : values.minutes !== undefined ? Number(values.minutes) * 60 : 180
 if (!(durationS >= 30)) throw new Error('--hours/--minutes: at least 30 s')
+const rate = values.rate !== undefined ? Number(values.rate) : 1
+if (!(rate > 0 && rate <= 100)) throw new Error('--rate: frames per second, 0 < rate <= 100')
 const warmupS = Math.min(600, Math.max(30, durationS * 0.1))
 
 const gc = (globalThis as { gc?: () => void }).gc
 const mb = (b: number): number => Math.round((b / 1048576) * 10) / 10
-function rss(): number {
+/** Memory after a full GC, bytes: rss, the JS heap, external (Buffers) and native (rss − heapTotal − external: DuckDB, malloc). */
+interface Memory {
+  rss: number
+  heapUsed: number
+  heapTotal: number
+  external: number
+  native: number
+}
+function memory(): Memory {
   gc?.()
   gc?.()
-  return process.memoryUsage().rss
+  const m = process.memoryUsage()
+  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, native: m.rss - m.heapTotal - m.external }
 }
 
 async function main(): Promise<void> {
@@ -57,7 +77,12 @@ async function main(): Promise<void> {
 
   // the P1 Studio side
   const store = await HistoryStore.open(join(work, 'history.duckdb'))
-  const recorder = await Recorder.open({ store, capture: { dir: join(work, 'captures'), source: pty.b, appVersion: 'soak' }, recover: { key: KEY } })
+  const recorder = await Recorder.open({
+    store,
+    capture: { dir: join(work, 'captures'), source: pty.b, appVersion: 'soak' },
+    recover: { key: KEY },
+    commitMs: 60_000 / rate
+  })
   const errors: string[] = []
   recorder.on('error', (e) => errors.push(e.message))
   const metrics = new P1Metrics()
@@ -113,11 +138,12 @@ async function main(): Promise<void> {
   let sent = 0
   let scrapes = 0
   let scrapeFailures = 0
-  const samples: { s: number; rss: number }[] = []
+  const samples: ({ s: number } & Memory)[] = []
   const started = performance.now()
   const elapsedS = (): number => (performance.now() - started) / 1000
-  let rssWarm: number | null = null
-  const frames = Math.floor(durationS)
+  let warm = null as Memory | null
+  let duckWarm = null as Record<string, number> | null
+  const frames = Math.floor(durationS * rate)
   let lastLog = 0
   // Prometheus' scrape, every 15 s, for the whole run
   const scrape = setInterval(() => {
@@ -135,16 +161,20 @@ async function main(): Promise<void> {
       sent++
       writer.write(frame).catch((e: Error) => errors.push(e.message))
       const s = elapsedS()
-      if (rssWarm === null && s >= warmupS) rssWarm = rss()
+      if (warm === null && s >= warmupS) {
+        warm = memory()
+        void duckdbMemory(store).then((d) => (duckWarm = d))
+      }
       if (s - lastLog >= 60) {
         lastLog = s
-        samples.push({ s, rss: rss() })
+        const m = memory()
+        samples.push({ s, ...m })
         process.stderr.write(
-          `${Math.round(s)} s: ${sent} frames sent, ${telegrams} decoded, ${recorder.recorded} recorded, rss ${mb(samples[samples.length - 1].rss)} MB, load ${loadavg()[0].toFixed(1)}\n`
+          `${Math.round(s)} s: ${sent} frames sent, ${telegrams} decoded, ${recorder.recorded} recorded, rss ${mb(m.rss)} MB (heap ${mb(m.heapUsed)}/${mb(m.heapTotal)}, external ${mb(m.external)}, native ${mb(m.native)}), load ${loadavg()[0].toFixed(1)}\n`
         )
       }
       // the next frame 1 s after this one was due (no drift)
-      setTimeout(tick, Math.max(0, started + sent * 1000 - performance.now()))
+      setTimeout(tick, Math.max(0, started + (sent * 1000) / rate - performance.now()))
     }
     tick()
   })
@@ -153,7 +183,8 @@ async function main(): Promise<void> {
   const deadline = performance.now() + 30_000
   while ((telegrams < sent || mqttJson < sent) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 200))
   await recorder.flush() // the last batch (the recorder commits once a minute, journaled meanwhile)
-  const rssEnd = rss()
+  const end = memory()
+  const duckEnd = await duckdbMemory(store)
 
   // checks
   const rows = await store.counters(METER, 0, Number.MAX_SAFE_INTEGER)
@@ -178,7 +209,7 @@ async function main(): Promise<void> {
   await pty.close()
   if (!values['keep-data']) rmSync(work, { recursive: true, force: true })
 
-  const growth = rssWarm === null ? NaN : mb(rssEnd - rssWarm)
+  const growth = warm === null ? NaN : mb(end.rss - warm.rss)
   const ok = {
     rss: growth < 10,
     noLoss: telegrams === sent && recorder.recorded === sent && rows.length === sent && mqttJson >= sent,
@@ -202,17 +233,34 @@ async function main(): Promise<void> {
     scrapeFailures,
     lastFrameAgeAtEndS: ageLine ? Number(ageLine[1]) : null,
     captureMB: mb(captureBytes),
-    rssAfterWarmupMB: rssWarm === null ? null : mb(rssWarm),
-    rssEndMB: mb(rssEnd),
+    rssAfterWarmupMB: warm === null ? null : mb(warm.rss),
+    rssEndMB: mb(end.rss),
     rssGrowthMB: growth,
     rssTrendMBPerHour: slope,
     rssSamplesMB: samples.map((x) => mb(x.rss)),
+    heapUsedSamplesMB: samples.map((x) => mb(x.heapUsed)),
+    nativeSamplesMB: samples.map((x) => mb(x.native)),
+    memoryAfterWarmupMB: warm === null ? null : mbOf(warm),
+    memoryEndMB: mbOf(end),
+    duckdbMemoryAfterWarmupMB: duckWarm,
+    duckdbMemoryEndMB: duckEnd,
     errors,
     loadAverage: loadavg().map((x) => Math.round(x * 10) / 10),
     pass: ok
   }
   process.stdout.write(JSON.stringify(report, null, 2) + '\n')
   if (!Object.values(ok).every(Boolean)) process.exitCode = 1
+}
+
+/** Each field in MB. */
+function mbOf(m: Memory): Record<keyof Memory, number> {
+  return { rss: mb(m.rss), heapUsed: mb(m.heapUsed), heapTotal: mb(m.heapTotal), external: mb(m.external), native: mb(m.native) }
+}
+
+/** DuckDB's own account of its memory, MB per tag (BASE_TABLE, ART_INDEX, IN_MEMORY_TABLE…), tags in use only. */
+async function duckdbMemory(store: HistoryStore): Promise<Record<string, number>> {
+  const rows = (await store.connection.runAndReadAll(`SELECT tag, memory_usage_bytes AS b FROM duckdb_memory() WHERE memory_usage_bytes > 0`)).getRowObjectsJS()
+  return Object.fromEntries(rows.map((o) => [String(o.tag), mb(Number(o.b))]))
 }
 
 /** Least-squares slope of RSS over time, MB per hour (null with fewer than 3 samples). */
