@@ -3,4 +3,4 @@
  * ./contract/index.ts). Import from here.
  */
 export * from './contract/index'
-export { contractMethods, type Requester } from './contract/client'
+export { contractMethods, MAX_REQUESTS_IN_FLIGHT, type Requester } from './contract/client'

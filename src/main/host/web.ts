@@ -23,7 +23,7 @@ import { isIP, type Socket } from 'node:net'
 import { networkInterfaces } from 'node:os'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { EVENT_NAMES, isApiMethod, type WireError } from '../../shared/contract'
+import { EVENT_NAMES, isApiMethod, MAX_REQUESTS_IN_FLIGHT, type WireError } from '../../shared/contract'
 import { fileInFolder } from './caller'
 import type { StudioSession } from './session'
 import { checkRequest, tokenCookieName, type GuardConfig } from './web-guard'
@@ -39,7 +39,7 @@ export interface WebLimits {
   outbox: Partial<OutboxLimits>
 }
 
-export const DEFAULT_WEB_LIMITS: WebLimits = { maxClients: 16, maxInFlight: 8, outbox: {} }
+export const DEFAULT_WEB_LIMITS: WebLimits = { maxClients: 16, maxInFlight: MAX_REQUESTS_IN_FLIGHT, outbox: {} }
 
 /** Options of {@link startWebServer}. */
 export interface WebServerOptions {

@@ -5,6 +5,14 @@
  */
 import { API_METHODS, type ApiMethod, type P1StudioApi } from './index'
 
+/**
+ * Requests one serve-mode WebSocket connection may have awaiting their answer (src/main/host/web.ts
+ * answers a 9th at once with the error 'busy'). The renderer's client (ws-client.ts) sends at
+ * most this many and holds the others back in order, so a page that asks for a lot at once on a
+ * slow machine waits instead of losing requests.
+ */
+export const MAX_REQUESTS_IN_FLIGHT = 8
+
 /** Sends one request: the method's name and its (unvalidated) parameters; resolves with the result. */
 export type Requester = (method: ApiMethod, params: unknown) => Promise<unknown>
 

@@ -5,11 +5,23 @@
  * `{batch: [{event, data}, …], dropped}` (serve coalesces 'frame' and 'status' every 100 ms:
  * src/main/host/web-outbox.ts), which are handed to the listeners one event at a time, so
  * the rest of the renderer sees the usual per-frame calls.
+ * At most {@link MAX_REQUESTS_IN_FLIGHT} requests await their answer at once (serve answers
+ * more with the error 'busy' and never runs them): the others wait here, in the order they
+ * were made, and go out as answers come back.
  * Reconnects with backoff; calls made while disconnected wait for the connection.
  * The serve token arrives once in the page address (`?token=`); the server then sets its
  * cookie, and {@link forgetTokenInAddress} removes the token from the address bar.
  */
-import { contractMethods, fromWire, type ApiMethod, type P1StudioClient, type P1StudioEventName, type P1StudioEvents, type WireError } from '@shared/contract'
+import {
+  contractMethods,
+  fromWire,
+  MAX_REQUESTS_IN_FLIGHT,
+  type ApiMethod,
+  type P1StudioClient,
+  type P1StudioEventName,
+  type P1StudioEvents,
+  type WireError
+} from '@shared/contract'
 
 type Listener = (data: unknown) => void
 /** Connection state for the UI. */
@@ -47,7 +59,10 @@ export class WsConnection {
   private socket: SocketLike | null = null
   private nextId = 1
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
-  private readonly queue: string[] = []
+  /** Requests not sent yet (disconnected, or {@link maxInFlight} awaiting their answer), oldest first. */
+  private readonly queue: { id: number; text: string }[] = []
+  /** Ids sent on the current socket and not answered yet. */
+  private readonly inFlight = new Set<number>()
   private readonly listeners = new Map<string, Set<Listener>>()
   private backoffMs = 500
   private stopped = false
@@ -55,7 +70,9 @@ export class WsConnection {
 
   constructor(
     private readonly url: string,
-    private readonly makeSocket: (url: string) => SocketLike = (u) => new WebSocket(u) as unknown as SocketLike
+    private readonly makeSocket: (url: string) => SocketLike = (u) => new WebSocket(u) as unknown as SocketLike,
+    /** Requests sent at most before their answers (serve's limit). */
+    private readonly maxInFlight = MAX_REQUESTS_IN_FLIGHT
   ) {
     if (typeof window !== 'undefined' && window.location && window.history) forgetTokenInAddress(window.location, window.history)
     this.connect()
@@ -74,15 +91,19 @@ export class WsConnection {
     ws.onopen = () => {
       this.backoffMs = 500
       this.setState('open')
-      for (const m of this.queue.splice(0)) ws.send(m)
+      this.sendQueued()
     }
     ws.onmessage = (ev) => this.onMessage(String(ev.data))
     ws.onerror = () => undefined
     ws.onclose = () => {
       if (this.socket !== ws) return
       this.socket = null
-      for (const [, p] of this.pending) p.reject(new Error('Disconnected from the P1 Studio service.'))
-      this.pending.clear()
+      // what was sent has no answer coming; what still waits here goes out on the next connection
+      for (const id of this.inFlight) {
+        this.pending.get(id)?.reject(new Error('Disconnected from the P1 Studio service.'))
+        this.pending.delete(id)
+      }
+      this.inFlight.clear()
       this.setState('closed')
       if (!this.stopped) {
         setTimeout(() => this.connect(), this.backoffMs)
@@ -111,8 +132,9 @@ export class WsConnection {
     }
     if (typeof msg.id !== 'number') return
     const p = this.pending.get(msg.id)
-    if (!p) return
+    if (!p || !this.inFlight.delete(msg.id)) return
     this.pending.delete(msg.id)
+    this.sendQueued()
     const err = msg.error
     if (err)
       p.reject(
@@ -142,9 +164,20 @@ export class WsConnection {
     const text = JSON.stringify({ id, method, params })
     return new Promise<unknown>((resolve, reject) => {
       this.pending.set(id, { resolve, reject })
-      if (this.socket && this.socket.readyState === 1) this.socket.send(text)
-      else this.queue.push(text)
+      this.queue.push({ id, text })
+      this.sendQueued()
     })
+  }
+
+  /** Send what waits, oldest first, while the socket is open and fewer than {@link maxInFlight} await their answer. */
+  private sendQueued(): void {
+    const ws = this.socket
+    if (!ws || ws.readyState !== 1) return
+    while (this.inFlight.size < this.maxInFlight && this.queue.length > 0) {
+      const { id, text } = this.queue.shift()!
+      this.inFlight.add(id)
+      ws.send(text)
+    }
   }
 
   on<E extends P1StudioEventName>(event: E, listener: (data: P1StudioEvents[E]) => void): () => void {
