@@ -112,11 +112,13 @@ export const useHistoryStore = defineStore('history', () => {
     const r = await run('import', fn)
     importing.value = false
     if (!r) return
+    const shown = meterId.value
     // switch to the imported meter first, so the message never describes another meter's view
     await loadMeters()
     if (r.meters[0]) meterId.value = r.meters[0].meterId
     lastImport.value = r
-    await refreshAll()
+    // another meter: the watch on meterId fetches its charts and days (asking here too sent each request twice)
+    if (meterId.value === shown) await refreshAll()
   }
   const importFile = (path: string) => doImport(() => api().historyImport({ path: path.trim() }))
   /** An upload from the browser: bytes sent and in total. */

@@ -1,0 +1,97 @@
+/**
+ * The History tab's store after an import (issue 11): it switches to the imported meter and asks
+ * for that meter's charts and days once. Asking twice (the watch on the meter and the import each
+ * refreshing) sent 10 requests at once, more than serve runs per connection (8): on a loaded
+ * machine the 9th and 10th were refused as 'busy'.
+ */
+import { describe, expect, it } from 'vitest'
+import { createPinia, setActivePinia } from 'pinia'
+import { flushPromises } from '@vue/test-utils'
+import { useHistoryStore } from '../../../src/renderer/src/stores/history'
+import { useSessionStore } from '../../../src/renderer/src/stores/session'
+import { API_METHODS, type HistoryImportSummary, type HistoryMeter, type P1StudioClient } from '../../../src/shared/contract'
+
+const DEMO: HistoryMeter = { meterId: 'SAG1030700DEMO01', systemTitle: null, zone: null, readings: 8641, first: 1_782_000_000_000, last: 1_782_086_400_000 }
+const OTHER: HistoryMeter = { meterId: 'SAG1030700089067', systemTitle: null, zone: null, readings: 17_286, first: 1_781_900_000_000, last: 1_782_000_000_000 }
+
+/** Every answer and what it starts settled (microtasks and Vue's scheduler only: no clock). */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await flushPromises()
+}
+
+/** A client answering the History tab's requests, counting them and the most awaiting an answer at once. */
+function historyClient(meters: HistoryMeter[], imported: HistoryImportSummary): { client: P1StudioClient; calls: Record<string, number>; most: () => number } {
+  const calls: Record<string, number> = {}
+  let open = 0
+  let most = 0
+  const answer =
+    <T>(m: string, v: () => T) =>
+    async (): Promise<T> => {
+      calls[m] = (calls[m] ?? 0) + 1
+      most = Math.max(most, ++open)
+      await Promise.resolve() // answered later, as over a socket: the calls made together overlap
+      open--
+      return v()
+    }
+  const unused = Object.fromEntries(API_METHODS.map((m) => [m, answer(m, () => Promise.reject(new Error(`${m} not used here`)))]))
+  const client = {
+    ...unused,
+    historyImportDemo: answer('historyImportDemo', () => imported),
+    historyMeters: answer('historyMeters', () => meters),
+    historySeries: answer('historySeries', () => ({ columns: [], bucketMs: 10_000, points: [] })),
+    historyMessages: answer('historyMessages', () => []),
+    historyDays: answer('historyDays', () => ({ days: [], months: [] })),
+    listCaptures: answer('listCaptures', () => []),
+    on: () => () => undefined
+  } as unknown as P1StudioClient
+  return { client, calls, most: () => most }
+}
+
+const summary: HistoryImportSummary = {
+  file: 'demo-day.bin',
+  telegrams: 8641,
+  failed: 0,
+  failures: {},
+  meters: [{ meterId: DEMO.meterId, added: 8641 }],
+  cancelled: false,
+  warning: null
+}
+
+describe('History store after an import', () => {
+  it('another meter: switches to it and asks for its charts and days once', async () => {
+    setActivePinia(createPinia())
+    const meters = [OTHER]
+    const { client, calls, most } = historyClient(meters, summary)
+    useSessionStore().client = client
+    const h = useHistoryStore()
+    await h.loadMeters()
+    await settle()
+    expect(h.meterId).toBe(OTHER.meterId)
+    for (const k of Object.keys(calls)) delete calls[k]
+
+    meters.push(DEMO) // what the import adds
+    await h.importDemo()
+    await settle()
+    expect(h.meterId).toBe(DEMO.meterId)
+    expect(h.lastImport).toEqual(summary)
+    expect(calls).toEqual({ historyImportDemo: 1, historyMeters: 1, historySeries: 3, historyMessages: 1, historyDays: 1 })
+    expect(most()).toBeLessThanOrEqual(8)
+    expect(h.error).toBeNull()
+  })
+
+  it('the same meter again: its charts and days are asked for once', async () => {
+    setActivePinia(createPinia())
+    const { client, calls } = historyClient([DEMO], summary)
+    useSessionStore().client = client
+    const h = useHistoryStore()
+    await h.loadMeters()
+    await settle()
+    expect(h.meterId).toBe(DEMO.meterId)
+    for (const k of Object.keys(calls)) delete calls[k]
+
+    await h.importDemo()
+    await settle()
+    expect(h.lastImport).toEqual(summary)
+    expect(calls).toEqual({ historyImportDemo: 1, historyMeters: 1, historySeries: 3, historyMessages: 1, historyDays: 1 })
+  })
+})
