@@ -94,14 +94,14 @@ describe('History tab in Chromium', () => {
 
   it('imports the bundled demo day in one click: a second meter with its own day', async () => {
     await page.getByTestId('history-import-demo').click()
-    // decoding and storing the day (8,641 frames into DuckDB) took over 60 s at load 9 with other DuckDB work on the
-    // two cores: the wait is generous, nothing here judges speed (the benchmark does)
-    const msg = await waitForText(page.getByTestId('history-message'), (t) => t.includes('SAG1030700DEMO01'), 150_000)
+    // decoding and storing the day takes ~1 s idle, 4–14 s at load 9–15; the click used to be lost under load: it was the 9th
+    // request in flight while the zoom's queries still ran, refused 'busy' by serve (issue 11: the client now holds it back)
+    const msg = await waitForText(page.getByTestId('history-message'), (t) => t.includes('SAG1030700DEMO01'), 60_000)
     // counts grouped as English writes them in Luxembourg (8,641), as every count in the UI
     expect(msg).toBe('Imported 8,641 telegrams: 8,641 readings for SAG1030700DEMO01.')
     await expect.poll(() => page.getByTestId('history-meter').inputValue(), { timeout: 10_000 }).toBe('SAG1030700DEMO01')
-    // the day rows come from a DuckDB query after the import: on a loaded machine that took over 15 s (stress run 3 of 5)
-    const imp = await waitForText(page.getByTestId('day-import-2026-06-21'), (t) => /^\d+\.\d{3}$/.test(t), 60_000)
+    // the day rows come from a DuckDB query after the import
+    const imp = await waitForText(page.getByTestId('day-import-2026-06-21'), (t) => /^\d+\.\d{3}$/.test(t), 30_000)
     expect(Number(imp)).toBeGreaterThan(0)
-  }, 240_000)
+  }, 120_000)
 })

@@ -57,21 +57,28 @@ const summary: HistoryImportSummary = {
   warning: null
 }
 
+/**
+ * The History tab showing the first of `meters`, then "Import the demo day" (the import adds
+ * `added` to the history, if given). @returns the store, and the requests made by the import on.
+ */
+async function importWhileShowing(meters: HistoryMeter[], added: HistoryMeter | null) {
+  setActivePinia(createPinia())
+  const { client, calls, most } = historyClient(meters, summary)
+  useSessionStore().client = client
+  const h = useHistoryStore()
+  await h.loadMeters()
+  await settle()
+  expect(h.meterId).toBe(meters[0].meterId)
+  for (const k of Object.keys(calls)) delete calls[k]
+  if (added) meters.push(added)
+  await h.importDemo()
+  await settle()
+  return { h, calls, most }
+}
+
 describe('History store after an import', () => {
   it('another meter: switches to it and asks for its charts and days once', async () => {
-    setActivePinia(createPinia())
-    const meters = [OTHER]
-    const { client, calls, most } = historyClient(meters, summary)
-    useSessionStore().client = client
-    const h = useHistoryStore()
-    await h.loadMeters()
-    await settle()
-    expect(h.meterId).toBe(OTHER.meterId)
-    for (const k of Object.keys(calls)) delete calls[k]
-
-    meters.push(DEMO) // what the import adds
-    await h.importDemo()
-    await settle()
+    const { h, calls, most } = await importWhileShowing([OTHER], DEMO)
     expect(h.meterId).toBe(DEMO.meterId)
     expect(h.lastImport).toEqual(summary)
     expect(calls).toEqual({ historyImportDemo: 1, historyMeters: 1, historySeries: 3, historyMessages: 1, historyDays: 1 })
@@ -80,17 +87,8 @@ describe('History store after an import', () => {
   })
 
   it('the same meter again: its charts and days are asked for once', async () => {
-    setActivePinia(createPinia())
-    const { client, calls } = historyClient([DEMO], summary)
-    useSessionStore().client = client
-    const h = useHistoryStore()
-    await h.loadMeters()
-    await settle()
+    const { h, calls } = await importWhileShowing([DEMO], null)
     expect(h.meterId).toBe(DEMO.meterId)
-    for (const k of Object.keys(calls)) delete calls[k]
-
-    await h.importDemo()
-    await settle()
     expect(h.lastImport).toEqual(summary)
     expect(calls).toEqual({ historyImportDemo: 1, historyMeters: 1, historySeries: 3, historyMessages: 1, historyDays: 1 })
   })
