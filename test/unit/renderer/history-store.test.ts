@@ -11,8 +11,8 @@ import { useHistoryStore } from '../../../src/renderer/src/stores/history'
 import { useSessionStore } from '../../../src/renderer/src/stores/session'
 import { API_METHODS, type HistoryImportSummary, type HistoryMeter, type P1StudioClient } from '../../../src/shared/contract'
 
-const DEMO: HistoryMeter = { meterId: 'SAG1030700DEMO01', systemTitle: null, zone: null, readings: 8641, first: 1_782_000_000_000, last: 1_782_086_400_000 }
-const OTHER: HistoryMeter = { meterId: 'SAG1030700089067', systemTitle: null, zone: null, readings: 17_286, first: 1_781_900_000_000, last: 1_782_000_000_000 }
+const DEMO: HistoryMeter = { meterId: 'SAG1030700DEMO01', systemTitle: null, readings: 8641, first: 1_782_000_000_000, last: 1_782_086_400_000 }
+const OTHER: HistoryMeter = { meterId: 'SAG1030700089067', systemTitle: null, readings: 17_286, first: 1_781_900_000_000, last: 1_782_000_000_000 }
 
 /** Every answer and what it starts settled (microtasks and Vue's scheduler only: no clock). */
 async function settle(): Promise<void> {
@@ -91,5 +91,33 @@ describe('History store after an import', () => {
     expect(h.meterId).toBe(DEMO.meterId)
     expect(h.lastImport).toEqual(summary)
     expect(calls).toEqual({ historyImportDemo: 1, historyMeters: 1, historySeries: 3, historyMessages: 1, historyDays: 1 })
+  })
+
+  it("a failed import's message stays while charts are fetched (a zoom); a failed fetch's message goes with the next fetch", async () => {
+    setActivePinia(createPinia())
+    const { client } = historyClient([OTHER], summary)
+    let seriesFails = false
+    const c = client as unknown as Record<string, unknown>
+    const series = c.historySeries as () => Promise<unknown>
+    c.historySeries = () => (seriesFails ? Promise.reject(new Error('the history database is busy')) : series())
+    c.historyImportDemo = () => Promise.reject(Object.assign(new Error('The demo day could not be read.'), { code: 'import_failed' }))
+    useSessionStore().client = client
+    const h = useHistoryStore()
+    await h.loadMeters()
+    await settle()
+    await h.importDemo()
+    expect(h.error?.message).toContain('The demo day could not be read.')
+    h.zoomBy(2)
+    await new Promise((r) => setTimeout(r, 60)) // the zoom's query starts once the gesture settles (30 ms)
+    await settle()
+    expect(h.error?.message).toContain('The demo day could not be read.')
+    // a fetch's own failure shows, and the next fetch that starts clears it
+    seriesFails = true
+    await h.refreshAll()
+    expect(h.error?.message).toContain('busy')
+    seriesFails = false
+    await h.refreshAll()
+    await settle()
+    expect(h.error).toBeNull()
   })
 })

@@ -17,6 +17,7 @@ import type {
 } from '@shared/contract'
 import { DEFAULT_PRICE_EUR_PER_KWH, type QuarterStats } from '@shared/history'
 import { uploadWithProgress, type UploadProgress, type UploadSource } from '../api/files'
+import { toApiError, type ApiError } from '../api/errors'
 import { requireClient, useActions } from './action'
 import { useSessionStore } from './session'
 
@@ -38,11 +39,22 @@ export const MIN_RANGE_MS = 60_000
 export const useHistoryStore = defineStore('history', () => {
   const session = useSessionStore()
   const api = (): P1StudioClient => requireClient(session.client)
-  const { error, run, quiet: background } = useActions()
-  /** A call whose failure shows as the tab's error (cleared when it starts, as each action does). */
-  const quiet = <T>(fn: () => Promise<T>): Promise<T | undefined> => {
-    error.value = null
-    return background(fn)
+  const { error, run } = useActions()
+  /** The error a background fetch set (an action's — a failed import — stays until the next action). */
+  let fetchError: ApiError | null = null
+  /**
+   * A fetch of charts, days or lists whose failure shows as the tab's error. It clears only a
+   * previous fetch's error when it starts, so a failed import's message is not wiped by the
+   * next chart query (a zoom, the meter watch) before anyone reads it.
+   */
+  const quiet = async <T>(fn: () => Promise<T>): Promise<T | undefined> => {
+    if (error.value && error.value === fetchError) error.value = null
+    try {
+      return await fn()
+    } catch (e) {
+      error.value = fetchError = toApiError(e)
+      return undefined
+    }
   }
 
   const meters = shallowRef<HistoryMeter[]>([])
