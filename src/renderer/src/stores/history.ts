@@ -151,6 +151,8 @@ export const useHistoryStore = defineStore('history', () => {
     const id = meterId.value
     if (!id) return
     requestedAt.value = performance.now()
+    // the figure shown is this draw's: none until it is drawn (an equal value would not re-render)
+    drawMs.value = null
     const pPower = api().historySeries({ meterId: id, columns: POWER_COLUMNS, from, to, maxPoints: 1200 })
     const pRest = Promise.all([
       api().historySeries({ meterId: id, columns: PHASE_COLUMNS[phaseQuantity.value], from, to, maxPoints: 800 }),
