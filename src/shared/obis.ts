@@ -148,13 +148,7 @@ const ROWS: Row[] = [
   // Luxmetering 1-1:31.4.0 "(100*A)(-063*A)": dsmr_parser names it MSN_CT_RATIO
   ['1-1:31.4.0', 'Limiter current monitor (import, export; "CT ratio" in dsmr_parser)', 'A', 'power', 'multi'],
   ['1-1:34.4.0', 'Threshold for maximum imported and exported current', 'A', 'power', 'multi'],
-  // e-MUCS (Fluvius): demand of the running 15-minute period, the month's maximum with its time
-  ['1-0:1.4.0', 'Current average demand, import (15 min)', 'kW', 'power'],
-  ['1-0:2.4.0', 'Current average demand, export (15 min)', 'kW', 'power'],
-  ['1-0:3.4.0', 'Current average demand, reactive import', 'kvar', 'power'],
-  ['1-0:4.4.0', 'Current average demand, reactive export', 'kvar', 'power'],
-  ['1-0:9.4.0', 'Current average demand, apparent import', 'kVA', 'power'],
-  ['1-0:10.4.0', 'Current average demand, apparent export', 'kVA', 'power'],
+  // e-MUCS (Fluvius): demand of the running 15-minute period (DEMAND_ROWS below), the month's maximum with its time
   ['1-0:1.6.0', 'Maximum demand this month', 'kW', 'power', 'timestampedNumber'],
   ['1-1:1.6.0', 'Maximum demand this month (Swiss)', 'kW', 'power', 'timestampedNumber'],
   ['0-0:98.1.0', 'Maximum demand, last 13 months', 'kW', 'power', 'profile'],
@@ -211,8 +205,24 @@ const TARIFF_ROWS: Row[] = TARIFF_REGISTERS.flatMap(([c, name, unit, tariffs]) =
   Array.from({ length: tariffs }, (_, i): Row => [`1-0:${c}.8.${i + 1}`, `${name}, tariff ${i + 1}`, unit, 'energy'])
 )
 
+/**
+ * Current average demand 1-0:C.4.0, the mean power of the running 15-minute period (Fluvius
+ * e-MUCS H 1.7), per value group C (IEC 62056-61): 1 +P and 2 −P in kW, 3 +Q and 4 −Q in kvar,
+ * 9 S+ and 10 S− in kVA.
+ */
+const DEMAND_ROWS: Row[] = (
+  [
+    [1, 'import (15 min)', 'kW'],
+    [2, 'export (15 min)', 'kW'],
+    [3, 'reactive import', 'kvar'],
+    [4, 'reactive export', 'kvar'],
+    [9, 'apparent import', 'kVA'],
+    [10, 'apparent export', 'kVA']
+  ] as const
+).map(([c, what, unit]): Row => [`1-0:${c}.4.0`, `Current average demand, ${what}`, unit, 'power'])
+
 /** Every row of a single code. */
-const REGISTER_ROWS: Row[] = [...ROWS, ...ENERGY_POWER_ROWS, ...TARIFF_ROWS]
+const REGISTER_ROWS: Row[] = [...ROWS, ...ENERGY_POWER_ROWS, ...TARIFF_ROWS, ...DEMAND_ROWS]
 
 /** Per-phase codes: [C value for L1, L2, L3], name, unit, group. */
 const PHASE_ROWS: [cs: [number, number, number], d: string, name: string, unit: string | null, group: ObisGroup][] = [

@@ -48,49 +48,45 @@ interface MeterMetric {
 
 const PHASES = ['L1', 'L2', 'L3'] as const
 
+/** A counter of every meter (a register that only grows), with its Prometheus help text. */
+const counter = (name: string, help: string): MeterMetric => ({ name, kind: 'counter', labels: [], help })
+/** A gauge of every meter (an instantaneous value), with its Prometheus help text. */
+const gauge = (name: string, help: string): MeterMetric => ({ name, kind: 'gauge', labels: [], help })
+/** The same metrics with one more label besides `meter_id`: `phase` (L1–L3) or `channel` (M-Bus 1–4). */
+const labelled = (label: 'phase' | 'channel', ...metrics: MeterMetric[]): MeterMetric[] => metrics.map((m) => ({ ...m, labels: [label] }))
+
 /** The metrics every meter gets, in exposition order. Help texts name the OBIS codes. */
 export const METER_METRICS: readonly MeterMetric[] = [
-  {
-    name: 'p1_energy_import_kwh_total',
-    kind: 'counter',
-    labels: [],
-    help: 'Active energy imported (+A), kWh: meter register 1-0:1.8.0 (or the sum of tariffs 1-0:1.8.1..4).'
-  },
-  {
-    name: 'p1_energy_export_kwh_total',
-    kind: 'counter',
-    labels: [],
-    help: 'Active energy exported (-A), kWh: meter register 1-0:2.8.0 (or the sum of tariffs 1-0:2.8.1..4).'
-  },
-  { name: 'p1_reactive_energy_import_kvarh_total', kind: 'counter', labels: [], help: 'Reactive energy imported (+R), kvarh: meter register 1-0:3.8.0.' },
-  { name: 'p1_reactive_energy_export_kvarh_total', kind: 'counter', labels: [], help: 'Reactive energy exported (-R), kvarh: meter register 1-0:4.8.0.' },
-  { name: 'p1_power_import_watts', kind: 'gauge', labels: [], help: 'Active power imported (+P), W (1-0:1.7.0).' },
-  { name: 'p1_power_export_watts', kind: 'gauge', labels: [], help: 'Active power exported (-P), W (1-0:2.7.0).' },
-  { name: 'p1_reactive_power_import_var', kind: 'gauge', labels: [], help: 'Reactive power imported (+Q), var (1-0:3.7.0).' },
-  { name: 'p1_reactive_power_export_var', kind: 'gauge', labels: [], help: 'Reactive power exported (-Q), var (1-0:4.7.0).' },
-  { name: 'p1_phase_power_import_watts', kind: 'gauge', labels: ['phase'], help: 'Active power imported per phase, W (1-0:21/41/61.7.0).' },
-  { name: 'p1_phase_power_export_watts', kind: 'gauge', labels: ['phase'], help: 'Active power exported per phase, W (1-0:22/42/62.7.0).' },
-  { name: 'p1_voltage_volts', kind: 'gauge', labels: ['phase'], help: 'Voltage per phase, V (1-0:32/52/72.7.0).' },
-  { name: 'p1_current_amperes', kind: 'gauge', labels: ['phase'], help: 'Current per phase, A (1-0:31/51/71.7.0).' },
-  { name: 'p1_power_limit_voltamperes', kind: 'gauge', labels: [], help: 'Power limit of the connection (SMAX), VA (0-0:17.0.0).' },
-  { name: 'p1_power_failures_total', kind: 'counter', labels: [], help: 'Power failures in any phase, as counted by the meter (0-0:96.7.21).' },
-  { name: 'p1_long_power_failures_total', kind: 'counter', labels: [], help: 'Long power failures in any phase, as counted by the meter (0-0:96.7.9).' },
-  { name: 'p1_voltage_sags_total', kind: 'counter', labels: ['phase'], help: 'Voltage sags per phase, as counted by the meter (1-0:32/52/72.32.0).' },
-  { name: 'p1_voltage_swells_total', kind: 'counter', labels: ['phase'], help: 'Voltage swells per phase, as counted by the meter (1-0:32/52/72.36.0).' },
-  { name: 'p1_gas_cubic_meters_total', kind: 'counter', labels: ['channel'], help: 'Gas meter index on an M-Bus channel, m3 (0-n:24.2.1).' },
-  {
-    name: 'p1_water_cubic_meters_total',
-    kind: 'counter',
-    labels: ['channel'],
-    help: 'Water meter index on an M-Bus channel, m3 (0-n:24.2.1, device type 7 or 8).'
-  },
-  { name: 'p1_heat_gigajoules_total', kind: 'counter', labels: ['channel'], help: 'Heat meter index on an M-Bus channel, GJ (0-n:24.2.1).' },
-  {
-    name: 'p1_last_frame_number',
-    kind: 'gauge',
-    labels: [],
-    help: 'DLMS frame counter (invocation counter) of the last frame; reset to 0 when the P1 key is renewed.'
-  }
+  counter('p1_energy_import_kwh_total', 'Active energy imported (+A), kWh: meter register 1-0:1.8.0 (or the sum of tariffs 1-0:1.8.1..4).'),
+  counter('p1_energy_export_kwh_total', 'Active energy exported (-A), kWh: meter register 1-0:2.8.0 (or the sum of tariffs 1-0:2.8.1..4).'),
+  counter('p1_reactive_energy_import_kvarh_total', 'Reactive energy imported (+R), kvarh: meter register 1-0:3.8.0.'),
+  counter('p1_reactive_energy_export_kvarh_total', 'Reactive energy exported (-R), kvarh: meter register 1-0:4.8.0.'),
+  gauge('p1_power_import_watts', 'Active power imported (+P), W (1-0:1.7.0).'),
+  gauge('p1_power_export_watts', 'Active power exported (-P), W (1-0:2.7.0).'),
+  gauge('p1_reactive_power_import_var', 'Reactive power imported (+Q), var (1-0:3.7.0).'),
+  gauge('p1_reactive_power_export_var', 'Reactive power exported (-Q), var (1-0:4.7.0).'),
+  ...labelled(
+    'phase',
+    gauge('p1_phase_power_import_watts', 'Active power imported per phase, W (1-0:21/41/61.7.0).'),
+    gauge('p1_phase_power_export_watts', 'Active power exported per phase, W (1-0:22/42/62.7.0).'),
+    gauge('p1_voltage_volts', 'Voltage per phase, V (1-0:32/52/72.7.0).'),
+    gauge('p1_current_amperes', 'Current per phase, A (1-0:31/51/71.7.0).')
+  ),
+  gauge('p1_power_limit_voltamperes', 'Power limit of the connection (SMAX), VA (0-0:17.0.0).'),
+  counter('p1_power_failures_total', 'Power failures in any phase, as counted by the meter (0-0:96.7.21).'),
+  counter('p1_long_power_failures_total', 'Long power failures in any phase, as counted by the meter (0-0:96.7.9).'),
+  ...labelled(
+    'phase',
+    counter('p1_voltage_sags_total', 'Voltage sags per phase, as counted by the meter (1-0:32/52/72.32.0).'),
+    counter('p1_voltage_swells_total', 'Voltage swells per phase, as counted by the meter (1-0:32/52/72.36.0).')
+  ),
+  ...labelled(
+    'channel',
+    counter('p1_gas_cubic_meters_total', 'Gas meter index on an M-Bus channel, m3 (0-n:24.2.1).'),
+    counter('p1_water_cubic_meters_total', 'Water meter index on an M-Bus channel, m3 (0-n:24.2.1, device type 7 or 8).'),
+    counter('p1_heat_gigajoules_total', 'Heat meter index on an M-Bus channel, GJ (0-n:24.2.1).')
+  ),
+  gauge('p1_last_frame_number', 'DLMS frame counter (invocation counter) of the last frame; reset to 0 when the P1 key is renewed.')
 ]
 
 /** Decode failure codes (docs/verdict-codes.md), exposed at 0 before the first one so rate() works. */
@@ -194,29 +190,24 @@ export class P1Metrics {
       const fill = (set: (labels: Record<string, string>, v: number) => void): void => {
         for (const s of meters.values()) for (const x of s.samples.get(m.name) ?? []) set({ meter_id: s.meterId, ...x.labels }, x.value)
       }
-      if (m.kind === 'counter') {
+      // filled at scrape time from the meters' last telegrams (a register never goes below 0)
+      const config = { name: m.name, help: m.help, labelNames, registers }
+      if (m.kind === 'counter')
         new Counter({
-          name: m.name,
-          help: m.help,
-          labelNames,
-          registers,
+          ...config,
           collect() {
             this.reset()
             fill((l, v) => this.inc(l, Math.max(0, v)))
           }
         })
-      } else {
+      else
         new Gauge({
-          name: m.name,
-          help: m.help,
-          labelNames,
-          registers,
+          ...config,
           collect() {
             this.reset()
             fill((l, v) => this.set(l, v))
           }
         })
-      }
     }
     const clock = this.clock
     new Gauge({

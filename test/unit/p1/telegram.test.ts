@@ -459,30 +459,20 @@ describe('the grammar, on telegrams no meter in the corpus sends (fast-check)', 
       return { text: negative ? `-${text}` : text, value: (negative ? -1 : 1) * Number(text) }
     })
   const unit = fc.constantFrom('kWh', 'kW', 'kvar', 'kvarh', 'V', 'A', 'm3', 'GJ', 'Wh', 'W', 's', 'kVA')
+  /** Whole numbers, one per [min, max] range. */
+  const ints = (...ranges: [min: number, max: number][]): fc.Arbitrary<number[]> => fc.tuple(...ranges.map(([min, max]) => fc.integer({ min, max })))
   // unknown codes (A-B:C.D.E beyond the catalogue): read by the shape of their values
-  const code = fc
-    .tuple(
-      fc.integer({ min: 2, max: 9 }),
-      fc.integer({ min: 0, max: 9 }),
-      fc.integer({ min: 100, max: 255 }),
-      fc.integer({ min: 0, max: 99 }),
-      fc.integer({ min: 0, max: 99 })
-    )
-    .map(([a, b, c, d, e]) => `${a}-${b}:${c}.${d}.${e}`)
+  const code = ints([2, 9], [0, 9], [100, 255], [0, 99], [0, 99]).map(([a, b, c, d, e]) => `${a}-${b}:${c}.${d}.${e}`)
+  // a clock the meter could send (2001–2037, the two-digit year of YYMMDDhhmmssX), in winter or summer time
   const stamp = fc
-    .tuple(
-      fc.integer({ min: 2001, max: 2037 }),
-      fc.integer({ min: 1, max: 12 }),
-      fc.integer({ min: 1, max: 28 }),
-      fc.integer({ min: 0, max: 23 }),
-      fc.integer({ min: 0, max: 59 }),
-      fc.integer({ min: 0, max: 59 }),
-      fc.boolean()
-    )
-    .map(([y, mo, d, h, mi, s, summer]) => ({
-      text: `${pad(y % 100, 2)}${pad(mo, 2)}${pad(d, 2)}${pad(h, 2)}${pad(mi, 2)}${pad(s, 2)}${summer ? 'S' : 'W'}`,
-      iso: `${y}-${pad(mo, 2)}-${pad(d, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}${summer ? '+02:00' : '+01:00'}`
-    }))
+    .tuple(fc.date({ min: new Date(Date.UTC(2001, 0, 1)), max: new Date(Date.UTC(2037, 11, 31, 23, 59, 59)), noInvalidDate: true }), fc.boolean())
+    .map(([t, summer]) => {
+      const [y, mo, d, h, mi, s] = [t.getUTCFullYear(), t.getUTCMonth() + 1, t.getUTCDate(), t.getUTCHours(), t.getUTCMinutes(), t.getUTCSeconds()]
+      return {
+        text: `${pad(y % 100, 2)}${pad(mo, 2)}${pad(d, 2)}${pad(h, 2)}${pad(mi, 2)}${pad(s, 2)}${summer ? 'S' : 'W'}`,
+        iso: `${y}-${pad(mo, 2)}-${pad(d, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}${summer ? '+02:00' : '+01:00'}`
+      }
+    })
   const idText = fc.stringMatching(/^[A-Z][A-Z0-9]{3,15}$/)
   const line: fc.Arbitrary<Line> = fc.oneof(
     fc.tuple(code, decimal, unit).map(([c, d, u]) => ({ text: `${c}(${d.text}*${u})`, obis: c, value: d.value, unit: u, time: null })),
