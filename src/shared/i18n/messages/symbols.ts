@@ -3,7 +3,9 @@
  * units that head the Live tab's per-phase table (IEC 60027 / IEC 62053 symbols, as the DSMR
  * 5.0.2 §6.12 OBIS table and the meter's display write them; the same in English, French and
  * German), and the SI byte units (English and German; French writes octets: o, ko, Mo, Go).
- * A language that ever writes one otherwise gives its own table in its catalogue instead.
+ * They are in no JSON catalogue: en.ts, fr.ts and de.ts merge them into the messages they read.
+ * A language that ever writes one otherwise gives its own table in its JSON file instead (as
+ * fr.json does for common.size).
  */
 
 /** Per-phase column headers by OBIS C value minus 20 × phase (live.columns.c<C>): P in kW, Q in kvar, S in kVA, U in V, I in A. */
