@@ -3,7 +3,9 @@
  * and plural forms, vue-i18n and the shared lookup word every message alike, no English left
  * in French or German beyond the trade's international terms, OBIS names in each language,
  * language negotiation, plural rules, `Intl` formats in the meter's zone and the zoned
- * calendar arithmetic of the chart axis (across both daylight-saving changes).
+ * calendar arithmetic of the chart axis (across both daylight-saving changes). An extra key in
+ * fr.json or de.json (one en.json lacks) fails "have the same keys"; the typecheck catches only a
+ * missing one (i18n-catalogue-files.test.ts).
  */
 import { describe, expect, it } from 'vitest'
 import { createI18n } from 'vue-i18n'
