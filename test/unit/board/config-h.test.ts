@@ -337,7 +337,11 @@ describe('profile validation', () => {
     expect(notes('smartyreader-v1.5')[0]).toMatch(/^SmartyReader v1\.5 keeps its settings in SmartyReader_v1_5\.ino itself/)
     expect(notes('esphome-dsmr')).toEqual([])
     // a new v1.6 profile (e.g. read from a v1.6 config.h) starts from that sketch's #defines: PUBLISH_COOKED off
-    const fromFile = mergeProfile({ name: 'v1.6 file', settings: parseConfigH(readFileSync(join(FIX, 'config-sample-v1_6.h.txt'), 'utf8')).settings }, null, 'f')
+    const fromFile = mergeProfile(
+      { name: 'v1.6 file', settings: parseConfigH(readFileSync(join(FIX, 'config-sample-v1_6.h.txt'), 'utf8')).settings },
+      null,
+      'f'
+    )
     expect(fromFile.defines.PUBLISH_COOKED).toBe(false)
     expect(validateProfile(fromFile).notes.some((n) => /PUBLISH_COOKED/.test(n))).toBe(false)
     expect(mergeProfile({ name: 'x' }, null, 'x').defines.PUBLISH_COOKED).toBe(true)
