@@ -19,7 +19,7 @@
  * Each check's summary is also a code with params (`summaryCode`, `summaryParams`; docs/board.md
  * "MQTT check summaries") for the renderer's wording; the English `summary` stays for the CLI and JSON.
  * Titles, verdict sentences and fixed advice come from the English catalogue
- * (src/shared/i18n/messages/en.json `mqtt.*`), so their wording lives in one place.
+ * (src/shared/i18n/messages/en/*.json `mqtt.*`), so their wording lives in one place.
  *
  * Why one file over 400 lines: one pure function per MQTT check, for every firmware generation's
  * layout, as diagnostics/checks.ts is for the meter; the value comparisons are in mqtt-value-checks.ts.
@@ -57,7 +57,7 @@ export interface MqttJudgement {
   firmware: DetectedFirmware | null
 }
 
-/** Check titles: the English catalogue's (src/shared/i18n/messages/en.json `mqtt.titles`). */
+/** Check titles: the English catalogue's (src/shared/i18n/messages/en/*.json `mqtt.titles`). */
 const TITLES: Record<MqttCheckResult['id'], string> = en.mqtt.titles
 
 /** One sentence per verdict (docs/board.md): the English catalogue's `mqtt.verdict`. */

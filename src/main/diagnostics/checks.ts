@@ -10,7 +10,7 @@
  * - P1 pins (RJ12): 1 = +5 V, 2 = data request, 3/6 = GND, 5 = data, open collector,
  *   inverted (DSMR 5.0.2 P1 §5.7).
  *
- * Titles, skip sentences and fixed advice are the English catalogue's (src/shared/i18n/messages/en.json
+ * Titles, skip sentences and fixed advice are the English catalogue's (src/shared/i18n/messages/en/*.json
  * `diag.*`), so their wording lives in one place; sentences with figures are written here and a
  * unit test compares them with the catalogue's wording (src/shared/i18n/wording.ts).
  *

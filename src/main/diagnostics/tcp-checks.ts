@@ -16,7 +16,7 @@ import { interpolate } from '../../shared/i18n/translate'
 /** Evidence mark of a check judged for a TCP source. */
 export const TCP_TRANSPORT = 'tcp'
 
-/** The TCP sentences: the English catalogue's `diag.tcp` (src/shared/i18n/messages/en.json), which the renderer words in every language. */
+/** The TCP sentences: the English catalogue's `diag.tcp` (src/shared/i18n/messages/en/*.json), which the renderer words in every language. */
 const TCP = en.diag.tcp
 
 /** Why a first connection failed, in words (TcpSource's codes). */

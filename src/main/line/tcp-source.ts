@@ -94,7 +94,7 @@ export function formatDelay(ms: number): string {
 }
 
 /**
- * Each problem in words: the English catalogue's `errors.tcpProblems` (src/shared/i18n/messages/en.json),
+ * Each problem in words: the English catalogue's `errors.tcpProblems` (src/shared/i18n/messages/en/*.json),
  * which the renderer words the same codes with.
  */
 const PROBLEM_WORDS: Record<TcpProblemCode, string> = en.errors.tcpProblems

@@ -1,6 +1,6 @@
 /**
  * The pure lookup behind every user-facing string: a message catalogue per locale
- * (./messages/{en,fr,de}.json, typed and completed by ./messages/{en,fr,de}.ts),
+ * (./messages/{en,fr,de}/*.json, typed and completed by ./messages/{en,fr,de}.ts),
  * `translate(locale, key, params, count)`, locale negotiation and plural rules.
  * The renderer hands the same catalogues to vue-i18n; the main process (HTML report, CLI)
  * can word with this module alone. No I/O, no DOM.

@@ -27,7 +27,7 @@ function importGraph(entry: string): { files: Set<string>; bare: Map<string, str
     )) {
       const spec = m[1] ?? m[2] ?? m[3]
       if (spec.startsWith('.')) {
-        // a module file, a data file (src/shared/i18n/messages/en.json: no imports), or a folder's index.ts (src/shared/i18n/report)
+        // a module file, a data file (src/shared/i18n/messages/en/app.json: no imports), or a folder's index.ts (src/shared/i18n/report)
         const base = resolve(dirname(file), spec)
         visit(/\.(ts|json)$/.test(spec) ? base : existsSync(`${base}.ts`) ? `${base}.ts` : join(base, 'index.ts'))
       } else if (!bare.has(spec)) bare.set(spec, file.slice(ROOT.length + 1))

@@ -1,9 +1,9 @@
 /**
- * The message catalogues as data files (src/shared/i18n/messages/{en,fr,de}.json, issue 13):
- * a key en.json has and fr.json or de.json lacks fails the typecheck — the real modules compiled
+ * The message catalogues as data files (src/shared/i18n/messages/{en,fr,de}/*.json, issue 13):
+ * a key en/*.json has and fr/*.json or de/*.json lacks fails the typecheck — the real modules compiled
  * with TypeScript and tsconfig.node.json's options, the JSON served from memory with one key
  * taken out — and the untranslated symbol tables of ./symbols are held once, in no JSON file.
- * An extra key in fr.json or de.json fails i18n-catalogue.test.ts ("have the same keys").
+ * An extra key in fr/*.json or de/*.json fails i18n-catalogue.test.ts ("have the same keys").
  */
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -15,7 +15,11 @@ import { MESSAGES } from '../../../src/shared/i18n/translate'
 const ROOT = resolve(import.meta.dirname, '../../..')
 const DIR = join(ROOT, 'src/shared/i18n/messages')
 type Tree = { [k: string]: string | Tree }
-const json = (locale: string): Tree => JSON.parse(readFileSync(join(DIR, `${locale}.json`), 'utf8')) as Tree
+/** The parts each language's catalogue is kept in (messages/<locale>/<part>.json, each under 400 lines). */
+const PARTS = ['app', 'diagnose', 'capture', 'board'] as const
+const part = (locale: string, name: string): Tree => JSON.parse(readFileSync(join(DIR, locale, `${name}.json`), 'utf8')) as Tree
+/** A language's whole catalogue as its files hold it. */
+const json = (locale: string): Tree => Object.assign({}, ...PARTS.map((p) => part(locale, p))) as Tree
 
 /** The project's compiler options (tsconfig.node.json) without @types/node: the catalogues need none. */
 function compilerOptions(): ts.CompilerOptions {
@@ -37,25 +41,24 @@ function typeErrors(replaced: Record<string, string>): string[] {
     .map((d) => `${d.file ? d.file.fileName.slice(ROOT.length + 1) : ''} TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, ' / ')}`)
 }
 
-/** The JSON text of `tree` without the message at `path` (dotted). */
-function without(tree: Tree, path: string): string {
-  const copy = structuredClone(tree)
+/** The file of `locale` holding the message at `path` (dotted), and its JSON text without that message. */
+function without(locale: string, path: string): Record<string, string> {
   const parts = path.split('.')
+  const name = PARTS.find((p) => parts[0] in part(locale, p))
+  expect(name, path).toBeDefined()
+  const copy = part(locale, name!)
   let node = copy
   for (const p of parts.slice(0, -1)) node = node[p] as Tree
   expect(typeof node[parts.at(-1)!], path).toBe('string')
   delete node[parts.at(-1)!]
-  return JSON.stringify(copy, null, 2)
+  return { [join(DIR, locale, `${name}.json`)]: JSON.stringify(copy, null, 2) }
 }
 
 describe('catalogue files', () => {
-  it('typecheck as they are, and fail naming the key when fr.json or de.json lacks one en.json has', () => {
+  it('typecheck as they are, and fail naming the key when fr/*.json or de/*.json lacks one en/*.json has', () => {
     expect(typeErrors({})).toEqual([])
 
-    const errors = typeErrors({
-      [join(DIR, 'fr.json')]: without(json('fr'), 'live.meterTime'),
-      [join(DIR, 'de.json')]: without(json('de'), 'diag.tcp.lineAdvice')
-    })
+    const errors = typeErrors({ ...without('fr', 'live.meterTime'), ...without('de', 'diag.tcp.lineAdvice') })
     expect(errors, errors.join('\n')).toHaveLength(2)
     const fr = errors.find((e) => e.includes('/fr.ts'))
     const de = errors.find((e) => e.includes('/de.ts'))
@@ -66,14 +69,14 @@ describe('catalogue files', () => {
   it('hold the untranslated symbol tables nowhere: ./symbols gives live.columns to all and common.size to English and German', () => {
     for (const l of ['en', 'fr', 'de'] as const) {
       const file = json(l)
-      expect((file.live as Tree).columns, `${l}.json live.columns`).toBeUndefined()
+      expect((file.live as Tree).columns, `${l}/*.json live.columns`).toBeUndefined()
       expect(MESSAGES[l].live.columns, `${l} live.columns`).toBe(PHASE_COLUMN_SYMBOLS)
     }
     expect((json('en').common as Tree).size).toBeUndefined()
     expect((json('de').common as Tree).size).toBeUndefined()
     expect(MESSAGES.en.common.size).toBe(SI_BYTE_SIZES)
     expect(MESSAGES.de.common.size).toBe(SI_BYTE_SIZES)
-    // French writes octets: its own table, in fr.json
+    // French writes octets: its own table, in fr/*.json
     expect((json('fr').common as Tree).size).toEqual({ B: '{n} o', kB: '{n} ko', MB: '{n} Mo', GB: '{n} Go' })
     expect(MESSAGES.fr.common.size).toEqual((json('fr').common as Tree).size)
   })

@@ -5,7 +5,7 @@
  * German), and the SI byte units (English and German; French writes octets: o, ko, Mo, Go).
  * They are in no JSON catalogue: en.ts, fr.ts and de.ts merge them into the messages they read.
  * A language that ever writes one otherwise gives its own table in its JSON file instead (as
- * fr.json does for common.size).
+ * fr/*.json does for common.size).
  */
 
 /** Per-phase column headers by OBIS C value minus 20 × phase (live.columns.c<C>): P in kW, Q in kvar, S in kVA, U in V, I in A. */
