@@ -1,8 +1,8 @@
 /**
- * `p1studio board …` in a child process (node + tsx), with the dispatcher's error handling
- * (UsageError → one line, exit 2; other errors → one line, exit 1) reproduced by a tiny
- * runner until src/main/cli.ts dispatches to boardCommands. The ROM double and mosquitto run
- * in this process.
+ * `p1studio board …` as users run it (node bin/p1studio.mjs: the bundle `npm test` builds, or
+ * the sources when a source is newer), with the dispatcher's error handling (UsageError → one
+ * line, exit 2; other errors → one line, exit 1). The ROM double and mosquitto run in this
+ * process.
  */
 import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -17,19 +17,11 @@ import { openSecretStore } from '../../src/main/board/secret-store'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const FIX = join(ROOT, 'test/fixtures/board')
-const RUNNER = `
-const { boardCommands } = await import(${JSON.stringify(join(ROOT, 'src/main/cli/board-commands.ts'))})
-const { UsageError } = await import(${JSON.stringify(join(ROOT, 'src/main/cli/args.ts'))})
-try {
-  process.exitCode = await boardCommands.board(process.argv.slice(1))
-} catch (e) {
-  process.stderr.write('p1studio: ' + e.message + (e instanceof UsageError ? ' (see: p1studio help)' : '') + '\\n')
-  process.exitCode = e instanceof UsageError ? 2 : 1
-}`
+const BIN = join(ROOT, 'bin/p1studio.mjs')
 
 function run(args: string[], timeoutMs = 30_000, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
   return new Promise((res) => {
-    const c = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', RUNNER, '--', ...args], {
+    const c = spawn(process.execPath, [BIN, 'board', ...args], {
       cwd: ROOT,
       env: { ...process.env, FORCE_COLOR: '0', ...env }
     })
@@ -66,7 +58,7 @@ describe('p1studio board', () => {
       expect(r.err).toMatch(msg)
       expect(r.err.trim().split('\n')).toHaveLength(1)
     }
-  }, 120_000) // six child processes, each loading tsx: seconds apiece on a loaded machine
+  }, 120_000) // six child processes: seconds apiece on a loaded machine
 
   it('info and flash against the ROM double; wrong chip exits 1 in one line', async () => {
     const pty = await openPtyPair()
