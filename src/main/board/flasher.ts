@@ -16,7 +16,7 @@
  * Every failure becomes a {@link FlashError} with a plain-English message and a code.
  */
 import { createHash } from 'node:crypto'
-import { ESPLoader, Transport, type IEspLoaderTerminal } from 'esptool-js'
+import type { ESPLoader, IEspLoaderTerminal, Transport } from 'esptool-js'
 import type { BoardChipInfo, BoardFlashPhase, BoardFlashProgress } from '../../shared/board'
 import { PortOpenError } from '../line/serial-source'
 import { checkImages, inspectImage, type FlashImage } from './image'
@@ -105,6 +105,8 @@ function hex(n: number): string {
 /** Open the port, sync with the ROM, identify the chip, start the stub, read the flash id. */
 async function connect(t: BoardTarget): Promise<Connection> {
   const log = t.onLog ?? (() => undefined)
+  // esptool-js is loaded when a board is first reached, not with the board service
+  const { ESPLoader, Transport } = await import('esptool-js')
   const device = new NodeSerialDevice(t.path, t.usbInfo ?? (await usbInfoFor(t.path)), log)
   // esptool-js's Transport expects a Web Serial SerialPort; NodeSerialDevice has that shape
   const transport = new Transport(device as unknown as ConstructorParameters<typeof Transport>[0], false, true)

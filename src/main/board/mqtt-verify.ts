@@ -12,7 +12,7 @@
  * intervals. Firmware generations: SmartyReader v1.5, v1.6, v1.7 and ESPHome dsmr (docs/board.md).
  */
 import { randomBytes } from 'node:crypto'
-import { connect, type IClientOptions, type MqttClient } from 'mqtt'
+import type { IClientOptions, MqttClient } from 'mqtt'
 import type { BoardObject, FirmwareGeneration, MqttVerdictCode, MqttVerifyProgress, MqttVerifyReport } from '../../shared/board'
 import type { MqttMessage } from './firmware-decode'
 import { defaultIntervalS, judgeMqtt } from './mqtt-checks'
@@ -91,7 +91,9 @@ export function explainMqttError(err: Error & { code?: string | number }, url: s
  * Connect an MQTT.js client (no automatic reconnect).
  * @throws Error with `verdict` (broker_unreachable / broker_auth_failed / broker_tls_error) and a plain message
  */
-export function connectMqtt(o: MqttConnectOptions, clientIdPrefix = 'p1studio'): Promise<MqttClient> {
+export async function connectMqtt(o: MqttConnectOptions, clientIdPrefix = 'p1studio'): Promise<MqttClient> {
+  // MQTT.js is loaded when a board's broker is first asked, not with the board service
+  const { connect } = await import('mqtt')
   const opts: IClientOptions = {
     clientId: `${clientIdPrefix}-${randomBytes(4).toString('hex')}`,
     username: o.username || undefined,

@@ -16,7 +16,7 @@
  */
 import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
 import { HISTORY_TIME_ZONE, type Reading } from '../../shared/history'
 
 const COLUMNS = [
@@ -104,6 +104,12 @@ function bound(v: number, round: (x: number) => number): bigint {
 /** The DuckDB instance of each open database file of this process, with the stores using it. */
 const shared = new Map<string, { instance: Promise<DuckDBInstance>; users: number }>()
 
+/** A new DuckDB instance; the native module is loaded at the first open, not when this module is imported. */
+async function createInstance(path: string): Promise<DuckDBInstance> {
+  const { DuckDBInstance } = await import('@duckdb/node-api')
+  return DuckDBInstance.create(path)
+}
+
 /** The history database. */
 export class HistoryStore {
   private closed = false
@@ -126,13 +132,13 @@ export class HistoryStore {
     let entry = key ? shared.get(key) : undefined
     if (key && !entry) {
       mkdirSync(dirname(key), { recursive: true })
-      entry = { instance: DuckDBInstance.create(key), users: 0 }
+      entry = { instance: createInstance(key), users: 0 }
       shared.set(key, entry)
     }
     if (entry) entry.users++
     let instance: DuckDBInstance
     try {
-      instance = await (entry ? entry.instance : DuckDBInstance.create(path))
+      instance = await (entry ? entry.instance : createInstance(path))
     } catch (e) {
       if (key && entry && --entry.users === 0) shared.delete(key)
       throw new Error(`Cannot open the history database ${path}: ${(e as Error).message.split('\n')[0]}`, { cause: e })
