@@ -55,6 +55,17 @@ function exited(child: ChildProcess): Promise<number | null> {
   return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((r) => child.once('exit', (c) => r(c)))
 }
 
+/** Serve's frame, telegram and failure counters from its /metrics, for a failure message. */
+async function serveCounters(serve: ServeProcess): Promise<string> {
+  try {
+    const r = await fetch(`${serve.origin}/metrics`, { headers: { authorization: `Bearer ${serve.token}` }, signal: AbortSignal.timeout(10_000) })
+    const lines = (await r.text()).split('\n').filter((l) => /^p1_(frames|telegrams|decode_failures|skipped_bytes)_total/.test(l) && !/ 0$/.test(l))
+    return lines.join('; ') || 'all zero'
+  } catch (e) {
+    return `unavailable (${(e as Error).message})`
+  }
+}
+
 /** Readings journaled by serve's recorder so far (one JSON line each). */
 function journaled(path: string): { m: string; r: { t: number } }[] {
   if (!existsSync(path)) return []
@@ -99,7 +110,10 @@ describe('p1studio serve, always on: real processes', () => {
     await waitFor(
       () => journaled(journal).length >= COUNT,
       () => `${journaled(journal).length} of ${COUNT} readings journaled; serve said: ${serve.output()}`
-    )
+    ).catch(async (e: Error) => {
+      // which step lost them: the bytes (frames), the decoding (telegrams, failures) or the recorder
+      throw new Error(`${e.message}\nserve's counters: ${await serveCounters(serve)}`)
+    })
     const j = journaled(journal)
     expect(j.map((e) => e.m)).toEqual(Array(COUNT).fill(METER))
     await stopServe(serve)
