@@ -93,12 +93,18 @@ export const useSessionStore = defineStore('session', () => {
     await refresh()
   }
 
-  /** Reload status and recent frames (after a reconnect). */
+  /**
+   * Reload status and recent frames (at attach, after a reconnect). Each answer is applied as
+   * it arrives, in the order of the wire: serve sends what it pushed before an answer ahead of
+   * it, so a 'status' or 'frame' event that arrives after an answer is newer than it. Applying
+   * both answers only once both are in let an older answer overwrite a newer push — a silent
+   * line's one `no_bytes` status, pushed between the two answers, was replaced by the older
+   * `waiting` and the page said "listening" for good (seen on a loaded machine).
+   */
   async function refresh(): Promise<void> {
-    if (!client.value) return
-    const [s, recent] = await Promise.all([client.value.getStatus(), client.value.getRecentFrames()])
-    status.value = s
-    framesStore.load(recent)
+    const c = client.value
+    if (!c) return
+    await Promise.all([c.getStatus().then((s) => void (status.value = s)), c.getRecentFrames().then((recent) => framesStore.load(recent))])
   }
 
   const refreshPorts = () => run('ports', async () => (ports.value = await api().listPorts()))
