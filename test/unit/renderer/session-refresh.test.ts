@@ -46,7 +46,7 @@ function status(state: LineState['state']): SessionStatus {
     source: {
       kind: 'serial',
       path: '/dev/ttyUSB0',
-      settings: { baudRate: 115200, dataBits: 8, parity: 'none', stopBits: 1, invert: false },
+      settings: { baudRate: 115200, dataBits: 8, parity: 'none', stopBits: 1 },
       open: true,
       zone: 'Europe/Luxembourg'
     },
@@ -58,11 +58,11 @@ function status(state: LineState['state']): SessionStatus {
       lastByteAt: null,
       line: { state, bursts: 0, framesFound: 0, unreadableBytes: 0, zeroShare: 0, lastFailure: null, meter: null }
     },
-    key: { hasKey: true, masked: '••••…E8F9', origin: 'session', authKey: '00112233445566778899AABBCCDDEEFF', canRemember: false },
+    key: { hasKey: true, masked: '••••…E8F9', origin: 'entered', authKey: '00112233445566778899AABBCCDDEEFF', canRemember: false },
     error: null,
     errorInfo: null,
     version: '0'
-  } as SessionStatus
+  }
 }
 
 /** A socket whose messages the test delivers one at a time, each its own task as in a browser. */
