@@ -14,7 +14,10 @@ import { flushPromises } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { useSessionStore } from '../../../src/renderer/src/stores/session'
 import { useFramesStore } from '../../../src/renderer/src/stores/frames'
-import { createWsClient, type SocketLike } from '../../../src/renderer/src/api/ws-client'
+import { createWsClient } from '../../../src/renderer/src/api/ws-client'
+import { DEFAULT_LINE_SETTINGS } from '../../../src/shared/types'
+import { sessionStatus } from '../../helpers/session-status'
+import { TestSocket } from './test-socket'
 import { decodeBuffer } from '../../../src/main/p1/pipeline'
 import type { FrameRecord, LineState, SessionStatus } from '../../../src/shared/contract'
 
@@ -28,71 +31,12 @@ function record(file: string, seq: number): FrameRecord {
 }
 
 /** A serial source's status with the given line state. */
-function status(state: LineState['state']): SessionStatus {
-  return {
-    capture: {
-      active: false,
-      dir: '/tmp',
-      path: null,
-      files: [],
-      bytes: 0,
-      frames: 0,
-      fileBytes: 0,
-      durationS: 0,
-      systemTitle: null,
-      error: null,
-      errorInfo: null
-    },
-    source: {
-      kind: 'serial',
-      path: '/dev/ttyUSB0',
-      settings: { baudRate: 115200, dataBits: 8, parity: 'none', stopBits: 1 },
-      open: true,
-      zone: 'Europe/Luxembourg'
-    },
-    stats: {
-      bytes: 0,
-      decoded: 0,
-      failed: {},
-      lastTelegramAt: null,
-      lastByteAt: null,
-      line: { state, bursts: 0, framesFound: 0, unreadableBytes: 0, zeroShare: 0, lastFailure: null, meter: null }
-    },
-    key: { hasKey: true, masked: '••••…E8F9', origin: 'entered', authKey: '00112233445566778899AABBCCDDEEFF', canRemember: false },
-    error: null,
-    errorInfo: null,
-    version: '0'
-  }
-}
-
-/** A socket whose messages the test delivers one at a time, each its own task as in a browser. */
-class TestSocket implements SocketLike {
-  readyState = 0
-  sent: { id: number; method: string }[] = []
-  onopen: ((ev: unknown) => void) | null = null
-  onclose: ((ev: unknown) => void) | null = null
-  onmessage: ((ev: { data: unknown }) => void) | null = null
-  onerror: ((ev: unknown) => void) | null = null
-  send(data: string): void {
-    this.sent.push(JSON.parse(data))
-  }
-  close(): void {
-    this.readyState = 3
-  }
-  open(): void {
-    this.readyState = 1
-    this.onopen?.({})
-  }
-  /** Deliver one message, then let its microtasks run (the browser does before the next message). */
-  async deliver(msg: unknown): Promise<void> {
-    this.onmessage?.({ data: JSON.stringify(msg) })
-    await flushPromises()
-  }
-  idOf(method: string): number {
-    const m = this.sent.find((s) => s.method === method)
-    if (!m) throw new Error(`${method} not sent`)
-    return m.id
-  }
+function status(line: LineState['state']): SessionStatus {
+  return sessionStatus({
+    line,
+    decoded: 0,
+    source: { kind: 'serial', path: '/dev/ttyUSB0', settings: DEFAULT_LINE_SETTINGS, open: true, zone: 'Europe/Luxembourg' }
+  })
 }
 
 /** A store attached to a client on a {@link TestSocket}; resolves once attach has sent its requests. */

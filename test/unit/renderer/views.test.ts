@@ -11,7 +11,8 @@ import ConnectView from '../../../src/renderer/src/views/ConnectView.vue'
 import { useSessionStore } from '../../../src/renderer/src/stores/session'
 import { createWsClient, type SocketLike } from '../../../src/renderer/src/api/ws-client'
 import { decodeBuffer } from '../../../src/main/p1/pipeline'
-import { API_METHODS, type FrameRecord, type KeyStatus, type P1StudioClient, type SessionStatus } from '../../../src/shared/contract'
+import { IDLE_CAPTURE, NO_KEY, sessionStatus } from '../../helpers/session-status'
+import { API_METHODS, type FrameRecord, type P1StudioClient, type SessionStatus } from '../../../src/shared/contract'
 
 const V = resolve(__dirname, '../../fixtures/vectors')
 function record(bytes: Buffer, key?: string, seq = 1): FrameRecord {
@@ -21,38 +22,9 @@ function record(bytes: Buffer, key?: string, seq = 1): FrameRecord {
   throw new Error('no frame')
 }
 
-const keyStatus: KeyStatus = { hasKey: false, masked: null, origin: 'none', authKey: '00112233445566778899AABBCCDDEEFF', canRemember: false }
-const capture = {
-  active: false,
-  dir: '/tmp',
-  path: null,
-  files: [],
-  bytes: 0,
-  frames: 0,
-  fileBytes: 0,
-  durationS: 0,
-  systemTitle: null,
-  error: null,
-  errorInfo: null
-}
-function status(): SessionStatus {
-  return {
-    capture,
-    source: { kind: 'demo', label: 'demo' },
-    stats: {
-      bytes: 0,
-      decoded: 1,
-      failed: {},
-      lastTelegramAt: null,
-      lastByteAt: null,
-      line: { state: 'ok', bursts: 0, framesFound: 0, unreadableBytes: 0, zeroShare: 0, lastFailure: null, meter: null }
-    },
-    key: keyStatus,
-    error: null,
-    errorInfo: null,
-    version: '0'
-  }
-}
+const keyStatus = NO_KEY
+const capture = IDLE_CAPTURE
+const status = (): SessionStatus => sessionStatus()
 
 function fakeClient(frames: FrameRecord[]): P1StudioClient & { setKeyCalls: unknown[] } {
   const setKeyCalls: unknown[] = []

@@ -5,32 +5,9 @@
  * the next connection.
  */
 import { describe, expect, it } from 'vitest'
-import { WsConnection, type SocketLike } from '../../../src/renderer/src/api/ws-client'
+import { WsConnection } from '../../../src/renderer/src/api/ws-client'
+import { TestSocket } from './test-socket'
 import { MAX_REQUESTS_IN_FLIGHT } from '../../../src/shared/contract'
-
-/** A socket whose opening, answers and closing the test decides. */
-class TestSocket implements SocketLike {
-  readyState = 0
-  sent: { id: number; method: string }[] = []
-  onopen: ((ev: unknown) => void) | null = null
-  onclose: ((ev: unknown) => void) | null = null
-  onmessage: ((ev: { data: unknown }) => void) | null = null
-  onerror: ((ev: unknown) => void) | null = null
-  send(data: string): void {
-    this.sent.push(JSON.parse(data))
-  }
-  close(): void {
-    this.readyState = 3
-    this.onclose?.({})
-  }
-  open(): void {
-    this.readyState = 1
-    this.onopen?.({})
-  }
-  answer(id: number, result: unknown): void {
-    this.onmessage?.({ data: JSON.stringify({ id, result }) })
-  }
-}
 
 describe('WsConnection: requests in flight', () => {
   it('sends at most 8, the rest in order as answers come; an answer to no request sent frees nothing', async () => {
