@@ -4,12 +4,14 @@
  * reads, never held whole — and samples this process's RSS every 256 reads. Prints one JSON
  * line: `{frames, seconds, startRssMB, peakRssMB, peakHwmMB}` (peakHwmMB: VmHWM, the kernel's
  * peak, Linux only, else 0).
- * Run by the benchmark: node --import tsx test/bench/lib-memory.ts
+ * Run by the benchmark (after it built out/bench-lib/library.mjs): node --import tsx test/bench/lib-memory.ts
  */
 import { readFileSync } from 'node:fs'
-import { P1Decoder } from '../../src/main/p1/pipeline'
+import { importLibraryBundle } from './library-bundle'
 import { BENCH_KEY, benchFrames, readsOf } from './smarty-frames'
 
+// the bundle pipeline.bench.ts built before it started this process (the library as it ships)
+const { P1Decoder } = await importLibraryBundle()
 const GB = Number(process.env.BENCH_GB ?? 1)
 const { stream } = benchFrames(Number(process.env.BENCH_FRAMES ?? 5000))
 const reads = readsOf(stream, 4096)
