@@ -62,7 +62,7 @@ import { cpuMs, interleave, median, type Contestant } from './measure'
 setFlagsFromString('--no-memory-reducer')
 
 // the library as it ships: a vite bundle of src/main/p1 (library-bundle.ts says why not the sources)
-const { P1Decoder, JsonLineWriter, parseTelegramText, crc16ArcSliced } = await importLibraryBundle(await buildLibraryBundle())
+const { P1Decoder, JsonLineWriter, parseTelegramText, crc16ArcSliced } = await importLibraryBundle(buildLibraryBundle())
 
 const N = Number(process.env.BENCH_FRAMES ?? 5000)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 25)
