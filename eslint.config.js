@@ -2,7 +2,7 @@
 // docs/architecture.md enforced with eslint-plugin-boundaries. `npm run lint`; part of `npm test`.
 //
 // Layers, lowest first (a layer imports only itself and the layers below it):
-//   shared  ←  p1  ←  line  ←  capture  ←  {history, diagnostics, board}  ←  host  ←  {cli, shell}
+//   shared  ←  p1  ←  line  ←  capture  ←  {history, diagnostics, board}  ←  output  ←  host  ←  cli  ←  shell
 // The renderer sees only `shared` (and its own files); the preload only `shared`.
 // `shared` and `p1` do no I/O (no fs, net, serial, MQTT, DuckDB, Electron).
 import js from '@eslint/js'
@@ -11,23 +11,27 @@ import vue from 'eslint-plugin-vue'
 import boundaries from 'eslint-plugin-boundaries'
 import globals from 'globals'
 
-/** Element types and where they live. */
+/**
+ * Element types and where they live: each a folder, matched from the project root
+ * (`partialMatch: false`), the first match deciding (`stopMatching`). The files at the root of
+ * src/main — the Electron shell and cli.ts, the command line's dispatcher (both may import
+ * the same layers) — are the folder src/main itself, so it comes after all its subfolders.
+ */
 const ELEMENTS = [
-  { type: 'shared', pattern: 'src/shared' },
-  { type: 'p1', pattern: 'src/main/p1' },
-  { type: 'line', pattern: 'src/main/line' },
-  { type: 'capture', pattern: 'src/main/capture' },
-  { type: 'history', pattern: 'src/main/history' },
-  { type: 'diagnostics', pattern: 'src/main/diagnostics' },
-  { type: 'board', pattern: 'src/main/board' },
-  { type: 'output', pattern: 'src/main/output' },
-  { type: 'host', pattern: 'src/main/host' },
-  { type: 'cli', pattern: 'src/main/cli' },
-  { type: 'cli', pattern: 'src/main/cli.ts', mode: 'file' },
-  { type: 'shell', pattern: 'src/main/*.ts', mode: 'file' },
-  { type: 'preload', pattern: 'src/preload' },
-  { type: 'renderer', pattern: 'src/renderer' }
-]
+  ['shared', 'src/shared'],
+  ['p1', 'src/main/p1'],
+  ['line', 'src/main/line'],
+  ['capture', 'src/main/capture'],
+  ['history', 'src/main/history'],
+  ['diagnostics', 'src/main/diagnostics'],
+  ['board', 'src/main/board'],
+  ['output', 'src/main/output'],
+  ['host', 'src/main/host'],
+  ['cli', 'src/main/cli'],
+  ['shell', 'src/main'],
+  ['preload', 'src/preload'],
+  ['renderer', 'src/renderer']
+].map(([type, pattern]) => ({ type, pattern, partialMatch: false, stopMatching: true }))
 
 /** Who may import whom (besides itself). */
 const ALLOWED = {
@@ -41,7 +45,8 @@ const ALLOWED = {
   output: ['shared', 'p1', 'line', 'capture', 'history'],
   host: ['shared', 'p1', 'line', 'capture', 'history', 'diagnostics', 'board', 'output'],
   cli: ['shared', 'p1', 'line', 'capture', 'history', 'diagnostics', 'board', 'output', 'host'],
-  shell: ['shared', 'p1', 'line', 'capture', 'history', 'diagnostics', 'board', 'output', 'host'],
+  // the root of src/main: the Electron shell and cli.ts, which dispatches to the commands in cli/
+  shell: ['shared', 'p1', 'line', 'capture', 'history', 'diagnostics', 'board', 'output', 'host', 'cli'],
   preload: ['shared'],
   renderer: ['shared']
 }

@@ -31,4 +31,13 @@ describe('the linter keeps the layers', () => {
     const lineUp = await lint("import { ReplaySource } from '../capture/replay-source'\nexport const r = ReplaySource\n", 'src/main/line/layer-fixture.ts')
     expect(lineUp.map((m) => m.ruleId)).toContain('boundaries/dependencies')
   }, 120_000)
+
+  it('types the files at the root of src/main as the shell: they reach the host, a command module does not reach them', async () => {
+    const shell = await lint("import { StudioSession } from './host/session'\nexport const s = StudioSession\n", 'src/main/shell-fixture.ts')
+    expect(shell).toEqual([])
+    const cliUp = await lint("import { currentKeychain } from '../keystore'\nexport const k = currentKeychain\n", 'src/main/cli/layer-fixture.ts')
+    expect(cliUp).toContainEqual({ ruleId: 'boundaries/dependencies', message: expect.stringMatching(/"cli" to elements of type "shell"/) })
+    const hostUp = await lint("import { safeStorageKeyStore } from '../keystore'\nexport const k = safeStorageKeyStore\n", 'src/main/host/layer-fixture.ts')
+    expect(hostUp).toContainEqual({ ruleId: 'boundaries/dependencies', message: expect.stringMatching(/"host" to elements of type "shell"/) })
+  }, 120_000)
 })
