@@ -1,9 +1,9 @@
 /**
  * The layers of docs/architecture.md are kept by the linter (eslint.config.js,
  * eslint-plugin-boundaries): shared ← p1 ← line ← capture ← {history, diagnostics, board} ←
- * output ← host ← {cli, shell}; no I/O in shared, p1 and the check modules. Code linted as if it
- * were a file of src/main/p1 (ESLint's lintText with a filePath): an upward import fails, a
- * downward one passes.
+ * output ← host ← cli ← shell (the files at the root of src/main); no I/O in shared, p1 and
+ * the check modules. Code linted as if it were a file of a layer (ESLint's lintText with a
+ * filePath): an upward import fails, a downward one passes.
  */
 import { join, resolve } from 'node:path'
 import { ESLint } from 'eslint'
