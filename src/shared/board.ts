@@ -132,15 +132,34 @@ export interface BoardLogLine {
   from: string | null
 }
 
-/** Listener states. */
+/**
+ * Why a listener of the Board tab failed or stopped, for the renderer's wording (docs/board.md,
+ * "Codes for the renderer"): a port code (`port_not_found`, `port_busy`, `port_disconnected`…
+ * {path}) or a UDP log code (`udp_port_in_use` {port}…). Params are text (a port number is
+ * written as typed, never grouped).
+ */
+export interface ListenerProblem {
+  code: string
+  params: Record<string, string>
+}
+
+/** Listener states. `error` is the English sentence; `problem` the same as a code with params. */
 export interface BoardMonitorState {
   /** Serial monitor of the board's debug output. */
-  monitor: { open: boolean; path: string | null; baudRate: number | null; error: string | null }
+  monitor: { open: boolean; path: string | null; baudRate: number | null; error: string | null; problem?: ListenerProblem | null }
   /**
    * UDP log listener (SmartyReader `Tb.set_udp_log`, port 6666). `address`: the address bound
    * (null when closed); `via`: why that one ({@link UdpBindVia}); `reason`: the same in English.
    */
-  udp: { open: boolean; port: number | null; error: string | null; address?: string | null; via?: UdpBindVia | null; reason?: string | null }
+  udp: {
+    open: boolean
+    port: number | null
+    error: string | null
+    problem?: ListenerProblem | null
+    address?: string | null
+    via?: UdpBindVia | null
+    reason?: string | null
+  }
   /** A board's MQTT data as a live source. */
   mqttSource: { open: boolean; url: string | null; topic: string | null; messages: number; error: string | null }
   /** How the board profiles' secrets are kept here (always set by the board service). */

@@ -5,8 +5,10 @@
 import { createSocket } from 'node:dgram'
 import { SerialPort } from 'serialport'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { BoardLogLine } from '../../src/shared/board'
-import { chooseUdpBind, SerialMonitor, systemNetwork, UdpLogListener, type UdpNetwork } from '../../src/main/board/monitor'
+import type { BoardLogLine, ListenerProblem } from '../../src/shared/board'
+import { toWireError } from '../../src/shared/contract'
+import { translator } from '../../src/shared/i18n'
+import { chooseUdpBind, ListenerError, SerialMonitor, systemNetwork, UdpLogListener, type UdpNetwork } from '../../src/main/board/monitor'
 import { openPtyPair } from '../helpers/pty'
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -38,9 +40,35 @@ describe('serial monitor', () => {
     expect(lines.every((l) => l.source === 'monitor' && l.from === pty.b && l.time >= t0 && l.time <= Date.now())).toBe(true)
   })
 
-  it('a missing port gives the plain port message', async () => {
+  it('a missing port gives the plain port message, and its code names the port for other languages', async () => {
     const mon = new SerialMonitor('/dev/nonexistent-p1studio')
-    await expect(mon.start()).rejects.toThrow(/^No serial port at \/dev\/nonexistent-p1studio/)
+    const e = await mon.start().then(
+      () => null,
+      (x: unknown) => x
+    )
+    expect(e).toBeInstanceOf(Error)
+    expect((e as Error).message).toMatch(/^No serial port at \/dev\/nonexistent-p1studio/)
+    // as the request's error crosses the contract: the path travels with the code (French named no port before)
+    const wire = toWireError(e)
+    expect(wire).toMatchObject({ code: 'port_not_found', params: { path: '/dev/nonexistent-p1studio' } })
+    expect(translator('fr')(`errors.${wire.code}`, wire.params as Record<string, string>)).toMatch(/^Aucun port série à \/dev\/nonexistent-p1studio\. /)
+  })
+
+  it('a pulled cable (the pty pair ends) stops the monitor with port_disconnected and the port', async () => {
+    const pty = await openPtyPair()
+    const mon = new SerialMonitor(pty.b, 115200, 200)
+    const errors: [string, ListenerProblem][] = []
+    mon.on('error', (message, problem) => errors.push([message, problem]))
+    const closed = new Promise<void>((r) => mon.once('close', () => r()))
+    await mon.start()
+    cleanups.push(() => mon.stop())
+    await pty.close()
+    await closed
+    expect(errors.at(-1)).toEqual([
+      `${pty.b} was disconnected. Check the cable, then start the monitor again.`,
+      { code: 'port_disconnected', params: { path: pty.b } }
+    ])
+    expect(translator('de')('errors.port_disconnected', errors.at(-1)![1].params)).toContain(pty.b)
   })
 })
 
@@ -70,6 +98,25 @@ describe('UDP log listener', () => {
     cleanups.push(() => a.stop())
     const b = new UdpLogListener(a.boundPort!, '127.0.0.1')
     await expect(b.start()).rejects.toThrow(new RegExp(`^UDP port ${a.boundPort} is already in use`))
+    // the same as a code: on the error, over the contract, and worded in French (the port as typed, not grouped)
+    const e = await b.start().then(
+      () => null,
+      (x: unknown) => x
+    )
+    expect(e).toBeInstanceOf(ListenerError)
+    const port = String(a.boundPort)
+    expect(toWireError(e)).toMatchObject({ code: 'udp_port_in_use', params: { port, address: '127.0.0.1', reason: 'EADDRINUSE' } })
+    expect(translator('fr')('board.codes.udp_port_in_use', (e as ListenerError).params)).toBe(
+      `Le port UDP ${port} est déjà utilisé (un autre récepteur du journal, p. ex. « nc -kulw 0 ${port} »\u202f?). Arrêtez-le ou choisissez un autre port.`
+    )
+  })
+
+  it('an address that is not IPv4 or not this computer’s is a coded error too', async () => {
+    const e = await new UdpLogListener(0, 'not-an-address').start().then(
+      () => null,
+      (x: unknown) => x
+    )
+    expect(toWireError(e)).toMatchObject({ code: 'udp_host_not_ipv4', params: { host: 'not-an-address' } })
   })
 })
 

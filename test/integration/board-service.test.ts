@@ -4,6 +4,7 @@
  * only in the profiles folder, flashing through the ROM double, MQTT verification from a
  * profile against mosquitto.
  */
+import { createSocket } from 'node:dgram'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -178,12 +179,26 @@ describe('BoardService', () => {
       open: true,
       port,
       error: null,
+      problem: null,
       address: '127.0.0.1',
       via: 'profile',
       reason: "the firmware's UDP_LOG_PC_IP (127.0.0.1)"
     })
     expect((await svc.udpLogStop()).udp).toMatchObject({ open: false, address: null, via: null })
     await expect(svc.udpLogStart({ profileId: 'no-such-board' })).rejects.toMatchObject({ code: 'not_found' })
+    // the port taken by another listener: the request's error and the state carry the code and the port
+    const other = createSocket('udp4')
+    await new Promise<void>((r) => other.bind(port, '127.0.0.1', () => r()))
+    try {
+      await expect(svc.udpLogStart({ profileId: p.id })).rejects.toMatchObject({ code: 'udp_port_in_use', params: { port: String(port) } })
+      expect((await svc.boardState()).state.udp).toMatchObject({
+        open: false,
+        error: expect.stringMatching(new RegExp(`^UDP port ${port} is already in use`)),
+        problem: { code: 'udp_port_in_use', params: { port: String(port), address: '127.0.0.1', reason: 'EADDRINUSE' } }
+      })
+    } finally {
+      other.close()
+    }
   })
 
   it('flash through the service: port guard, progress and log events, result, unreadable image', async () => {

@@ -19,7 +19,7 @@
  */
 import { SerialPort } from 'serialport'
 import type { ImprovDeviceInfo, ImprovErrorCode, ImprovResult, ImprovState } from '../../shared/board'
-import { classifyPortError, explainPortError, PortOpenError } from '../line/serial-source'
+import { portOpenError } from '../line/serial-source'
 
 const HEADER = Buffer.from('IMPROV', 'ascii')
 /** Protocol version sent and accepted. */
@@ -185,7 +185,7 @@ export class ImprovSerialClient {
    */
   static async open(path: string, opts: { baudRate?: number; onLog?: (line: string) => void } = {}): Promise<ImprovSerialClient> {
     const port = new SerialPort({ path, baudRate: opts.baudRate ?? 115200, autoOpen: false })
-    await new Promise<void>((res, rej) => port.open((err) => (err ? rej(new PortOpenError(explainPortError(path, err), classifyPortError(err))) : res())))
+    await new Promise<void>((res, rej) => port.open((err) => (err ? rej(portOpenError(path, err)) : res())))
     return new ImprovSerialClient(port, path, opts.onLog ?? (() => undefined))
   }
 

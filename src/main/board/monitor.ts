@@ -10,19 +10,40 @@
  *   sends to ({@link chooseUdpBind}), never every interface unless asked.
  *
  * Lines end at LF (CR dropped); a partial line is emitted after `flushMs` of silence (boot
- * messages, prompts). Events: 'line' (BoardLogLine), 'error' (plain sentence), 'close'.
+ * messages, prompts). Events: 'line' (BoardLogLine), 'error' (plain sentence and its code,
+ * {@link ListenerError}), 'close'.
  */
 import { createSocket, type Socket } from 'node:dgram'
 import { EventEmitter } from 'node:events'
 import { networkInterfaces } from 'node:os'
 import { SerialPort } from 'serialport'
-import type { BoardLogLine, BoardLogSource, UdpBindVia } from '../../shared/board'
-import { classifyPortError, explainPortError, PortOpenError } from '../line/serial-source'
+import type { BoardLogLine, BoardLogSource, ListenerProblem, UdpBindVia } from '../../shared/board'
+import { classifyPortError, closeWhenRemoved, explainPortError, portOpenError } from '../line/serial-source'
 
+/** Events of a listener: 'error' carries the English sentence and the same as a code with params. */
 export interface MonitorEvents {
   line: [BoardLogLine]
-  error: [message: string]
+  error: [message: string, problem: ListenerProblem]
   close: []
+}
+
+/**
+ * A listener that cannot start or stopped: the English sentence, a stable `code` and text
+ * `params` (docs/board.md, "Codes for the renderer"), kept by the contract's errors
+ * (src/shared/contract/errors.ts) so that a request's failure is worded too.
+ */
+export class ListenerError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly params: Record<string, string>
+  ) {
+    super(message)
+  }
+
+  get problem(): ListenerProblem {
+    return { code: this.code, params: { ...this.params } }
+  }
 }
 
 /** Splits a byte stream into lines (per sender), with an idle flush of partial lines. */
@@ -86,14 +107,21 @@ export class SerialMonitor extends EventEmitter<MonitorEvents> {
     if (this.port) return
     this.stopping = false
     const port = new SerialPort({ path: this.path, baudRate: this.baudRate, autoOpen: false })
-    await new Promise<void>((res, rej) => port.open((err) => (err ? rej(new PortOpenError(explainPortError(this.path, err), classifyPortError(err))) : res())))
+    await new Promise<void>((res, rej) => port.open((err) => (err ? rej(portOpenError(this.path, err)) : res())))
     this.port = port
     port.on('data', (b: Buffer) => this.splitter.push(this.path, b.toString('utf8')))
-    port.on('error', (err: Error) => this.emit('error', explainPortError(this.path, err)))
+    port.on('error', (err: Error) => this.emit('error', explainPortError(this.path, err), { code: classifyPortError(err), params: { path: this.path } }))
+    // a pulled adapter is noticed even when the driver says nothing
+    const watchdog = closeWhenRemoved(this.path, port)
     port.on('close', () => {
+      if (watchdog) clearInterval(watchdog)
       this.splitter.flush()
       this.port = null
-      if (!this.stopping) this.emit('error', `${this.path} was disconnected. Check the cable, then start the monitor again.`)
+      if (!this.stopping)
+        this.emit('error', `${this.path} was disconnected. Check the cable, then start the monitor again.`, {
+          code: 'port_disconnected',
+          params: { path: this.path }
+        })
       this.emit('close')
     })
   }
@@ -172,7 +200,7 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
 
 /**
  * Choose the address to bind ({@link UdpBindHints}). Pure but for `net`.
- * @throws Error in plain words when `host` is not an IPv4 address of this computer.
+ * @throws ListenerError (`udp_host_not_ipv4`, `udp_host_not_mine`) when `host` is not an IPv4 address of this computer.
  */
 export async function chooseUdpBind(hints: UdpBindHints, net: UdpNetwork = systemNetwork): Promise<UdpBindChoice> {
   const mine = net.addresses()
@@ -180,9 +208,17 @@ export async function chooseUdpBind(hints: UdpBindHints, net: UdpNetwork = syste
     const h = hints.host.trim().toLowerCase() === 'localhost' ? '127.0.0.1' : hints.host.trim()
     if (h === '0.0.0.0') return { address: h, via: 'all', reason: 'all interfaces, as asked: any computer on the network can send to this log' }
     if (!IPV4.test(h))
-      throw new Error(`${hints.host} is not an IPv4 address: the SmartyReader sends its log over IPv4 (e.g. 192.168.1.20, or 0.0.0.0 for every interface).`)
+      throw new ListenerError(
+        `${hints.host} is not an IPv4 address: the SmartyReader sends its log over IPv4 (e.g. 192.168.1.20, or 0.0.0.0 for every interface).`,
+        'udp_host_not_ipv4',
+        { host: hints.host }
+      )
     if (!mine.includes(h))
-      throw new Error(`${h} is not an address of this computer, so no log can arrive there: choose one of ${mine.join(', ')} (or 0.0.0.0 for every interface).`)
+      throw new ListenerError(
+        `${h} is not an address of this computer, so no log can arrive there: choose one of ${mine.join(', ')} (or 0.0.0.0 for every interface).`,
+        'udp_host_not_mine',
+        { host: h, addresses: mine.join(', ') }
+      )
     return { address: h, via: 'asked', reason: 'as asked' }
   }
   for (const ip of hints.pcIps ?? []) {
@@ -229,7 +265,7 @@ export class UdpLogListener extends EventEmitter<MonitorEvents> {
     return this.socket !== null
   }
 
-  /** Bind. @throws Error with a plain sentence (address not this computer's, port in use, permission) */
+  /** Bind. @throws ListenerError with a plain sentence and its code (address not this computer's, port in use, permission) */
   async start(): Promise<void> {
     if (this.socket) return
     const choice = await chooseUdpBind(this.hints, this.net)
@@ -237,13 +273,16 @@ export class UdpLogListener extends EventEmitter<MonitorEvents> {
     await new Promise<void>((resolve, reject) => {
       s.once('error', (err: Error & { code?: string }) => {
         s.close()
-        reject(new Error(explainUdpError(err, this.port, choice.address)))
+        reject(udpError(err, this.port, choice.address))
       })
       s.bind(this.port, choice.address, () => resolve())
     })
     this.bound = choice
     s.removeAllListeners('error')
-    s.on('error', (err: Error & { code?: string }) => this.emit('error', explainUdpError(err, this.port, choice.address)))
+    s.on('error', (err: Error & { code?: string }) => {
+      const e = udpError(err, this.port, choice.address)
+      this.emit('error', e.message, e.problem)
+    })
     s.on('message', (msg, rinfo) => this.splitter.push(`${rinfo.address}:${rinfo.port}`, msg.toString('utf8')))
     this.socket = s
     this.boundPort = s.address().port
@@ -260,9 +299,22 @@ export class UdpLogListener extends EventEmitter<MonitorEvents> {
   }
 }
 
-function explainUdpError(err: Error & { code?: string }, port: number, address: string): string {
-  if (err.code === 'EADDRINUSE') return `UDP port ${port} is already in use (another log listener, e.g. "nc -kulw 0 ${port}"?). Stop it or choose another port.`
-  if (err.code === 'EACCES') return `Not allowed to listen on UDP port ${port} (ports below 1024 need administrator rights).`
-  if (err.code === 'EADDRNOTAVAIL') return `${address} is no longer an address of this computer (network changed?): start the log listener again.`
-  return `Cannot listen on UDP port ${port} at ${address} (${err.code ?? 'error'}).`
+/** A UDP socket error in words, with its code (`udp_port_in_use`, `udp_port_not_allowed`, `udp_address_gone`, `udp_listen_failed`). */
+function udpError(err: Error & { code?: string }, port: number, address: string): ListenerError {
+  const params = { port: String(port), address, reason: err.code ?? 'error' }
+  if (err.code === 'EADDRINUSE')
+    return new ListenerError(
+      `UDP port ${port} is already in use (another log listener, e.g. "nc -kulw 0 ${port}"?). Stop it or choose another port.`,
+      'udp_port_in_use',
+      params
+    )
+  if (err.code === 'EACCES')
+    return new ListenerError(`Not allowed to listen on UDP port ${port} (ports below 1024 need administrator rights).`, 'udp_port_not_allowed', params)
+  if (err.code === 'EADDRNOTAVAIL')
+    return new ListenerError(
+      `${address} is no longer an address of this computer (network changed?): start the log listener again.`,
+      'udp_address_gone',
+      params
+    )
+  return new ListenerError(`Cannot listen on UDP port ${port} at ${address} (${params.reason}).`, 'udp_listen_failed', params)
 }

@@ -15,7 +15,7 @@
  */
 import { existsSync } from 'node:fs'
 import { SerialPort } from 'serialport'
-import { classifyPortError, explainPortError, PortOpenError } from '../line/serial-source'
+import { portOpenError } from '../line/serial-source'
 
 /** Web Serial `SerialOutputSignals`. */
 export interface SerialSignals {
@@ -97,9 +97,7 @@ export class NodeSerialDevice {
       rtscts: options.flowControl === 'hardware',
       autoOpen: false
     })
-    await new Promise<void>((resolve, reject) =>
-      port.open((err) => (err ? reject(new PortOpenError(explainPortError(this.path, err), classifyPortError(err))) : resolve()))
-    )
+    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(portOpenError(this.path, err)) : resolve())))
     this.port = port
     // per opening: esptool-js closes and reopens during chip detection, and the old port's
     // 'close' event may arrive after the new one is open

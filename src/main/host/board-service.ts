@@ -23,6 +23,7 @@ import type {
   BoardKeyCheck,
   BoardLogLine,
   BoardMonitorState,
+  ListenerProblem,
   BoardProfileView,
   BoardValidation,
   ConfigHLayout,
@@ -33,7 +34,7 @@ import { ApiError, BOARD, type BoardSnapshot, type Handlers, type MqttVerifyRequ
 import { FlashError, flashBoard, readBoardInfo } from '../board/flasher'
 import { readImageFile } from '../board/image'
 import { improvProvision } from '../board/improv'
-import { SerialMonitor, UdpLogListener } from '../board/monitor'
+import { ListenerError, SerialMonitor, UdpLogListener } from '../board/monitor'
 import { MqttFieldSource } from '../board/mqtt-source'
 import { verifyMqtt, type ReferenceFn } from '../board/mqtt-verify'
 import { configLayout, mergeProfile, profileView, type BoardProfile } from '../board/profile'
@@ -81,8 +82,10 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Ha
   private monitor: SerialMonitor | null = null
   private monitorLease: PortLease | null = null
   private monitorError: string | null = null
+  private monitorProblem: ListenerProblem | null = null
   private udp: UdpLogListener | null = null
   private udpError: string | null = null
+  private udpProblem: ListenerProblem | null = null
   private source: MqttFieldSource | null = null
   private sourceError: string | null = null
   private verifyAbort: AbortController | null = null
@@ -108,11 +111,18 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Ha
 
   private state(): BoardMonitorState {
     return {
-      monitor: { open: this.monitor?.isOpen ?? false, path: this.monitor?.path ?? null, baudRate: this.monitor?.baudRate ?? null, error: this.monitorError },
+      monitor: {
+        open: this.monitor?.isOpen ?? false,
+        path: this.monitor?.path ?? null,
+        baudRate: this.monitor?.baudRate ?? null,
+        error: this.monitorError,
+        problem: this.monitorProblem
+      },
       udp: {
         open: this.udp?.isOpen ?? false,
         port: this.udp?.boundPort ?? null,
         error: this.udpError,
+        problem: this.udpProblem,
         address: this.udp?.bound?.address ?? null,
         via: this.udp?.bound?.via ?? null,
         reason: this.udp?.bound?.reason ?? null
@@ -202,8 +212,9 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Ha
     })
     const m = new SerialMonitor(path, r.baudRate ?? 115200)
     m.on('line', (l) => this.addLog(l))
-    m.on('error', (msg) => {
+    m.on('error', (msg, problem) => {
       this.monitorError = msg
+      this.monitorProblem = problem
       this.note('monitor', msg, path)
     })
     m.on('close', () => {
@@ -215,6 +226,7 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Ha
       this.pushState()
     })
     this.monitorError = null
+    this.monitorProblem = null
     try {
       await m.start()
     } catch (e) {
@@ -246,15 +258,18 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Ha
     const boardIp = r.boardIp ?? (p?.defines.STATIC && p.settings.NET_LOCAL_IP_BYTES ? p.settings.NET_LOCAL_IP_BYTES : undefined)
     const u = new UdpLogListener(r.port ?? p?.settings.UDP_LOG_PORT ?? 6666, { host: r.host, pcIps: pcIps.filter(Boolean), boardIp })
     u.on('line', (l) => this.addLog(l))
-    u.on('error', (msg) => {
+    u.on('error', (msg, problem) => {
       this.udpError = msg
+      this.udpProblem = problem
       this.note('udp', msg)
     })
     this.udpError = null
+    this.udpProblem = null
     try {
       await u.start()
     } catch (e) {
       this.udpError = (e as Error).message
+      this.udpProblem = e instanceof ListenerError ? e.problem : null
       this.pushState()
       throw e
     }

@@ -17,14 +17,26 @@ export { formatLineSettings }
 /** Why a port could not be opened (stable codes, docs/verdict-codes.md). */
 export type PortErrorCode = 'port_not_found' | 'port_permission_denied' | 'port_busy' | 'port_error'
 
-/** An Error whose message is plain English and whose `code` says why the port failed. */
+/**
+ * An Error whose message is plain English, whose `code` says why the port failed and whose
+ * `params` name the port (`{path}`), so that other languages can word it (the contract keeps
+ * both, src/shared/contract/errors.ts).
+ */
 export class PortOpenError extends Error {
+  readonly params: { path: string }
   constructor(
     message: string,
-    readonly code: PortErrorCode
+    readonly code: PortErrorCode,
+    path: string
   ) {
     super(message)
+    this.params = { path }
   }
+}
+
+/** The {@link PortOpenError} for `err` from opening `path`: classified and explained. */
+export function portOpenError(path: string, err: Error & { code?: string }): PortOpenError {
+  return new PortOpenError(explainPortError(path, err), classifyPortError(err), path)
 }
 
 /** Classify a serialport/libuv open error. */
@@ -51,6 +63,22 @@ export function explainPortError(path: string, err: Error & { code?: string }): 
     default:
       return `Serial port ${path}: ${err.message}`
   }
+}
+
+/**
+ * Close `port` when its device node goes away: a pulled USB adapter removes it, and some
+ * drivers (and a pty whose other end is gone) never report it otherwise, so the port's 'close'
+ * would never come. A poll of the device every 500 ms, not a judgement of time (Node's timer,
+ * whatever the clock). @returns the timer (clear it on close), or null for a path that is no
+ * file to watch (e.g. COM3).
+ */
+export function closeWhenRemoved(path: string, port: SerialPort): NodeJS.Timeout | null {
+  if (!existsSync(path)) return null
+  const timer = setInterval(() => {
+    if (!existsSync(path) && port.isOpen) port.close(() => undefined)
+  }, 500)
+  timer.unref()
+  return timer
 }
 
 /** List the serial ports the OS knows. */
@@ -110,7 +138,7 @@ export class SerialSource extends EventEmitter<ByteSourceEvents> implements Byte
       autoOpen: false
     })
     await new Promise<void>((resolve, reject) => {
-      port.open((err) => (err ? reject(new PortOpenError(explainPortError(this.path, err), classifyPortError(err))) : resolve()))
+      port.open((err) => (err ? reject(portOpenError(this.path, err)) : resolve()))
     })
     this.port = port
     // a UART set to fewer than 8 data bits delivers them with the upper bits 0; ptys and
@@ -123,14 +151,7 @@ export class SerialSource extends EventEmitter<ByteSourceEvents> implements Byte
     port.on('error', (err: Error) => {
       if (this.listenerCount('error') > 0) this.emit('error', new Error(explainPortError(this.path, err)))
     })
-    // a pulled USB adapter removes its device node; some drivers never report it otherwise
-    // (a poll of the device, not a judgement of time: Node's timer, whatever the clock)
-    if (existsSync(this.path)) {
-      this.watchdog = setInterval(() => {
-        if (!existsSync(this.path) && port.isOpen) port.close(() => undefined)
-      }, 500)
-      this.watchdog.unref()
-    }
+    this.watchdog = closeWhenRemoved(this.path, port)
     port.on('close', (err?: Error & { disconnected?: boolean }) => {
       if (this.watchdog) clearInterval(this.watchdog)
       this.watchdog = null

@@ -93,7 +93,8 @@ function errnoOf(e: unknown): string | null {
 
 /**
  * Any failure of a handler → {@link WireError}. An ApiError keeps its code; a lower layer's
- * error with a lower-case `code` property (PortOpenError, FlashError…) keeps that code; an
+ * error with a lower-case `code` property (PortOpenError, FlashError…) keeps that code and the
+ * plain values of its `params` property (PortOpenError's `{path}`); an
  * errno of ENOSPC/EDQUOT anywhere in its causes is `disk_full`; everything else is `failed`.
  * The message is the error's own (the layers below speak plain English), never a stack.
  */
@@ -101,10 +102,18 @@ export function toWireError(e: unknown): WireError {
   if (e instanceof ApiError) return e.toWire()
   const message = e instanceof Error && e.message ? e.message : 'The request failed.'
   const own = e && typeof e === 'object' ? (e as { code?: unknown }).code : undefined
-  if (typeof own === 'string' && CODE.test(own)) return { code: own, message, params: {} }
+  if (typeof own === 'string' && CODE.test(own)) return { code: own, message, params: paramsOf((e as { params?: unknown }).params) }
   const errno = errnoOf(e)
   if (errno && DISK_FULL.has(errno)) return { code: 'disk_full', message, params: {} }
   return { code: 'failed', message, params: {} }
+}
+
+/** A lower layer's `params` (e.g. PortOpenError's `{path}`): its string, number, boolean and null values, nothing else. */
+function paramsOf(p: unknown): ApiErrorParams {
+  const out: ApiErrorParams = {}
+  if (!p || typeof p !== 'object') return out
+  for (const [k, v] of Object.entries(p)) if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v
+  return out
 }
 
 /** Rebuild an ApiError from its wire form (clients). */

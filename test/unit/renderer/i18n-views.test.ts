@@ -244,7 +244,12 @@ function fakeClient(): P1StudioClient & { emit(e: BoardEvent): void } {
     boardState: async () => ({
       state: {
         monitor: { open: false, path: null, baudRate: null, error: null },
-        udp: { open: false, port: null, error: null },
+        udp: {
+          open: false,
+          port: null,
+          error: 'UDP port 6666 is already in use (another log listener, e.g. "nc -kulw 0 6666"?). Stop it or choose another port.',
+          problem: { code: 'udp_port_in_use', params: { port: '6666', address: '127.0.0.1', reason: 'EADDRINUSE' } }
+        },
         mqttSource: { open: false, url: null, topic: null, messages: 0, error: null }
       },
       log: [{ source: 'udp', time: T, line: 'MQTT connected', from: '192.168.1.50:4210' }]
@@ -398,6 +403,11 @@ async function states(locale: 'fr' | 'de'): Promise<{ where: string; text: strin
   await flushPromises()
   expect(b.find('[data-testid="board-err-MY_MQTT_PORT"]').exists()).toBe(true)
   expect(b.find('[data-testid="board-mqtt-verdict"]').exists()).toBe(true)
+  // the UDP log's failure is worded from its code, in the language shown (not the English sentence marked lang="en")
+  const udpProblem = b.get('[data-testid="board-logs-problem"]')
+  expect(udpProblem.attributes('lang')).toBeUndefined()
+  expect(udpProblem.text()).toContain('nc -kulw 0 6666')
+  expect(udpProblem.text()).not.toContain('already in use')
   check('board', b)
   b.unmount()
   return findings

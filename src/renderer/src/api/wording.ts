@@ -23,8 +23,8 @@ export interface Worded {
 
 /** Params that hold a size in bytes. */
 const SIZE_PARAMS = new Set(['limit', 'bytes'])
-/** Params that are names of files, ports, brokers, meters: data, never words. */
-const DATA_PARAMS = new Set(['path', 'name', 'host', 'file', 'meter', 'systemTitle', 'url', 'topic', 'source', 'keyFile', 'fields'])
+/** Params that are names of files, ports, brokers, meters, network addresses: data, never words. */
+const DATA_PARAMS = new Set(['path', 'name', 'host', 'file', 'meter', 'systemTitle', 'url', 'topic', 'source', 'keyFile', 'fields', 'address', 'addresses'])
 
 /** Params named in words from a catalogue section: a port's owner, a request's field, a TCP problem. */
 const WORDED_PARAMS: Record<string, string> = { owner: 'errors.owners', field: 'errors.fields', problem: 'errors.tcpProblems' }
