@@ -7,10 +7,10 @@
  * `ok`), the demo day imported into the history, a board profile. Also: the language comes
  * from the browser and is remembered, the switch re-words what is on screen, the tabs work
  * from the keyboard with a visible focus, verdicts are announced (role=status). Screenshots
- * of Diagnose and History in French and German go to /work/notes/screenshots when that
- * folder's parent exists (the lead's notes), else to a temporary folder.
+ * of Diagnose and History in French and German go to $P1S_SCREENSHOTS when it is set, as in
+ * the line-state tests.
  */
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs'
+import { mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -18,6 +18,7 @@ import type { Browser, BrowserContextOptions, Page } from 'playwright-core'
 import AxeBuilder from '@axe-core/playwright'
 import { waitForText, watchRequests } from '../helpers/chromium'
 import { openStudio } from '../helpers/studio'
+import { screenshotIfAsked } from '../helpers/line-state-ui'
 import { CaptureWriter } from '../../src/main/capture/writer'
 import { VirtualMeter } from '../../src/main/line/virtual-meter'
 import { englishOnlyWords, findUntranslated, type Untranslated } from '../unit/renderer/untranslated'
@@ -25,7 +26,6 @@ import { englishOnlyWords, findUntranslated, type Untranslated } from '../unit/r
 const KEY = '3C4D5E6F708192A3B4C5D6E7F8091A2B' // test key, not a meter's
 const dir = mkdtempSync(join(tmpdir(), 'p1s-i18n-'))
 const captures = join(dir, 'captures')
-const SHOTS = existsSync('/work/notes') ? '/work/notes/screenshots' : join(dir, 'screenshots')
 const TABS = ['connect', 'live', 'raw', 'diagnose', 'capture', 'history', 'board'] as const
 const LOCALES = ['en', 'fr', 'de'] as const
 
@@ -154,7 +154,6 @@ describe('every tab in English, French and German: axe-core and untranslated tex
     await page.waitForSelector('[data-testid="board-profile-form"]')
     const profileId = await page.getByTestId('board-profile-select').inputValue()
 
-    mkdirSync(SHOTS, { recursive: true })
     const found: Record<string, string[]> = {}
     for (const locale of LOCALES) {
       await page.getByTestId('language-select').selectOption(locale)
@@ -171,7 +170,7 @@ describe('every tab in English, French and German: axe-core and untranslated tex
         const key = `${locale} ${tab}`
         found[key] = await serious(page)
         if (locale !== 'en') for (const f of await untranslated(page, locale)) found[key].push(`untranslated: ${f.where} "${f.text}" (${f.words.join(', ')})`)
-        if (locale !== 'en' && (tab === 'diagnose' || tab === 'history')) await page.screenshot({ path: join(SHOTS, `${tab}-${locale}.png`), fullPage: true })
+        if (locale !== 'en' && (tab === 'diagnose' || tab === 'history')) await screenshotIfAsked(page, `${tab}-${locale}.png`)
       }
     }
     expect(found).toEqual(Object.fromEntries(Object.keys(found).map((k) => [k, []])))
