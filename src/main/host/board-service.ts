@@ -73,6 +73,12 @@ type Req<M extends keyof typeof BOARD.methods> = RequestOut<(typeof BOARD.method
 
 const LOG_LIMIT = 500
 
+/** A listener's failure as the state gives it: the English sentence and its code with params. */
+interface ListenerFault {
+  error: string
+  problem: ListenerProblem | null
+}
+
 /** Board operations for the app. One flash/info/Improv run at a time. */
 export class BoardService extends EventEmitter<BoardServiceEvents> implements Handlers<typeof BOARD, Caller> {
   readonly store: ProfileStore
@@ -81,11 +87,11 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Ha
   readonly defaultCaller: Caller
   private monitor: SerialMonitor | null = null
   private monitorLease: PortLease | null = null
-  private monitorError: string | null = null
-  private monitorProblem: ListenerProblem | null = null
+  /** Why the serial monitor stopped: the English sentence and the same as a code (null: it did not). */
+  private monitorFault: ListenerFault | null = null
   private udp: UdpLogListener | null = null
-  private udpError: string | null = null
-  private udpProblem: ListenerProblem | null = null
+  /** Why the UDP log stopped or could not start (null: it did not). */
+  private udpFault: ListenerFault | null = null
   private source: MqttFieldSource | null = null
   private sourceError: string | null = null
   private verifyAbort: AbortController | null = null
@@ -115,14 +121,14 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Ha
         open: this.monitor?.isOpen ?? false,
         path: this.monitor?.path ?? null,
         baudRate: this.monitor?.baudRate ?? null,
-        error: this.monitorError,
-        problem: this.monitorProblem
+        error: this.monitorFault?.error ?? null,
+        problem: this.monitorFault?.problem ?? null
       },
       udp: {
         open: this.udp?.isOpen ?? false,
         port: this.udp?.boundPort ?? null,
-        error: this.udpError,
-        problem: this.udpProblem,
+        error: this.udpFault?.error ?? null,
+        problem: this.udpFault?.problem ?? null,
         address: this.udp?.bound?.address ?? null,
         via: this.udp?.bound?.via ?? null,
         reason: this.udp?.bound?.reason ?? null
@@ -213,8 +219,7 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Ha
     const m = new SerialMonitor(path, r.baudRate ?? 115200)
     m.on('line', (l) => this.addLog(l))
     m.on('error', (msg, problem) => {
-      this.monitorError = msg
-      this.monitorProblem = problem
+      this.monitorFault = { error: msg, problem }
       this.note('monitor', msg, path)
     })
     m.on('close', () => {
@@ -225,8 +230,7 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Ha
       }
       this.pushState()
     })
-    this.monitorError = null
-    this.monitorProblem = null
+    this.monitorFault = null
     try {
       await m.start()
     } catch (e) {
@@ -259,17 +263,14 @@ export class BoardService extends EventEmitter<BoardServiceEvents> implements Ha
     const u = new UdpLogListener(r.port ?? p?.settings.UDP_LOG_PORT ?? 6666, { host: r.host, pcIps: pcIps.filter(Boolean), boardIp })
     u.on('line', (l) => this.addLog(l))
     u.on('error', (msg, problem) => {
-      this.udpError = msg
-      this.udpProblem = problem
+      this.udpFault = { error: msg, problem }
       this.note('udp', msg)
     })
-    this.udpError = null
-    this.udpProblem = null
+    this.udpFault = null
     try {
       await u.start()
     } catch (e) {
-      this.udpError = (e as Error).message
-      this.udpProblem = e instanceof ListenerError ? e.problem : null
+      this.udpFault = { error: (e as Error).message, problem: e instanceof ListenerError ? e.problem : null }
       this.pushState()
       throw e
     }
