@@ -13,9 +13,10 @@
  * tree and the UTF-8 encoding of the resulting strings took longer than decrypting and
  * parsing the frame. A meter repeats most of its lines from one telegram to the next: an
  * object whose raw line, value, unit and time are those its code had the last two times is
- * written as the bytes kept then (the writer's time per Smarty telegram fell by 30 %). The bytes are exactly the UTF-8 of `JSON.stringify` of
- * {@link objectsJson}'s tree (test/unit/p1/event-json.test.ts checks that on every published
- * vector and on generated objects).
+ * written as the bytes kept then (the writer's time per Smarty telegram fell by 30 %). The
+ * bytes are exactly the UTF-8 of `JSON.stringify` of {@link objectsJson}'s tree
+ * (test/unit/p1/event-json.test.ts checks that on every published vector and on generated
+ * objects).
  */
 import type { CosemObject, DecodedTelegram, DecodeFailure } from '../../shared/types'
 import type { DecodeEvent } from './pipeline'
