@@ -1,7 +1,7 @@
 /**
- * The P1 library as it ships, for the benchmarks: library-entry.ts built with vite for Node
- * (ES module, target node20, not minified — as vite.cli.config.ts builds the command line and
- * electron-vite the app's main process) into out/bench-lib/library.mjs.
+ * The P1 library as it ships, for the benchmarks: library-entry.ts built with the command
+ * line's vite config (vite.cli.config.ts: ES module for Node, target node20, not minified)
+ * into out/bench-lib/library.mjs.
  *
  * Why not the sources through tsx: the app and the CLI never run them that way. tsx compiles
  * each module on its own and resolves imports through loader hooks on a worker thread (4 % of
@@ -16,7 +16,7 @@ const ROOT = resolve(import.meta.dirname, '../..')
 /** Where the bundle is written (out/ is ignored by git). */
 export const LIBRARY_BUNDLE = resolve(ROOT, 'out/bench-lib/library.mjs')
 
-/** The library module's shape (P1Decoder, JsonLineWriter, parseTelegramText). */
+/** The library module's shape (P1Decoder, JsonLineWriter, parseTelegramText, crc16ArcSliced). */
 export type BenchLibrary = typeof import('./library-entry')
 
 /**
@@ -30,25 +30,21 @@ export function buildLibraryBundle(): string {
   return LIBRARY_BUNDLE
 }
 
-/** The build itself (this file run as a script). */
+/**
+ * The build itself (this file run as a script): the command line's own vite config
+ * (vite.cli.config.ts) with library-entry.ts as the entry and out/bench-lib as the output, so
+ * the benchmark's bundle is built exactly as the shipped CLI is (the config's source manifest
+ * lands beside it, unused).
+ */
 async function build(): Promise<void> {
   const vite = await import('vite')
   await vite.build({
-    configFile: false,
-    root: ROOT,
-    logLevel: 'warn',
-    publicDir: false,
+    configFile: resolve(ROOT, 'vite.cli.config.ts'),
     build: {
       ssr: resolve(import.meta.dirname, 'library-entry.ts'),
       outDir: resolve(ROOT, 'out/bench-lib'),
-      emptyOutDir: true,
-      target: 'node20',
-      minify: false,
-      sourcemap: false,
-      reportCompressedSize: false,
-      rollupOptions: { output: { format: 'es', entryFileNames: 'library.mjs' } }
-    },
-    ssr: { target: 'node', noExternal: [] }
+      rollupOptions: { output: { entryFileNames: 'library.mjs' } }
+    }
   })
 }
 
