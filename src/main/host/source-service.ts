@@ -75,6 +75,9 @@ function emptyStats(): Omit<SessionStats, 'line'> {
 
 const wire = (code: string, message: string, params: WireError['params'] = {}): WireError => ({ code, message, params })
 
+/** Silence after which the decoder settles a frame it holds (P1Decoder `idleGapMs`, ms). */
+const IDLE_GAP_MS = 2000
+
 /** A source that reconnects (TCP) tells each change of its connection. */
 function connectionOf(src: ByteSource): EventEmitter<{ change: [TcpConnectionEvent] }> | null {
   const c = (src as { connection?: unknown }).connection
@@ -118,6 +121,8 @@ export class SourceService extends EventEmitter<{ telegram: [DecodedTelegram] }>
   private monitor: LineMonitor | null = null
   private lineState: string = 'none'
   private silenceTimer: ClockTimer | null = null
+  /** Settles a frame the decoder holds once a live line has been quiet for {@link IDLE_GAP_MS}. */
+  private idleTimer: ClockTimer | null = null
   private readonly clock: Clock
   /** The meter's time zone of the open source (IANA name): the decoder reads its `W`/`S` times in it. */
   private zone: string = DEFAULT_METER_ZONE
@@ -279,7 +284,7 @@ export class SourceService extends EventEmitter<{ telegram: [DecodedTelegram] }>
   }
 
   private newDecoder(): P1Decoder {
-    return new P1Decoder({ key: this.o.keys.key, authKey: this.o.keys.authKey, zone: this.zone })
+    return new P1Decoder({ key: this.o.keys.key, authKey: this.o.keys.authKey, zone: this.zone, idleGapMs: IDLE_GAP_MS })
   }
 
   private async stop(): Promise<void> {
@@ -287,6 +292,8 @@ export class SourceService extends EventEmitter<{ telegram: [DecodedTelegram] }>
     this.src = null
     this.silenceTimer?.cancel()
     this.silenceTimer = null
+    this.idleTimer?.cancel()
+    this.idleTimer = null
     if (src) {
       await src.stop().catch(() => undefined)
       src.removeAllListeners()
@@ -302,6 +309,26 @@ export class SourceService extends EventEmitter<{ telegram: [DecodedTelegram] }>
     if (req.kind === 'serial' && /^port_/.test(w.code)) return { ...w, params: { ...w.params, path: req.path } }
     if (req.kind !== 'demo' && req.kind !== 'tcp' && w.code === 'failed') return { ...w, code: 'source_unreadable', params: { path: req.path } }
     return w
+  }
+
+  /**
+   * A live line's frame that the decoder holds (one whose last bytes could begin the next
+   * header: ≈ 0.8 % of Smarty frames end in 0xDB or "/", see the Deframer) is settled once the
+   * line has been quiet for the idle gap (P1Decoder.idle, on the clock), not with the next
+   * frame 10 s later — and not never, when that frame was the meter's last. Replays are left
+   * alone: their receive times are the recording's, not the clock's.
+   */
+  private armIdle(src: ByteSource, at: number): void {
+    this.idleTimer?.cancel()
+    this.idleTimer = null
+    if (this.decoder.pendingBytes === 0 || (this.st.kind !== 'serial' && this.st.kind !== 'tcp')) return
+    this.idleTimer = this.clock.setTimeout(
+      () => {
+        this.idleTimer = null
+        if (src === this.src) this.handle(this.decoder.idle(this.clock.now()))
+      },
+      Math.max(0, at + IDLE_GAP_MS - this.clock.now()) + 1
+    )
   }
 
   /**
@@ -338,6 +365,7 @@ export class SourceService extends EventEmitter<{ telegram: [DecodedTelegram] }>
     this.counts.lastByteAt = at
     this.monitor?.chunk(chunk, at, this.clock.now())
     this.handle(this.decoder.push(chunk, at))
+    this.armIdle(src, at)
     // bytes flow again: a TCP reconnection notice or a past port error is over
     if (this.errorInfo?.code === 'tcp_reconnecting') this.errorInfo = null
     this.publishLine(false)

@@ -19,6 +19,7 @@ import { CaptureWriter } from '../../../src/main/capture/writer'
 import { parseGloHeader } from '../../../src/main/p1/dlms'
 import type { SourceRequest } from '../../../src/shared/contract'
 import { FakeSource } from '../../helpers/fake-source'
+import { VirtualMeter } from '../../../src/main/line/virtual-meter'
 
 const E1 = Buffer.from(readFileSync(resolve(__dirname, '../../fixtures/vectors/lu_nexxtlab_go-smarty-reader_frame.hex'), 'utf8').trim(), 'hex')
 const dir = mkdtempSync(join(tmpdir(), 'p1s-src-'))
@@ -103,6 +104,29 @@ describe('opening a source', () => {
     expect(st.errorInfo).toEqual({ code: 'port_disconnected', message: st.error, params: { path: '/dev/fake' } })
     clock.advance(12_001)
     expect((await s.api.getStatus()).stats.line).toMatchObject({ state: 'no_bytes', framesFound: 1, meter: 'SAG1030700114004' })
+  })
+
+  it('a frame whose last byte could begin a header (0xDB, "/") is decoded once the line is quiet for 2 s, not with the next frame', async () => {
+    // the virtual meter's frames until one ends in 0xDB or "/" (the GCM tag's last byte: ≈ 0.8 % of frames)
+    const key = Buffer.from('D491470F47126332B07D1923B3504188', 'hex')
+    const meter = new VirtualMeter({ key, write: () => undefined })
+    let frame: Buffer | null = null
+    for (let i = 0; i < 5000 && frame === null; i++) {
+      const f = meter.nextFrame(new Date(Date.UTC(2026, 5, 20, 8, 0, 0) + i * 10_000))!
+      if (f[f.length - 1] === 0xdb || f[f.length - 1] === 0x2f) frame = f
+    }
+    expect(frame).not.toBeNull()
+    const clock = new ManualClock()
+    const src = new FakeSource()
+    const s = session({ clock, factory: () => src, key: key.toString('hex') })
+    await s.api.openSource({ kind: 'serial', path: '/dev/fake' })
+    src.emit('data', frame!, clock.now())
+    // held: its last byte may begin the next frame's header
+    expect((await s.api.getStatus()).stats.decoded).toBe(0)
+    clock.advance(1_999)
+    expect((await s.api.getStatus()).stats.decoded).toBe(0)
+    clock.advance(2)
+    expect((await s.api.getStatus()).stats).toMatchObject({ decoded: 1, failed: {} })
   })
 
   it('a TCP source that is refused is tcp_reconnecting {source, problem, retryS}; bytes end it', async () => {
