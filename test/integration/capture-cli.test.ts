@@ -3,7 +3,8 @@
  * - byte-exact round trip: virtual meter → pty → `capture` → file → `replay --to` → pty →
  *   `capture` again gives the same bytes, frames and (scaled) timing;
  * - kill -9 during a capture: the file reads, every frame written before the kill decodes;
- * - soak: 100 MB at full speed through a pty into a capture, not a byte lost (SHA-256).
+ * - soak: 32 MB (P1S_SOAK_MB to change it) at full speed through a pty into a capture, not a
+ *   byte lost (SHA-256): 3,000 times the line's 11.5 kB/s, about four days of Smarty frames.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -162,43 +163,50 @@ describe('captures through ptys', () => {
     expect(counters).toEqual(counters.map((_, i) => counters[0] + i))
   }, 60_000)
 
-  it('soak: 100 MB at full speed through a pty into a capture, no byte lost', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'p1s-soak-'))
-    const p = await pty()
-    const f = join(dir, 'soak.p1cap')
-    const cap = cli(['capture', '--port', p.b, '--out', f])
-    await waitFor(() => cap.stderr().includes('capturing'), 10_000, 'capture to start')
-    const w = await openSerialWriter(p.a)
-    cleanups.push(() => w.close())
-    const day = readFileSync(resolve(ROOT, 'resources/demo/demo-day.bin'))
-    const total = 100 * 1024 * 1024
-    const hash = createHash('sha256')
-    let sentBytes = 0
-    const started = Date.now()
-    while (sentBytes < total) {
-      const off = sentBytes % day.length
-      const chunk = day.subarray(off, Math.min(day.length, off + 256 * 1024, off + (total - sentBytes)))
-      hash.update(chunk)
-      await w.write(chunk)
-      sentBytes += chunk.length
-    }
-    const sentHash = hash.digest('hex')
-    // wait until the capture holds every byte (data + 17 bytes per record)
-    await waitFor(() => statSync(f).size >= total, 60_000, 'all bytes in the file')
-    await new Promise((r) => setTimeout(r, 500))
-    cap.child.kill('SIGINT')
-    expect(await cap.exit).toBe(0)
-    const got = createHash('sha256')
-    let gotBytes = 0
-    for await (const r of readCapture(f)) {
-      if (r.type !== 'data') continue
-      got.update(r.bytes)
-      gotBytes += r.bytes.length
-    }
-    expect(gotBytes).toBe(total)
-    expect(got.digest('hex')).toBe(sentHash)
-    console.log(`soak: ${total / 1048576} MB in ${((Date.now() - started) / 1000).toFixed(1)} s`)
-  }, 120_000)
+  // 32 MB by default (100 MB until the suite had to fit 4 minutes on two cores, issue 11: the
+  // capture's write path is the same from the first megabyte on; P1S_SOAK_MB=1000 for a long soak)
+  const soakMb = Number(process.env.P1S_SOAK_MB ?? 32)
+  it(
+    `soak: ${soakMb} MB at full speed through a pty into a capture, no byte lost`,
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'p1s-soak-'))
+      const p = await pty()
+      const f = join(dir, 'soak.p1cap')
+      const cap = cli(['capture', '--port', p.b, '--out', f])
+      await waitFor(() => cap.stderr().includes('capturing'), 10_000, 'capture to start')
+      const w = await openSerialWriter(p.a)
+      cleanups.push(() => w.close())
+      const day = readFileSync(resolve(ROOT, 'resources/demo/demo-day.bin'))
+      const total = soakMb * 1024 * 1024
+      const hash = createHash('sha256')
+      let sentBytes = 0
+      const started = Date.now()
+      while (sentBytes < total) {
+        const off = sentBytes % day.length
+        const chunk = day.subarray(off, Math.min(day.length, off + 256 * 1024, off + (total - sentBytes)))
+        hash.update(chunk)
+        await w.write(chunk)
+        sentBytes += chunk.length
+      }
+      const sentHash = hash.digest('hex')
+      // wait until the capture holds every byte (data + 17 bytes per record)
+      await waitFor(() => statSync(f).size >= total, 60_000 + soakMb * 1000, 'all bytes in the file')
+      await new Promise((r) => setTimeout(r, 500))
+      cap.child.kill('SIGINT')
+      expect(await cap.exit).toBe(0)
+      const got = createHash('sha256')
+      let gotBytes = 0
+      for await (const r of readCapture(f)) {
+        if (r.type !== 'data') continue
+        got.update(r.bytes)
+        gotBytes += r.bytes.length
+      }
+      expect(gotBytes).toBe(total)
+      expect(got.digest('hex')).toBe(sentHash)
+      console.log(`soak: ${total / 1048576} MB in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+    },
+    120_000 + soakMb * 2000
+  )
 })
 
 /** The CLI's file commands as users run them: plain words, exit codes, 0600 files, no half files. */
