@@ -29,8 +29,9 @@ export default defineConfig({
     env: { P1STUDIO_DATA_DIR: mkdtempSync(join(tmpdir(), 'p1studio-test-data-')) },
     // The unit tests share their workers' modules (isolate: false): a unit file then costs its
     // tests, not a fresh import of vue, happy-dom and the sources (0.7–0.9 s of each file's
-    // 1 s). The files that start serve, Chromium, ptys and brokers keep a module graph each:
-    // they open serial ports and native handles whose state must not meet the next file's.
+    // 1 s). The files that start serve, Chromium, ptys and brokers still run each in a process
+    // of its own (the forks pool's isolation): the ports, child processes and native handles
+    // one of them might leave behind die with it instead of meeting the next file.
     // Measured on 2 cores at idle, 652 tests, 3 workers: everything isolated 264 s (import 84 s
     // summed); unit tests shared 201 s (issue 11). Safe for the unit tests because none leaves
     // state behind (process.env, timers and listeners are put back in `finally`; the module
