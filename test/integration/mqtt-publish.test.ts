@@ -18,7 +18,7 @@ import type { HaSensorConfig } from '../../src/main/output/ha-discovery'
 import { P1Decoder } from '../../src/main/p1/pipeline'
 import { findObject } from '../../src/shared/values'
 import type { DecodedTelegram } from '../../src/shared/types'
-import { startMosquitto, type Broker } from '../helpers/mosquitto'
+import { freeLowPort, startMosquitto, type Broker } from '../helpers/mosquitto'
 
 const KEY = 'A0A1A2A3A4A5A6A7A8A9AAABACADAEAF' // test key, not a meter's
 const METER = 'SAG1030700089067' // the virtual meter's id
@@ -41,7 +41,10 @@ const HA_UNITS: Record<string, (string | undefined)[]> = {
 let broker: Broker
 const clients: MqttClient[] = []
 beforeAll(async () => {
-  broker = await startMosquitto()
+  // below the ephemeral range: the broker restarts on its port below while three clients
+  // reconnect every 200 ms, and a port of the ephemeral range can meanwhile be taken by any
+  // outgoing connection on the machine — or by a client's connection to itself
+  broker = await startMosquitto({ port: await freeLowPort() })
 })
 afterAll(async () => {
   for (const c of clients) await c.endAsync(true)
@@ -86,6 +89,13 @@ async function connectClient(url: string): Promise<MqttClient> {
   })
   clients.push(c)
   return c
+}
+
+/** `p`, or an error naming the step after `ms`: a stuck step says which it is, not only the test's timeout. */
+function within<T>(what: string, p: Promise<T>, ms = 20_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms / 1000} s`)), ms)))
+  return Promise.race([p, late]).finally(() => clearTimeout(timer))
 }
 
 function statusIs(pub: MqttPublisher, connected: boolean): Promise<MqttPublishStatus> {
@@ -235,30 +245,49 @@ describe('MQTT publish with Home Assistant discovery (Mosquitto)', () => {
   it('sends discovery and state again after a broker restart and when Home Assistant comes online', async () => {
     const pub = new MqttPublisher({ url: broker.url, prefix: 'again/p1', homeAssistant: { discoveryPrefix: 'ha' }, appVersion: 't', reconnectMs: 200 })
     pub.start()
-    await statusIs(pub, true)
+    await within('the publisher connects', statusIs(pub, true))
     const [t] = telegrams(1)
     // Home Assistant restarts: it publishes its birth; the documents come again (live, not from the retained store)
     const live = await subscriber(broker.url, ['ha/sensor/#', 'again/p1/energy_import'])
     pub.publish(t)
-    await live.until((m) => m.topic === `ha/sensor/${NODE}/energy_import/config`)
-    await live.until((m) => m.topic === 'again/p1/energy_import')
+    await within(
+      'the discovery document',
+      live.until((m) => m.topic === `ha/sensor/${NODE}/energy_import/config`)
+    )
+    await within(
+      'the state',
+      live.until((m) => m.topic === 'again/p1/energy_import')
+    )
     const before = live.msgs.length
     const ha = await connectClient(broker.url)
     await ha.publishAsync('ha/status', 'online')
-    await live.until((m) => m.topic === `ha/sensor/${NODE}/voltage_l1/config` && live.msgs.indexOf(m) >= before)
+    await within(
+      'the discovery documents again after the birth of Home Assistant',
+      live.until((m) => m.topic === `ha/sensor/${NODE}/voltage_l1/config` && live.msgs.indexOf(m) >= before)
+    )
 
     // the broker restarts without persistence: its retained copies are gone; the publisher reconnects and sends them again
     const port = broker.port
     await broker.stop()
-    await statusIs(pub, false)
+    await within('the publisher says the broker is gone', statusIs(pub, false))
     broker = await startMosquitto({ port })
-    await statusIs(pub, true)
-    const fresh = await subscriber(broker.url, ['again/p1/#', 'ha/#'])
-    await fresh.until((m) => m.topic === `ha/sensor/${NODE}/energy_import/config` && m.retain)
-    await fresh.until((m) => m.topic === 'again/p1/energy_import' && m.retain && m.payload === String(findObject(t.telegram, '1-0:1.8.0')!.value))
-    await fresh.until((m) => m.topic === 'again/p1/status' && m.payload === 'online')
+    await within('the publisher reconnects to the restarted broker', statusIs(pub, true))
+    const fresh = await within('a new subscriber connects', subscriber(broker.url, ['again/p1/#', 'ha/#']))
+    await within(
+      'the discovery document again',
+      fresh.until((m) => m.topic === `ha/sensor/${NODE}/energy_import/config` && m.retain)
+    )
+    const kWh = String(findObject(t.telegram, '1-0:1.8.0')!.value)
+    await within(
+      'the state again',
+      fresh.until((m) => m.topic === 'again/p1/energy_import' && m.retain && m.payload === kWh)
+    )
+    await within(
+      'the birth message again',
+      fresh.until((m) => m.topic === 'again/p1/status' && m.payload === 'online')
+    )
     await pub.close()
-  })
+  }, 90_000)
 
   it('refuses prefixes MQTT cannot publish under, in plain words', () => {
     for (const bad of ['', '/p1', 'p1/', 'p1/#', 'a/+/b']) expect(() => checkTopicPrefix(bad)).toThrow(/cannot be used/)
