@@ -13,9 +13,8 @@
  * recorded in {@link NodeSerialDevice.resetLines} and ignored, and the reset into the
  * bootloader then has to be done by hand (BOOT + RESET).
  */
-import { existsSync } from 'node:fs'
 import { SerialPort } from 'serialport'
-import { portOpenError } from '../line/serial-source'
+import { closeWhenRemoved, portOpenError } from '../line/serial-source'
 
 /** Web Serial `SerialOutputSignals`. */
 export interface SerialSignals {
@@ -162,13 +161,8 @@ export class NodeSerialDevice {
       if (!readDone && ctrl) ctrl.enqueue(new Uint8Array(chunk))
     })
     port.on('error', () => undefined) // the 'close' below carries the outcome
-    const watchdog = existsSync(this.path)
-      ? setInterval(() => {
-          // a pulled USB adapter removes its device node; some drivers never report it otherwise
-          if (!existsSync(this.path) && port.isOpen) port.close(() => undefined)
-        }, 300)
-      : null
-    watchdog?.unref()
+    // a pulled USB adapter removes its device node; some drivers never report it otherwise
+    const watchdog = closeWhenRemoved(this.path, port)
     port.on('close', (err?: Error & { disconnected?: boolean }) => {
       if (watchdog) clearInterval(watchdog)
       if (state.closing) return finishRead()
