@@ -303,10 +303,12 @@ export class SourceService extends EventEmitter<{ telegram: [DecodedTelegram] }>
     this.lease = null
   }
 
-  /** An open failure as a code with params: the port codes of SerialSource, else the error's own. */
+  /**
+   * An open failure as a code with params: the error's own (a port's PortOpenError carries its
+   * `{path}`), else `source_unreadable` {path} for a file or capture that could not be read.
+   */
   private openError(req: SourceRequest, e: unknown): WireError {
     const w = toWireError(e)
-    if (req.kind === 'serial' && /^port_/.test(w.code)) return { ...w, params: { ...w.params, path: req.path } }
     if (req.kind !== 'demo' && req.kind !== 'tcp' && w.code === 'failed') return { ...w, code: 'source_unreadable', params: { path: req.path } }
     return w
   }
