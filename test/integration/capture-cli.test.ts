@@ -51,10 +51,10 @@ async function data(path: string, summary?: ReadSummary): Promise<{ bytes: Buffe
   return { bytes: Buffer.concat(records.map((r) => r.bytes)), times: records.map((r) => r.time), records }
 }
 
-/** The telegrams of a capture's records, each with the receive time the capture recorded (the time of the chunk its frame began in). */
 /**
- * The telegrams of a capture's records, decoded at their receive times, and its failures (codes
- * and offsets, for an assertion's message). The idle gap is 30 s, not the default 2 s: a capture
+ * The telegrams of a capture's records, decoded at their receive times (the time of the chunk
+ * each frame began in, as the capture recorded it), and its failures (codes and offsets, for
+ * an assertion's message). The idle gap is 30 s, not the default 2 s: a capture
  * process held up between two reads of one frame stamps the frame's second part late, and a
  * 2 s gap would then call that pause silence on the line (`truncated_frame`). In one of five
  * stress runs (load 12–15 on 2 cores) the replayed capture held the same bytes as the first
